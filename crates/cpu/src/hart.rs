@@ -1,0 +1,139 @@
+//! The hart: architectural state plus the engine state that caches it.
+//!
+//! Ownership of the pieces (so that work on them stays apart):
+//! `csr.rs` (CSR file, WARL rules, privilege checks, xRET, interrupts in
+//! `trap.rs`), `mmu.rs` (translation, TLB, PMP), `interp/` (decode cache,
+//! instruction semantics, the run loop, loads/stores/AMOs).
+
+use std::sync::Arc;
+
+use rvisor_memory::{Bus, Clock, GuestRam, TimerQueue};
+
+use crate::csr::CsrFile;
+use crate::interp::InterpState;
+use crate::mmu::Mmu;
+use crate::signals::HartSignals;
+use crate::stats::HartStats;
+
+/// Privilege mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum PrivilegeMode {
+    /// User.
+    User = 0,
+    /// Supervisor.
+    Supervisor = 1,
+    /// Machine.
+    Machine = 3,
+}
+
+/// Static configuration of one hart.
+#[derive(Clone, Debug)]
+pub struct HartConfig {
+    /// `mhartid`.
+    pub hart_id: u64,
+    /// pc at reset.
+    pub reset_pc: u64,
+    /// Privilege mode at reset (M for full virtualization, S for para).
+    pub reset_mode: PrivilegeMode,
+    /// S-mode `ecall` exits to the VMM as a hypercall (para mode) instead of
+    /// trapping to M-mode.
+    pub hypercalls: bool,
+    /// Largest `satp.MODE` accepted: 8 (Sv39), 9 (Sv48) or 10 (Sv57).
+    pub max_satp_mode: u8,
+    /// Number of PMP entries (0 or 16).
+    pub pmp_entries: u8,
+    /// Implement Sstc (`stimecmp`, `menvcfg.STCE`).
+    pub sstc: bool,
+}
+
+impl HartConfig {
+    /// A full-virtualization hart: resets in M-mode at `reset_pc`.
+    pub fn machine(hart_id: u64, reset_pc: u64) -> Self {
+        Self {
+            hart_id,
+            reset_pc,
+            reset_mode: PrivilegeMode::Machine,
+            hypercalls: false,
+            max_satp_mode: 10,
+            pmp_entries: 16,
+            sstc: true,
+        }
+    }
+}
+
+/// One RISC-V hart.
+pub struct Hart {
+    /// Integer registers; `x[0]` always reads 0.
+    pub x: [u64; 32],
+    /// Floating-point registers (raw bits; single-precision values NaN-boxed).
+    pub f: [u64; 32],
+    /// Program counter.
+    pub pc: u64,
+    /// Current privilege mode.
+    pub prv: PrivilegeMode,
+    /// CSR state.
+    pub csr: CsrFile,
+    /// Address translation state and TLB.
+    pub mmu: Mmu,
+    /// Interpreter state (decoded-block cache, LR/SC reservation).
+    pub interp: InterpState,
+    /// Static configuration.
+    pub config: HartConfig,
+    /// The physical address space.
+    pub bus: Arc<Bus>,
+    /// Guest RAM (the same as `bus.ram()`, kept here for the fast paths).
+    pub ram: Arc<GuestRam>,
+    /// Asynchronous inputs (interrupt lines, stop requests).
+    pub signals: Arc<HartSignals>,
+    /// The machine clock (`time` CSR).
+    pub clock: Clock,
+    /// Timer queue for `stimecmp` (Sstc).
+    pub timers: TimerQueue,
+    /// Event counters.
+    pub stats: HartStats,
+}
+
+impl Hart {
+    /// A hart in its reset state.
+    pub fn new(
+        config: HartConfig,
+        bus: Arc<Bus>,
+        signals: Arc<HartSignals>,
+        timers: TimerQueue,
+    ) -> Self {
+        let ram = bus.ram().clone();
+        let clock = timers.clock().clone();
+        let csr = CsrFile::new(&config);
+        let mmu = Mmu::new(&config);
+        let mut hart = Self {
+            x: [0; 32],
+            f: [0; 32],
+            pc: config.reset_pc,
+            prv: config.reset_mode,
+            csr,
+            mmu,
+            interp: InterpState::new(),
+            config,
+            bus,
+            ram,
+            signals,
+            clock,
+            timers,
+            stats: HartStats::default(),
+        };
+        hart.reset();
+        hart
+    }
+
+    /// Return to the reset state (registers zero, pc = reset pc, reset mode).
+    pub fn reset(&mut self) {
+        self.x = [0; 32];
+        self.f = [0; 32];
+        self.pc = self.config.reset_pc;
+        self.prv = self.config.reset_mode;
+        self.csr = CsrFile::new(&self.config);
+        self.mmu = Mmu::new(&self.config);
+        self.interp = InterpState::new();
+    }
+}

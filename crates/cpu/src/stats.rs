@@ -1,0 +1,30 @@
+//! Counters of what the hart and its engine did, for `--stats`.
+
+/// Per-hart event counters (plain integers: each hart owns its own).
+#[derive(Clone, Debug, Default)]
+pub struct HartStats {
+    /// Instructions retired (also `minstret`).
+    pub instret: u64,
+    /// Synchronous exceptions taken, indexed by cause (0..=23).
+    pub exceptions: [u64; 24],
+    /// Interrupts taken, indexed by cause (0..=15).
+    pub interrupts: [u64; 16],
+    /// CSR instructions executed (sensitive instructions emulated).
+    pub csr_ops: u64,
+    /// `mret`/`sret` executed.
+    pub xrets: u64,
+    /// `wfi` executed.
+    pub wfis: u64,
+    /// `sfence.vma` executed.
+    pub sfences: u64,
+    /// `fence.i` executed.
+    pub fence_is: u64,
+    /// Hypercalls (para-mode S-mode `ecall`s) exited to the VMM.
+    pub hypercalls: u64,
+    /// Blocks decoded into the block cache.
+    pub blocks_decoded: u64,
+    /// Block cache invalidations (code pages written, `fence.i`, flushes).
+    pub block_invalidations: u64,
+    /// Full page-table walks (TLB misses).
+    pub tlb_misses: u64,
+}

@@ -1,0 +1,317 @@
+//! Guest RAM: one anonymous host mapping, shared by every hart thread.
+//!
+//! Accesses go through offset-checked accessors; no Rust reference into guest
+//! RAM is ever handed out (other harts and devices write it concurrently).
+//! Naturally aligned accesses are relaxed atomics (a plain `mov` on x86-64), so
+//! concurrent harts see whole values; misaligned accesses are byte-order
+//! correct but not single-copy atomic, as the RISC-V memory model allows.
+//!
+//! Each 4 KiB page has a flag byte the engines consult on stores: `CODE`
+//! (decoded or translated code was made from this page) and `WATCH` (a device
+//! wants to see stores to this page, e.g. HTIF `tohost`).
+
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
+
+/// Page size used for the page flags.
+pub const PAGE_SHIFT: u32 = 12;
+
+/// Page flag: engines made code from this page; stores must invalidate it.
+pub const PAGE_CODE: u8 = 1;
+/// Page flag: a device watches stores to this page (see `Bus::notify_store`).
+pub const PAGE_WATCH: u8 = 2;
+
+/// Errors creating guest RAM.
+#[derive(Debug, thiserror::Error)]
+pub enum RamError {
+    /// Size is zero, not a multiple of 4 KiB, or base + size overflows.
+    #[error("guest RAM size {size:#x} at base {base:#x} is not a non-zero multiple of 4 KiB")]
+    BadSize {
+        /// Requested base.
+        base: u64,
+        /// Requested size.
+        size: u64,
+    },
+    /// The host refused the mapping.
+    #[error("cannot map {size} bytes of guest RAM")]
+    Mmap {
+        /// Requested size.
+        size: u64,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Guest RAM: `size` bytes at guest-physical `base`.
+pub struct GuestRam {
+    base: u64,
+    size: u64,
+    host: NonNull<u8>,
+    page_flags: Box<[AtomicU8]>,
+}
+
+// SAFETY: the mapping is owned by this value and only accessed through atomic
+// or explicitly racy-tolerant (`read_unaligned`/`write_unaligned` of plain
+// integers) operations; no references into it escape.
+unsafe impl Send for GuestRam {}
+// SAFETY: as above; all access paths tolerate concurrent use.
+unsafe impl Sync for GuestRam {}
+
+impl std::fmt::Debug for GuestRam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "GuestRam {{ base: {:#x}, size: {:#x} }}",
+            self.base, self.size
+        )
+    }
+}
+
+macro_rules! accessors {
+    ($load:ident, $store:ident, $t:ty, $atomic:ty) => {
+        /// Load from RAM offset `off`; `None` if the access is out of bounds.
+        #[inline(always)]
+        pub fn $load(&self, off: u64) -> Option<$t> {
+            const N: u64 = std::mem::size_of::<$t>() as u64;
+            if off > self.size - N {
+                return None;
+            }
+            // SAFETY: off + N <= size, so the bytes lie inside our live mapping.
+            let p = unsafe { self.host.as_ptr().add(off as usize) };
+            if off % N == 0 {
+                // SAFETY: p is aligned for the atomic type and points into the
+                // mapping, which lives as long as self.
+                Some(unsafe { <$atomic>::from_ptr(p.cast()) }.load(Ordering::Relaxed))
+            } else {
+                // SAFETY: p..p+N is inside the mapping; any bit pattern is a valid integer.
+                Some(<$t>::from_le(unsafe {
+                    std::ptr::read_unaligned(p.cast::<$t>())
+                }))
+            }
+        }
+
+        /// Store to RAM offset `off`; `false` if the access is out of bounds.
+        #[inline(always)]
+        pub fn $store(&self, off: u64, val: $t) -> bool {
+            const N: u64 = std::mem::size_of::<$t>() as u64;
+            if off > self.size - N {
+                return false;
+            }
+            // SAFETY: off + N <= size, so the bytes lie inside our live mapping.
+            let p = unsafe { self.host.as_ptr().add(off as usize) };
+            if off % N == 0 {
+                // SAFETY: p is aligned for the atomic type and inside the mapping.
+                unsafe { <$atomic>::from_ptr(p.cast()) }.store(val, Ordering::Relaxed);
+            } else {
+                // SAFETY: p..p+N is inside the mapping.
+                unsafe { std::ptr::write_unaligned(p.cast::<$t>(), val.to_le()) };
+            }
+            true
+        }
+    };
+}
+
+impl GuestRam {
+    /// Map `size` bytes of zeroed guest RAM at guest-physical `base`.
+    pub fn new(base: u64, size: u64) -> Result<Self, RamError> {
+        if size == 0 || size % (1 << PAGE_SHIFT) != 0 || base.checked_add(size).is_none() {
+            return Err(RamError::BadSize { base, size });
+        }
+        let len = usize::try_from(size).map_err(|_| RamError::BadSize { base, size })?;
+        // SAFETY: anonymous private mapping, no address hint; the result is
+        // checked for MAP_FAILED before use.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(RamError::Mmap {
+                size,
+                source: std::io::Error::last_os_error(),
+            });
+        }
+        let host = NonNull::new(p.cast::<u8>()).ok_or(RamError::BadSize { base, size })?;
+        let pages = (size >> PAGE_SHIFT) as usize;
+        let page_flags = (0..pages).map(|_| AtomicU8::new(0)).collect();
+        Ok(Self {
+            base,
+            size,
+            host,
+            page_flags,
+        })
+    }
+
+    /// Guest-physical base address.
+    #[inline(always)]
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    /// Size in bytes.
+    #[inline(always)]
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Offset into RAM of guest-physical `pa` if `len` bytes from there are RAM.
+    #[inline(always)]
+    pub fn offset_of(&self, pa: u64, len: u64) -> Option<u64> {
+        let off = pa.wrapping_sub(self.base);
+        if off < self.size && len <= self.size - off {
+            Some(off)
+        } else {
+            None
+        }
+    }
+
+    accessors!(load_u8, store_u8, u8, AtomicU8);
+    accessors!(load_u16, store_u16, u16, AtomicU16);
+    accessors!(load_u32, store_u32, u32, AtomicU32);
+    accessors!(load_u64, store_u64, u64, AtomicU64);
+
+    /// Run `f` on the naturally aligned 32-bit word at `off` as an atomic.
+    /// `None` if out of bounds or misaligned.
+    #[inline]
+    pub fn with_atomic_u32<R>(&self, off: u64, f: impl FnOnce(&AtomicU32) -> R) -> Option<R> {
+        if off > self.size - 4 || off % 4 != 0 {
+            return None;
+        }
+        // SAFETY: in bounds and aligned; the reference does not outlive this call
+        // and atomics tolerate concurrent access from other threads.
+        let a = unsafe { AtomicU32::from_ptr(self.host.as_ptr().add(off as usize).cast()) };
+        Some(f(a))
+    }
+
+    /// Run `f` on the naturally aligned 64-bit word at `off` as an atomic.
+    /// `None` if out of bounds or misaligned.
+    #[inline]
+    pub fn with_atomic_u64<R>(&self, off: u64, f: impl FnOnce(&AtomicU64) -> R) -> Option<R> {
+        if off > self.size - 8 || off % 8 != 0 {
+            return None;
+        }
+        // SAFETY: in bounds and aligned; the reference does not outlive this call
+        // and atomics tolerate concurrent access from other threads.
+        let a = unsafe { AtomicU64::from_ptr(self.host.as_ptr().add(off as usize).cast()) };
+        Some(f(a))
+    }
+
+    /// Copy `data` into RAM at offset `off`. `false` if it does not fit.
+    pub fn write_bytes(&self, off: u64, data: &[u8]) -> bool {
+        let Some(end) = off.checked_add(data.len() as u64) else {
+            return false;
+        };
+        if end > self.size {
+            return false;
+        }
+        // SAFETY: off..end is inside the mapping; `data` is a host buffer that
+        // cannot overlap guest RAM (we never hand out references into it).
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                self.host.as_ptr().add(off as usize),
+                data.len(),
+            )
+        };
+        true
+    }
+
+    /// Copy RAM at offset `off` into `buf`. `false` if out of bounds.
+    pub fn read_bytes(&self, off: u64, buf: &mut [u8]) -> bool {
+        let Some(end) = off.checked_add(buf.len() as u64) else {
+            return false;
+        };
+        if end > self.size {
+            return false;
+        }
+        // SAFETY: off..end is inside the mapping; `buf` is host memory.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                self.host.as_ptr().add(off as usize),
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
+        true
+    }
+
+    /// Flags of the page holding offset `off` (0 if out of range).
+    #[inline(always)]
+    pub fn page_flags(&self, off: u64) -> u8 {
+        self.page_flags
+            .get((off >> PAGE_SHIFT) as usize)
+            .map_or(0, |f| f.load(Ordering::Relaxed))
+    }
+
+    /// Set `flags` on the page holding offset `off`.
+    pub fn set_page_flags(&self, off: u64, flags: u8) {
+        if let Some(f) = self.page_flags.get((off >> PAGE_SHIFT) as usize) {
+            f.fetch_or(flags, Ordering::AcqRel);
+        }
+    }
+
+    /// Clear `flags` on the page holding offset `off`; returns the flags it had.
+    pub fn clear_page_flags(&self, off: u64, flags: u8) -> u8 {
+        self.page_flags
+            .get((off >> PAGE_SHIFT) as usize)
+            .map_or(0, |f| f.fetch_and(!flags, Ordering::AcqRel))
+    }
+
+    /// Raw host address of RAM offset 0, for translated code's inline TLB fast
+    /// path and for mapping RAM into virtio backends. Dereferencing it is the
+    /// caller's `unsafe` responsibility (only within `size()` bytes).
+    pub fn host_base(&self) -> *mut u8 {
+        self.host.as_ptr()
+    }
+}
+
+impl Drop for GuestRam {
+    fn drop(&mut self) {
+        // SAFETY: host/size are exactly what mmap returned in `new`; no
+        // references into the mapping outlive self.
+        unsafe {
+            libc::munmap(self.host.as_ptr().cast(), self.size as usize);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ram_roundtrip_aligned_and_misaligned() {
+        let ram = GuestRam::new(0x8000_0000, 0x2000).unwrap();
+        assert!(ram.store_u64(8, 0x1122_3344_5566_7788));
+        assert_eq!(ram.load_u64(8), Some(0x1122_3344_5566_7788));
+        assert_eq!(ram.load_u32(9), Some(0x4455_6677));
+        assert!(ram.store_u32(0xffd, 0xaabb_ccdd));
+        assert_eq!(ram.load_u8(0xffd), Some(0xdd));
+        assert_eq!(ram.load_u8(0x1000), Some(0xaa));
+    }
+
+    #[test]
+    fn ram_out_of_bounds_is_refused() {
+        let ram = GuestRam::new(0x8000_0000, 0x1000).unwrap();
+        assert_eq!(ram.load_u64(0xff9), None);
+        assert!(!ram.store_u16(0xfff, 1));
+        assert_eq!(ram.load_u8(u64::MAX), None);
+        assert_eq!(ram.offset_of(0x7fff_ffff, 1), None);
+        assert_eq!(ram.offset_of(0x8000_0ff8, 8), Some(0xff8));
+        assert_eq!(ram.offset_of(0x8000_0ff9, 8), None);
+        assert!(!ram.write_bytes(0xfff, &[1, 2]));
+    }
+
+    #[test]
+    fn ram_bad_size_is_an_error() {
+        assert!(GuestRam::new(0x8000_0000, 0).is_err());
+        assert!(GuestRam::new(0x8000_0000, 100).is_err());
+        assert!(GuestRam::new(u64::MAX - 0xfff, 0x2000).is_err());
+    }
+}

@@ -1,0 +1,3 @@
+//! Machine profiles: what a `full` and a `para` machine contain and how a guest is
+//! placed in them (firmware, kernel, initrd, device tree) and started.
+#![forbid(unsafe_code)]
