@@ -89,3 +89,45 @@ impl Trap {
         Self { cause, tval }
     }
 }
+
+impl crate::Hart {
+    /// Take synchronous exception `trap` raised by the instruction at `epc`:
+    /// delegate by `medeleg`, update xEPC/xCAUSE/xTVAL/xSTATUS, change
+    /// privilege and set pc to the trap vector.
+    pub fn take_trap(&mut self, trap: Trap, epc: u64) {
+        let _ = (trap, epc);
+    }
+
+    /// The highest-priority interrupt that is pending, enabled and may be
+    /// taken in the current privilege mode, if any (mip = software bits |
+    /// `signals.pending` bits).
+    pub fn pending_interrupt(&self) -> Option<Interrupt> {
+        None
+    }
+
+    /// Take interrupt `irq` with `self.pc` as the interrupted pc.
+    pub fn take_interrupt(&mut self, irq: Interrupt) {
+        let _ = irq;
+    }
+
+    /// True if some interrupt is pending and locally enabled (`mip & mie`),
+    /// regardless of global enables and delegation: the condition that ends `wfi`.
+    pub fn wfi_wakeup_pending(&self) -> bool {
+        false
+    }
+
+    /// `mret` (pc is set to `mepc`); illegal-instruction if not in M-mode.
+    pub fn mret(&mut self) -> Result<(), Trap> {
+        Ok(())
+    }
+
+    /// `sret` (pc is set to `sepc`); illegal below S-mode or with `mstatus.TSR` in S.
+    pub fn sret(&mut self) -> Result<(), Trap> {
+        Ok(())
+    }
+
+    /// Checks `wfi` may execute here (`mstatus.TW`, U-mode); the caller parks.
+    pub fn wfi_allowed(&self) -> Result<(), Trap> {
+        Ok(())
+    }
+}

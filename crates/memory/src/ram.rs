@@ -49,6 +49,7 @@ pub struct GuestRam {
     size: u64,
     host: NonNull<u8>,
     page_flags: Box<[AtomicU8]>,
+    code_epoch: AtomicU64,
 }
 
 // SAFETY: the mapping is owned by this value and only accessed through atomic
@@ -145,6 +146,7 @@ impl GuestRam {
             size,
             host,
             page_flags,
+            code_epoch: AtomicU64::new(0),
         })
     }
 
@@ -261,6 +263,20 @@ impl GuestRam {
         self.page_flags
             .get((off >> PAGE_SHIFT) as usize)
             .map_or(0, |f| f.fetch_and(!flags, Ordering::AcqRel))
+    }
+
+    /// The code epoch: engines bump it when a store hits a `PAGE_CODE` page
+    /// (after clearing the flag), and drop their decoded code for it when
+    /// they see it change, so that code written by one hart is re-decoded by
+    /// every hart.
+    #[inline(always)]
+    pub fn code_epoch(&self) -> u64 {
+        self.code_epoch.load(Ordering::Acquire)
+    }
+
+    /// Advance the code epoch (see [`code_epoch`](Self::code_epoch)).
+    pub fn bump_code_epoch(&self) -> u64 {
+        self.code_epoch.fetch_add(1, Ordering::AcqRel) + 1
     }
 
     /// Raw host address of RAM offset 0, for translated code's inline TLB fast
