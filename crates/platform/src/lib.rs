@@ -1,5 +1,40 @@
 //! Machine profiles: what a `full` and a `para` machine contain and how a guest is
 //! placed in them (firmware, kernel, initrd, device tree) and started.
+//!
+//! Layer: assembles `memory`, `devices` and `cpu`; knows nothing of threads or
+//! the host console (that is the VMM's job).
 #![forbid(unsafe_code)]
-pub mod layout; pub mod loader;
+
+pub mod boot;
 pub mod fdt;
+pub mod layout;
+pub mod loader;
+
+pub use loader::LoadError;
+
+/// Why a machine could not be built from the given configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    /// An image is malformed.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// An image does not fit in guest RAM.
+    #[error("the {what} does not fit in guest RAM ({need} bytes needed, RAM is {ram_size} bytes; raise --mem)")]
+    DoesNotFit {
+        /// Which image.
+        what: &'static str,
+        /// Bytes needed (from RAM base).
+        need: u64,
+        /// RAM size.
+        ram_size: u64,
+    },
+    /// An initrd was given without a kernel.
+    #[error("--initrd needs --kernel")]
+    InitrdWithoutKernel,
+    /// RAM could not be created.
+    #[error(transparent)]
+    Ram(#[from] rvisor_memory::RamError),
+    /// The device tree could not be built.
+    #[error(transparent)]
+    Fdt(#[from] fdt::FdtError),
+}
