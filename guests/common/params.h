@@ -1,0 +1,28 @@
+/*
+ * params.h - workload sizes of every guest and the expected results.
+ * The *_EXPECT values are produced by tools/ref.c (host build of the same
+ * kernels); regenerate them whenever a kernel or a size changes.
+ */
+#ifndef RVISOR_GUEST_PARAMS_H
+#define RVISOR_GUEST_PARAMS_H
+
+/* hello: ~0.2-0.5 s under QEMU TCG */
+#define HELLO_INT_ITERS   8000000ull
+#define HELLO_MEM_WORDS   (1ull << 16)     /* 2 x 256 KiB */
+#define HELLO_MEM_PASSES  24u
+
+/* bench: ~2-5 s each under QEMU TCG */
+#define BENCH_INT_ITERS   200000000ull
+#define BENCH_MEM_WORDS   (1ull << 19)     /* 2 x 2 MiB */
+#define BENCH_MEM_PASSES  50u
+#define BENCH_SIEVE_N     4000000ull
+#define BENCH_VM_LIMIT    130000
+#define BENCH_SORT_N      262144ull
+
+#define HELLO_INT_EXPECT    0xf66edf4c3e7751daull
+#define HELLO_MEM_EXPECT    0xc0d9cfdeb9aa982dull
+#define BENCH_INT_EXPECT    0x37bfe440c01eadfeull
+#define BENCH_MEM_EXPECT    0x76ff0b7a14290c3cull
+#define BENCH_BRANCH_EXPECT 0x696b690ab0869695ull
+
+#endif
