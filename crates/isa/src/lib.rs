@@ -12,6 +12,8 @@ pub mod decode;
 pub mod disasm;
 pub mod encode;
 pub mod inst;
+#[cfg(test)]
+mod testgen;
 
 pub use decode::{decode, decode_compressed, insn_len};
 pub use inst::{Inst, RoundingMode};
