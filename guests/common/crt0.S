@@ -6,6 +6,7 @@
  * sets gp/sp, zeroes .bss, then calls main(hartid, dtb) and powers off
  * with main's return value (0 = pass).  Other harts park in a wfi loop.
  */
+    .file   "crt0.S"                /* fixed name: keeps the ELF reproducible */
     .section .text.init, "ax", @progbits
     .globl _start
 _start:

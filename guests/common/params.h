@@ -7,9 +7,9 @@
 #define RVISOR_GUEST_PARAMS_H
 
 /* hello: ~0.2-0.5 s under QEMU TCG */
-#define HELLO_INT_ITERS   8000000ull
+#define HELLO_INT_ITERS   12000000ull
 #define HELLO_MEM_WORDS   (1ull << 16)     /* 2 x 256 KiB */
-#define HELLO_MEM_PASSES  24u
+#define HELLO_MEM_PASSES  64u
 
 /* bench: ~2-5 s each under QEMU TCG */
 #define BENCH_INT_ITERS   200000000ull
@@ -19,8 +19,8 @@
 #define BENCH_VM_LIMIT    130000
 #define BENCH_SORT_N      262144ull
 
-#define HELLO_INT_EXPECT    0xf66edf4c3e7751daull
-#define HELLO_MEM_EXPECT    0xc0d9cfdeb9aa982dull
+#define HELLO_INT_EXPECT    0x846aaa6c73fd7d8full
+#define HELLO_MEM_EXPECT    0xee1b144dc1e4044dull
 #define BENCH_INT_EXPECT    0x37bfe440c01eadfeull
 #define BENCH_MEM_EXPECT    0x76ff0b7a14290c3cull
 #define BENCH_BRANCH_EXPECT 0x696b690ab0869695ull
