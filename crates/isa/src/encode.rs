@@ -342,6 +342,318 @@ pub fn encode(inst: &Inst) -> Option<u32> {
     }
 }
 
+// ---- program builder -------------------------------------------------------
+
+/// A position in an [`Asm`] program, created unbound by [`Asm::label`] and
+/// given an address by [`Asm::bind`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Label(usize);
+
+/// Why [`Asm::finish`] could not produce a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AsmError {
+    /// The instruction at this byte offset has fields that cannot be encoded.
+    UnencodableInst {
+        /// Byte offset of the instruction in the program.
+        offset: usize,
+        /// The instruction as given.
+        inst: Inst,
+    },
+    /// A branch, jump or `la` refers to a label that was never bound.
+    UnboundLabel(Label),
+    /// A label was bound twice.
+    LabelBoundTwice(Label),
+    /// The label is too far from the branch or jump at this byte offset.
+    TargetOutOfRange {
+        /// Byte offset of the branch or jump.
+        offset: usize,
+    },
+}
+
+impl core::fmt::Display for AsmError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::UnencodableInst { offset, inst } => {
+                write!(
+                    f,
+                    "instruction at offset {offset} cannot be encoded: {inst:?}"
+                )
+            }
+            Self::UnboundLabel(label) => write!(f, "label {} is never bound", label.0),
+            Self::LabelBoundTwice(label) => write!(f, "label {} is bound twice", label.0),
+            Self::TargetOutOfRange { offset } => {
+                write!(f, "target of the jump at offset {offset} is out of range")
+            }
+        }
+    }
+}
+
+impl std::error::Error for AsmError {}
+
+/// What to patch once a label's address is known.
+#[derive(Clone, Copy, Debug)]
+enum Fixup {
+    /// A branch or `jal` whose `imm` is the label's pc-relative offset.
+    Jump(Inst),
+    /// `auipc rd, hi` + `addi rd, rd, lo` (8 bytes) to the label.
+    La(u8),
+}
+
+/// A minimal assembler for building guest programs in tests.
+///
+/// Instructions are appended in order; branches and jumps may name labels
+/// bound later. Errors are collected and reported by [`Asm::finish`], so a
+/// program is built without `?` on every line:
+///
+/// ```
+/// use rvisor_isa::encode::Asm;
+/// use rvisor_isa::Inst;
+///
+/// let mut asm = Asm::new();
+/// let done = asm.label();
+/// asm.li(10, 3); // a0 = 3
+/// let top = asm.label();
+/// asm.bind(top);
+/// asm.emit(Inst::Addi { rd: 10, rs1: 10, imm: -1 });
+/// asm.beq(10, 0, done);
+/// asm.j(top);
+/// asm.bind(done);
+/// asm.emit(Inst::Ebreak);
+/// let bytes = asm.finish().expect("valid program");
+/// assert_eq!(bytes.len() % 4, 0);
+/// ```
+#[derive(Debug, Default)]
+pub struct Asm {
+    code: Vec<u8>,
+    labels: Vec<Option<usize>>,
+    fixups: Vec<(usize, Label, Fixup)>,
+    error: Option<AsmError>,
+}
+
+impl Asm {
+    /// An empty program.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Current byte offset (where the next instruction goes).
+    pub fn here(&self) -> usize {
+        self.code.len()
+    }
+
+    /// A fresh, unbound label.
+    pub fn label(&mut self) -> Label {
+        self.labels.push(None);
+        Label(self.labels.len() - 1)
+    }
+
+    /// Bind `label` to the current offset.
+    pub fn bind(&mut self, label: Label) {
+        let here = self.here();
+        match self.labels.get_mut(label.0) {
+            Some(slot @ None) => *slot = Some(here),
+            Some(Some(_)) => self.fail(AsmError::LabelBoundTwice(label)),
+            None => self.fail(AsmError::UnboundLabel(label)),
+        }
+    }
+
+    /// Append one instruction in its 32-bit form.
+    pub fn emit(&mut self, inst: Inst) {
+        match encode(&inst) {
+            Some(word) => self.word(word),
+            None => {
+                let offset = self.here();
+                self.fail(AsmError::UnencodableInst { offset, inst });
+                self.word(0);
+            }
+        }
+    }
+
+    /// Append a raw 32-bit word (e.g. a deliberately illegal instruction).
+    pub fn word(&mut self, word: u32) {
+        self.code.extend_from_slice(&word.to_le_bytes());
+    }
+
+    /// Append a raw 16-bit halfword (e.g. a compressed instruction).
+    pub fn half(&mut self, half: u16) {
+        self.code.extend_from_slice(&half.to_le_bytes());
+    }
+
+    /// `jal rd, label`.
+    pub fn jal(&mut self, rd: u8, label: Label) {
+        self.jump(Inst::Jal { rd, imm: 0 }, label);
+    }
+
+    /// `j label` (`jal zero, label`).
+    pub fn j(&mut self, label: Label) {
+        self.jal(0, label);
+    }
+
+    /// `beq rs1, rs2, label`.
+    pub fn beq(&mut self, rs1: u8, rs2: u8, label: Label) {
+        self.jump(Inst::Beq { rs1, rs2, imm: 0 }, label);
+    }
+
+    /// `bne rs1, rs2, label`.
+    pub fn bne(&mut self, rs1: u8, rs2: u8, label: Label) {
+        self.jump(Inst::Bne { rs1, rs2, imm: 0 }, label);
+    }
+
+    /// `blt rs1, rs2, label`.
+    pub fn blt(&mut self, rs1: u8, rs2: u8, label: Label) {
+        self.jump(Inst::Blt { rs1, rs2, imm: 0 }, label);
+    }
+
+    /// `bge rs1, rs2, label`.
+    pub fn bge(&mut self, rs1: u8, rs2: u8, label: Label) {
+        self.jump(Inst::Bge { rs1, rs2, imm: 0 }, label);
+    }
+
+    /// `bltu rs1, rs2, label`.
+    pub fn bltu(&mut self, rs1: u8, rs2: u8, label: Label) {
+        self.jump(Inst::Bltu { rs1, rs2, imm: 0 }, label);
+    }
+
+    /// `bgeu rs1, rs2, label`.
+    pub fn bgeu(&mut self, rs1: u8, rs2: u8, label: Label) {
+        self.jump(Inst::Bgeu { rs1, rs2, imm: 0 }, label);
+    }
+
+    /// `la rd, label`: `auipc` + `addi`, position independent (8 bytes).
+    pub fn la(&mut self, rd: u8, label: Label) {
+        self.fixups.push((self.here(), label, Fixup::La(rd)));
+        self.word(0);
+        self.word(0);
+    }
+
+    /// Load the 64-bit constant `value` into `rd` with a `lui`/`addi(w)`/`slli`
+    /// sequence (at most 8 instructions; a single `addi` for small values).
+    pub fn li(&mut self, rd: u8, value: u64) {
+        for inst in li_sequence(rd, value as i64) {
+            self.emit(inst);
+        }
+    }
+
+    /// Resolve labels and return the program bytes (little-endian).
+    pub fn finish(mut self) -> Result<Vec<u8>, AsmError> {
+        if let Some(err) = self.error {
+            return Err(err);
+        }
+        for (offset, label, fixup) in std::mem::take(&mut self.fixups) {
+            let target = self
+                .labels
+                .get(label.0)
+                .copied()
+                .flatten()
+                .ok_or(AsmError::UnboundLabel(label))?;
+            let out_of_range = AsmError::TargetOutOfRange { offset };
+            let delta = i32::try_from(target as i64 - offset as i64).map_err(|_| out_of_range)?;
+            let words = match fixup {
+                Fixup::Jump(inst) => vec![encode(&with_offset(inst, delta)).ok_or(out_of_range)?],
+                Fixup::La(rd) => {
+                    let lo = (delta << 20) >> 20;
+                    let hi = delta.wrapping_sub(lo);
+                    let auipc = encode(&Inst::Auipc { rd, imm: hi });
+                    let addi = encode(&Inst::Addi {
+                        rd,
+                        rs1: rd,
+                        imm: lo,
+                    });
+                    vec![auipc.ok_or(out_of_range)?, addi.ok_or(out_of_range)?]
+                }
+            };
+            for (i, word) in words.into_iter().enumerate() {
+                let at = offset + 4 * i;
+                if let Some(slot) = self.code.get_mut(at..at + 4) {
+                    slot.copy_from_slice(&word.to_le_bytes());
+                }
+            }
+        }
+        Ok(self.code)
+    }
+
+    fn jump(&mut self, inst: Inst, label: Label) {
+        self.fixups.push((self.here(), label, Fixup::Jump(inst)));
+        self.word(0);
+    }
+
+    fn fail(&mut self, err: AsmError) {
+        self.error.get_or_insert(err);
+    }
+}
+
+/// `inst` (a branch or `jal`) with its offset replaced by `imm`.
+fn with_offset(inst: Inst, imm: i32) -> Inst {
+    match inst {
+        Inst::Jal { rd, .. } => Inst::Jal { rd, imm },
+        Inst::Beq { rs1, rs2, .. } => Inst::Beq { rs1, rs2, imm },
+        Inst::Bne { rs1, rs2, .. } => Inst::Bne { rs1, rs2, imm },
+        Inst::Blt { rs1, rs2, .. } => Inst::Blt { rs1, rs2, imm },
+        Inst::Bge { rs1, rs2, .. } => Inst::Bge { rs1, rs2, imm },
+        Inst::Bltu { rs1, rs2, .. } => Inst::Bltu { rs1, rs2, imm },
+        Inst::Bgeu { rs1, rs2, .. } => Inst::Bgeu { rs1, rs2, imm },
+        other => other,
+    }
+}
+
+/// Sign-extend the low `bits` bits of `value`.
+fn sext64(value: u64, bits: u32) -> i64 {
+    let shift = 64 - bits;
+    ((value << shift) as i64) >> shift
+}
+
+/// The instructions `li rd, value` expands to: the 32-bit part with
+/// `lui` + `addiw`, then for wider values recursively the upper bits followed
+/// by `slli` and `addi` of each lower 12-bit chunk (the scheme GNU as and LLVM use).
+pub fn li_sequence(rd: u8, value: i64) -> Vec<Inst> {
+    let mut out = Vec::new();
+    li_into(rd, value, &mut out);
+    out
+}
+
+fn li_into(rd: u8, value: i64, out: &mut Vec<Inst>) {
+    let lo12 = sext64(value as u64, 12) as i32;
+    if let Ok(v32) = i32::try_from(value) {
+        // hi20 may come out as 0x80000 for values just below 2^31; `lui` then
+        // loads a negative number and `addiw` wraps it back, as intended.
+        let hi = (v32.wrapping_sub(lo12) as u32 & 0xffff_f000) as i32;
+        match (hi, lo12) {
+            (0, _) => out.push(Inst::Addi {
+                rd,
+                rs1: 0,
+                imm: lo12,
+            }),
+            (_, 0) => out.push(Inst::Lui { rd, imm: hi }),
+            _ => {
+                out.push(Inst::Lui { rd, imm: hi });
+                out.push(Inst::Addiw {
+                    rd,
+                    rs1: rd,
+                    imm: lo12,
+                });
+            }
+        }
+        return;
+    }
+    let hi52 = sext64((value as u64).wrapping_add(0x800) >> 12, 52);
+    // hi52 is non-zero here because value does not fit 32 bits.
+    let shift = 12 + hi52.trailing_zeros();
+    let upper = sext64((hi52 as u64) >> (shift - 12), 64 - shift);
+    li_into(rd, upper, out);
+    out.push(Inst::Slli {
+        rd,
+        rs1: rd,
+        shamt: shift as u8,
+    });
+    if lo12 != 0 {
+        out.push(Inst::Addi {
+            rd,
+            rs1: rd,
+            imm: lo12,
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,5 +735,142 @@ mod tests {
         assert_eq!(encode(&reserved_rm), None);
         assert_eq!(encode(&lui_low_bits), None);
         assert_eq!(encode(&Inst::Illegal { raw: 0 }), None);
+    }
+
+    /// Runs an `li` expansion on a one-register machine.
+    fn eval_li(seq: &[Inst]) -> u64 {
+        let mut x: u64 = 0;
+        for inst in seq {
+            x = match *inst {
+                Inst::Lui { imm, .. } => i64::from(imm) as u64,
+                Inst::Addi { rs1: 0, imm, .. } => i64::from(imm) as u64,
+                Inst::Addi { imm, .. } => x.wrapping_add(i64::from(imm) as u64),
+                Inst::Addiw { imm, .. } => i64::from((x as i32).wrapping_add(imm)) as u64,
+                Inst::Slli { shamt, .. } => x << shamt,
+                other => panic!("unexpected {other:?} in li expansion"),
+            };
+        }
+        x
+    }
+
+    #[test]
+    fn li_sequence_random_values_load_exactly() {
+        let mut rng = Rng::new(7);
+        let edges = [
+            0,
+            1,
+            u64::MAX,
+            0x7fff_ffff,
+            0x8000_0000,
+            0x7fff_f800,
+            i64::MIN as u64,
+        ];
+        let random = (0..20_000).map(|i| rng.next_u64() >> (i % 64));
+        for value in edges.into_iter().chain(random) {
+            let seq = li_sequence(5, value as i64);
+            assert!(seq.len() <= 8, "{value:#x}: {seq:?}");
+            assert!(
+                seq.iter().all(|i| encode(i).is_some()),
+                "{value:#x}: {seq:?}"
+            );
+            assert_eq!(eval_li(&seq), value, "{seq:?}");
+        }
+    }
+
+    #[test]
+    fn li_sequence_small_value_single_addi() {
+        assert_eq!(
+            li_sequence(10, -5),
+            vec![Inst::Addi {
+                rd: 10,
+                rs1: 0,
+                imm: -5
+            }]
+        );
+    }
+
+    #[test]
+    fn asm_labels_forward_and_backward_resolve() {
+        let mut asm = Asm::new();
+        let top = asm.label();
+        let end = asm.label();
+        asm.bind(top);
+        asm.beq(1, 2, end); // offset 0 -> 8
+        asm.j(top); // offset 4 -> 0
+        asm.bind(end);
+        let bytes = asm.finish();
+        let expected: Vec<u8> = [
+            encode(&Inst::Beq {
+                rs1: 1,
+                rs2: 2,
+                imm: 8,
+            }),
+            encode(&Inst::Jal { rd: 0, imm: -4 }),
+        ]
+        .into_iter()
+        .flat_map(|w| w.unwrap_or(0).to_le_bytes())
+        .collect();
+        assert_eq!(bytes, Ok(expected));
+    }
+
+    #[test]
+    fn asm_la_points_at_label() {
+        let mut asm = Asm::new();
+        let data = asm.label();
+        asm.la(10, data); // offset 0
+        asm.word(0); // offset 8
+        asm.bind(data); // offset 12
+        let bytes = asm.finish().unwrap_or_default();
+        let word = |at: usize| {
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        assert_eq!(decode(word(0)), Inst::Auipc { rd: 10, imm: 0 });
+        assert_eq!(
+            decode(word(4)),
+            Inst::Addi {
+                rd: 10,
+                rs1: 10,
+                imm: 12
+            }
+        );
+    }
+
+    #[test]
+    fn asm_unbound_label_error() {
+        let mut asm = Asm::new();
+        let nowhere = asm.label();
+        asm.j(nowhere);
+        assert_eq!(asm.finish(), Err(AsmError::UnboundLabel(nowhere)));
+    }
+
+    #[test]
+    fn asm_unencodable_inst_error() {
+        let mut asm = Asm::new();
+        let bad = Inst::Addi {
+            rd: 1,
+            rs1: 1,
+            imm: 4096,
+        };
+        asm.emit(Inst::Ecall);
+        asm.emit(bad);
+        assert_eq!(
+            asm.finish(),
+            Err(AsmError::UnencodableInst {
+                offset: 4,
+                inst: bad
+            })
+        );
+    }
+
+    #[test]
+    fn asm_branch_too_far_error() {
+        let mut asm = Asm::new();
+        let far = asm.label();
+        asm.beq(0, 0, far);
+        for _ in 0..1024 {
+            asm.emit(Inst::Ecall);
+        }
+        asm.bind(far);
+        assert_eq!(asm.finish(), Err(AsmError::TargetOutOfRange { offset: 0 }));
     }
 }
