@@ -194,4 +194,38 @@ KERNEL uint64_t kernel_branch(uint8_t *scratch, uint64_t sieve_n, int64_t vm_lim
     return (primes << 40) ^ ((uint64_t)steps << 8) ^ ck ^ (bad << 63);
 }
 
+/* ---- fp: Mandelbrot grid in double, plus a float recurrence ----
+ * Uses only correctly rounded IEEE operations (+ - * / sqrt, conversions), so
+ * with -ffp-contract=off (no fused multiply-add) the result is bit-exact on
+ * any IEEE-754 machine.  Returns the iteration total mixed with the raw bits
+ * of the double and float accumulators. */
+KERNEL uint64_t kernel_fp(unsigned w, unsigned h, unsigned maxit)
+{
+    uint64_t total = 0;
+    double acc = 0.0;
+    float facc = 0.0f;
+    for (unsigned py = 0; py < h; py++) {
+        double cy = -1.25 + 2.5 * (double)py / (double)h;
+        for (unsigned px = 0; px < w; px++) {
+            double cx = -2.0 + 2.75 * (double)px / (double)w;
+            double zx = 0.0, zy = 0.0, zx2 = 0.0, zy2 = 0.0;
+            unsigned k = 0;
+            while (k < maxit && zx2 + zy2 <= 4.0) {
+                zy = 2.0 * zx * zy + cy;
+                zx = zx2 - zy2 + cx;
+                zx2 = zx * zx;
+                zy2 = zy * zy;
+                k++;
+            }
+            total += k;
+            acc += __builtin_sqrt(zx2 + zy2) / (1.0 + (double)k);
+            float f = (float)(zx2 - zy2);
+            facc = facc * 0.999f + f / (1.0f + __builtin_fabsf(f));
+        }
+    }
+    union { double d; uint64_t u; } ad = { acc };
+    union { float f; uint32_t u; } af = { facc };
+    return (total << 32) ^ ad.u ^ af.u;
+}
+
 #endif

@@ -18,11 +18,15 @@
 #define BENCH_SIEVE_N     4000000ull
 #define BENCH_VM_LIMIT    130000
 #define BENCH_SORT_N      262144ull
+#define BENCH_FP_W        1024
+#define BENCH_FP_H        1024
+#define BENCH_FP_MAXIT    384
 
 #define HELLO_INT_EXPECT    0x846aaa6c73fd7d8full
 #define HELLO_MEM_EXPECT    0xee1b144dc1e4044dull
 #define BENCH_INT_EXPECT    0x37bfe440c01eadfeull
 #define BENCH_MEM_EXPECT    0x76ff0b7a14290c3cull
+#define BENCH_FP_EXPECT     0x4480485cfc92e0cfull
 #define BENCH_BRANCH_EXPECT 0x696b690ab0869695ull
 
 #endif

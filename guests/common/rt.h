@@ -27,6 +27,7 @@
 #define EXIT_BAD_MEM   2
 #define EXIT_BAD_BRANCH 3
 #define EXIT_BAD_MIX   4
+#define EXIT_BAD_FP    5
 #define EXIT_TRAP      0xEE
 
 void putc_uart(char c);

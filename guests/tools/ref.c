@@ -37,5 +37,7 @@ int main(void)
            kernel_mem(buf, BENCH_MEM_WORDS, BENCH_MEM_PASSES));
     printf("#define BENCH_BRANCH_EXPECT 0x%016" PRIx64 "ull\n",
            kernel_branch(scratch, BENCH_SIEVE_N, BENCH_VM_LIMIT, arr, BENCH_SORT_N));
+    printf("#define BENCH_FP_EXPECT     0x%016" PRIx64 "ull\n",
+           kernel_fp(BENCH_FP_W, BENCH_FP_H, BENCH_FP_MAXIT));
     return 0;
 }
