@@ -17,7 +17,7 @@ use rvisor_fpu::*;
 
 const INSTALL_HINT: &str = "apt-get install gcc-riscv64-unknown-elf qemu-user-static";
 const DEFAULT_SEED: u64 = 0x5eed_f00d_1234_5678;
-const DEFAULT_PER_OP: usize = 600;
+const DEFAULT_PER_OP: usize = 2400;
 const MAX_REPORTED: usize = 40;
 
 /// All rounding modes with their `frm` encodings.
@@ -363,9 +363,99 @@ fn cancelling_addend(fmt: Fmt, a: u64, b_: u64, rng: &mut Rng) -> u64 {
     fmt.nudge(p, rng)
 }
 
+/// Converts a host value to format `fmt` (host rounding; only needs to be
+/// close, the caller nudges it anyway).
+fn from_host(fmt: Fmt, x: f64) -> u64 {
+    if fmt.frac == 23 {
+        u64::from((x as f32).to_bits())
+    } else {
+        x.to_bits()
+    }
+}
+
+/// The boundaries where rounding decides underflow and overflow: the
+/// smallest normal, the largest finite, and small multiples of the smallest
+/// subnormal, as host values.
+fn boundary(fmt: Fmt, rng: &mut Rng) -> f64 {
+    let min_normal = 2f64.powi(1 - fmt.bias() as i32);
+    let min_sub = min_normal * 2f64.powi(-(fmt.frac as i32));
+    match rng.below(4) {
+        0 | 1 => min_normal,
+        2 => max_finite(fmt),
+        _ => min_sub * (1 + rng.below(4)) as f64 * 0.5,
+    }
+}
+
+fn max_finite(fmt: Fmt) -> f64 {
+    if fmt.frac == 23 {
+        f64::from(f32::MAX)
+    } else {
+        f64::MAX
+    }
+}
+
+/// Operands whose exact product (or quotient) lands within a few ulps of an
+/// underflow or overflow boundary, with many more significant bits than the
+/// format holds: the only way to test tininess-after-rounding and
+/// overflow-after-rounding, which random operands almost never reach.
+fn directed_pair(fmt: Fmt, rng: &mut Rng, divide: bool) -> (u64, u64) {
+    let target = boundary(fmt, rng);
+    let b_ = fmt.pack(fmt.bias() - 1 + rng.below(3), fmt.fraction(rng) | 1);
+    let bh = if fmt.frac == 23 {
+        f64::from(f32::from_bits(b_ as u32))
+    } else {
+        f64::from_bits(b_)
+    };
+    let a = from_host(fmt, if divide { target * bh } else { target / bh });
+    let sign = if rng.chance(50) { fmt.sign() } else { 0 };
+    (fmt.nudge(a, rng) ^ sign, b_)
+}
+
+/// binary64 operands near binary32 boundaries, nudged by up to 2^31 binary64
+/// ulps so the narrowing conversion sees every rounding situation there.
+fn narrowing_operand(rng: &mut Rng) -> u64 {
+    let x = from_host(
+        D,
+        boundary(S, rng) * [1.0, 0.5, 0.25, 1.5][rng.below(4) as usize],
+    );
+    let delta = rng.below(1 << 31) >> rng.below(31);
+    let sign = if rng.chance(50) { D.sign() } else { 0 };
+    let x = if rng.chance(50) { x + delta } else { x - delta };
+    x ^ sign
+}
+
+/// A perfect square (of a number with half the format's precision) nudged by
+/// a few ulps: square roots that are exact or barely inexact.
+fn exact_square(fmt: Fmt, rng: &mut Rng) -> u64 {
+    let root = (rng.next() >> (64 - (fmt.frac + 1) / 2)) | 1;
+    let square = (root * root) as f64 * 2f64.powi(rng.below(40) as i32 - 20);
+    fmt.nudge(from_host(fmt, square), rng)
+}
+
 fn operands(op: &Op, rng: &mut Rng) -> [u64; 3] {
     use Operands::*;
     let conversion = op.name.starts_with("fcvt");
+    if op.name == "fcvt.s.d" && rng.chance(40) {
+        return [narrowing_operand(rng), 0, 0];
+    }
+    if op.name.starts_with("fsqrt") && rng.chance(30) {
+        let fmt = if op.operands == F32x1 { S } else { D };
+        return [exact_square(fmt, rng), 0, 0];
+    }
+    let directed = ["fmul", "fdiv", "fmadd"]
+        .iter()
+        .any(|p| op.name.starts_with(p));
+    if directed && rng.chance(30) {
+        let fmt = if op.operands == F32x2 || op.operands == F32x3 {
+            S
+        } else {
+            D
+        };
+        let (a, b_) = directed_pair(fmt, rng, op.name.starts_with("fdiv"));
+        // A tiny addend keeps fma results near the boundary.
+        let c = rng.below(2) * fmt.sign() | rng.below(3);
+        return [a, b_, c];
+    }
     let (fmt, n) = match op.operands {
         Int => return [int_operand(rng), 0, 0],
         F32x1 => (S, 1),
