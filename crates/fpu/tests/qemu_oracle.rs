@@ -427,7 +427,7 @@ fn narrowing_operand(rng: &mut Rng) -> u64 {
 /// A perfect square (of a number with half the format's precision) nudged by
 /// a few ulps: square roots that are exact or barely inexact.
 fn exact_square(fmt: Fmt, rng: &mut Rng) -> u64 {
-    let root = (rng.next() >> (64 - (fmt.frac + 1) / 2)) | 1;
+    let root = (rng.next() >> (64 - fmt.frac.div_ceil(2))) | 1;
     let square = (root * root) as f64 * 2f64.powi(rng.below(40) as i32 - 20);
     fmt.nudge(from_host(fmt, square), rng)
 }
@@ -453,7 +453,7 @@ fn operands(op: &Op, rng: &mut Rng) -> [u64; 3] {
         };
         let (a, b_) = directed_pair(fmt, rng, op.name.starts_with("fdiv"));
         // A tiny addend keeps fma results near the boundary.
-        let c = rng.below(2) * fmt.sign() | rng.below(3);
+        let c = (rng.below(2) * fmt.sign()) | rng.below(3);
         return [a, b_, c];
     }
     let (fmt, n) = match op.operands {
