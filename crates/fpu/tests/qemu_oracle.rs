@@ -17,7 +17,7 @@ use rvisor_fpu::*;
 
 const INSTALL_HINT: &str = "apt-get install gcc-riscv64-unknown-elf qemu-user-static";
 const DEFAULT_SEED: u64 = 0x5eed_f00d_1234_5678;
-const DEFAULT_PER_OP: usize = 2400;
+const DEFAULT_PER_OP: usize = 10_000;
 const MAX_REPORTED: usize = 40;
 
 /// All rounding modes with their `frm` encodings.
