@@ -16,4 +16,6 @@ pub mod inst;
 mod testgen;
 
 pub use decode::{decode, decode_compressed, insn_len};
+pub use disasm::{disasm, disasm_at};
+pub use encode::{encode, Asm, AsmError, Label};
 pub use inst::{Inst, RoundingMode};
