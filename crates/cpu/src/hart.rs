@@ -7,12 +7,13 @@
 
 use std::sync::Arc;
 
+use rvisor_memory::clock::TimerId;
 use rvisor_memory::{Bus, Clock, GuestRam, TimerQueue};
 
 use crate::csr::CsrFile;
 use crate::interp::InterpState;
 use crate::mmu::Mmu;
-use crate::signals::HartSignals;
+use crate::signals::{HartIrq, HartSignals};
 use crate::stats::HartStats;
 
 /// Privilege mode.
@@ -92,6 +93,10 @@ pub struct Hart {
     pub timers: TimerQueue,
     /// Event counters.
     pub stats: HartStats,
+    /// The `timers` slot of the supervisor timer (`stimecmp`, SBI set_timer).
+    pub stimer_id: TimerId,
+    /// The STIP line (bit 5 of `signals`) the supervisor timer raises.
+    pub stip_line: Arc<HartIrq>,
 }
 
 impl Hart {
@@ -106,6 +111,8 @@ impl Hart {
         let clock = timers.clock().clone();
         let csr = CsrFile::new(&config);
         let mmu = Mmu::new(&config);
+        let stimer_id = timers.alloc();
+        let stip_line = Arc::new(HartIrq::new(signals.clone(), 5));
         let mut hart = Self {
             x: [0; 32],
             f: [0; 32],
@@ -121,6 +128,8 @@ impl Hart {
             clock,
             timers,
             stats: HartStats::default(),
+            stimer_id,
+            stip_line,
         };
         hart.reset();
         hart
@@ -134,6 +143,12 @@ impl Hart {
         self.prv = self.config.reset_mode;
         self.csr = CsrFile::new(&self.config);
         self.mmu = Mmu::new(&self.config);
+        // A pending supervisor timer does not survive reset.
+        self.timers.disarm(self.stimer_id);
+        self.signals.lower(crate::trap::irq_bits::STI);
+        if self.config.reset_mode != PrivilegeMode::Machine {
+            self.mmu.open_pmp_for_supervisor();
+        }
         self.interp = InterpState::new();
     }
 }

@@ -12,9 +12,13 @@ pub mod exit;
 pub mod hart;
 pub mod interp;
 pub mod mmu;
+pub mod pmp;
 pub mod signals;
 pub mod stats;
 pub mod trap;
+
+#[cfg(test)]
+mod test_util;
 
 pub use exit::Exit;
 pub use hart::{Hart, HartConfig, PrivilegeMode};

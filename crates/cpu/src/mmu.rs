@@ -1,17 +1,127 @@
 //! Address translation: Sv39/Sv48/Sv57 page walks with A/D updates and every
-//! page-fault case, PMP checks, and the TLB.
+//! page-fault case, PMP checks, and the TLB (supervisor.adoc "Sv39/Sv48/Sv57"
+//! and "Virtual Address Translation Process"; machine.adoc "Physical Memory
+//! Protection").
+//!
+//! The TLB is direct-mapped, one array per access kind (fetch, load, store),
+//! and caches 4 KiB pages whose translation *and* permission check succeeded.
+//! A hit is one compare: the tag is the page address with a 12-bit context
+//! in the low bits: the generation (bumped by every flush), the effective
+//! privilege, and the SUM/MXR bits where they matter. Privilege changes
+//! (traps, xRET) and SUM toggles therefore need no flush: they select other
+//! tags. `satp` writes, `sfence.vma`, PMP writes and MPRV/MPP changes either
+//! bump the generation or recompute the context table.
 
-use crate::hart::HartConfig;
+use std::sync::atomic::Ordering;
+
+use crate::csr::{mstatus, satp};
+use crate::hart::{HartConfig, PrivilegeMode};
+use crate::pmp::{PageCheck, Pmp};
+use crate::trap::{Exception, Trap};
+
+/// Entries per access kind (direct-mapped, indexed by the low page-number bits).
+pub const TLB_SIZE: usize = 256;
+const PAGE_MASK: u64 = 0xfff;
+/// Generations fit in context bits 11:4.
+const MAX_GEN: u64 = 0xff;
+
+/// One cached page: `tag` = page address | context, 0 when invalid.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TlbEntry {
+    tag: u64,
+    pa_page: u64,
+}
 
 /// Translation state and TLB of one hart.
-#[derive(Clone, Debug, Default)]
-pub struct Mmu {}
+#[derive(Clone)]
+pub struct Mmu {
+    tlb: Box<[[TlbEntry; TLB_SIZE]; 3]>,
+    /// Tag context per (current privilege, access kind); row 2 is unused.
+    ctx: [[u64; 3]; 4],
+    gen: u64,
+    /// Physical memory protection registers.
+    pub pmp: Pmp,
+}
+
+impl std::fmt::Debug for Mmu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mmu")
+            .field("gen", &self.gen)
+            .field("pmp", &self.pmp)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Mmu {
+    fn default() -> Self {
+        let mut m = Self {
+            tlb: Box::new([[TlbEntry::default(); TLB_SIZE]; 3]),
+            ctx: [[0; 3]; 4],
+            gen: 1,
+            pmp: Pmp::default(),
+        };
+        m.compute_ctx(0);
+        m
+    }
+}
 
 impl Mmu {
     /// The reset state for `config`.
     pub fn new(config: &HartConfig) -> Self {
-        let _ = config;
-        Self::default()
+        Self {
+            pmp: Pmp::new(config.pmp_entries),
+            ..Self::default()
+        }
+    }
+
+    /// Program PMP entry 0 to give S/U all of memory, as OpenSBI does, for
+    /// harts that start below M without firmware (para mode): with entries
+    /// implemented but none matching, every S/U access would fail.
+    pub fn open_pmp_for_supervisor(&mut self) {
+        if self.pmp.entries() > 0 {
+            self.pmp.write_addr(0, u64::MAX);
+            self.pmp.write_cfg(
+                0,
+                u64::from(
+                    crate::pmp::A_NAPOT | crate::pmp::CFG_R | crate::pmp::CFG_W | crate::pmp::CFG_X,
+                ),
+            );
+            self.flush();
+        }
+    }
+
+    /// Recompute the tag contexts from `mstatus` (MPRV, MPP, SUM, MXR).
+    fn compute_ctx(&mut self, mstatus: u64) {
+        for prv in [0u64, 1, 3] {
+            for a in 0..3 {
+                let data = a != Access::Fetch as usize;
+                let eff = if data && prv == 3 && mstatus & mstatus::MPRV != 0 {
+                    (mstatus & mstatus::MPP) >> mstatus::MPP_SHIFT
+                } else {
+                    prv
+                };
+                let mut c = self.gen << 4 | eff;
+                if eff == 1 && mstatus & mstatus::SUM != 0 {
+                    c |= 1 << 2;
+                }
+                if a == Access::Load as usize && eff != 3 && mstatus & mstatus::MXR != 0 {
+                    c |= 1 << 3;
+                }
+                self.ctx[prv as usize][a] = c;
+            }
+        }
+    }
+
+    /// Invalidate every entry by moving to a new generation (the arrays are
+    /// cleared only when the generation counter wraps).
+    fn flush(&mut self) {
+        self.gen += 1;
+        if self.gen > MAX_GEN {
+            self.gen = 1;
+            for kind in self.tlb.iter_mut() {
+                kind.fill(TlbEntry::default());
+            }
+        }
     }
 }
 
@@ -26,32 +136,654 @@ pub enum Access {
     Store,
 }
 
+impl Access {
+    fn page_fault(self, va: u64) -> Trap {
+        let cause = match self {
+            Access::Fetch => Exception::InstPageFault,
+            Access::Load => Exception::LoadPageFault,
+            Access::Store => Exception::StorePageFault,
+        };
+        Trap::new(cause, va)
+    }
+
+    fn access_fault(self, va: u64) -> Trap {
+        let cause = match self {
+            Access::Fetch => Exception::InstAccessFault,
+            Access::Load => Exception::LoadAccessFault,
+            Access::Store => Exception::StoreAccessFault,
+        };
+        Trap::new(cause, va)
+    }
+}
+
+/// PTE bits (supervisor.adoc "Sv32" PTE format, shared by Sv39/48/57).
+mod pte {
+    pub const V: u64 = 1 << 0;
+    pub const R: u64 = 1 << 1;
+    pub const W: u64 = 1 << 2;
+    pub const X: u64 = 1 << 3;
+    pub const U: u64 = 1 << 4;
+    pub const A: u64 = 1 << 6;
+    pub const D: u64 = 1 << 7;
+    pub const PPN_MASK: u64 = (1 << 44) - 1;
+}
+
 impl crate::Hart {
     /// TLB fast path: the physical address for `va` if a valid TLB entry
     /// allows `access` in the current effective privilege; `None` otherwise
     /// (call [`translate`](Self::translate)).
     #[inline(always)]
     pub fn tlb_lookup(&self, va: u64, access: Access) -> Option<u64> {
-        let _ = access;
-        Some(va)
+        let a = access as usize;
+        let e = &self.mmu.tlb[a][(va >> 12) as usize & (TLB_SIZE - 1)];
+        if e.tag == (va & !PAGE_MASK) | self.mmu.ctx[self.prv as usize & 3][a] {
+            Some(e.pa_page | (va & PAGE_MASK))
+        } else {
+            None
+        }
     }
 
     /// Full translation of `va` for `access` in the current effective
     /// privilege (MPRV applied for loads/stores): TLB, then page walk with A/D
     /// updates, then PMP. Page faults and access faults come back as `Trap`
     /// with `tval = va`.
-    pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, crate::Trap> {
-        let _ = access;
-        Ok(va)
+    pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, Trap> {
+        if let Some(pa) = self.tlb_lookup(va, access) {
+            return Ok(pa);
+        }
+        self.stats.tlb_misses += 1;
+        let eff = self.effective_priv(access);
+        let mode = (self.csr.satp >> 60) as u8;
+        let pa = if eff == PrivilegeMode::Machine || mode == satp::BARE {
+            va
+        } else {
+            self.walk(va, access, eff, mode)?
+        };
+        match self.mmu.pmp.check_page(pa & !PAGE_MASK, eff, access) {
+            PageCheck::Uniform(true) => {
+                let a = access as usize;
+                let tag = (va & !PAGE_MASK) | self.mmu.ctx[self.prv as usize & 3][a];
+                self.mmu.tlb[a][(va >> 12) as usize & (TLB_SIZE - 1)] = TlbEntry {
+                    tag,
+                    pa_page: pa & !PAGE_MASK,
+                };
+                Ok(pa)
+            }
+            PageCheck::Uniform(false) => Err(access.access_fault(va)),
+            PageCheck::Split => {
+                if self.mmu.pmp.check(pa, 1, eff, access) {
+                    Ok(pa)
+                } else {
+                    Err(access.access_fault(va))
+                }
+            }
+        }
+    }
+
+    /// The privilege `access` is checked and translated in: loads and stores
+    /// in M with `mstatus.MPRV` use `mstatus.MPP` (machine.adoc "Memory
+    /// Privilege in mstatus Register").
+    pub fn effective_priv(&self, access: Access) -> PrivilegeMode {
+        if access != Access::Fetch
+            && self.prv == PrivilegeMode::Machine
+            && self.csr.mstatus & mstatus::MPRV != 0
+        {
+            match (self.csr.mstatus & mstatus::MPP) >> mstatus::MPP_SHIFT {
+                0 => PrivilegeMode::User,
+                1 => PrivilegeMode::Supervisor,
+                _ => PrivilegeMode::Machine,
+            }
+        } else {
+            self.prv
+        }
+    }
+
+    /// The page walk (supervisor.adoc "Virtual Address Translation Process"),
+    /// with hardware A/D updating by compare-and-swap; restarts from the root
+    /// if another hart changed the PTE under us.
+    fn walk(&mut self, va: u64, access: Access, eff: PrivilegeMode, mode: u8) -> Result<u64, Trap> {
+        let levels: u32 = match mode {
+            satp::SV39 => 3,
+            satp::SV48 => 4,
+            _ => 5,
+        };
+        // Bits above the VA width must equal the top VA bit.
+        let shift = 64 - (12 + 9 * levels);
+        if (((va << shift) as i64) >> shift) as u64 != va {
+            return Err(access.page_fault(va));
+        }
+        let ms = self.csr.mstatus;
+        let sum = ms & mstatus::SUM != 0;
+        let mxr = ms & mstatus::MXR != 0;
+        let pf = access.page_fault(va);
+        let af = access.access_fault(va);
+        'restart: loop {
+            let mut table = (self.csr.satp & satp::PPN_MASK) << 12;
+            let mut level = levels - 1;
+            loop {
+                let vpn = (va >> (12 + 9 * level)) & 0x1ff;
+                let pte_addr = table + vpn * 8;
+                // Implicit page-table accesses are S-level loads for PMP.
+                if !self
+                    .mmu
+                    .pmp
+                    .check(pte_addr, 8, PrivilegeMode::Supervisor, Access::Load)
+                {
+                    return Err(af);
+                }
+                let pte = self.bus.read(pte_addr, 8).map_err(|_| af)?;
+                // Invalid, the reserved W-without-R encoding, or reserved bits
+                // 63:54 (N without Svnapot, PBMT without Svpbmt).
+                if pte & pte::V == 0 || (pte & pte::R == 0 && pte & pte::W != 0) || pte >> 54 != 0 {
+                    return Err(pf);
+                }
+                let ppn = (pte >> 10) & pte::PPN_MASK;
+                if pte & (pte::R | pte::X) == 0 {
+                    // Pointer to the next level. A, D and U are reserved in
+                    // non-leaf PTEs; like QEMU we fault on them.
+                    if level == 0 || pte & (pte::A | pte::D | pte::U) != 0 {
+                        return Err(pf);
+                    }
+                    level -= 1;
+                    table = ppn << 12;
+                    continue;
+                }
+                // Leaf: privilege, then access-type permissions.
+                let user_page = pte & pte::U != 0;
+                match eff {
+                    PrivilegeMode::User if !user_page => return Err(pf),
+                    PrivilegeMode::Supervisor if user_page && (access == Access::Fetch || !sum) => {
+                        return Err(pf)
+                    }
+                    _ => {}
+                }
+                let allowed = match access {
+                    Access::Fetch => pte & pte::X != 0,
+                    Access::Load => pte & pte::R != 0 || (mxr && pte & pte::X != 0),
+                    Access::Store => pte & pte::W != 0,
+                };
+                if !allowed {
+                    return Err(pf);
+                }
+                // A superpage's PPN must be aligned to its size.
+                if level > 0 && ppn & ((1 << (9 * level)) - 1) != 0 {
+                    return Err(pf);
+                }
+                let need = pte::A | if access == Access::Store { pte::D } else { 0 };
+                if pte & need != need {
+                    if !self
+                        .mmu
+                        .pmp
+                        .check(pte_addr, 8, PrivilegeMode::Supervisor, Access::Store)
+                    {
+                        return Err(af);
+                    }
+                    let Some(off) = self.ram.offset_of(pte_addr, 8) else {
+                        return Err(af);
+                    };
+                    let swapped = self.ram.with_atomic_u64(off, |w| {
+                        w.compare_exchange(pte, pte | need, Ordering::AcqRel, Ordering::Acquire)
+                            .is_ok()
+                    });
+                    match swapped {
+                        Some(true) => {}
+                        Some(false) => continue 'restart,
+                        None => return Err(af),
+                    }
+                }
+                let mask = (1u64 << (12 + 9 * level)) - 1;
+                return Ok(((ppn << 12) & !mask) | (va & mask));
+            }
+        }
     }
 
     /// `sfence.vma`: `vaddr`/`asid` are `None` for rs1/rs2 = x0. Checks
     /// `mstatus.TVM`; flushes the matching TLB entries.
-    pub fn sfence_vma(&mut self, vaddr: Option<u64>, asid: Option<u64>) -> Result<(), crate::Trap> {
+    ///
+    /// Every variant flushes the whole TLB: with a generation counter that
+    /// costs one increment. The illegal-instruction trap carries tval 0 (the
+    /// caller has the instruction bits and may substitute them).
+    pub fn sfence_vma(&mut self, vaddr: Option<u64>, asid: Option<u64>) -> Result<(), Trap> {
         let _ = (vaddr, asid);
+        let tvm = self.csr.mstatus & mstatus::TVM != 0;
+        if self.prv == PrivilegeMode::User || (self.prv == PrivilegeMode::Supervisor && tvm) {
+            return Err(Trap::new(Exception::IllegalInst, 0));
+        }
+        self.stats.sfences += 1;
+        self.flush_tlb();
         Ok(())
     }
 
     /// Drop every TLB entry (satp write, privilege or MPRV/SUM/MXR change).
-    pub fn flush_tlb(&mut self) {}
+    pub fn flush_tlb(&mut self) {
+        self.mmu.flush();
+        self.mmu.compute_ctx(self.csr.mstatus);
+    }
+
+    /// Recompute the TLB contexts after `mstatus` changed (cheap; no flush).
+    pub(crate) fn mmu_update_ctx(&mut self) {
+        self.mmu.compute_ctx(self.csr.mstatus);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csr::CsrOp;
+    use crate::test_util::{hart, RAM_BASE};
+    use crate::Hart;
+    use pte::{A, D, R, U, V, W, X};
+    use rvisor_isa::csr as n;
+
+    const ROOT: u64 = RAM_BASE + 0x10_0000;
+    const DATA: u64 = RAM_BASE + 0x40_0000;
+
+    /// Builds page tables in the test RAM with a bump allocator.
+    struct Pt {
+        levels: u32,
+        next: u64,
+    }
+
+    impl Pt {
+        fn new(h: &mut Hart, mode: u8) -> Self {
+            let levels = u32::from(mode) - 5;
+            h.csr_access(
+                n::SATP,
+                CsrOp::Write,
+                u64::from(mode) << 60 | ROOT >> 12,
+                false,
+                true,
+                0,
+            )
+            .expect("satp");
+            h.mmu.open_pmp_for_supervisor();
+            h.flush_tlb();
+            Self {
+                levels,
+                next: ROOT + 0x1000,
+            }
+        }
+
+        /// Map `va` at `level` (0 = 4 KiB) to `pa` with `flags`; returns the
+        /// PTE address.
+        fn map(&mut self, h: &Hart, va: u64, pa: u64, level: u32, flags: u64) -> u64 {
+            let mut table = ROOT;
+            let mut l = self.levels - 1;
+            loop {
+                let addr = table + ((va >> (12 + 9 * l)) & 0x1ff) * 8;
+                if l == level {
+                    self.write(h, addr, (pa >> 12) << 10 | flags);
+                    return addr;
+                }
+                let cur = self.read(h, addr);
+                table = if cur & V != 0 {
+                    (cur >> 10) << 12
+                } else {
+                    let t = self.next;
+                    self.next += 0x1000;
+                    self.write(h, addr, (t >> 12) << 10 | V);
+                    t
+                };
+                l -= 1;
+            }
+        }
+
+        fn write(&self, h: &Hart, pa: u64, v: u64) {
+            h.bus.write(pa, 8, v).expect("pte write");
+        }
+
+        fn read(&self, h: &Hart, pa: u64) -> u64 {
+            h.bus.read(pa, 8).expect("pte read")
+        }
+    }
+
+    fn s_hart(mode: u8) -> (Hart, Pt) {
+        let mut h = hart();
+        let pt = Pt::new(&mut h, mode);
+        h.prv = PrivilegeMode::Supervisor;
+        (h, pt)
+    }
+
+    fn pf(access: Access, va: u64) -> Result<u64, Trap> {
+        Err(access.page_fault(va))
+    }
+
+    #[test]
+    fn mmu_machine_mode_is_bare_and_cached() {
+        let mut h = hart();
+        assert_eq!(h.tlb_lookup(DATA, Access::Load), None);
+        assert_eq!(h.translate(DATA + 8, Access::Load), Ok(DATA + 8));
+        assert_eq!(h.tlb_lookup(DATA + 16, Access::Load), Some(DATA + 16));
+        assert_eq!(h.tlb_lookup(DATA + 16, Access::Store), None);
+    }
+
+    #[test]
+    fn mmu_leaf_4k_each_mode_translates() {
+        for mode in [satp::SV39, satp::SV48, satp::SV57] {
+            let (mut h, mut pt) = s_hart(mode);
+            let va = 0x1234_5000;
+            pt.map(&h, va, DATA, 0, V | R | W | X | A | D);
+            assert_eq!(
+                h.translate(va + 0x10, Access::Load),
+                Ok(DATA + 0x10),
+                "mode {mode}"
+            );
+            assert_eq!(h.translate(va, Access::Store), Ok(DATA));
+            assert_eq!(h.translate(va, Access::Fetch), Ok(DATA));
+            assert_eq!(h.tlb_lookup(va + 4, Access::Fetch), Some(DATA + 4));
+        }
+    }
+
+    #[test]
+    fn mmu_superpages_translate_with_va_offset() {
+        let (mut h, mut pt) = s_hart(satp::SV48);
+        // 2 MiB megapage and 1 GiB gigapage.
+        pt.map(&h, 0x4000_0000, RAM_BASE, 1, V | R | A);
+        pt.map(&h, 0x80_0000_0000, 0, 2, V | R | A);
+        assert_eq!(
+            h.translate(0x4012_3456, Access::Load),
+            Ok(RAM_BASE + 0x12_3456)
+        );
+        assert_eq!(h.translate(0x80_2765_4321, Access::Load), Ok(0x2765_4321));
+    }
+
+    #[test]
+    fn mmu_misaligned_superpage_faults() {
+        for mode in [satp::SV39, satp::SV48, satp::SV57] {
+            let (mut h, mut pt) = s_hart(mode);
+            pt.map(&h, 0x4000_0000, RAM_BASE + 0x1000, 1, V | R | A);
+            assert_eq!(
+                h.translate(0x4000_0000, Access::Load),
+                pf(Access::Load, 0x4000_0000)
+            );
+        }
+    }
+
+    #[test]
+    fn mmu_non_canonical_va_faults() {
+        for (mode, bad) in [
+            (satp::SV39, 1u64 << 39),
+            (satp::SV48, 1u64 << 48),
+            (satp::SV57, 1u64 << 57),
+        ] {
+            let (mut h, _pt) = s_hart(mode);
+            assert_eq!(h.translate(bad, Access::Fetch), pf(Access::Fetch, bad));
+            let high = !0u64 << (bad.trailing_zeros() - 1) & !(1 << 63);
+            assert_eq!(h.translate(high, Access::Load), pf(Access::Load, high));
+        }
+    }
+
+    #[test]
+    fn mmu_invalid_and_reserved_ptes_fault() {
+        for mode in [satp::SV39, satp::SV48, satp::SV57] {
+            let (mut h, mut pt) = s_hart(mode);
+            let cases = [
+                0,                   // V = 0
+                V | W | A | D,       // W without R
+                V | R | A | 1 << 63, // N without Svnapot
+                V | R | A | 1 << 61, // PBMT without Svpbmt
+                V | R | A | 1 << 54, // reserved
+            ];
+            for (i, flags) in cases.into_iter().enumerate() {
+                let va = 0x10_0000 + (i as u64) * 0x1000;
+                pt.map(&h, va, DATA, 0, flags);
+                assert_eq!(
+                    h.translate(va, Access::Load),
+                    pf(Access::Load, va),
+                    "{flags:#x}"
+                );
+            }
+            // Unmapped (root entry invalid).
+            assert_eq!(
+                h.translate(0x7000_0000, Access::Load),
+                pf(Access::Load, 0x7000_0000)
+            );
+        }
+    }
+
+    #[test]
+    fn mmu_nonleaf_with_a_bit_and_level0_pointer_fault() {
+        let (mut h, mut pt) = s_hart(satp::SV39);
+        let va = 0x20_0000;
+        let addr = pt.map(&h, va, DATA, 0, V | R | A);
+        assert!(h.translate(va, Access::Load).is_ok());
+        // Level-0 PTE that points further: no more levels.
+        pt.write(&h, addr, (DATA >> 12) << 10 | V);
+        h.flush_tlb();
+        assert_eq!(h.translate(va, Access::Load), pf(Access::Load, va));
+        // Non-leaf with A set.
+        let root_pte = ROOT + ((va >> 30) & 0x1ff) * 8;
+        let v = pt.read(&h, root_pte);
+        pt.write(&h, root_pte, v | A);
+        pt.write(&h, addr, (DATA >> 12) << 10 | V | R | A);
+        h.flush_tlb();
+        assert_eq!(h.translate(va, Access::Load), pf(Access::Load, va));
+    }
+
+    #[test]
+    fn mmu_permissions_r_w_x() {
+        let (mut h, mut pt) = s_hart(satp::SV39);
+        pt.map(&h, 0x1000, DATA, 0, V | R | A | D);
+        pt.map(&h, 0x2000, DATA, 0, V | X | A);
+        pt.map(&h, 0x3000, DATA, 0, V | R | W | A | D);
+        assert!(h.translate(0x1000, Access::Load).is_ok());
+        assert_eq!(
+            h.translate(0x1000, Access::Store),
+            pf(Access::Store, 0x1000)
+        );
+        assert_eq!(
+            h.translate(0x1000, Access::Fetch),
+            pf(Access::Fetch, 0x1000)
+        );
+        assert!(h.translate(0x2000, Access::Fetch).is_ok());
+        assert_eq!(h.translate(0x2000, Access::Load), pf(Access::Load, 0x2000));
+        assert!(h.translate(0x3000, Access::Store).is_ok());
+        // MXR makes the execute-only page readable.
+        h.csr_access(n::SSTATUS, CsrOp::Set, mstatus::MXR, false, true, 0)
+            .expect("sstatus");
+        assert_eq!(h.translate(0x2000, Access::Load), Ok(DATA));
+        h.csr_access(n::SSTATUS, CsrOp::Clear, mstatus::MXR, false, true, 0)
+            .expect("sstatus");
+        assert_eq!(h.translate(0x2000, Access::Load), pf(Access::Load, 0x2000));
+    }
+
+    #[test]
+    fn mmu_user_pages_and_sum() {
+        let (mut h, mut pt) = s_hart(satp::SV48);
+        pt.map(&h, 0x1000, DATA, 0, V | R | W | X | U | A | D);
+        pt.map(&h, 0x2000, DATA, 0, V | R | W | X | A | D);
+        // S on a U page: loads need SUM, fetch never.
+        assert_eq!(h.translate(0x1000, Access::Load), pf(Access::Load, 0x1000));
+        h.csr_access(n::SSTATUS, CsrOp::Set, mstatus::SUM, false, true, 0)
+            .expect("sstatus");
+        assert_eq!(h.translate(0x1000, Access::Load), Ok(DATA));
+        assert_eq!(h.translate(0x1000, Access::Store), Ok(DATA));
+        assert_eq!(
+            h.translate(0x1000, Access::Fetch),
+            pf(Access::Fetch, 0x1000)
+        );
+        // SUM off again: the cached SUM entry must not be used.
+        h.csr_access(n::SSTATUS, CsrOp::Clear, mstatus::SUM, false, true, 0)
+            .expect("sstatus");
+        assert_eq!(h.tlb_lookup(0x1000, Access::Load), None);
+        assert_eq!(h.translate(0x1000, Access::Load), pf(Access::Load, 0x1000));
+        // U on an S page faults; U on a U page works.
+        h.prv = PrivilegeMode::User;
+        assert_eq!(h.translate(0x2000, Access::Load), pf(Access::Load, 0x2000));
+        assert_eq!(h.translate(0x1000, Access::Fetch), Ok(DATA));
+        // Back in S, the U-mode entries do not leak.
+        h.prv = PrivilegeMode::Supervisor;
+        assert_eq!(h.tlb_lookup(0x1000, Access::Fetch), None);
+    }
+
+    #[test]
+    fn mmu_sets_accessed_and_dirty() {
+        for mode in [satp::SV39, satp::SV48, satp::SV57] {
+            let (mut h, mut pt) = s_hart(mode);
+            let addr = pt.map(&h, 0x5000, DATA, 0, V | R | W);
+            assert!(h.translate(0x5000, Access::Load).is_ok());
+            assert_eq!(pt.read(&h, addr) & (A | D), A);
+            assert!(h.translate(0x5000, Access::Store).is_ok());
+            assert_eq!(pt.read(&h, addr) & (A | D), A | D);
+        }
+    }
+
+    #[test]
+    fn mmu_mprv_uses_mpp_for_data_only() {
+        let mut h = hart();
+        let mut pt = Pt::new(&mut h, satp::SV39);
+        pt.map(&h, 0x1000, DATA, 0, V | R | W | U | A | D);
+        h.csr_access(n::MSTATUS, CsrOp::Set, mstatus::MPRV, false, true, 0)
+            .expect("mstatus");
+        // MPP = U (reset value 0): loads translate as U.
+        assert_eq!(h.translate(0x1000, Access::Load), Ok(DATA));
+        // Fetches stay M, bare.
+        assert_eq!(h.translate(0x1000, Access::Fetch), Ok(0x1000));
+        // MPP = S without SUM: the U page faults.
+        h.csr_access(n::MSTATUS, CsrOp::Set, 1 << 11, false, true, 0)
+            .expect("mstatus");
+        assert_eq!(h.tlb_lookup(0x1000, Access::Load), None);
+        assert_eq!(h.translate(0x1000, Access::Load), pf(Access::Load, 0x1000));
+        // MPRV off: M bare.
+        h.csr_access(n::MSTATUS, CsrOp::Clear, mstatus::MPRV, false, true, 0)
+            .expect("mstatus");
+        assert_eq!(h.translate(0x1000, Access::Load), Ok(0x1000));
+    }
+
+    #[test]
+    fn mmu_satp_write_and_sfence_invalidate_tlb() {
+        let (mut h, mut pt) = s_hart(satp::SV39);
+        let addr = pt.map(&h, 0x1000, DATA, 0, V | R | A);
+        assert_eq!(h.translate(0x1000, Access::Load), Ok(DATA));
+        pt.write(&h, addr, ((DATA + 0x1000) >> 12) << 10 | V | R | A);
+        assert_eq!(h.translate(0x1000, Access::Load), Ok(DATA));
+        h.sfence_vma(Some(0x1000), None).expect("sfence");
+        assert_eq!(h.translate(0x1000, Access::Load), Ok(DATA + 0x1000));
+        h.csr_access(n::SATP, CsrOp::Write, 0, false, true, 0)
+            .expect("satp");
+        assert_eq!(h.translate(0x1000, Access::Load), Ok(0x1000));
+    }
+
+    #[test]
+    fn mmu_sfence_privilege_and_tvm() {
+        let mut h = hart();
+        h.prv = PrivilegeMode::User;
+        assert!(h.sfence_vma(None, None).is_err());
+        h.prv = PrivilegeMode::Supervisor;
+        assert!(h.sfence_vma(None, None).is_ok());
+        h.csr.mstatus |= mstatus::TVM;
+        assert_eq!(
+            h.sfence_vma(None, None),
+            Err(Trap::new(Exception::IllegalInst, 0))
+        );
+    }
+
+    #[test]
+    fn mmu_generation_wrap_clears_entries() {
+        let mut h = hart();
+        assert!(h.translate(DATA, Access::Load).is_ok());
+        for _ in 0..MAX_GEN + 3 {
+            h.flush_tlb();
+        }
+        assert_eq!(h.tlb_lookup(DATA, Access::Load), None);
+        assert!(h.translate(DATA, Access::Load).is_ok());
+        assert_eq!(h.tlb_lookup(DATA, Access::Load), Some(DATA));
+    }
+
+    #[test]
+    fn mmu_pte_outside_memory_is_access_fault() {
+        let mut h = hart();
+        // Root table far outside RAM.
+        h.csr_access(n::SATP, CsrOp::Write, 8u64 << 60 | 0x100, false, true, 0)
+            .expect("satp");
+        h.mmu.open_pmp_for_supervisor();
+        h.prv = PrivilegeMode::Supervisor;
+        assert_eq!(
+            h.translate(0x1000, Access::Store),
+            Err(Access::Store.access_fault(0x1000))
+        );
+    }
+
+    #[test]
+    fn mmu_pmp_denies_su_without_entries_and_checks_ptes() {
+        let (mut h, mut pt) = s_hart(satp::SV39);
+        pt.map(&h, 0x1000, DATA, 0, V | R | A);
+        assert!(h.translate(0x1000, Access::Load).is_ok());
+        // PMP: NAPOT over the data page only, read-only; everything else no match.
+        let napot = |base: u64, size: u64| (base >> 2) | ((size >> 3) - 1);
+        h.prv = PrivilegeMode::Machine;
+        h.csr_access(
+            n::PMPADDR0,
+            CsrOp::Write,
+            napot(DATA, 0x1000),
+            false,
+            true,
+            0,
+        )
+        .expect("pmpaddr0");
+        h.csr_access(n::PMPCFG0, CsrOp::Write, 0x19, false, true, 0)
+            .expect("pmpcfg0");
+        h.prv = PrivilegeMode::Supervisor;
+        // The page-table pages no longer match any entry: access fault.
+        assert_eq!(
+            h.translate(0x1000, Access::Load),
+            Err(Access::Load.access_fault(0x1000))
+        );
+        // Cover the page tables with a TOR entry: translation works again,
+        // and the data page is read-only.
+        h.prv = PrivilegeMode::Machine;
+        h.csr_access(n::PMPADDR1, CsrOp::Write, ROOT >> 2, false, true, 0)
+            .expect("pmpaddr1");
+        h.csr_access(
+            n::PMPADDR2,
+            CsrOp::Write,
+            (ROOT + 0x10_0000) >> 2,
+            false,
+            true,
+            0,
+        )
+        .expect("pmpaddr2");
+        h.csr_access(n::PMPCFG0, CsrOp::Write, 0x0b_00_19, false, true, 0)
+            .expect("pmpcfg0");
+        h.prv = PrivilegeMode::Supervisor;
+        assert_eq!(h.translate(0x1000, Access::Load), Ok(DATA));
+        pt.map(&h, 0x2000, DATA, 0, V | R | W | A | D);
+        assert_eq!(
+            h.translate(0x2000, Access::Store),
+            Err(Access::Store.access_fault(0x2000))
+        );
+    }
+
+    #[test]
+    fn mmu_pmp_locked_entry_applies_to_m() {
+        let mut h = hart();
+        assert!(h.translate(DATA, Access::Store).is_ok());
+        let napot = (DATA >> 2) | 0x1ff;
+        h.csr_access(n::PMPADDR0, CsrOp::Write, napot, false, true, 0)
+            .expect("pmpaddr0");
+        h.csr_access(n::PMPCFG0, CsrOp::Write, 0x99, false, true, 0)
+            .expect("pmpcfg0");
+        assert_eq!(h.translate(DATA, Access::Load), Ok(DATA));
+        assert_eq!(
+            h.translate(DATA, Access::Store),
+            Err(Access::Store.access_fault(DATA))
+        );
+        assert_eq!(h.translate(DATA + 0x1000, Access::Store), Ok(DATA + 0x1000));
+    }
+
+    #[test]
+    fn mmu_pmp_split_page_not_cached() {
+        let mut h = hart();
+        h.prv = PrivilegeMode::Machine;
+        h.csr_access(n::PMPADDR0, CsrOp::Write, DATA >> 2, false, true, 0)
+            .expect("pmpaddr0");
+        h.csr_access(n::PMPCFG0, CsrOp::Write, 0x91, false, true, 0) // NA4, R, locked
+            .expect("pmpcfg0");
+        assert_eq!(h.translate(DATA + 8, Access::Store), Ok(DATA + 8));
+        assert_eq!(h.tlb_lookup(DATA + 8, Access::Store), None);
+        assert_eq!(
+            h.translate(DATA, Access::Store),
+            Err(Access::Store.access_fault(DATA))
+        );
+    }
 }

@@ -12,6 +12,10 @@ pub mod decode;
 pub mod disasm;
 pub mod encode;
 pub mod inst;
+#[cfg(test)]
+mod testgen;
 
 pub use decode::{decode, decode_compressed, insn_len};
+pub use disasm::{disasm, disasm_at};
+pub use encode::{encode, Asm, AsmError, Label};
 pub use inst::{Inst, RoundingMode};

@@ -1,0 +1,314 @@
+//! The decoded-block cache: straight-line runs of pre-decoded instructions,
+//! keyed by the guest-physical address of their first instruction.
+//!
+//! Blocks are keyed by physical pc only: decoding depends on nothing but the
+//! bytes, and every privilege/translation/FP-enable check happens when an
+//! instruction executes, so no hart mode bit needs to be part of the key. A
+//! block never crosses a page, so one fetch translation per block is exact.
+//!
+//! Storage is an append-only arena of [`Op`]s plus a direct-mapped table of
+//! `(pa, generation) -> arena range`. A flush bumps the generation and
+//! empties the arena (O(1), no table sweep); a table collision simply
+//! re-decodes, leaving the old ops as garbage until the arena limit flushes.
+
+use rvisor_isa::{decode, decode_compressed, insn_len, Inst};
+use rvisor_memory::ram::PAGE_CODE;
+
+use crate::mmu::Access;
+use crate::trap::{Exception, Trap};
+use crate::Hart;
+
+/// Most instructions in one block: bounds the work between interrupt checks.
+pub(crate) const MAX_BLOCK_INSNS: usize = 64;
+/// Direct-mapped table entries (a power of two).
+const TABLE_SIZE: usize = 1 << 13;
+/// Arena size (in ops) past which the whole cache is flushed before decoding.
+const ARENA_LIMIT: usize = 1 << 18;
+
+/// One pre-decoded instruction of a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Op {
+    /// The instruction.
+    pub inst: Inst,
+    /// Its raw bits (16 significant bits for compressed ones), for `xtval`
+    /// on illegal-instruction traps raised at execution time.
+    pub raw: u32,
+    /// Byte offset of the instruction from the block's first pc.
+    pub off: u16,
+    /// Instruction length in bytes (2 or 4).
+    pub len: u8,
+}
+
+/// A table slot: the arena range of the block starting at physical `pa`,
+/// valid only while `gen` equals the cache's generation.
+#[derive(Clone, Copy, Debug, Default)]
+struct Entry {
+    pa: u64,
+    gen: u32,
+    start: u32,
+    count: u16,
+    bytes: u16,
+}
+
+/// A block found in (or just added to) the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BlockRef {
+    /// First op in the arena.
+    pub start: usize,
+    /// Number of ops.
+    pub count: usize,
+    /// Bytes covered (pc after the block when it falls through).
+    pub bytes: u64,
+}
+
+/// The direct-mapped block table (the arena lives beside it in
+/// `InterpState` and is moved out while the run loop executes from it).
+#[derive(Debug)]
+pub(crate) struct BlockCache {
+    table: Box<[Entry]>,
+    gen: u32,
+}
+
+impl Default for BlockCache {
+    fn default() -> Self {
+        Self {
+            table: vec![Entry::default(); TABLE_SIZE].into_boxed_slice(),
+            gen: 1,
+        }
+    }
+}
+
+#[inline(always)]
+fn slot(pa: u64) -> usize {
+    // Instructions are 2-byte aligned; fold in the page number so blocks at
+    // the same page offset of different pages spread out.
+    (((pa >> 1) ^ (pa >> 14)) as usize) & (TABLE_SIZE - 1)
+}
+
+impl BlockCache {
+    /// The cached block starting at physical `pa`, if any.
+    #[inline(always)]
+    pub(crate) fn lookup(&self, pa: u64) -> Option<BlockRef> {
+        let e = self.table.get(slot(pa))?;
+        if e.pa == pa && e.gen == self.gen {
+            Some(BlockRef {
+                start: e.start as usize,
+                count: usize::from(e.count),
+                bytes: u64::from(e.bytes),
+            })
+        } else {
+            None
+        }
+    }
+
+    fn insert(&mut self, pa: u64, b: BlockRef) {
+        let gen = self.gen;
+        if let Some(e) = self.table.get_mut(slot(pa)) {
+            *e = Entry {
+                pa,
+                gen,
+                start: b.start as u32,
+                count: b.count as u16,
+                bytes: b.bytes as u16,
+            };
+        }
+    }
+
+    /// Forget every block (the caller empties the arena).
+    pub(crate) fn invalidate(&mut self) {
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            // Generation wrapped: old entries could alias; sweep once.
+            self.table.fill(Entry::default());
+            self.gen = 1;
+        }
+    }
+}
+
+/// Outcome of looking for the code at pc.
+pub(crate) enum Fetched {
+    /// A cached block.
+    Block(BlockRef),
+    /// A single instruction that straddles a page boundary; never cached
+    /// because its second half depends on a second translation.
+    Single(Op),
+}
+
+impl Hart {
+    /// Translate pc for fetch: TLB fast path, then the full walk.
+    #[inline(always)]
+    pub(crate) fn fetch_translate(&mut self, va: u64) -> Result<u64, Trap> {
+        match self.tlb_lookup(va, Access::Fetch) {
+            Some(pa) => Ok(pa),
+            None => self.translate(va, Access::Fetch),
+        }
+    }
+
+    /// Find or decode the block at `pc` (physical `pa`), appending new ops to
+    /// `arena`.
+    pub(crate) fn fetch_block(
+        &mut self,
+        arena: &mut Vec<Op>,
+        pc: u64,
+        pa: u64,
+    ) -> Result<Fetched, Trap> {
+        if let Some(b) = self.interp.cache.lookup(pa) {
+            return Ok(Fetched::Block(b));
+        }
+        self.decode_block(arena, pc, pa)
+    }
+
+    /// Read the 16-bit parcel at physical `pa`; instruction access fault
+    /// (tval = `va`) if it is not RAM (executing from MMIO is refused).
+    fn fetch_parcel(&self, va: u64, pa: u64) -> Result<u16, Trap> {
+        self.ram
+            .offset_of(pa, 2)
+            .and_then(|off| self.ram.load_u16(off))
+            .ok_or(Trap::new(Exception::InstAccessFault, va))
+    }
+
+    #[cold]
+    fn decode_block(&mut self, arena: &mut Vec<Op>, pc: u64, pa: u64) -> Result<Fetched, Trap> {
+        if pa & 1 != 0 {
+            // Unreachable with IALIGN=16 (jalr clears bit 0, offsets are
+            // even) unless an xRET/trap vector misbehaves; refuse it exactly.
+            return Err(Trap::new(Exception::InstMisaligned, pc));
+        }
+        let first = self.fetch_parcel(pc, pa)?;
+        if insn_len(first) == 4 && pa & 0xfff == 0xffe {
+            return self.fetch_straddling(pc, first).map(Fetched::Single);
+        }
+        if arena.len() >= ARENA_LIMIT {
+            arena.clear();
+            self.interp.cache.invalidate();
+            self.stats.block_invalidations += 1;
+        }
+        if let Some(off) = self.ram.offset_of(pa, 2) {
+            // Flag the page before reading it, so a store racing with this
+            // decode either lands before our read or sees the flag.
+            self.ram.set_page_flags(off, PAGE_CODE);
+        }
+        let start = arena.len();
+        let mut k: u64 = 0;
+        loop {
+            let a = pa.wrapping_add(k);
+            let lo = match self.fetch_parcel(pc.wrapping_add(k), a) {
+                Ok(v) => v,
+                // Only the first parcel's fault matters; a later one ends the
+                // block and faults when (if) execution gets there.
+                Err(t) if k == 0 => return Err(t),
+                Err(_) => break,
+            };
+            let (inst, raw, len) = if insn_len(lo) == 4 {
+                if a & 0xfff == 0xffe {
+                    break; // straddles the page: its own uncached fetch
+                }
+                let Ok(hi) = self.fetch_parcel(pc.wrapping_add(k + 2), a.wrapping_add(2)) else {
+                    break;
+                };
+                let raw = u32::from(lo) | (u32::from(hi) << 16);
+                (decode(raw), raw, 4u8)
+            } else {
+                (decode_compressed(lo), u32::from(lo), 2u8)
+            };
+            arena.push(Op {
+                inst,
+                raw,
+                off: k as u16,
+                len,
+            });
+            k += u64::from(len);
+            let ends = inst.is_control_flow() || inst.is_system();
+            if ends || arena.len() - start >= MAX_BLOCK_INSNS || pa.wrapping_add(k) & 0xfff == 0 {
+                break;
+            }
+        }
+        let b = BlockRef {
+            start,
+            count: arena.len() - start,
+            bytes: k,
+        };
+        self.interp.cache.insert(pa, b);
+        self.stats.blocks_decoded += 1;
+        Ok(Fetched::Block(b))
+    }
+
+    /// Fetch a 32-bit instruction whose halves lie on two pages: the second
+    /// half needs its own translation (fault tval = its address).
+    #[cold]
+    fn fetch_straddling(&mut self, pc: u64, lo: u16) -> Result<Op, Trap> {
+        let va2 = pc.wrapping_add(2);
+        let pa2 = self.fetch_translate(va2)?;
+        let hi = self.fetch_parcel(va2, pa2)?;
+        let raw = u32::from(lo) | (u32::from(hi) << 16);
+        Ok(Op {
+            inst: decode(raw),
+            raw,
+            off: 0,
+            len: 4,
+        })
+    }
+
+    /// Fetch and decode the single instruction at `pc` without caching it
+    /// (single-stepping).
+    pub(crate) fn fetch_one(&mut self, pc: u64) -> Result<Op, Trap> {
+        let pa = self.fetch_translate(pc)?;
+        let lo = self.fetch_parcel(pc, pa)?;
+        if insn_len(lo) == 2 {
+            return Ok(Op {
+                inst: decode_compressed(lo),
+                raw: u32::from(lo),
+                off: 0,
+                len: 2,
+            });
+        }
+        if pa & 0xfff == 0xffe {
+            return self.fetch_straddling(pc, lo);
+        }
+        let hi = self.fetch_parcel(pc.wrapping_add(2), pa.wrapping_add(2))?;
+        let raw = u32::from(lo) | (u32::from(hi) << 16);
+        Ok(Op {
+            inst: decode(raw),
+            raw,
+            off: 0,
+            len: 4,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_invalidate_forgets_blocks() {
+        let mut c = BlockCache::default();
+        let b = BlockRef {
+            start: 3,
+            count: 2,
+            bytes: 6,
+        };
+        c.insert(0x8000_0000, b);
+        assert_eq!(c.lookup(0x8000_0000), Some(b));
+        assert_eq!(c.lookup(0x8000_1000), None);
+        c.invalidate();
+        assert_eq!(c.lookup(0x8000_0000), None);
+    }
+
+    #[test]
+    fn cache_generation_wrap_sweeps_table() {
+        let mut c = BlockCache {
+            gen: u32::MAX,
+            ..BlockCache::default()
+        };
+        let b = BlockRef {
+            start: 0,
+            count: 1,
+            bytes: 4,
+        };
+        c.insert(0x1000, b);
+        c.invalidate();
+        assert_eq!(c.gen, 1);
+        assert_eq!(c.lookup(0x1000), None);
+    }
+}

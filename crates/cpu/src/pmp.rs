@@ -1,0 +1,355 @@
+//! Physical memory protection (privileged spec, machine.adoc "Physical Memory
+//! Protection"): up to 64 entries of `pmpcfg` bytes and `pmpaddr` registers,
+//! granularity 4 bytes (G = 0), 56-bit physical addresses.
+//!
+//! The decoded address ranges are kept next to the raw registers so that a
+//! check is a short loop over the active entries, and so that the MMU can ask
+//! whether a whole 4 KiB page has one outcome (only such pages are cached in
+//! the TLB).
+
+use crate::hart::PrivilegeMode;
+use crate::mmu::Access;
+
+/// `pmpcfg` R bit.
+pub const CFG_R: u8 = 1 << 0;
+/// `pmpcfg` W bit.
+pub const CFG_W: u8 = 1 << 1;
+/// `pmpcfg` X bit.
+pub const CFG_X: u8 = 1 << 2;
+/// `pmpcfg` A field (address matching mode), bits 4:3.
+pub const CFG_A: u8 = 3 << 3;
+/// `pmpcfg` L bit (locked; also enforces the entry on M-mode).
+pub const CFG_L: u8 = 1 << 7;
+/// A = TOR (top of range).
+pub const A_TOR: u8 = 1 << 3;
+/// A = NA4 (naturally aligned four-byte region).
+pub const A_NA4: u8 = 2 << 3;
+/// A = NAPOT (naturally aligned power-of-two region).
+pub const A_NAPOT: u8 = 3 << 3;
+
+/// Writable bits of `pmpaddr` on RV64: address bits 55:2 (machine.adoc,
+/// "Physical Memory Protection CSRs": pmpaddr holds bits 55:2 on RV64).
+const ADDR_MASK: u64 = (1 << 54) - 1;
+
+/// Largest number of entries the spec allows.
+pub const MAX_ENTRIES: usize = 64;
+
+/// The outcome of a PMP check on a 4 KiB page (see [`Pmp::check_page`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageCheck {
+    /// Every byte of the page has the same outcome, which is `allowed`.
+    Uniform(bool),
+    /// Some entry boundary splits the page: check each access on its own.
+    Split,
+}
+
+/// PMP registers of one hart.
+#[derive(Clone, Debug)]
+pub struct Pmp {
+    /// Number of implemented entries (0..=64); the rest read 0 and ignore writes.
+    entries: usize,
+    cfg: [u8; MAX_ENTRIES],
+    addr: [u64; MAX_ENTRIES],
+    /// Decoded `[lo, hi)` byte range per entry (empty when OFF), u128 so that
+    /// NAPOT all-ones (2^57 bytes) does not overflow.
+    range: [(u128, u128); MAX_ENTRIES],
+    /// Index past the last entry whose A field is not OFF (loop bound).
+    active_end: usize,
+}
+
+impl Default for Pmp {
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
+impl Pmp {
+    /// `entries` implemented entries, all OFF and unlocked (the reset state:
+    /// machine.adoc says A and L reset to 0).
+    pub fn new(entries: u8) -> Self {
+        Self {
+            entries: usize::from(entries).min(MAX_ENTRIES),
+            cfg: [0; MAX_ENTRIES],
+            addr: [0; MAX_ENTRIES],
+            range: [(0, 0); MAX_ENTRIES],
+            active_end: 0,
+        }
+    }
+
+    /// Number of implemented entries.
+    pub fn entries(&self) -> usize {
+        self.entries
+    }
+
+    /// Read `pmpcfgN` (N even: on RV64 each holds eight entries' bytes).
+    pub fn read_cfg(&self, n: usize) -> u64 {
+        let mut v = 0u64;
+        for k in 0..8 {
+            let i = n * 4 + k;
+            if i < self.entries {
+                v |= u64::from(self.cfg[i]) << (8 * k);
+            }
+        }
+        v
+    }
+
+    /// Write `pmpcfgN` (N even), byte by byte with the WARL rules. Returns true
+    /// if anything changed (the caller then flushes the TLB).
+    pub fn write_cfg(&mut self, n: usize, value: u64) -> bool {
+        let mut changed = false;
+        for k in 0..8 {
+            let i = n * 4 + k;
+            if i >= self.entries {
+                break;
+            }
+            // Locked entries ignore writes until reset (machine.adoc "Locking
+            // and Privilege Mode").
+            if self.cfg[i] & CFG_L != 0 {
+                continue;
+            }
+            // Bits 6:5 are reserved: read-only zero.
+            let mut b = (value >> (8 * k)) as u8 & !0x60;
+            // R=0, W=1 is reserved: keep the previous legal value (as QEMU does).
+            if b & CFG_W != 0 && b & CFG_R == 0 {
+                b = self.cfg[i];
+            }
+            if b != self.cfg[i] {
+                self.cfg[i] = b;
+                changed = true;
+            }
+        }
+        if changed {
+            self.decode();
+        }
+        changed
+    }
+
+    /// Read `pmpaddrI`.
+    pub fn read_addr(&self, i: usize) -> u64 {
+        if i < self.entries {
+            self.addr[i]
+        } else {
+            0
+        }
+    }
+
+    /// Write `pmpaddrI`. Ignored if entry I is locked, or if entry I+1 is a
+    /// locked TOR entry (its bottom is this register). Returns true on change.
+    pub fn write_addr(&mut self, i: usize, value: u64) -> bool {
+        if i >= self.entries || self.cfg[i] & CFG_L != 0 {
+            return false;
+        }
+        if i + 1 < self.entries && self.cfg[i + 1] & CFG_L != 0 && self.cfg[i + 1] & CFG_A == A_TOR
+        {
+            return false;
+        }
+        let v = value & ADDR_MASK;
+        if v == self.addr[i] {
+            return false;
+        }
+        self.addr[i] = v;
+        self.decode();
+        true
+    }
+
+    fn decode(&mut self) {
+        self.active_end = 0;
+        for i in 0..self.entries {
+            let a = u128::from(self.addr[i]);
+            self.range[i] = match self.cfg[i] & CFG_A {
+                A_TOR => {
+                    let lo = if i == 0 {
+                        0
+                    } else {
+                        u128::from(self.addr[i - 1]) << 2
+                    };
+                    (lo, a << 2)
+                }
+                A_NA4 => (a << 2, (a << 2) + 4),
+                A_NAPOT => {
+                    // t trailing ones select a region of 2^(t+3) bytes.
+                    let t = self.addr[i].trailing_ones();
+                    let size = 1u128 << (t + 3);
+                    let base = (a & !((1u128 << t) - 1)) << 2;
+                    (base, base + size)
+                }
+                _ => (0, 0),
+            };
+            if self.cfg[i] & CFG_A != 0 {
+                self.active_end = i + 1;
+            }
+        }
+    }
+
+    fn needed(access: Access) -> u8 {
+        match access {
+            Access::Fetch => CFG_X,
+            Access::Load => CFG_R,
+            Access::Store => CFG_W,
+        }
+    }
+
+    fn allows(cfg: u8, prv: PrivilegeMode, access: Access) -> bool {
+        // M-mode is checked only against locked entries.
+        (prv == PrivilegeMode::Machine && cfg & CFG_L == 0) || cfg & Self::needed(access) != 0
+    }
+
+    /// May `prv` perform `access` on the `len` bytes at `pa`? The lowest
+    /// matching entry decides; an access that only partly matches it fails.
+    /// With no match, M-mode succeeds and S/U fail when any entry is
+    /// implemented (machine.adoc "Priority and Matching Logic").
+    pub fn check(&self, pa: u64, len: u64, prv: PrivilegeMode, access: Access) -> bool {
+        let lo = u128::from(pa);
+        let hi = lo + u128::from(len.max(1));
+        for i in 0..self.active_end {
+            let (rlo, rhi) = self.range[i];
+            if self.cfg[i] & CFG_A == 0 || rlo >= rhi || hi <= rlo || lo >= rhi {
+                continue;
+            }
+            if lo >= rlo && hi <= rhi {
+                return Self::allows(self.cfg[i], prv, access);
+            }
+            return false;
+        }
+        prv == PrivilegeMode::Machine || self.entries == 0
+    }
+
+    /// The outcome of [`check`](Self::check) for every byte of the 4 KiB page
+    /// at `page` (page-aligned), or `Split` if it varies within the page.
+    pub fn check_page(&self, page: u64, prv: PrivilegeMode, access: Access) -> PageCheck {
+        let lo = u128::from(page);
+        let hi = lo + 4096;
+        for i in 0..self.active_end {
+            let (rlo, rhi) = self.range[i];
+            if self.cfg[i] & CFG_A == 0 || rlo >= rhi || hi <= rlo || lo >= rhi {
+                continue;
+            }
+            if lo >= rlo && hi <= rhi {
+                return PageCheck::Uniform(Self::allows(self.cfg[i], prv, access));
+            }
+            return PageCheck::Split;
+        }
+        PageCheck::Uniform(prv == PrivilegeMode::Machine || self.entries == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PrivilegeMode::{Machine, Supervisor, User};
+
+    fn napot(base: u64, size: u64) -> u64 {
+        (base >> 2) | ((size >> 3) - 1)
+    }
+
+    #[test]
+    fn pmp_no_entries_everything_allowed() {
+        let p = Pmp::new(0);
+        assert!(p.check(0x8000_0000, 8, User, Access::Store));
+        assert_eq!(p.read_cfg(0), 0);
+        assert_eq!(p.read_addr(0), 0);
+    }
+
+    #[test]
+    fn pmp_implemented_but_off_denies_su_allows_m() {
+        let p = Pmp::new(16);
+        assert!(!p.check(0x8000_0000, 4, Supervisor, Access::Load));
+        assert!(!p.check(0x8000_0000, 4, User, Access::Fetch));
+        assert!(p.check(0x8000_0000, 4, Machine, Access::Store));
+    }
+
+    #[test]
+    fn pmp_napot_all_ones_allows_everything() {
+        let mut p = Pmp::new(16);
+        p.write_addr(0, u64::MAX);
+        assert_eq!(p.read_addr(0), ADDR_MASK);
+        p.write_cfg(0, u64::from(A_NAPOT | CFG_R | CFG_W | CFG_X));
+        assert!(p.check(0, 8, User, Access::Store));
+        assert!(p.check((1 << 56) - 8, 8, Supervisor, Access::Fetch));
+        assert_eq!(
+            p.check_page(0x1000, User, Access::Load),
+            PageCheck::Uniform(true)
+        );
+    }
+
+    #[test]
+    fn pmp_tor_matches_range_and_partial_fails() {
+        let mut p = Pmp::new(16);
+        p.write_addr(0, 0x8000_0000 >> 2);
+        p.write_addr(1, 0x8000_2000 >> 2);
+        p.write_cfg(0, u64::from(A_TOR | CFG_R) << 8);
+        assert!(p.check(0x8000_0000, 8, Supervisor, Access::Load));
+        assert!(!p.check(0x8000_0000, 8, Supervisor, Access::Store));
+        assert!(!p.check(0x8000_2000, 8, Supervisor, Access::Load));
+        assert!(!p.check(0x8000_1ffc, 8, Supervisor, Access::Load));
+        assert!(!p.check(0x7fff_fff8, 8, Supervisor, Access::Load));
+        assert_eq!(
+            p.check_page(0x8000_1000, Supervisor, Access::Load),
+            PageCheck::Uniform(true)
+        );
+    }
+
+    #[test]
+    fn pmp_napot_and_na4_decode_ranges() {
+        let mut p = Pmp::new(16);
+        p.write_addr(0, napot(0x8000_0000, 0x1000));
+        p.write_addr(1, 0x9000_0000 >> 2);
+        p.write_cfg(
+            0,
+            u64::from(A_NAPOT | CFG_X) | (u64::from(A_NA4 | CFG_R) << 8),
+        );
+        assert!(p.check(0x8000_0ff0, 4, User, Access::Fetch));
+        assert!(!p.check(0x8000_1000, 4, User, Access::Fetch));
+        assert!(p.check(0x9000_0000, 4, User, Access::Load));
+        assert!(!p.check(0x9000_0004, 4, User, Access::Load));
+        assert_eq!(
+            p.check_page(0x9000_0000, User, Access::Load),
+            PageCheck::Split
+        );
+    }
+
+    #[test]
+    fn pmp_locked_entry_enforced_on_m_and_ignores_writes() {
+        let mut p = Pmp::new(16);
+        p.write_addr(0, napot(0x8000_0000, 0x1000));
+        p.write_cfg(0, u64::from(A_NAPOT | CFG_R | CFG_L));
+        assert!(!p.check(0x8000_0000, 4, Machine, Access::Store));
+        assert!(p.check(0x8000_0000, 4, Machine, Access::Load));
+        // Unlocked entries do not constrain M.
+        assert!(p.check(0x9000_0000, 4, Machine, Access::Store));
+        assert!(!p.write_cfg(0, 0));
+        assert!(!p.write_addr(0, 0));
+        assert_eq!(p.read_cfg(0) & 0xff, u64::from(A_NAPOT | CFG_R | CFG_L));
+    }
+
+    #[test]
+    fn pmp_locked_tor_protects_previous_address() {
+        let mut p = Pmp::new(16);
+        p.write_addr(1, 0x100);
+        p.write_cfg(0, u64::from(A_TOR | CFG_R | CFG_L) << 8);
+        assert!(!p.write_addr(0, 0x10));
+        assert_eq!(p.read_addr(0), 0);
+    }
+
+    #[test]
+    fn pmp_reserved_w_without_r_keeps_old_value() {
+        let mut p = Pmp::new(16);
+        p.write_cfg(0, u64::from(A_NAPOT | CFG_R | CFG_W));
+        p.write_cfg(0, u64::from(A_NAPOT | CFG_W));
+        assert_eq!(p.read_cfg(0), u64::from(A_NAPOT | CFG_R | CFG_W));
+        p.write_cfg(0, 0x60);
+        assert_eq!(p.read_cfg(0), 0);
+    }
+
+    #[test]
+    fn pmp_entries_beyond_count_read_zero() {
+        let mut p = Pmp::new(16);
+        p.write_cfg(4, u64::MAX);
+        p.write_addr(20, 0x1234);
+        assert_eq!(p.read_cfg(4), 0);
+        assert_eq!(p.read_addr(20), 0);
+        p.write_cfg(2, u64::MAX);
+        // W without R never appears; L locks.
+        assert_eq!(p.read_cfg(2), 0x9f9f_9f9f_9f9f_9f9f);
+    }
+}

@@ -1,0 +1,63 @@
+#!/bin/sh
+# Rebuild rvisor's bare-metal guests into the committed prebuilt ELFs:
+#   hello/hello.elf, bench/int.elf, bench/mem.elf, bench/branch.elf, bench/fp.elf
+#
+# Usage: guests/build.sh          build all ELFs
+#        guests/build.sh --ref    also print expected results from the host
+#                                 reference (tools/ref.c, needs host cc)
+#        guests/build.sh --test   also run each ELF under qemu-system-riscv64
+#
+# Needs riscv64-unknown-elf-gcc (Debian: gcc-riscv64-unknown-elf).
+# Output is deterministic: no build-id, no absolute paths, no debug info.
+set -eu
+
+cd "$(dirname "$0")"
+here=$(pwd)
+CC=${CC:-riscv64-unknown-elf-gcc}
+CFLAGS="-march=rv64gc -mabi=lp64d -mcmodel=medany -nostdlib -nostartfiles
+        -ffreestanding -fno-builtin -fno-common -fno-pic -O2 -std=gnu11 -ffp-contract=off -fno-math-errno
+        -Wall -Wextra -Wno-main -ffile-prefix-map=$here=. -Icommon"
+LDFLAGS="-static -Wl,--build-id=none -Wl,-T,common/link.ld -Wl,--gc-sections
+         -ffunction-sections -fdata-sections -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments"
+COMMON="common/crt0.S common/rt.c"
+
+build() { # out.elf sources...
+    out=$1; shift
+    # shellcheck disable=SC2086
+    $CC $CFLAGS $LDFLAGS -o "$out" $COMMON "$@" -lgcc
+    size=$(wc -c < "$out")
+    echo "built $out ($size bytes)"
+    if [ "$size" -ge 65536 ]; then
+        echo "error: $out is larger than 64 KiB" >&2
+        exit 1
+    fi
+}
+
+build hello/hello.elf hello/hello.c
+build bench/int.elf -Ibench bench/int.c
+build bench/mem.elf -Ibench bench/mem.c
+build bench/branch.elf -Ibench bench/branch.c
+build bench/fp.elf -Ibench bench/fp.c
+
+for arg in "$@"; do
+    case $arg in
+    --ref)
+        cc -O2 -ffp-contract=off -fno-math-errno -Wall -Icommon tools/ref.c -o /tmp/rvisor-guest-ref.$$
+        /tmp/rvisor-guest-ref.$$
+        rm -f /tmp/rvisor-guest-ref.$$
+        ;;
+    --test)
+        for elf in hello/hello.elf bench/int.elf bench/mem.elf bench/branch.elf bench/fp.elf; do
+            echo "== $elf"
+            start=$(date +%s.%N)
+            rc=0
+            timeout 60 qemu-system-riscv64 -M virt -bios none -m 128M -nographic \
+                -kernel "$elf" </dev/null || rc=$?
+            end=$(date +%s.%N)
+            echo "== exit $rc, $(echo "$end $start" | awk '{printf "%.2f", $1 - $2}') s"
+            [ "$rc" -eq 0 ] || exit 1
+        done
+        ;;
+    *) echo "unknown option $arg" >&2; exit 2 ;;
+    esac
+done

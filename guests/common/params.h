@@ -1,0 +1,32 @@
+/*
+ * params.h - workload sizes of every guest and the expected results.
+ * The *_EXPECT values are produced by tools/ref.c (host build of the same
+ * kernels); regenerate them whenever a kernel or a size changes.
+ */
+#ifndef RVISOR_GUEST_PARAMS_H
+#define RVISOR_GUEST_PARAMS_H
+
+/* hello: ~0.2-0.5 s under QEMU TCG */
+#define HELLO_INT_ITERS   12000000ull
+#define HELLO_MEM_WORDS   (1ull << 16)     /* 2 x 256 KiB */
+#define HELLO_MEM_PASSES  64u
+
+/* bench: ~2-5 s each under QEMU TCG */
+#define BENCH_INT_ITERS   200000000ull
+#define BENCH_MEM_WORDS   (1ull << 19)     /* 2 x 2 MiB */
+#define BENCH_MEM_PASSES  50u
+#define BENCH_SIEVE_N     4000000ull
+#define BENCH_VM_LIMIT    130000
+#define BENCH_SORT_N      262144ull
+#define BENCH_FP_W        1024
+#define BENCH_FP_H        1024
+#define BENCH_FP_MAXIT    384
+
+#define HELLO_INT_EXPECT    0x846aaa6c73fd7d8full
+#define HELLO_MEM_EXPECT    0xee1b144dc1e4044dull
+#define BENCH_INT_EXPECT    0x37bfe440c01eadfeull
+#define BENCH_MEM_EXPECT    0x76ff0b7a14290c3cull
+#define BENCH_FP_EXPECT     0x4480485cfc92e0cfull
+#define BENCH_BRANCH_EXPECT 0x696b690ab0869695ull
+
+#endif
