@@ -76,14 +76,18 @@ impl Firmware {
                         .offset_of(s.paddr, s.mem_size)
                         .ok_or_else(|| outside(s.paddr, s.mem_size))?;
                     let zeros = vec![0u8; (s.mem_size - s.data.len() as u64) as usize];
-                    if !ram.write_bytes(off, &s.data) || !ram.write_bytes(off + s.data.len() as u64, &zeros) {
+                    if !ram.write_bytes(off, &s.data)
+                        || !ram.write_bytes(off + s.data.len() as u64, &zeros)
+                    {
                         return Err(outside(s.paddr, s.mem_size).into());
                     }
                 }
             }
             None => {
                 let len = self.raw.len() as u64;
-                let off = ram.offset_of(DRAM_BASE, len).ok_or_else(|| outside(DRAM_BASE, len))?;
+                let off = ram
+                    .offset_of(DRAM_BASE, len)
+                    .ok_or_else(|| outside(DRAM_BASE, len))?;
                 ram.write_bytes(off, &self.raw);
             }
         }
@@ -119,7 +123,10 @@ pub fn place(
     };
     // The device tree: 2 MiB-aligned, as high as possible (boot.c, without the
     // 3 GiB cap of older revisions on RV64).
-    let fdt = (ram_end.checked_sub(fdt_len).ok_or(too_big("device tree", fdt_len))?) & !(MIB2 - 1);
+    let fdt = (ram_end
+        .checked_sub(fdt_len)
+        .ok_or(too_big("device tree", fdt_len))?)
+        & !(MIB2 - 1);
     if fdt < DRAM_BASE {
         return Err(too_big("device tree", fdt_len));
     }
@@ -133,7 +140,9 @@ pub fn place(
         let h = LinuxImageHeader::parse(k)?;
         // Linux wants a 2 MiB-aligned (PMD) load address on rv64.
         let start = align_up(next.max(DRAM_BASE), MIB2).ok_or(too_big("kernel", h.image_size))?;
-        let end = start.checked_add(h.image_size).ok_or(too_big("kernel", h.image_size))?;
+        let end = start
+            .checked_add(h.image_size)
+            .ok_or(too_big("kernel", h.image_size))?;
         if end > fdt {
             return Err(too_big("kernel", end - DRAM_BASE));
         }
@@ -173,7 +182,7 @@ pub fn reset_rom(start: u64, fdt: u64, next_addr: u64, next_mode: u64) -> Vec<u8
     }
     rom.extend_from_slice(&start.to_le_bytes()); // 0x1018
     rom.extend_from_slice(&fdt.to_le_bytes()); // 0x1020
-    // struct fw_dynamic_info (boot_opensbi.h), at 0x1028
+                                               // struct fw_dynamic_info (boot_opensbi.h), at 0x1028
     for v in [0x4942_534f_u64, 2, next_addr, next_mode, 0, 0] {
         rom.extend_from_slice(&v.to_le_bytes());
     }
@@ -198,7 +207,14 @@ mod tests {
 
     #[test]
     fn place_like_qemu_virt() {
-        let p = place(512 << 20, Some(0x8004_2c40), Some(&image(0x1e6_c000)), Some(3 << 20), 0x2000).unwrap();
+        let p = place(
+            512 << 20,
+            Some(0x8004_2c40),
+            Some(&image(0x1e6_c000)),
+            Some(3 << 20),
+            0x2000,
+        )
+        .unwrap();
         assert_eq!(p.kernel, Some((0x8020_0000, 0x8206_c000)));
         assert_eq!(p.initrd.unwrap().0, 0x8820_0000);
         assert_eq!(p.fdt, 0x9fe0_0000);
@@ -206,14 +222,26 @@ mod tests {
 
     #[test]
     fn place_initrd_too_big_is_an_error() {
-        let e = place(64 << 20, Some(0x8004_0000), Some(&image(0x100_0000)), Some(60 << 20), 0x2000);
-        assert!(matches!(e, Err(PlatformError::DoesNotFit { what: "initrd", .. })));
+        let e = place(
+            64 << 20,
+            Some(0x8004_0000),
+            Some(&image(0x100_0000)),
+            Some(60 << 20),
+            0x2000,
+        );
+        assert!(matches!(
+            e,
+            Err(PlatformError::DoesNotFit { what: "initrd", .. })
+        ));
     }
 
     #[test]
     fn place_kernel_too_big_is_an_error() {
         let e = place(16 << 20, None, Some(&image(0x200_0000)), None, 0x2000);
-        assert!(matches!(e, Err(PlatformError::DoesNotFit { what: "kernel", .. })));
+        assert!(matches!(
+            e,
+            Err(PlatformError::DoesNotFit { what: "kernel", .. })
+        ));
     }
 
     #[test]

@@ -72,8 +72,14 @@ fn cpus(fdt: &mut FdtWriter, p: &FdtParams) -> Result<(), vm_fdt::Error> {
     let cpus = fdt.begin_node("cpus")?;
     fdt.property_u32("#address-cells", 1)?;
     fdt.property_u32("#size-cells", 0)?;
-    fdt.property_u32("timebase-frequency", rvisor_memory::clock::TIMEBASE_HZ as u32)?;
-    let mut exts: Vec<String> = ["i", "m", "a", "f", "d", "c"].iter().map(|s| s.to_string()).collect();
+    fdt.property_u32(
+        "timebase-frequency",
+        rvisor_memory::clock::TIMEBASE_HZ as u32,
+    )?;
+    let mut exts: Vec<String> = ["i", "m", "a", "f", "d", "c"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     exts.extend(p.extensions.iter().map(|s| s.to_string()));
     for hart in 0..p.cpus {
         let cpu = fdt.begin_node(&format!("cpu@{hart}"))?;
@@ -110,7 +116,11 @@ fn soc_devices(fdt: &mut FdtWriter, p: &FdtParams) -> Result<(), vm_fdt::Error> 
     let test = fdt.begin_node(&format!("test@{TEST_BASE:x}"))?;
     fdt.property_string_list(
         "compatible",
-        vec!["sifive,test1".into(), "sifive,test0".into(), "syscon".into()],
+        vec![
+            "sifive,test1".into(),
+            "sifive,test0".into(),
+            "syscon".into(),
+        ],
     )?;
     reg(fdt, TEST_BASE, TEST_SIZE)?;
     fdt.property_phandle(PH_TEST)?;
@@ -143,7 +153,10 @@ fn soc_devices(fdt: &mut FdtWriter, p: &FdtParams) -> Result<(), vm_fdt::Error> 
 
     if p.profile == Profile::Full {
         let clint = fdt.begin_node(&format!("clint@{CLINT_BASE:x}"))?;
-        fdt.property_string_list("compatible", vec!["sifive,clint0".into(), "riscv,clint0".into()])?;
+        fdt.property_string_list(
+            "compatible",
+            vec!["sifive,clint0".into(), "riscv,clint0".into()],
+        )?;
         reg(fdt, CLINT_BASE, CLINT_SIZE)?;
         let mut ie = Vec::new();
         for hart in 0..p.cpus {
@@ -154,7 +167,10 @@ fn soc_devices(fdt: &mut FdtWriter, p: &FdtParams) -> Result<(), vm_fdt::Error> 
     }
 
     let plic = fdt.begin_node(&format!("plic@{PLIC_BASE:x}"))?;
-    fdt.property_string_list("compatible", vec!["sifive,plic-1.0.0".into(), "riscv,plic0".into()])?;
+    fdt.property_string_list(
+        "compatible",
+        vec!["sifive,plic-1.0.0".into(), "riscv,plic0".into()],
+    )?;
     reg(fdt, PLIC_BASE, PLIC_SIZE)?;
     fdt.property_u32("#address-cells", 0)?;
     fdt.property_u32("#interrupt-cells", 1)?;
@@ -172,7 +188,12 @@ fn soc_devices(fdt: &mut FdtWriter, p: &FdtParams) -> Result<(), vm_fdt::Error> 
     fdt.end_node(plic)
 }
 
-fn syscon_node(fdt: &mut FdtWriter, name: &str, compat: &str, value: u32) -> Result<(), vm_fdt::Error> {
+fn syscon_node(
+    fdt: &mut FdtWriter,
+    name: &str,
+    compat: &str,
+    value: u32,
+) -> Result<(), vm_fdt::Error> {
     let n: FdtWriterNode = fdt.begin_node(name)?;
     fdt.property_string("compatible", compat)?;
     fdt.property_u32("regmap", PH_TEST)?;
@@ -251,7 +272,13 @@ mod tests {
         let dtb = build(&params(Profile::Full, 2)).unwrap();
         assert_eq!(&dtb[0..4], &[0xd0, 0x0d, 0xfe, 0xed]);
         let text = String::from_utf8_lossy(&dtb);
-        for needle in ["clint@2000000", "plic@c000000", "serial@10000000", "cpu@1", "ns16550a"] {
+        for needle in [
+            "clint@2000000",
+            "plic@c000000",
+            "serial@10000000",
+            "cpu@1",
+            "ns16550a",
+        ] {
             assert!(text.contains(needle), "{needle} missing");
         }
     }

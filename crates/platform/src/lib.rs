@@ -9,6 +9,8 @@ pub mod boot;
 pub mod fdt;
 pub mod layout;
 pub mod loader;
+// pub mod machine;
+pub mod sbi;
 
 pub use loader::LoadError;
 
@@ -34,6 +36,12 @@ pub enum PlatformError {
     /// RAM could not be created.
     #[error(transparent)]
     Ram(#[from] rvisor_memory::RamError),
+    /// A device could not be created.
+    #[error(transparent)]
+    Device(#[from] rvisor_devices::DeviceError),
+    /// A broken invariant of our own (a bug in rvisor).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
     /// The device tree could not be built.
     #[error(transparent)]
     Fdt(#[from] fdt::FdtError),

@@ -86,7 +86,12 @@ fn rd_u64(b: &[u8], off: usize) -> Result<u64, LoadError> {
         .ok_or(LoadError::Corrupt("header"))
 }
 
-fn range(b: &[u8], off: u64, len: u64, what: &'static str) -> Result<std::ops::Range<usize>, LoadError> {
+fn range(
+    b: &[u8],
+    off: u64,
+    len: u64,
+    what: &'static str,
+) -> Result<std::ops::Range<usize>, LoadError> {
     let end = off.checked_add(len).ok_or(LoadError::Corrupt(what))?;
     if end > b.len() as u64 {
         return Err(LoadError::Corrupt(what));
@@ -158,7 +163,10 @@ impl ElfImage {
         }
 
         let mut symbols = Vec::new();
-        if shnum > 0 && shentsize >= 64 && range(b, shoff, shentsize * shnum, "section headers").is_ok() {
+        if shnum > 0
+            && shentsize >= 64
+            && range(b, shoff, shentsize * shnum, "section headers").is_ok()
+        {
             for i in 0..shnum {
                 let sh = (shoff + i * shentsize) as usize;
                 if rd_u32(b, sh + 4)? != SHT_SYMTAB {
@@ -183,9 +191,12 @@ impl ElfImage {
                 let (syms, strs) = (&b[syms], &b[strs]);
                 // Host-chosen bound: at most the table's own size.
                 for s in syms.chunks_exact(entsize as usize) {
-                    let name_off = u32::from_le_bytes(s[0..4].try_into().expect("4 bytes")) as usize;
+                    let name_off =
+                        u32::from_le_bytes(s[0..4].try_into().expect("4 bytes")) as usize;
                     let value = u64::from_le_bytes(s[8..16].try_into().expect("8 bytes"));
-                    let Some(rest) = strs.get(name_off..) else { continue };
+                    let Some(rest) = strs.get(name_off..) else {
+                        continue;
+                    };
                     let end = rest.iter().position(|&c| c == 0).unwrap_or(rest.len());
                     if let Ok(name) = std::str::from_utf8(&rest[..end]) {
                         if !name.is_empty() {
@@ -204,7 +215,10 @@ impl ElfImage {
 
     /// The value of symbol `name`, if the file has a symbol table with it.
     pub fn symbol(&self, name: &str) -> Option<u64> {
-        self.symbols.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+        self.symbols
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
     }
 
     /// Lowest and highest (exclusive) load address.
@@ -323,7 +337,10 @@ mod tests {
     #[test]
     fn image_header_checks_magic() {
         let mut b = vec![0u8; 4096];
-        assert_eq!(LinuxImageHeader::parse(&b).unwrap_err(), LoadError::NotImage);
+        assert_eq!(
+            LinuxImageHeader::parse(&b).unwrap_err(),
+            LoadError::NotImage
+        );
         b[0x30..0x38].copy_from_slice(b"RISCV\0\0\0");
         b[0x38..0x3c].copy_from_slice(b"RSC\x05");
         b[8..16].copy_from_slice(&0x20_0000u64.to_le_bytes());

@@ -64,7 +64,12 @@ extern "C" fn on_signal(sig: libc::c_int) {
 fn install_restorers() {
     for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGINT] {
         // SAFETY: on_signal only calls async-signal-safe functions.
-        unsafe { libc::signal(sig, on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t) };
+        unsafe {
+            libc::signal(
+                sig,
+                on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
+            )
+        };
     }
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

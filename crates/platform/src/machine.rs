@@ -1,0 +1,231 @@
+//! Assembling a machine: RAM, devices on the bus, interrupt wiring, images
+//! and device tree in memory, harts at their reset state.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use rvisor_cpu::trap::irq_bits;
+use rvisor_cpu::{Hart, HartConfig, HartIrq, HartSignals, PrivilegeMode};
+use rvisor_devices::{Aclint, GoldfishRtc, Htif, Ns16550a, Plic, SifiveTest};
+use rvisor_memory::{Bus, BusBuilder, Clock, GuestRam, IrqLine, MmioDevice, SystemControl, TimerQueue};
+
+use crate::boot::{self, Firmware};
+use crate::fdt::{self, FdtParams, Profile};
+use crate::layout::*;
+use crate::PlatformError;
+
+/// What to build.
+pub struct MachineSpec<'a> {
+    /// Full or para.
+    pub profile: Profile,
+    /// Number of harts.
+    pub cpus: u32,
+    /// RAM bytes.
+    pub mem: u64,
+    /// Firmware / bare-metal program (full mode).
+    pub firmware: Option<&'a [u8]>,
+    /// Linux `Image`.
+    pub kernel: Option<&'a [u8]>,
+    /// initrd.
+    pub initrd: Option<&'a [u8]>,
+    /// Kernel command line.
+    pub bootargs: Option<String>,
+    /// Where the console (UART, HTIF) writes.
+    pub console: Box<dyn Write + Send>,
+    /// Power-off / reset requests from devices.
+    pub control: Arc<dyn SystemControl>,
+    /// Power-off requests from the HTIF (test results).
+    pub htif_control: Arc<dyn SystemControl>,
+}
+
+/// A built machine, ready for the VMM to run.
+pub struct Machine {
+    /// The physical address space.
+    pub bus: Arc<Bus>,
+    /// Harts at their reset state.
+    pub harts: Vec<Hart>,
+    /// The console UART (input goes here).
+    pub uart: Option<Arc<Ns16550a>>,
+    /// The device tree handed to the guest.
+    pub dtb: Vec<u8>,
+    /// The timer queue (keeps its thread alive as long as the machine).
+    pub timers: TimerQueue,
+}
+
+/// The reset ROM: read-only bytes; writes are ignored.
+struct Rom(Vec<u8>);
+
+impl MmioDevice for Rom {
+    fn read(&self, offset: u64, size: u8) -> u64 {
+        let mut v = 0u64;
+        for i in 0..u64::from(size.min(8)) {
+            let b = offset
+                .checked_add(i)
+                .and_then(|o| self.0.get(o as usize))
+                .copied()
+                .unwrap_or(0);
+            v |= u64::from(b) << (8 * i);
+        }
+        v
+    }
+    fn write(&self, _offset: u64, _size: u8, _value: u64) {}
+}
+
+/// A console sink shared by the UART and the HTIF.
+struct SharedOut(Arc<std::sync::Mutex<Box<dyn Write + Send>>>);
+
+impl Write for SharedOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()
+    }
+}
+
+fn irq(signals: &Arc<HartSignals>, bit: u64) -> Arc<dyn IrqLine> {
+    Arc::new(HartIrq::new(signals.clone(), bit.trailing_zeros()))
+}
+
+fn rng_seed() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        let _ = std::io::Read::read_exact(&mut f, &mut seed);
+    }
+    seed
+}
+
+/// Build the machine `spec` describes.
+pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
+    let ram = Arc::new(GuestRam::new(DRAM_BASE, spec.mem)?);
+    let timers = TimerQueue::new(Clock::new());
+    let cpus = spec.cpus as usize;
+    let signals: Vec<Arc<HartSignals>> = (0..cpus).map(|_| HartSignals::new()).collect();
+    let out = Arc::new(std::sync::Mutex::new(spec.console));
+
+    // Interrupt controller contexts: M then S per hart in full mode (OpenSBI
+    // expects M contexts), S only in para mode (the QEMU/KVM precedent).
+    let mut contexts: Vec<Arc<dyn IrqLine>> = Vec::new();
+    for s in &signals {
+        if spec.profile == Profile::Full {
+            contexts.push(irq(s, irq_bits::MEI));
+        }
+        contexts.push(irq(s, irq_bits::SEI));
+    }
+    let plic = Arc::new(Plic::new(contexts)?);
+    let uart_irq = plic.source(UART0_IRQ).ok_or(PlatformError::Internal("PLIC source for UART"))?;
+    let rtc_irq = plic.source(RTC_IRQ).ok_or(PlatformError::Internal("PLIC source for RTC"))?;
+    let uart = Arc::new(Ns16550a::new(uart_irq, Box::new(SharedOut(out.clone()))));
+    let rtc = Arc::new(GoldfishRtc::new(rtc_irq, timers.clone())?);
+    let test = Arc::new(SifiveTest::new(spec.control.clone()));
+
+    let mut bus = BusBuilder::new(ram.clone())
+        .mmio("sifive_test", TEST_BASE, TEST_SIZE, test)
+        .mmio("goldfish_rtc", RTC_BASE, RTC_SIZE, rtc)
+        .mmio("plic", PLIC_BASE, PLIC_SIZE, plic.clone())
+        .mmio("ns16550a", UART0_BASE, UART0_SIZE, uart.clone());
+    if spec.profile == Profile::Full {
+        let msip = signals.iter().map(|s| irq(s, irq_bits::MSI)).collect();
+        let mtip = signals.iter().map(|s| irq(s, irq_bits::MTI)).collect();
+        let clint = Arc::new(Aclint::new(cpus, msip, mtip, timers.clone())?);
+        bus = bus.mmio("clint", CLINT_BASE, CLINT_SIZE, clint);
+    }
+
+    // Firmware (full mode) and the HTIF, if the program has `tohost`.
+    let firmware = spec.firmware.map(|f| Firmware::parse(f.to_vec())).transpose()?;
+    if let Some((tohost, fromhost)) = firmware.as_ref().and_then(|f| f.htif) {
+        if ram.offset_of(tohost, 8).is_some() {
+            let htif = Arc::new(Htif::new(
+                ram.clone(),
+                tohost,
+                fromhost,
+                spec.htif_control.clone(),
+                Box::new(SharedOut(out.clone())),
+            ));
+            bus = bus.watch_stores("htif", tohost, 16, htif);
+        }
+    }
+
+    // Images and device tree placement.
+    let mut extensions = vec!["zicntr", "zicsr", "zifencei"];
+    if spec.profile == Profile::Full || spec.profile == Profile::Para {
+        extensions.push("sstc");
+    }
+    let mut params = FdtParams {
+        profile: spec.profile,
+        cpus: spec.cpus,
+        ram_size: spec.mem,
+        bootargs: spec.bootargs.clone(),
+        initrd: None,
+        mmu_type: "riscv,sv57",
+        extensions,
+        virtio_slots: Vec::new(),
+        rng_seed: rng_seed(),
+    };
+    // The tree's size does not depend on the initrd addresses: size it first.
+    let probe = fdt::build(&FdtParams {
+        initrd: spec.initrd.map(|_| (0, 0)),
+        ..params.clone()
+    })?;
+    let fw_end = firmware.as_ref().map(|f| f.span.1);
+    let placement = boot::place(
+        spec.mem,
+        if spec.profile == Profile::Full { fw_end } else { None },
+        spec.kernel,
+        spec.initrd.map(|i| i.len() as u64),
+        probe.len() as u64 + 4096,
+    )?;
+    params.initrd = placement.initrd;
+    let dtb = fdt::build(&params)?;
+
+    if let Some(fw) = &firmware {
+        fw.load(&ram)?;
+    }
+    if let (Some(k), Some((start, _))) = (spec.kernel, placement.kernel) {
+        let off = ram.offset_of(start, k.len() as u64).ok_or(PlatformError::Internal("kernel placement"))?;
+        ram.write_bytes(off, k);
+    }
+    if let (Some(i), Some((start, _))) = (spec.initrd, placement.initrd) {
+        let off = ram.offset_of(start, i.len() as u64).ok_or(PlatformError::Internal("initrd placement"))?;
+        ram.write_bytes(off, i);
+    }
+    let fdt_off = ram
+        .offset_of(placement.fdt, dtb.len() as u64)
+        .ok_or(PlatformError::Internal("device tree placement"))?;
+    ram.write_bytes(fdt_off, &dtb);
+
+    // Reset state: full-mode harts enter the firmware the way QEMU's reset ROM
+    // hands over (a0 = hartid, a1 = fdt, a2 = fw_dynamic_info).
+    let kernel_entry = placement.kernel.map_or(0, |k| k.0);
+    let entry = match (spec.profile, &firmware) {
+        (Profile::Full, Some(fw)) => fw.entry,
+        _ => kernel_entry,
+    };
+    let rom = boot::reset_rom(entry, placement.fdt, kernel_entry, 1);
+    bus = bus.mmio("mrom", MROM_BASE, MROM_SIZE, Arc::new(Rom(rom)));
+    let bus = Arc::new(bus.build());
+
+    let mut harts = Vec::with_capacity(cpus);
+    for (id, s) in signals.iter().enumerate() {
+        let mut cfg = HartConfig::machine(id as u64, entry);
+        if spec.profile == Profile::Para {
+            cfg.reset_mode = PrivilegeMode::Supervisor;
+            cfg.hypercalls = true;
+        }
+        let mut hart = Hart::new(cfg, bus.clone(), s.clone(), timers.clone());
+        hart.x[10] = id as u64;
+        hart.x[11] = placement.fdt;
+        if spec.profile == Profile::Full {
+            hart.x[12] = boot::FW_DYNAMIC_INFO;
+        }
+        harts.push(hart);
+    }
+
+    Ok(Machine {
+        bus,
+        harts,
+        uart: Some(uart),
+        dtb,
+        timers,
+    })
+}
