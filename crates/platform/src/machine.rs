@@ -50,6 +50,8 @@ pub struct Machine {
     pub dtb: Vec<u8>,
     /// The timer queue (keeps its thread alive as long as the machine).
     pub timers: TimerQueue,
+    /// The console output every device shares.
+    pub console: Arc<std::sync::Mutex<Box<dyn Write + Send>>>,
 }
 
 /// The reset ROM: read-only bytes; writes are ignored.
@@ -227,5 +229,6 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
         uart: Some(uart),
         dtb,
         timers,
+        console: out,
     })
 }

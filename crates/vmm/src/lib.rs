@@ -7,6 +7,7 @@
 pub mod config;
 pub mod console;
 pub mod control;
+pub mod para;
 pub mod stats;
 mod sys;
 pub mod vm;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rvisor_cpu::signals::REQUEST_MASK;
+use rvisor_cpu::signals::{EXIT_REQUEST, REQUEST_MASK};
 use rvisor_cpu::stats::HartStats;
 use rvisor_cpu::{Exit, Hart};
 use rvisor_platform::fdt::Profile;
@@ -12,6 +12,8 @@ use rvisor_platform::machine::{self, MachineSpec};
 use crate::config::{Mode, VmConfig};
 use crate::console::Console;
 use crate::control::{ExitReason, HtifControl, VmControl};
+use crate::para::{self, HartSbiState, HartShared, SbiHost};
+use rvisor_platform::sbi::{self, hsm, SbiOutcome};
 use crate::stats::VmStats;
 use crate::VmError;
 
@@ -107,14 +109,35 @@ fn run_once(
         );
     }
 
+    // Para mode: hart 0 runs, the others wait for SBI HSM hart_start (as
+    // under KVM); full mode: every hart runs the firmware from reset.
+    let para = config.mode == Mode::Para;
+    let shared: Vec<Arc<HartShared>> = machine
+        .harts
+        .iter()
+        .map(|h| HartShared::new(h.signals.clone(), !para || h.config.hart_id == 0))
+        .collect();
+    let sbi = para.then(|| {
+        Arc::new(SbiHost {
+            harts: shared.clone(),
+            control: control.clone(),
+            console: machine.console.clone(),
+            ram: machine.bus.ram().clone(),
+        })
+    });
+
     let started = Instant::now();
     let mut threads = Vec::new();
-    for hart in machine.harts {
+    for (hart, shared) in machine.harts.into_iter().zip(shared) {
         let id = hart.config.hart_id;
-        let control = control.clone();
+        let ctx = HartCtx {
+            control: control.clone(),
+            shared,
+            sbi: sbi.clone(),
+        };
         let t = std::thread::Builder::new()
             .name(format!("rvisor-hart{id}"))
-            .spawn(move || run_hart(hart, &control))
+            .spawn(move || run_hart(hart, &ctx))
             .map_err(VmError::Thread)?;
         threads.push(t);
     }
@@ -137,30 +160,104 @@ fn run_once(
     })
 }
 
-/// A hart's thread: run, park on `wfi`, until the VM stops.
-fn run_hart(mut hart: Hart, control: &VmControl) -> HartStats {
+/// What a hart thread needs besides its hart.
+struct HartCtx {
+    control: Arc<VmControl>,
+    shared: Arc<HartShared>,
+    sbi: Option<Arc<SbiHost>>,
+}
+
+/// Park until an interrupt the hart enabled locally is pending, or a request.
+fn park(hart: &Hart) {
+    // The timeout only bounds the damage of a missed wake-up.
+    let mask = hart.csr.mie | REQUEST_MASK;
+    hart.signals.wait(mask, Duration::from_millis(50));
+}
+
+fn stopped(hart: &Hart) -> bool {
+    hart.signals.load() & EXIT_REQUEST != 0
+}
+
+/// A hart's thread: run, park on `wfi`, serve hypercalls, until the VM stops.
+fn run_hart(mut hart: Hart, ctx: &HartCtx) -> HartStats {
+    let mut sbi_state = HartSbiState::default();
+    let mut steal_base = para::thread_steal_ns().unwrap_or(0);
+    if ctx.shared.state() != hsm::STARTED && !start_stopped_hart(&mut hart, ctx) {
+        return hart.stats.clone();
+    }
     loop {
         match hart.run(BUDGET) {
-            Exit::Budget => {}
-            Exit::Wfi => {
-                // Wake on any locally enabled interrupt or request; the timeout
-                // only bounds the damage of a missed wake-up.
-                let mask = hart.csr.mie | REQUEST_MASK;
-                hart.signals.wait(mask, Duration::from_millis(50));
-            }
-            Exit::Hypercall => {
-                // Paravirtual SBI is served in para mode only; a full-mode hart
-                // never exits this way.
-                hart.x[10] = (-2i64) as u64; // SBI_ERR_NOT_SUPPORTED
-                hart.finish_hypercall();
-            }
-            Exit::Stopped => {
-                // Other harts may still be running: make sure they stop too.
-                if control.reason().is_none() {
-                    control.stop(ExitReason::InternalError);
+            Exit::Budget => {
+                if let (Some(pa), Some(sbi)) = (sbi_state.steal_shmem, &ctx.sbi) {
+                    let now = para::thread_steal_ns().unwrap_or(steal_base);
+                    para::write_steal_time(&sbi.ram, pa, now.saturating_sub(steal_base));
+                } else {
+                    steal_base = para::thread_steal_ns().unwrap_or(steal_base);
                 }
-                return hart.stats.clone();
             }
+            Exit::Wfi => park(&hart),
+            Exit::Hypercall => {
+                let Some(sbi) = &ctx.sbi else {
+                    // Only para-mode harts exit on ecall.
+                    hart.x[10] = sbi::err::NOT_SUPPORTED as u64;
+                    hart.finish_hypercall();
+                    continue;
+                };
+                match para::serve(sbi, &mut hart, &mut sbi_state) {
+                    SbiOutcome::Return(r) => {
+                        hart.x[10] = r.error as u64;
+                        hart.x[11] = r.value;
+                        hart.finish_hypercall();
+                    }
+                    SbiOutcome::ReturnLegacy(v) => {
+                        hart.x[10] = v as u64;
+                        hart.finish_hypercall();
+                    }
+                    SbiOutcome::Stop => {
+                        ctx.shared.set_stopped();
+                        if !start_stopped_hart(&mut hart, ctx) {
+                            break;
+                        }
+                    }
+                    SbiOutcome::SuspendRetentive => {
+                        hart.x[10] = 0;
+                        hart.finish_hypercall();
+                        ctx.shared.set_suspended();
+                        while !hart.wfi_wakeup_pending() && !stopped(&hart) {
+                            park(&hart);
+                        }
+                        ctx.shared.set_started();
+                    }
+                    SbiOutcome::SuspendNonRetentive { resume_addr, opaque } => {
+                        ctx.shared.set_suspended();
+                        while !hart.wfi_wakeup_pending() && !stopped(&hart) {
+                            park(&hart);
+                        }
+                        let id = hart.config.hart_id;
+                        hart.start_supervisor(resume_addr, id, opaque);
+                        ctx.shared.set_started();
+                    }
+                }
+            }
+            Exit::Stopped => break,
         }
+    }
+    // Other harts may still be running: make sure they stop too.
+    if ctx.control.reason().is_none() {
+        ctx.control.stop(ExitReason::InternalError);
+    }
+    hart.stats.clone()
+}
+
+/// Wait until SBI HSM starts this hart; false if the VM stopped instead.
+fn start_stopped_hart(hart: &mut Hart, ctx: &HartCtx) -> bool {
+    match ctx.shared.wait_for_start() {
+        Some((addr, opaque)) => {
+            let id = hart.config.hart_id;
+            hart.start_supervisor(addr, id, opaque);
+            ctx.shared.set_started();
+            true
+        }
+        None => false,
     }
 }

@@ -1,0 +1,215 @@
+//! The VMM side of paravirtualization: hart state management (SBI HSM) across
+//! hart threads, and the [`SbiEnv`] that serves a hart's hypercalls with the
+//! machine's harts, console and power control.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use rvisor_cpu::signals::{FENCE_I_REQUEST, FLUSH_REQUEST};
+use rvisor_cpu::trap::irq_bits;
+use rvisor_cpu::{Hart, HartSignals};
+use rvisor_memory::{GuestRam, SystemControl};
+use rvisor_platform::sbi::{self, hsm, SbiCall, SbiEnv, SbiOutcome};
+
+/// Cross-thread state of one hart, as the SBI HSM extension sees it.
+pub struct HartShared {
+    /// The hart's signals (interrupts, requests).
+    pub signals: Arc<HartSignals>,
+    state: AtomicU64,
+    start: Mutex<Option<(u64, u64)>>,
+    started: Condvar,
+}
+
+impl HartShared {
+    /// A hart in HSM state `state`.
+    pub fn new(signals: Arc<HartSignals>, running: bool) -> Arc<Self> {
+        Arc::new(Self {
+            signals,
+            state: AtomicU64::new(if running { hsm::STARTED } else { hsm::STOPPED }),
+            start: Mutex::new(None),
+            started: Condvar::new(),
+        })
+    }
+
+    /// HSM state.
+    pub fn state(&self) -> u64 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    /// Block until another hart starts this one (or the VM stops: `None`).
+    pub fn wait_for_start(&self) -> Option<(u64, u64)> {
+        let mut g = self.start.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(s) = g.take() {
+                return Some(s);
+            }
+            if self.signals.load() & rvisor_cpu::signals::EXIT_REQUEST != 0 {
+                return None;
+            }
+            g = self
+                .started
+                .wait_timeout(g, Duration::from_millis(50))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    fn request_start(&self, addr: u64, opaque: u64) -> i64 {
+        if self
+            .state
+            .compare_exchange(hsm::STOPPED, hsm::START_PENDING, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return sbi::err::ALREADY_AVAILABLE;
+        }
+        *self.start.lock().unwrap_or_else(|e| e.into_inner()) = Some((addr, opaque));
+        self.started.notify_all();
+        sbi::err::SUCCESS
+    }
+
+    /// Mark the hart running.
+    pub fn set_started(&self) {
+        self.state.store(hsm::STARTED, Ordering::Release);
+    }
+
+    /// Mark the hart stopped.
+    pub fn set_stopped(&self) {
+        self.state.store(hsm::STOPPED, Ordering::Release);
+    }
+
+    /// Mark the hart suspended.
+    pub fn set_suspended(&self) {
+        self.state.store(hsm::SUSPENDED, Ordering::Release);
+    }
+}
+
+/// What every hart's hypercalls share.
+pub struct SbiHost {
+    /// All harts.
+    pub harts: Vec<Arc<HartShared>>,
+    /// Power control.
+    pub control: Arc<dyn SystemControl>,
+    /// Console output (DBCN, legacy putchar).
+    pub console: Arc<Mutex<Box<dyn Write + Send>>>,
+    /// Guest RAM.
+    pub ram: Arc<GuestRam>,
+}
+
+/// Per-hart hypercall state kept by the hart's thread.
+#[derive(Default)]
+pub struct HartSbiState {
+    /// Steal-time record address (SBI STA).
+    pub steal_shmem: Option<u64>,
+}
+
+struct CallEnv<'a> {
+    host: &'a SbiHost,
+    hart: &'a mut Hart,
+    state: &'a mut HartSbiState,
+}
+
+impl SbiEnv for CallEnv<'_> {
+    fn hart_id(&self) -> u64 {
+        self.hart.config.hart_id
+    }
+    fn hart_count(&self) -> u64 {
+        self.host.harts.len() as u64
+    }
+    fn set_timer(&mut self, deadline: u64) {
+        self.hart.set_supervisor_timer(deadline);
+    }
+    fn send_ipi(&self, hart: u64) {
+        if let Some(h) = self.host.harts.get(hart as usize) {
+            h.signals.raise(irq_bits::SSI);
+        }
+    }
+    fn remote_fence_i(&self, hart: u64) {
+        if let Some(h) = self.host.harts.get(hart as usize) {
+            h.signals.raise(FENCE_I_REQUEST);
+        }
+    }
+    fn remote_sfence_vma(&self, hart: u64) {
+        if let Some(h) = self.host.harts.get(hart as usize) {
+            h.signals.raise(FLUSH_REQUEST);
+        }
+    }
+    fn hart_state(&self, hart: u64) -> u64 {
+        self.host.harts.get(hart as usize).map_or(hsm::STOPPED, |h| h.state())
+    }
+    fn hart_start(&self, hart: u64, addr: u64, opaque: u64) -> i64 {
+        match self.host.harts.get(hart as usize) {
+            Some(h) => h.request_start(addr, opaque),
+            None => sbi::err::INVALID_PARAM,
+        }
+    }
+    fn system_reset(&self, reset: bool, failure: bool) {
+        if reset {
+            self.host.control.reset();
+        } else {
+            self.host.control.shutdown(i32::from(failure));
+        }
+    }
+    fn console_write(&self, bytes: &[u8]) -> usize {
+        let mut out = self.host.console.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = out.write_all(bytes);
+        let _ = out.flush();
+        bytes.len()
+    }
+    fn console_read(&self, _buf: &mut [u8]) -> usize {
+        // Console input goes to the virtio console in para mode.
+        0
+    }
+    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
+        self.host
+            .ram
+            .offset_of(pa, buf.len() as u64)
+            .is_some_and(|off| self.host.ram.read_bytes(off, buf))
+    }
+    fn write_phys(&self, pa: u64, buf: &[u8]) -> bool {
+        self.host
+            .ram
+            .offset_of(pa, buf.len() as u64)
+            .is_some_and(|off| self.host.ram.write_bytes(off, buf))
+    }
+    fn set_steal_time_shmem(&mut self, pa: Option<u64>) {
+        self.state.steal_shmem = pa;
+    }
+    fn is_ram(&self, addr: u64) -> bool {
+        self.host.ram.offset_of(addr, 2).is_some()
+    }
+}
+
+/// Serve the hypercall `hart` stopped at (`Exit::Hypercall`).
+pub fn serve(host: &SbiHost, hart: &mut Hart, state: &mut HartSbiState) -> SbiOutcome {
+    let x = &hart.x;
+    let call = SbiCall {
+        eid: x[17],
+        fid: x[16],
+        args: [x[10], x[11], x[12], x[13], x[14], x[15]],
+    };
+    hart.stats.hypercalls += 1;
+    let mut env = CallEnv { host, hart, state };
+    sbi::dispatch(&call, &mut env)
+}
+
+/// Nanoseconds this thread has waited on a host run queue while runnable
+/// (`/proc/thread-self/schedstat`, second field): the steal time of the vCPU
+/// it runs.
+pub fn thread_steal_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Publish `steal_ns` in the STA record at `pa` (SBI §STA: sequence odd
+/// while writing, even after).
+pub fn write_steal_time(ram: &GuestRam, pa: u64, steal_ns: u64) {
+    let Some(off) = ram.offset_of(pa, 64) else { return };
+    let seq = ram.load_u32(off).unwrap_or(0);
+    let odd = seq.wrapping_add(1) | 1;
+    ram.store_u32(off, odd);
+    ram.store_u64(off + 8, steal_ns);
+    ram.store_u8(off + 16, 0);
+    ram.store_u32(off, odd.wrapping_add(1));
+}
