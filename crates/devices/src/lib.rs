@@ -36,6 +36,7 @@ mod testutil;
 
 pub use aclint::{Aclint, AclintStats};
 pub use error::DeviceError;
+pub use goldfish_rtc::{GoldfishRtc, GoldfishRtcStats};
 pub use ns16550a::{Ns16550a, Ns16550aStats};
 
 pub use plic::{Plic, PlicStats};
