@@ -248,8 +248,9 @@ impl crate::Hart {
         write: bool,
         raw: u32,
     ) -> Result<u64, crate::Trap> {
+        // `read` does not matter: no CSR here has read side effects. The
+        // interpreter counts `stats.csr_ops`.
         let _ = read;
-        self.stats.csr_ops += 1;
         let illegal = || crate::Trap::new(crate::Exception::IllegalInst, u64::from(raw));
         // csr[9:8] is the lowest privilege that may access the CSR, csr[11:10]
         // == 3 marks it read-only (priv spec "CSR Address Mapping Conventions").
