@@ -7,7 +7,16 @@
 //! NaN results are the canonical NaN (0x7fc00000 / 0x7ff8000000000000),
 //! `fmin`/`fmax` follow IEEE 754-2019 minimumNumber/maximumNumber (with
 //! -0 < +0), float-to-integer conversions saturate with NV on overflow and
-//! NaN (NaN converts to the largest positive integer).
+//! NaN (NaN converts to the largest positive integer). Underflow is
+//! detected after rounding and UF is raised only for tiny inexact results.
+//!
+//! Inside: `soft` unpacks operands and holds the one rounding routine every
+//! operation ends in; `arith` (add, mul, div, sqrt, fma), `compare` (feq,
+//! flt, fle, fmin, fmax, fclass) and `convert` (integer and format
+//! conversions) compute exact results with a sticky bit; `fast` answers the
+//! common round-to-nearest-even case with the host FPU when it can prove the
+//! flags. `tests/qemu_oracle.rs` checks all of it bit-exactly against real
+//! RISC-V F/D instructions run under QEMU.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
