@@ -37,6 +37,7 @@ mod testutil;
 pub use aclint::{Aclint, AclintStats};
 pub use error::DeviceError;
 pub use goldfish_rtc::{GoldfishRtc, GoldfishRtcStats};
+pub use htif::{Htif, HtifStats};
 pub use ns16550a::{Ns16550a, Ns16550aStats};
 
 pub use plic::{Plic, PlicStats};
