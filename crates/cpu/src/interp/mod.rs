@@ -212,9 +212,7 @@ impl Hart {
     /// what may be taken; `pending_interrupt` decides).
     #[inline(always)]
     fn interrupt_candidates(&self, sig: u64) -> u64 {
-        // The software-pending bits and mie live in the CSR file; until it
-        // exposes them, any asynchronous bit sends us to the slow check.
-        sig & !REQUEST_MASK
+        (sig | self.csr.mip) & self.csr.mie
     }
 
     #[cold]

@@ -36,3 +36,24 @@ pub fn hart(f: impl FnOnce(&mut Asm)) -> Hart {
 pub fn run_to_wfi(h: &mut Hart, budget: u64) {
     assert_eq!(h.run(budget), Exit::Wfi, "pc = {:#x}", h.pc);
 }
+
+/// `mstatus.FS` = Initial, so F/D instructions may execute.
+pub fn fp_on(a: &mut Asm) {
+    a.li(31, 0x2000);
+    a.emit(rvisor_isa::Inst::Csrrs {
+        rd: 0,
+        rs1: 31,
+        csr: 0x300,
+    });
+}
+
+/// Single-step until the first trap; returns its record.
+pub fn step_to_trap(h: &mut Hart, max_steps: usize) -> rvisor_cpu::interp::TrapRecord {
+    for _ in 0..max_steps {
+        let _ = h.step();
+        if let Some(t) = h.interp.last_trap() {
+            return t;
+        }
+    }
+    panic!("no trap within {max_steps} steps; pc = {:#x}", h.pc);
+}
