@@ -542,7 +542,8 @@ impl crate::Hart {
     /// (supervisor.adoc "Supervisor Address Translation and Protection").
     fn write_satp(&mut self, v: u64) {
         let mode = (v >> 60) as u8;
-        let ok = mode == satp::BARE || (satp::SV39..=self.config.max_satp_mode).contains(&mode);
+        let max = self.config.max_satp_mode.min(satp::SV57);
+        let ok = mode == satp::BARE || (satp::SV39..=max).contains(&mode);
         if !ok {
             return;
         }
