@@ -11,8 +11,9 @@ if ! command -v "$QEMU" >/dev/null 2>&1; then
     exit 127
 fi
 [ $# -gt 0 ] || set -- "$HERE"/build/*.elf
-# Tests excluded from the QEMU oracle run (QEMU provably wrong): none.
-EXCLUDE=""
+# Tests excluded from the QEMU oracle run because QEMU is provably wrong
+# (reason in each file's header comment).
+EXCLUDE="zicsr_ro_zero"
 failed=0
 passed=0
 for elf in "$@"; do

@@ -248,15 +248,16 @@ impl crate::Hart {
         write: bool,
         raw: u32,
     ) -> Result<u64, crate::Trap> {
+        // `read` does not matter: no CSR here has read side effects. The
+        // interpreter counts `stats.csr_ops`.
         let _ = read;
-        self.stats.csr_ops += 1;
         let illegal = || crate::Trap::new(crate::Exception::IllegalInst, u64::from(raw));
         // csr[9:8] is the lowest privilege that may access the CSR, csr[11:10]
         // == 3 marks it read-only (priv spec "CSR Address Mapping Conventions").
         if (self.prv as u16) < (csr >> 8) & 3 {
             return Err(illegal());
         }
-        if write && csr >> 10 == 3 {
+        if write && (csr >> 10) & 3 == 3 {
             return Err(illegal());
         }
         let (old, rmw_old) = self.csr_read(csr).map_err(|_| illegal())?;
@@ -541,7 +542,8 @@ impl crate::Hart {
     /// (supervisor.adoc "Supervisor Address Translation and Protection").
     fn write_satp(&mut self, v: u64) {
         let mode = (v >> 60) as u8;
-        let ok = mode == satp::BARE || (satp::SV39..=self.config.max_satp_mode).contains(&mode);
+        let max = self.config.max_satp_mode.min(satp::SV57);
+        let ok = mode == satp::BARE || (satp::SV39..=max).contains(&mode);
         if !ok {
             return;
         }
@@ -990,6 +992,24 @@ mod tests {
         assert_ne!(h.mip_value() & irq_bits::STI, 0);
         h.set_supervisor_timer(h.clock.now() + 1_000_000_000);
         assert_eq!(h.mip_value() & irq_bits::STI, 0);
+    }
+
+    #[test]
+    fn csr_reset_below_m_sets_firmware_defaults() {
+        let mut cfg = HartConfig::machine(3, 0x8020_0000);
+        cfg.reset_mode = PrivilegeMode::Supervisor;
+        let mut h = crate::test_util::hart_with(cfg);
+        assert_eq!(h.prv, PrivilegeMode::Supervisor);
+        assert_eq!(h.csr.mideleg, MIDELEG_WRITABLE);
+        assert_eq!(h.csr.medeleg & (1 << 9), 0);
+        assert_ne!(h.csr.medeleg & (1 << 13), 0);
+        // time and stimecmp usable from S; PMP open for S.
+        assert!(rd(&mut h, n::TIME).is_ok());
+        assert!(rd(&mut h, n::STIMECMP).is_ok());
+        assert_eq!(
+            h.translate(0x8000_0000, crate::mmu::Access::Store),
+            Ok(0x8000_0000)
+        );
     }
 
     #[test]

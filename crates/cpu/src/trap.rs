@@ -261,7 +261,6 @@ impl crate::Hart {
         self.csr.set_mstatus_raw(v);
         self.prv = new;
         self.pc = self.csr.mepc;
-        self.stats.xrets += 1;
         self.after_privilege_change();
         Ok(())
     }
@@ -287,7 +286,6 @@ impl crate::Hart {
         self.csr.set_mstatus_raw(v);
         self.prv = new;
         self.pc = self.csr.sepc;
-        self.stats.xrets += 1;
         self.after_privilege_change();
         Ok(())
     }
@@ -302,5 +300,290 @@ impl crate::Hart {
             PrivilegeMode::Supervisor if !tw => Ok(()),
             _ => Err(Trap::new(Exception::IllegalInst, WFI)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csr::MEDELEG_WRITABLE;
+    use crate::test_util::hart;
+    use crate::Hart;
+    use irq_bits::{MEI, MSI, MTI, SEI, SSI, STI};
+
+    const ALL_EXCEPTIONS: [Exception; 14] = [
+        Exception::InstMisaligned,
+        Exception::InstAccessFault,
+        Exception::IllegalInst,
+        Exception::Breakpoint,
+        Exception::LoadMisaligned,
+        Exception::LoadAccessFault,
+        Exception::StoreMisaligned,
+        Exception::StoreAccessFault,
+        Exception::EcallU,
+        Exception::EcallS,
+        Exception::EcallM,
+        Exception::InstPageFault,
+        Exception::LoadPageFault,
+        Exception::StorePageFault,
+    ];
+
+    fn trap_hart() -> Hart {
+        let mut h = hart();
+        h.csr.mtvec = 0x8000_1001; // vectored
+        h.csr.stvec = 0x8000_2001; // vectored
+        h
+    }
+
+    #[test]
+    fn trap_each_cause_delegated_from_u_goes_to_s() {
+        for e in ALL_EXCEPTIONS {
+            let mut h = trap_hart();
+            h.csr.medeleg = MEDELEG_WRITABLE;
+            h.csr.mstatus |= mstatus::SIE;
+            h.prv = PrivilegeMode::User;
+            h.take_trap(Trap::new(e, 0x55), 0x1000);
+            if e == Exception::EcallM {
+                // Never delegable: medeleg bit 11 is read-only zero.
+                assert_eq!(h.prv, PrivilegeMode::Machine);
+                continue;
+            }
+            assert_eq!(h.prv, PrivilegeMode::Supervisor, "{e:?}");
+            assert_eq!(h.csr.scause, e as u64);
+            assert_eq!(h.csr.sepc, 0x1000);
+            assert_eq!(h.csr.stval, 0x55);
+            // Exceptions use BASE even in vectored mode.
+            assert_eq!(h.pc, 0x8000_2000);
+            assert_eq!(h.csr.mstatus & mstatus::SPP, 0);
+            assert_ne!(h.csr.mstatus & mstatus::SPIE, 0);
+            assert_eq!(h.csr.mstatus & mstatus::SIE, 0);
+            assert_eq!(h.csr.mcause, 0);
+            assert_eq!(h.csr.mepc, 0);
+            assert_eq!(h.stats.exceptions[e as usize], 1);
+        }
+    }
+
+    #[test]
+    fn trap_each_cause_undelegated_from_s_goes_to_m() {
+        for e in ALL_EXCEPTIONS {
+            let mut h = trap_hart();
+            h.csr.mstatus |= mstatus::MIE;
+            h.prv = PrivilegeMode::Supervisor;
+            h.take_trap(Trap::new(e, 0x77), 0x2002);
+            assert_eq!(h.prv, PrivilegeMode::Machine);
+            assert_eq!(h.csr.mcause, e as u64);
+            assert_eq!(h.csr.mepc, 0x2002);
+            assert_eq!(h.csr.mtval, 0x77);
+            assert_eq!(h.pc, 0x8000_1000);
+            assert_eq!(h.csr.mstatus & mstatus::MPP, 1 << mstatus::MPP_SHIFT);
+            assert_ne!(h.csr.mstatus & mstatus::MPIE, 0);
+            assert_eq!(h.csr.mstatus & mstatus::MIE, 0);
+        }
+    }
+
+    #[test]
+    fn trap_from_m_never_delegated() {
+        let mut h = trap_hart();
+        h.csr.medeleg = MEDELEG_WRITABLE;
+        h.take_trap(Trap::new(Exception::IllegalInst, 0x13), 0x3000);
+        assert_eq!(h.prv, PrivilegeMode::Machine);
+        assert_eq!(h.csr.mcause, 2);
+        assert_eq!(h.csr.mstatus & mstatus::MPP, mstatus::MPP);
+        assert_eq!(h.csr.scause, 0);
+    }
+
+    #[test]
+    fn trap_from_s_delegated_sets_spp() {
+        let mut h = trap_hart();
+        h.csr.medeleg = MEDELEG_WRITABLE;
+        h.prv = PrivilegeMode::Supervisor;
+        h.take_trap(Trap::new(Exception::LoadPageFault, 0xdead), 0x4000);
+        assert_eq!(h.prv, PrivilegeMode::Supervisor);
+        assert_ne!(h.csr.mstatus & mstatus::SPP, 0);
+        assert_eq!(h.csr.mstatus & mstatus::SPIE, 0);
+    }
+
+    #[test]
+    fn trap_interrupt_vectored_and_cause_bit() {
+        let mut h = trap_hart();
+        h.pc = 0x5000;
+        h.prv = PrivilegeMode::User;
+        h.take_interrupt(Interrupt::MachineTimer);
+        assert_eq!(h.pc, 0x8000_1000 + 4 * 7);
+        assert_eq!(h.csr.mcause, 1 << 63 | 7);
+        assert_eq!(h.csr.mepc, 0x5000);
+        assert_eq!(h.csr.mtval, 0);
+        assert_eq!(h.stats.interrupts[7], 1);
+        let mut h = trap_hart();
+        h.csr.mideleg = 0x222;
+        h.csr.stvec = 0x8000_2000; // direct
+        h.prv = PrivilegeMode::User;
+        h.pc = 0x6000;
+        h.take_interrupt(Interrupt::SupervisorTimer);
+        assert_eq!(h.prv, PrivilegeMode::Supervisor);
+        assert_eq!(h.pc, 0x8000_2000);
+        assert_eq!(h.csr.scause, 1 << 63 | 5);
+        assert_eq!(h.csr.sepc, 0x6000);
+    }
+
+    #[test]
+    fn interrupt_priority_order_for_m() {
+        let mut h = hart();
+        h.csr.mie = 0xaaa;
+        h.prv = PrivilegeMode::User;
+        h.signals.raise(MEI | MSI | MTI);
+        h.csr.mip = SEI | SSI | STI;
+        let mut order = Vec::new();
+        while let Some(i) = h.pending_interrupt() {
+            order.push(i);
+            h.csr.mie &= !(1 << i as u32);
+        }
+        assert_eq!(
+            order,
+            [
+                Interrupt::MachineExternal,
+                Interrupt::MachineSoft,
+                Interrupt::MachineTimer,
+                Interrupt::SupervisorExternal,
+                Interrupt::SupervisorSoft,
+                Interrupt::SupervisorTimer,
+            ]
+        );
+    }
+
+    #[test]
+    fn interrupt_m_level_needs_mie_only_in_m() {
+        let mut h = hart();
+        h.csr.mie = MTI;
+        h.signals.raise(MTI);
+        assert_eq!(h.pending_interrupt(), None);
+        assert!(h.wfi_wakeup_pending());
+        h.csr.mstatus |= mstatus::MIE;
+        assert_eq!(h.pending_interrupt(), Some(Interrupt::MachineTimer));
+        h.csr.mstatus &= !mstatus::MIE;
+        h.prv = PrivilegeMode::Supervisor;
+        assert_eq!(h.pending_interrupt(), Some(Interrupt::MachineTimer));
+    }
+
+    #[test]
+    fn interrupt_delegated_rules_by_mode() {
+        let mut h = hart();
+        h.csr.mideleg = 0x222;
+        h.csr.mie = STI;
+        h.csr.mip = STI;
+        h.csr.mstatus |= mstatus::MIE | mstatus::SIE;
+        // Never taken in M, even with both enables.
+        assert_eq!(h.pending_interrupt(), None);
+        h.prv = PrivilegeMode::Supervisor;
+        assert_eq!(h.pending_interrupt(), Some(Interrupt::SupervisorTimer));
+        h.csr.mstatus &= !mstatus::SIE;
+        assert_eq!(h.pending_interrupt(), None);
+        h.prv = PrivilegeMode::User;
+        assert_eq!(h.pending_interrupt(), Some(Interrupt::SupervisorTimer));
+        // Not enabled in mie: nothing, and wfi keeps sleeping.
+        h.csr.mie = 0;
+        assert_eq!(h.pending_interrupt(), None);
+        assert!(!h.wfi_wakeup_pending());
+    }
+
+    #[test]
+    fn interrupt_m_level_beats_higher_numbered_s_level() {
+        let mut h = hart();
+        h.csr.mideleg = SEI;
+        h.csr.mie = SEI | MTI;
+        h.csr.mip = SEI;
+        h.signals.raise(MTI);
+        h.prv = PrivilegeMode::Supervisor;
+        h.csr.mstatus |= mstatus::SIE;
+        assert_eq!(h.pending_interrupt(), Some(Interrupt::MachineTimer));
+    }
+
+    #[test]
+    fn interrupt_ignores_request_bits() {
+        let mut h = hart();
+        h.csr.mie = u64::MAX;
+        h.csr.mstatus |= mstatus::MIE;
+        h.signals.raise(crate::signals::REQUEST_MASK);
+        assert_eq!(h.pending_interrupt(), None);
+        assert!(!h.wfi_wakeup_pending());
+    }
+
+    #[test]
+    fn mret_restores_mpp_mpie_and_clears_mprv() {
+        let mut h = hart();
+        h.csr.mepc = 0x8000_4000;
+        h.csr.mstatus |= mstatus::MPIE | mstatus::MPRV | 1 << mstatus::MPP_SHIFT;
+        h.mret().expect("mret");
+        assert_eq!(h.prv, PrivilegeMode::Supervisor);
+        assert_eq!(h.pc, 0x8000_4000);
+        let ms = h.csr.mstatus;
+        assert_ne!(ms & mstatus::MIE, 0);
+        assert_ne!(ms & mstatus::MPIE, 0);
+        assert_eq!(ms & mstatus::MPP, 0);
+        assert_eq!(ms & mstatus::MPRV, 0);
+        // Not in M: illegal with the instruction bits as tval.
+        assert_eq!(h.mret(), Err(Trap::new(Exception::IllegalInst, MRET)));
+    }
+
+    #[test]
+    fn mret_to_m_keeps_mprv() {
+        let mut h = hart();
+        h.csr.mstatus |= mstatus::MPRV | mstatus::MPP;
+        h.mret().expect("mret");
+        assert_eq!(h.prv, PrivilegeMode::Machine);
+        assert_ne!(h.csr.mstatus & mstatus::MPRV, 0);
+        assert_eq!(h.csr.mstatus & mstatus::MIE, 0);
+    }
+
+    #[test]
+    fn sret_restores_spp_spie_and_checks_tsr() {
+        let mut h = hart();
+        h.prv = PrivilegeMode::Supervisor;
+        h.csr.sepc = 0x1234;
+        h.csr.mstatus |= mstatus::SPIE | mstatus::MPRV;
+        h.sret().expect("sret");
+        assert_eq!(h.prv, PrivilegeMode::User);
+        assert_eq!(h.pc, 0x1234);
+        let ms = h.csr.mstatus;
+        assert_ne!(ms & mstatus::SIE, 0);
+        assert_ne!(ms & mstatus::SPIE, 0);
+        assert_eq!(ms & mstatus::MPRV, 0);
+        assert_eq!(h.sret(), Err(Trap::new(Exception::IllegalInst, SRET)));
+        h.prv = PrivilegeMode::Supervisor;
+        h.csr.mstatus |= mstatus::TSR | mstatus::SPP;
+        assert_eq!(h.sret(), Err(Trap::new(Exception::IllegalInst, SRET)));
+        // TSR does not apply to M.
+        h.prv = PrivilegeMode::Machine;
+        h.sret().expect("sret from M");
+        assert_eq!(h.prv, PrivilegeMode::Supervisor);
+        assert_eq!(h.csr.mstatus & mstatus::SPP, 0);
+    }
+
+    #[test]
+    fn wfi_allowed_by_mode_and_tw() {
+        let mut h = hart();
+        assert!(h.wfi_allowed().is_ok());
+        h.csr.mstatus |= mstatus::TW;
+        assert!(h.wfi_allowed().is_ok());
+        h.prv = PrivilegeMode::Supervisor;
+        assert_eq!(h.wfi_allowed(), Err(Trap::new(Exception::IllegalInst, WFI)));
+        h.csr.mstatus &= !mstatus::TW;
+        assert!(h.wfi_allowed().is_ok());
+        h.prv = PrivilegeMode::User;
+        assert!(h.wfi_allowed().is_err());
+    }
+
+    #[test]
+    fn trap_round_trip_keeps_tlb_contexts_apart() {
+        use crate::mmu::Access;
+        let mut h = hart();
+        h.csr.mstatus |= mstatus::MPRV; // MPP = U: M loads act as U
+        h.mmu.open_pmp_for_supervisor();
+        assert_eq!(h.translate(0x8000_0000, Access::Load), Ok(0x8000_0000));
+        // A trap from S writes MPP = S: the M-mode load context follows.
+        h.prv = PrivilegeMode::Supervisor;
+        h.take_trap(Trap::new(Exception::EcallS, 0), 0x100);
+        assert_eq!(h.effective_priv(Access::Load), PrivilegeMode::Supervisor);
+        assert_eq!(h.tlb_lookup(0x8000_0000, Access::Load), None);
     }
 }

@@ -36,7 +36,8 @@ mod testutil;
 
 pub use aclint::{Aclint, AclintStats};
 pub use error::DeviceError;
+pub use goldfish_rtc::{GoldfishRtc, GoldfishRtcStats};
+pub use htif::{Htif, HtifStats};
 pub use ns16550a::{Ns16550a, Ns16550aStats};
-
 pub use plic::{Plic, PlicStats};
 pub use sifive_test::{SifiveTest, SifiveTestStats};

@@ -48,6 +48,18 @@ pub(crate) struct Reservation {
     pub value: u64,
 }
 
+/// The most recent synchronous exception the interpreter raised (for
+/// debuggers, `--stats` and tests; the architectural record is in the CSRs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrapRecord {
+    /// Cause and tval.
+    pub trap: Trap,
+    /// pc of the trapping instruction.
+    pub epc: u64,
+    /// `instret` when it was taken (instructions retired before it).
+    pub instret: u64,
+}
+
 /// Interpreter state of one hart.
 #[derive(Debug, Default)]
 pub struct InterpState {
@@ -60,6 +72,7 @@ pub struct InterpState {
     seen_epoch: u64,
     /// The LR reservation, if any.
     pub(crate) reservation: Option<Reservation>,
+    last_trap: Option<TrapRecord>,
 }
 
 impl InterpState {
@@ -71,6 +84,12 @@ impl InterpState {
     /// Drop the LR/SC reservation (traps, xRET, context switches).
     pub fn clear_reservation(&mut self) {
         self.reservation = None;
+    }
+
+    /// The most recent synchronous exception raised by an instruction or
+    /// fetch.
+    pub fn last_trap(&self) -> Option<TrapRecord> {
+        self.last_trap
     }
 }
 
@@ -193,9 +212,7 @@ impl Hart {
     /// what may be taken; `pending_interrupt` decides).
     #[inline(always)]
     fn interrupt_candidates(&self, sig: u64) -> u64 {
-        // The software-pending bits and mie live in the CSR file; until it
-        // exposes them, any asynchronous bit sends us to the slow check.
-        sig & !REQUEST_MASK
+        (sig | self.csr.mip) & self.csr.mie
     }
 
     #[cold]
@@ -236,6 +253,11 @@ impl Hart {
             *c += 1;
         }
         let pc = self.pc;
+        self.interp.last_trap = Some(TrapRecord {
+            trap: t,
+            epc: pc,
+            instret: self.stats.instret,
+        });
         self.take_trap(t, pc);
     }
 
