@@ -480,7 +480,13 @@ fn operands(op: &Op, rng: &mut Rng) -> [u64; 3] {
     [a, b_, c]
 }
 
-/// Builds the oracle once per test binary run.
+/// The oracle binary, built once per test binary run: tests run in parallel
+/// and must not rewrite an executable another test is running.
+fn oracle() -> PathBuf {
+    static ORACLE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ORACLE.get_or_init(build_oracle).clone()
+}
+
 fn build_oracle() -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/oracle.c");
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fpu-oracle");
@@ -551,7 +557,7 @@ const BATCH: usize = 1 << 18;
 impl Checker {
     fn new() -> Self {
         Self {
-            oracle: build_oracle(),
+            oracle: oracle(),
             ops: ops(),
             cases: Vec::new(),
             input: Vec::new(),
