@@ -480,7 +480,13 @@ fn operands(op: &Op, rng: &mut Rng) -> [u64; 3] {
     [a, b_, c]
 }
 
-/// Builds the oracle once per test binary run.
+/// The oracle binary, built once per test binary run: tests run in parallel
+/// and must not rewrite an executable another test is running.
+fn oracle() -> PathBuf {
+    static ORACLE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ORACLE.get_or_init(build_oracle).clone()
+}
+
 fn build_oracle() -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/oracle.c");
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fpu-oracle");
@@ -535,69 +541,127 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+/// Queues vectors, runs them through the oracle in bounded batches (so long
+/// runs do not hold gigabytes), and collects mismatches.
+struct Checker {
+    oracle: PathBuf,
+    ops: Vec<Op>,
+    cases: Vec<(usize, Round, [u64; 3])>,
+    input: Vec<u8>,
+    compared: usize,
+    mismatches: Vec<String>,
+}
+
+const BATCH: usize = 1 << 18;
+
+impl Checker {
+    fn new() -> Self {
+        Self {
+            oracle: oracle(),
+            ops: ops(),
+            cases: Vec::new(),
+            input: Vec::new(),
+            compared: 0,
+            mismatches: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, op_index: usize, (rm, frm): (Round, u32), v: [u64; 3]) {
+        self.input
+            .extend_from_slice(&self.ops[op_index].code.to_le_bytes());
+        self.input.extend_from_slice(&frm.to_le_bytes());
+        for x in v {
+            self.input.extend_from_slice(&x.to_le_bytes());
+        }
+        self.cases.push((op_index, rm, v));
+        if self.cases.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.cases.is_empty() {
+            return;
+        }
+        let output = run_oracle(&self.oracle, std::mem::take(&mut self.input));
+        assert_eq!(
+            output.len(),
+            self.cases.len() * 16,
+            "the oracle answered a different number of vectors"
+        );
+        for (i, &(op_index, rm, [a, b_, c])) in self.cases.iter().enumerate() {
+            let op = &self.ops[op_index];
+            let rec = &output[i * 16..i * 16 + 16];
+            let want_res = u64::from_le_bytes(rec[..8].try_into().expect("8 bytes")) & op.mask;
+            let want_flags = u64::from_le_bytes(rec[8..].try_into().expect("8 bytes"));
+            let (got_res, got_flags) = (op.eval)(a, b_, c, rm);
+            if got_res != want_res || u64::from(got_flags) != want_flags {
+                self.mismatches.push(format!(
+                    "{} {:?} a={a:#x} b={b_:#x} c={c:#x}: want {want_res:#x} flags \
+                     {want_flags:#04x}, got {got_res:#x} flags {got_flags:#04x}",
+                    op.name, rm
+                ));
+            }
+        }
+        self.compared += self.cases.len();
+        self.cases.clear();
+    }
+
+    /// Flushes, prints the tally and fails on any mismatch.
+    fn finish(mut self, what: &str) {
+        self.flush();
+        println!(
+            "{what}: compared {} vectors: {} mismatches",
+            self.compared,
+            self.mismatches.len()
+        );
+        assert!(
+            self.mismatches.is_empty(),
+            "{what}: {} of {} vectors differ from the RISC-V oracle; first ones:\n{}",
+            self.mismatches.len(),
+            self.compared,
+            self.mismatches[..self.mismatches.len().min(MAX_REPORTED)].join("\n")
+        );
+    }
+}
+
 #[test]
 fn qemu_oracle_all_ops_all_modes_match_bit_exactly() {
     let seed = env_or("FPU_ORACLE_SEED", DEFAULT_SEED);
     let per_op = env_or("FPU_ORACLE_PER_OP", DEFAULT_PER_OP);
-    let oracle = build_oracle();
-    let ops = ops();
+    let mut checker = Checker::new();
     let mut rng = Rng(seed);
-
-    let mut cases = Vec::new();
-    let mut input = Vec::new();
-    for (op_index, op) in ops.iter().enumerate() {
-        for &(rm, frm) in &MODES {
+    for op_index in 0..checker.ops.len() {
+        for mode in MODES {
             for _ in 0..per_op {
-                let v = operands(op, &mut rng);
-                input.extend_from_slice(&op.code.to_le_bytes());
-                input.extend_from_slice(&frm.to_le_bytes());
-                for x in v {
-                    input.extend_from_slice(&x.to_le_bytes());
-                }
-                cases.push((op_index, rm, v));
+                let v = operands(&checker.ops[op_index], &mut rng);
+                checker.push(op_index, mode, v);
             }
         }
     }
+    checker.finish(&format!(
+        "random vectors, {per_op} per op and mode, seed {seed:#x}"
+    ));
+}
 
-    let output = run_oracle(&oracle, input);
-    assert_eq!(
-        output.len(),
-        cases.len() * 16,
-        "the oracle answered a different number of vectors"
-    );
-
-    let mut mismatches = Vec::new();
-    for (i, &(op_index, rm, [a, b_, c])) in cases.iter().enumerate() {
-        let op = &ops[op_index];
-        let rec = &output[i * 16..i * 16 + 16];
-        let want_res = u64::from_le_bytes(rec[..8].try_into().expect("8 bytes")) & op.mask;
-        let want_flags = u64::from_le_bytes(rec[8..].try_into().expect("8 bytes"));
-        let (got_res, got_flags) = (op.eval)(a, b_, c, rm);
-        if got_res != want_res || u64::from(got_flags) != want_flags {
-            mismatches.push(format!(
-                "{} {:?} a={a:#x} b={b_:#x} c={c:#x}: want {want_res:#x} flags {want_flags:#04x}, \
-                 got {got_res:#x} flags {got_flags:#04x}",
-                op.name, rm
-            ));
+/// Every binary32 unary operation (sqrt, fclass, conversions to integers
+/// and to binary64) over an evenly spread sweep of all 2^32 bit patterns,
+/// with a varying low part so every fraction bit gets exercised.
+#[test]
+fn qemu_oracle_f32_unary_sweep_matches_bit_exactly() {
+    const STRIDE: u64 = 1 << 16;
+    let mut checker = Checker::new();
+    let unary: Vec<usize> = (0..checker.ops.len())
+        .filter(|&i| checker.ops[i].operands == Operands::F32x1)
+        .collect();
+    let mut rng = Rng(DEFAULT_SEED ^ 0x0517_7ee9);
+    for high in (0..1u64 << 32).step_by(STRIDE as usize) {
+        let a = high | (rng.next() % STRIDE) >> rng.below(17);
+        for &op_index in &unary {
+            for mode in MODES {
+                checker.push(op_index, mode, [a, 0, 0]);
+            }
         }
     }
-    println!(
-        "compared {} vectors ({} ops x {} modes x {per_op}), seed {seed:#x}: {} mismatches",
-        cases.len(),
-        ops.len(),
-        MODES.len(),
-        mismatches.len()
-    );
-    assert!(
-        mismatches.is_empty(),
-        "{} of {} vectors differ from the RISC-V oracle (seed {seed:#x}); first ones:\n{}",
-        mismatches.len(),
-        cases.len(),
-        mismatches
-            .iter()
-            .take(MAX_REPORTED)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    checker.finish("binary32 unary sweep");
 }

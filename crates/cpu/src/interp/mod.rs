@@ -231,9 +231,7 @@ impl Hart {
             }
         }
         if let Some(irq) = self.pending_interrupt() {
-            if let Some(c) = self.stats.interrupts.get_mut(irq as usize) {
-                *c += 1;
-            }
+            // take_interrupt counts it in stats.interrupts.
             self.interp.reservation = None;
             self.take_interrupt(irq);
         }
@@ -248,10 +246,8 @@ impl Hart {
     }
 
     /// Take synchronous exception `t` at `self.pc`.
+    /// (`take_trap` counts it in `stats.exceptions`.)
     pub(crate) fn raise(&mut self, t: Trap) {
-        if let Some(c) = self.stats.exceptions.get_mut(t.cause as usize) {
-            *c += 1;
-        }
         let pc = self.pc;
         self.interp.last_trap = Some(TrapRecord {
             trap: t,
@@ -572,7 +568,6 @@ impl Hart {
             | Inst::Csrrwi { .. }
             | Inst::Csrrsi { .. }
             | Inst::Csrrci { .. } => {
-                // zicsr handles retirement itself (minstret writes).
                 return self.exec_csr(op.inst, op.raw, len);
             }
             Inst::Mret | Inst::Sret => return self.exec_xret(op.inst),

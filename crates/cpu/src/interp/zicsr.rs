@@ -6,12 +6,9 @@ use rvisor_isa::Inst;
 use crate::csr::CsrOp;
 use crate::{Exit, Hart};
 
-/// `minstret`: a write to it replaces the writing instruction's own
-/// increment (Zicntr: "the write is done instead of the increment").
-const CSR_MINSTRET: u16 = 0xb02;
-
 impl Hart {
-    /// Execute a CSR instruction at `self.pc` with `stats.instret` exact.
+    /// Execute a CSR instruction at `self.pc` with `stats.instret` exact
+    /// (it is the last op of its block).
     pub(super) fn exec_csr(&mut self, inst: Inst, raw: u32, len: u64) -> Result<u64, Exit> {
         let (rd, csr, op, operand, read, write) = match inst {
             Inst::Csrrw { rd, rs1, csr } => (rd, csr, CsrOp::Write, self.xr(rs1), rd != 0, true),
@@ -32,9 +29,10 @@ impl Hart {
         match self.csr_access(csr, op, operand, read, write, raw) {
             Ok(old) => {
                 self.xw(rd, old);
-                if !(write && csr == CSR_MINSTRET) {
-                    self.stats.instret += 1;
-                }
+                // Always counted: the CSR file keeps `minstret` as an offset
+                // from `stats.instret` and compensates a write for this
+                // increment ("the write is done instead of the increment").
+                self.stats.instret += 1;
                 self.pc = self.pc.wrapping_add(len);
             }
             Err(t) => self.raise(t),
