@@ -151,4 +151,18 @@ impl Hart {
         }
         self.interp = InterpState::new();
     }
+
+    /// Enter S-mode at `pc` with a0 = `a0`, a1 = `a1`, translation off and
+    /// supervisor interrupts disabled: the state SBI HSM `hart_start` and a
+    /// non-retentive resume promise (SBI §9); other registers are undefined.
+    pub fn start_supervisor(&mut self, pc: u64, a0: u64, a1: u64) {
+        self.prv = PrivilegeMode::Supervisor;
+        self.pc = pc;
+        self.x[10] = a0;
+        self.x[11] = a1;
+        self.csr.satp = 0;
+        self.csr.mstatus &= !crate::csr::mstatus::SIE;
+        self.flush_tlb();
+        self.interp.clear_reservation();
+    }
 }

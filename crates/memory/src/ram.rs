@@ -80,7 +80,7 @@ macro_rules! accessors {
             }
             // SAFETY: off + N <= size, so the bytes lie inside our live mapping.
             let p = unsafe { self.host.as_ptr().add(off as usize) };
-            if off % N == 0 {
+            if off.is_multiple_of(N) {
                 // SAFETY: p is aligned for the atomic type and points into the
                 // mapping, which lives as long as self.
                 Some(unsafe { <$atomic>::from_ptr(p.cast()) }.load(Ordering::Relaxed))
@@ -101,7 +101,7 @@ macro_rules! accessors {
             }
             // SAFETY: off + N <= size, so the bytes lie inside our live mapping.
             let p = unsafe { self.host.as_ptr().add(off as usize) };
-            if off % N == 0 {
+            if off.is_multiple_of(N) {
                 // SAFETY: p is aligned for the atomic type and inside the mapping.
                 unsafe { <$atomic>::from_ptr(p.cast()) }.store(val, Ordering::Relaxed);
             } else {
@@ -116,7 +116,7 @@ macro_rules! accessors {
 impl GuestRam {
     /// Map `size` bytes of zeroed guest RAM at guest-physical `base`.
     pub fn new(base: u64, size: u64) -> Result<Self, RamError> {
-        if size == 0 || size % (1 << PAGE_SHIFT) != 0 || base.checked_add(size).is_none() {
+        if size == 0 || !size.is_multiple_of(1 << PAGE_SHIFT) || base.checked_add(size).is_none() {
             return Err(RamError::BadSize { base, size });
         }
         let len = usize::try_from(size).map_err(|_| RamError::BadSize { base, size })?;
@@ -182,7 +182,7 @@ impl GuestRam {
     /// `None` if out of bounds or misaligned.
     #[inline]
     pub fn with_atomic_u32<R>(&self, off: u64, f: impl FnOnce(&AtomicU32) -> R) -> Option<R> {
-        if off > self.size - 4 || off % 4 != 0 {
+        if off > self.size - 4 || !off.is_multiple_of(4) {
             return None;
         }
         // SAFETY: in bounds and aligned; the reference does not outlive this call
@@ -195,7 +195,7 @@ impl GuestRam {
     /// `None` if out of bounds or misaligned.
     #[inline]
     pub fn with_atomic_u64<R>(&self, off: u64, f: impl FnOnce(&AtomicU64) -> R) -> Option<R> {
-        if off > self.size - 8 || off % 8 != 0 {
+        if off > self.size - 8 || !off.is_multiple_of(8) {
             return None;
         }
         // SAFETY: in bounds and aligned; the reference does not outlive this call

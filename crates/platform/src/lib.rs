@@ -9,7 +9,7 @@ pub mod boot;
 pub mod fdt;
 pub mod layout;
 pub mod loader;
-// pub mod machine;
+pub mod machine;
 pub mod sbi;
 
 pub use loader::LoadError;

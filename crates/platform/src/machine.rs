@@ -7,7 +7,9 @@ use std::sync::Arc;
 use rvisor_cpu::trap::irq_bits;
 use rvisor_cpu::{Hart, HartConfig, HartIrq, HartSignals, PrivilegeMode};
 use rvisor_devices::{Aclint, GoldfishRtc, Htif, Ns16550a, Plic, SifiveTest};
-use rvisor_memory::{Bus, BusBuilder, Clock, GuestRam, IrqLine, MmioDevice, SystemControl, TimerQueue};
+use rvisor_memory::{
+    Bus, BusBuilder, Clock, GuestRam, IrqLine, MmioDevice, SystemControl, TimerQueue,
+};
 
 use crate::boot::{self, Firmware};
 use crate::fdt::{self, FdtParams, Profile};
@@ -115,10 +117,14 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
         contexts.push(irq(s, irq_bits::SEI));
     }
     let plic = Arc::new(Plic::new(contexts)?);
-    let uart_irq = plic.source(UART0_IRQ).ok_or(PlatformError::Internal("PLIC source for UART"))?;
-    let rtc_irq = plic.source(RTC_IRQ).ok_or(PlatformError::Internal("PLIC source for RTC"))?;
-    let uart = Arc::new(Ns16550a::new(uart_irq, Box::new(SharedOut(out.clone()))));
-    let rtc = Arc::new(GoldfishRtc::new(rtc_irq, timers.clone())?);
+    let uart_irq = plic
+        .source(UART0_IRQ)
+        .ok_or(PlatformError::Internal("PLIC source for UART"))?;
+    let rtc_irq = plic
+        .source(RTC_IRQ)
+        .ok_or(PlatformError::Internal("PLIC source for RTC"))?;
+    let uart = Arc::new(Ns16550a::new(Box::new(SharedOut(out.clone())), uart_irq));
+    let rtc = Arc::new(GoldfishRtc::new(rtc_irq, timers.clone()));
     let test = Arc::new(SifiveTest::new(spec.control.clone()));
 
     let mut bus = BusBuilder::new(ram.clone())
@@ -134,7 +140,10 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
     }
 
     // Firmware (full mode) and the HTIF, if the program has `tohost`.
-    let firmware = spec.firmware.map(|f| Firmware::parse(f.to_vec())).transpose()?;
+    let firmware = spec
+        .firmware
+        .map(|f| Firmware::parse(f.to_vec()))
+        .transpose()?;
     if let Some((tohost, fromhost)) = firmware.as_ref().and_then(|f| f.htif) {
         if ram.offset_of(tohost, 8).is_some() {
             let htif = Arc::new(Htif::new(
@@ -143,8 +152,8 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
                 fromhost,
                 spec.htif_control.clone(),
                 Box::new(SharedOut(out.clone())),
-            ));
-            bus = bus.watch_stores("htif", tohost, 16, htif);
+            )?);
+            bus = bus.watch_stores("htif", tohost, 8, htif);
         }
     }
 
@@ -172,7 +181,11 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
     let fw_end = firmware.as_ref().map(|f| f.span.1);
     let placement = boot::place(
         spec.mem,
-        if spec.profile == Profile::Full { fw_end } else { None },
+        if spec.profile == Profile::Full {
+            fw_end
+        } else {
+            None
+        },
         spec.kernel,
         spec.initrd.map(|i| i.len() as u64),
         probe.len() as u64 + 4096,
@@ -184,11 +197,15 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
         fw.load(&ram)?;
     }
     if let (Some(k), Some((start, _))) = (spec.kernel, placement.kernel) {
-        let off = ram.offset_of(start, k.len() as u64).ok_or(PlatformError::Internal("kernel placement"))?;
+        let off = ram
+            .offset_of(start, k.len() as u64)
+            .ok_or(PlatformError::Internal("kernel placement"))?;
         ram.write_bytes(off, k);
     }
     if let (Some(i), Some((start, _))) = (spec.initrd, placement.initrd) {
-        let off = ram.offset_of(start, i.len() as u64).ok_or(PlatformError::Internal("initrd placement"))?;
+        let off = ram
+            .offset_of(start, i.len() as u64)
+            .ok_or(PlatformError::Internal("initrd placement"))?;
         ram.write_bytes(off, i);
     }
     let fdt_off = ram

@@ -270,9 +270,9 @@ pub fn dispatch(call: &SbiCall, env: &mut dyn SbiEnv) -> SbiOutcome {
         eid::SRST => ret(match call.fid {
             0 => {
                 let (ty, reason) = (a[0] as u32, a[1] as u32);
-                if ty > 2 && ty < 0xF000_0000 {
-                    SbiRet::err(err::INVALID_PARAM)
-                } else if reason > 1 && reason < 0xE000_0000 {
+                // Reserved types and reasons are invalid; vendor/platform
+                // ranges (0xF0000000+, 0xE0000000+) are merely unsupported.
+                if (ty > 2 && ty < 0xF000_0000) || (reason > 1 && reason < 0xE000_0000) {
                     SbiRet::err(err::INVALID_PARAM)
                 } else if ty > 2 {
                     SbiRet::err(err::NOT_SUPPORTED)

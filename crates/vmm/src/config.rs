@@ -113,7 +113,7 @@ impl VmConfig {
                 self.mem
             )));
         }
-        if self.mem > MAX_MEM || self.mem % 4096 != 0 {
+        if self.mem > MAX_MEM || !self.mem.is_multiple_of(4096) {
             return Err(BadConfig(format!(
                 "--mem must be a multiple of 4K and at most 64G, not {} bytes",
                 self.mem

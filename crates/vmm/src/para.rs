@@ -59,7 +59,12 @@ impl HartShared {
     fn request_start(&self, addr: u64, opaque: u64) -> i64 {
         if self
             .state
-            .compare_exchange(hsm::STOPPED, hsm::START_PENDING, Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(
+                hsm::STOPPED,
+                hsm::START_PENDING,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
             .is_err()
         {
             return sbi::err::ALREADY_AVAILABLE;
@@ -136,7 +141,10 @@ impl SbiEnv for CallEnv<'_> {
         }
     }
     fn hart_state(&self, hart: u64) -> u64 {
-        self.host.harts.get(hart as usize).map_or(hsm::STOPPED, |h| h.state())
+        self.host
+            .harts
+            .get(hart as usize)
+            .map_or(hsm::STOPPED, |h| h.state())
     }
     fn hart_start(&self, hart: u64, addr: u64, opaque: u64) -> i64 {
         match self.host.harts.get(hart as usize) {
@@ -205,7 +213,9 @@ pub fn thread_steal_ns() -> Option<u64> {
 /// Publish `steal_ns` in the STA record at `pa` (SBI §STA: sequence odd
 /// while writing, even after).
 pub fn write_steal_time(ram: &GuestRam, pa: u64, steal_ns: u64) {
-    let Some(off) = ram.offset_of(pa, 64) else { return };
+    let Some(off) = ram.offset_of(pa, 64) else {
+        return;
+    };
     let seq = ram.load_u32(off).unwrap_or(0);
     let odd = seq.wrapping_add(1) | 1;
     ram.store_u32(off, odd);

@@ -13,9 +13,9 @@ use crate::config::{Mode, VmConfig};
 use crate::console::Console;
 use crate::control::{ExitReason, HtifControl, VmControl};
 use crate::para::{self, HartSbiState, HartShared, SbiHost};
-use rvisor_platform::sbi::{self, hsm, SbiOutcome};
 use crate::stats::VmStats;
 use crate::VmError;
+use rvisor_platform::sbi::{self, hsm, SbiOutcome};
 
 /// How a VM run ended.
 #[derive(Debug)]
@@ -104,7 +104,9 @@ fn run_once(
     let console = Console::get();
     if let Some(uart) = machine.uart.clone() {
         console.attach(
-            Arc::new(move |b: &[u8]| uart.push_input(b)),
+            Arc::new(move |b: &[u8]| {
+                uart.push_input(b);
+            }),
             control.clone(),
         );
     }
@@ -228,7 +230,10 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> HartStats {
                         }
                         ctx.shared.set_started();
                     }
-                    SbiOutcome::SuspendNonRetentive { resume_addr, opaque } => {
+                    SbiOutcome::SuspendNonRetentive {
+                        resume_addr,
+                        opaque,
+                    } => {
                         ctx.shared.set_suspended();
                         while !hart.wfi_wakeup_pending() && !stopped(&hart) {
                             park(&hart);
