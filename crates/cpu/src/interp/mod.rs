@@ -150,7 +150,7 @@ impl Hart {
         }
         let pc = self.pc;
         match self.fetch_one(pc) {
-            Ok(op) => self.exec_block(&[op], u64::from(op.len)).err(),
+            Ok(op) => self.exec_block_outlined(&[op], u64::from(op.len)).err(),
             Err(t) => {
                 self.raise(t);
                 None
@@ -168,26 +168,52 @@ impl Hart {
                 return Exit::Budget;
             }
             let pc = self.pc;
-            let fetched = match self.fetch_translate(pc) {
-                Ok(pa) => self.fetch_block(arena, pc, pa),
-                Err(t) => Err(t),
-            };
-            let r = match fetched {
-                Ok(Fetched::Block(b)) => match arena.get(b.start..b.start + b.count) {
-                    Some(ops) => self.exec_block(ops, b.bytes),
-                    None => Ok(0), // unreachable: ranges come from this arena
-                },
-                Ok(Fetched::Single(op)) => self.exec_block(&[op], u64::from(op.len)),
+            let pa = match self.fetch_translate(pc) {
+                Ok(pa) => pa,
                 Err(t) => {
                     self.raise(t);
-                    Ok(1)
+                    done += 1;
+                    continue;
                 }
+            };
+            // Hot path inline (cache hit); decoding and one-off fetches out
+            // of line.
+            let r = match self.interp.cache.lookup(pa) {
+                Some(b) => match arena.get(b.start..b.start + b.count) {
+                    Some(ops) => self.exec_block(ops, b.bytes),
+                    None => Ok(1), // unreachable: ranges come from this arena
+                },
+                None => self.run_uncached(arena, pc, pa),
             };
             match r {
                 Ok(n) => done += n.max(1),
                 Err(e) => return e,
             }
         }
+    }
+
+    /// A block-cache miss: decode (or fetch a page-straddling instruction)
+    /// and execute it.
+    #[inline(never)]
+    fn run_uncached(&mut self, arena: &mut Vec<Op>, pc: u64, pa: u64) -> Result<u64, Exit> {
+        match self.fetch_block(arena, pc, pa) {
+            Ok(Fetched::Block(b)) => match arena.get(b.start..b.start + b.count) {
+                Some(ops) => self.exec_block_outlined(ops, b.bytes),
+                None => Ok(1),
+            },
+            Ok(Fetched::Single(op)) => self.exec_block_outlined(&[op], u64::from(op.len)),
+            Err(t) => {
+                self.raise(t);
+                Ok(1)
+            }
+        }
+    }
+
+    /// [`exec_block`](Self::exec_block) for the cold callers, so that only
+    /// the run loop's copy is inlined.
+    #[inline(never)]
+    fn exec_block_outlined(&mut self, ops: &[Op], bytes: u64) -> Result<u64, Exit> {
+        self.exec_block(ops, bytes)
     }
 
     /// The block-boundary checks: requests, interrupts, code invalidation.
@@ -278,6 +304,7 @@ impl Hart {
     /// Execute the ops of one block starting at `self.pc`; `bytes` is the
     /// fall-through distance. Returns the steps consumed (retired
     /// instructions plus a trapping one), or an exit to the VMM.
+    #[inline(always)]
     fn exec_block(&mut self, ops: &[Op], bytes: u64) -> Result<u64, Exit> {
         let base = self.pc;
         for (i, op) in ops.iter().enumerate() {
