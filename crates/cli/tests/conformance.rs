@@ -28,12 +28,14 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 ///   rs1 != x0 on a read-only CSR;
 /// - priv_amo_fault: QEMU reports AMO faults with load causes (QEMU issue 594);
 /// - priv_mprv: QEMU 7.2 does not clear MPRV on MRET/SRET to S/U (priv 1.12);
-/// - priv_xepc: QEMU 7.2 does not force mepc[0]/sepc[0] to zero.
+/// - priv_xepc: QEMU 7.2 does not force mepc[0]/sepc[0] to zero;
+/// - priv_medeleg11: QEMU 7.2 lets medeleg[11] be set.
 const EXCLUDED_FROM_QEMU: &[&str] = &[
     "zicsr_ro_zero",
     "priv_amo_fault",
     "priv_mprv",
     "priv_xepc",
+    "priv_medeleg11",
 ];
 
 /// Result of one child process run with a timeout.

@@ -240,6 +240,7 @@ s_trap_epc:    .dword 0
 s_trap_tval:   .dword 0
 s_trap_status: .dword 0
 s_trap_count:  .dword 0
+    .globl m_trap_save, s_trap_save
 m_trap_save:   .dword 0, 0, 0, 0
 s_trap_save:   .dword 0, 0, 0, 0
 
