@@ -134,8 +134,9 @@ impl Hart {
         self.stats.instret += 1;
     }
 
-    /// Execute exactly one instruction (or take one pending interrupt or
-    /// fetch fault), for single-stepping debuggers. `Some(exit)` if the
+    /// Execute exactly one instruction (taking a pending interrupt first,
+    /// if any; a fetch fault counts as the step), for single-stepping
+    /// debuggers. `Some(exit)` if the
     /// instruction exits to the VMM (wfi, hypercall) or a stop was requested.
     pub fn step(&mut self) -> Option<Exit> {
         let mut arena = std::mem::take(&mut self.interp.arena);
@@ -226,12 +227,27 @@ impl Hart {
                 return Some(e);
             }
         }
-        if self.interp.pending != 0 || self.ram.code_epoch() != self.interp.seen_epoch {
-            self.interp.pending = 0;
-            self.interp.seen_epoch = self.ram.code_epoch();
-            self.flush_blocks(arena);
+        let epoch = self.ram.code_epoch();
+        if self.interp.pending != 0 || epoch != self.interp.seen_epoch {
+            self.code_changed(arena, epoch);
         }
         None
+    }
+
+    /// Code may have changed: `fence.i` drops every block; a store to a code
+    /// page (this hart's or another's, seen through the RAM code epoch)
+    /// drops the blocks of pages whose `PAGE_CODE` flag the store cleared.
+    #[cold]
+    fn code_changed(&mut self, arena: &mut Vec<Op>, epoch: u64) {
+        let pending = std::mem::take(&mut self.interp.pending);
+        self.interp.seen_epoch = epoch;
+        if pending & PENDING_FLUSH_BLOCKS != 0 {
+            self.flush_blocks(arena);
+        } else {
+            let dropped = self.interp.cache.invalidate_written_pages(&self.ram);
+            self.stats.block_invalidations += 1;
+            self.stats.blocks_dropped += dropped as u64;
+        }
     }
 
     /// Interrupt bits that are pending and locally enabled (a superset of
