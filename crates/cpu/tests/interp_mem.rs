@@ -372,3 +372,21 @@ fn step_executes_exactly_one_instruction() {
     assert_eq!((h.x[10], h.x[11], h.pc), (1, 0, BASE + 4));
     assert_eq!(h.stats.instret, 1);
 }
+
+#[test]
+fn split_store_past_ram_end_traps_without_partial_write() {
+    let mut h = hart(|a| {
+        a.li(5, BASE + 0xf_fffc); // 4 bytes in RAM, 4 beyond its end
+        a.li(6, u64::MAX);
+        a.emit(Inst::Sd {
+            rs1: 5,
+            rs2: 6,
+            imm: 0,
+        });
+        a.emit(Inst::Wfi);
+    });
+    let t = common::step_to_trap(&mut h, 10);
+    assert_eq!(t.trap.cause, Exception::StoreMisaligned);
+    assert_eq!(t.trap.tval, BASE + 0xf_fffc);
+    assert_eq!(h.ram.load_u32(0xf_fffc), Some(0));
+}
