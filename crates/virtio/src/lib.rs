@@ -34,14 +34,14 @@
 #![deny(missing_docs)]
 
 pub mod blk;
-//pub mod console;
+pub mod console;
 pub mod device;
 pub mod error;
 pub mod interrupt;
-//pub mod net;
+pub mod net;
 pub mod queue;
-//pub mod rng;
-//mod sys;
+pub mod rng;
+mod sys;
 pub mod transport;
 mod util;
 mod worker;
@@ -50,7 +50,7 @@ pub use device::{ActivateContext, ActivateError, VirtioDevice};
 pub use error::VirtioError;
 pub use interrupt::Interrupt;
 pub use queue::{DescriptorChain, Queue, QueueConfig, QueueError, QueueSetupError};
-//pub use sys::tap::Tap;
+pub use sys::tap::Tap;
 pub use transport::{TransportStats, VirtioMmio, VIRTIO_MMIO_WINDOW};
 
 /// Device type IDs (VIRTIO 1.2 §5 "Device Types").

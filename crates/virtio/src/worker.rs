@@ -44,7 +44,6 @@ impl WorkerCtl {
     }
 
     /// Sleep until kicked, stopped, or `timeout`; `false` when stopping.
-    #[allow(dead_code)] // used by the net receive thread
     pub(crate) fn wait_timeout(&self, timeout: Duration) -> bool {
         let mut p = self.lock();
         if !*p && !self.stopping() {
