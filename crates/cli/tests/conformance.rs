@@ -29,13 +29,15 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 /// - priv_amo_fault: QEMU reports AMO faults with load causes (QEMU issue 594);
 /// - priv_mprv: QEMU 7.2 does not clear MPRV on MRET/SRET to S/U (priv 1.12);
 /// - priv_xepc: QEMU 7.2 does not force mepc[0]/sepc[0] to zero;
-/// - priv_medeleg11: QEMU 7.2 lets medeleg[11] be set.
+/// - priv_medeleg11: QEMU 7.2 lets medeleg[11] be set;
+/// - priv_warl_mpp: QEMU 7.2 stores the reserved value 2 in mstatus.MPP.
 const EXCLUDED_FROM_QEMU: &[&str] = &[
     "zicsr_ro_zero",
     "priv_amo_fault",
     "priv_mprv",
     "priv_xepc",
     "priv_medeleg11",
+    "priv_warl_mpp",
 ];
 
 /// Result of one child process run with a timeout.
