@@ -29,7 +29,7 @@ use crate::worker::{Worker, WorkerCtl};
 
 pub use metrics::{BlkMetrics, BlkStats};
 use regs::*;
-use request::{Disk, CHUNK};
+use request::{Disk, RequestError, CHUNK};
 
 /// How to open a disk image.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,10 +156,23 @@ impl BlkWorker {
             };
             let len = match request::parse(&chain, &ram) {
                 Ok(req) => self.disk.execute(&req, &chain, &ram, &self.metrics, bounce),
-                Err(e) => {
+                Err(RequestError::HeaderTooShort(n)) => {
+                    // The status byte exists, so answer with an error.
                     bump(&self.metrics.invalid_requests);
-                    warn_limited!("virtio-blk: malformed request: {e:?}");
-                    0
+                    warn_limited!("virtio-blk: request header is {n} bytes, not 16");
+                    let mut w = chain.writer(&ram);
+                    w.write_at(chain.writable_len() - 1, &[VIRTIO_BLK_S_IOERR]);
+                    w.written()
+                }
+                Err(RequestError::StatusByteMissing) => {
+                    // No way to answer (QEMU: "virtio-blk missing headers"):
+                    // the device needs a reset (§2.1.2).
+                    bump(&self.metrics.invalid_requests);
+                    warn_limited!("virtio-blk: request has no status byte");
+                    let _ = self.queue.add_used(chain.head(), 0);
+                    self.broken = true;
+                    self.interrupt.set_needs_reset();
+                    break;
                 }
             };
             if let Err(e) = self.queue.add_used(chain.head(), len) {
