@@ -16,7 +16,7 @@
  *
  * Register use: gp holds the current test number; t6 is the comparison scratch
  * register of the TEST_* macros; the trap handlers preserve every register
- * (a0/a7 are consumed by the GOTO_M service call only).
+ * (t6/a7 are consumed by the GOTO_M service call only).
  *
  * Result: pass writes 1 to tohost; fail writes (TESTNUM << 1) | 1.
  * QEMU spike's HTIF exits with status TESTNUM (truncated to 8 bits), so test
@@ -248,9 +248,9 @@
     la t0, label; csrw mepc, t0; \
     mret
 
-/* From U or S: continue at label in M-mode. Clobbers a0, a7. */
+/* From U or S: continue at label in M-mode. Clobbers t6, a7. */
 #define GOTO_M(label) \
-    la a0, label; li a7, GOTO_M_MAGIC; ecall
+    la t6, label; li a7, GOTO_M_MAGIC; ecall
 
 #define SET_MTVEC(label) la t0, label; csrw mtvec, t0
 #define RESTORE_MTVEC la t0, m_trap_vector; csrw mtvec, t0
