@@ -173,22 +173,15 @@ fn elf_name(elf: &Path) -> String {
 }
 
 fn run_qemu(elf: &Path) -> Outcome {
+    static QEMU_PRESENT: OnceLock<bool> = OnceLock::new();
     assert!(
-        tool_present(QEMU),
+        *QEMU_PRESENT.get_or_init(|| tool_present(QEMU)),
         "{QEMU} not found: apt-get install qemu-system-misc"
     );
     run_with_timeout(
         Command::new(QEMU)
-            .args([
-                "-M",
-                "spike",
-                "-bios",
-                "none",
-                "-nographic",
-                "-monitor",
-                "none",
-            ])
-            .args(["-serial", "none", "-kernel"])
+            .args(["-M", "spike", "-bios", "none", "-nographic"])
+            .args(["-monitor", "none", "-serial", "none", "-kernel"])
             .arg(elf),
     )
 }
