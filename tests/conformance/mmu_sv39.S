@@ -4,7 +4,8 @@
  * U pages from S with and without SUM, U-page execution from S, S pages from
  * U, non-leaf PTE at level 0, misaligned superpage, non-canonical address,
  * fetch without X), A/D bits (hardware update or page fault), SFENCE.VMA after
- * PTE changes (global and by address), MPRV, and page faults delegated to S.
+ * PTE changes (global and by address), MPRV, page faults delegated to S, and
+ * 32-bit instructions straddling a page boundary (executable or faulting).
  * The body is env/mmu_body.h. */
 #define LEVELS 3
 #define SATP_MODE 8

@@ -5,9 +5,9 @@
  * interrupt bit); priority MSI over MTI; vectored mtvec (interrupts at
  * BASE + 4 * cause, exceptions at BASE); WFI wakes on a pending enabled
  * interrupt even with MIE = 0; M interrupts are taken in S/U regardless of
- * MIE; supervisor software interrupt (mip.SSIP set by M) taken in M when not
- * delegated, and in S when delegated through mideleg (gated by SIE in S,
- * always enabled in U). */
+ * MIE; an interrupt ending WFI is taken after it; supervisor software
+ * interrupt (mip.SSIP set by M) taken in M when not delegated, and in S when
+ * delegated through mideleg (gated by SIE in S, always enabled in U). */
 #include "test.h"
 
 /* Handlers record: s6 = mcause of the first interrupt, s8 = last cause,
@@ -278,8 +278,29 @@ test_main:
     CHECK_REG(a0, 0)           /* SPP = U */
     csrw mideleg, x0
     csrwi mie, 0
-    RESTORE_MTVEC
     RESTORE_STVEC
+
+    /* 21: an enabled interrupt ends WFI and is taken with mepc = the
+     * instruction after the WFI (or the WFI itself, if it had not started) */
+    SET_TESTNUM(21)
+    li s10, 0
+    li t1, MIP_MTIP
+    csrw mie, t1
+    MTIME_NOW(a1)
+    addi a1, a1, 500
+    li t0, CLINT_MTIMECMP
+    sd a1, 0(t0)
+    csrsi mstatus, MSTATUS_MIE
+1:  wfi
+2:  beqz s10, 1b
+    csrci mstatus, MSTATUS_MIE
+    CHECK_REG(s8, CAUSE_INTR | IRQ_M_TIMER)
+    la t0, 1b
+    beq s9, t0, 3f
+    la t0, 2b
+    bne s9, t0, fail
+3:  csrwi mie, 0
+    RESTORE_MTVEC
     TEST_PASS
 
 /* M-mode interrupt handler: records, clears the source, returns to mepc. */

@@ -29,10 +29,11 @@
 #define VA_MISALIGNED_MEGA 0x40200000
 #define ALIAS     0x40000000            /* U alias VA = PA + ALIAS */
 #define NONCANON  (1 << (12 + 9 * LEVELS - 1))   /* top VA bit set, above it 0 */
-#define NPAGES    12
+#define NPAGES    14
 #define MARK(i)   (0x1000 + (i))        /* first dword of physical page i */
 
 #define ADDI_A0_42 0x02a00513           /* addi a0, x0, 42 */
+#define ADDI_A0_43 0x02b00513           /* addi a0, x0, 43 */
 #define RET        0x00008067           /* jalr x0, 0(ra) */
 
 /* PTE for slot i pointing at physical page j with flags f. Clobbers t0, t1. */
@@ -99,6 +100,8 @@ test_main:
     SET_SLOT(8, 8, PTE_V | PTE_R | PTE_A)
     SET_SLOT(9, 9, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
     SET_SLOT(11, 11, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A)
+    SET_SLOT(12, 12, PTE_V | PTE_X | PTE_A)
+    SET_SLOT(13, 13, PTE_V | PTE_X | PTE_A)
     /* code in pages 4 and 11: addi a0, x0, 42; ret */
     la t0, ppages + 4 * 0x1000
     li t1, ADDI_A0_42
@@ -110,6 +113,17 @@ test_main:
     sw t1, 0(t0)
     li t1, RET
     sw t1, 4(t0)
+    /* a 32-bit instruction straddling pages 12 and 13: addi a0, x0, 43; ret */
+    la t0, ppages + 12 * 0x1000 + 0xffe
+    li t1, ADDI_A0_43 & 0xffff
+    sh t1, 0(t0)
+    la t0, ppages + 13 * 0x1000
+    li t1, ADDI_A0_43 >> 16
+    sh t1, 0(t0)
+    li t1, RET
+    sh t1, 2(t0)
+    srli t1, t1, 16
+    sh t1, 4(t0)
     fence.i
     /* ---- enable translation (affects S and U only) ---- */
     la t0, top
@@ -328,6 +342,32 @@ test_main:
 
     /* 37: M-mode is not translated */
     TEST_CASE(37, a0, MARK(0), la a1, ppages; ld a0, 0(a1))
+    /* 38: an instruction straddling two executable pages runs */
+    SET_TESTNUM(38)
+    GOTO_MODE(PRV_S, 1f)
+1:  li a0, 0
+    li a1, VA(12) + 0xffe
+    jalr ra, 0(a1)
+    GOTO_M(2f)
+2:  CHECK_REG(a0, 43)
+    /* 39: straddling into a page S cannot execute (page 5 is a U page):
+     * fetch page fault, mepc = instruction start, mtval = the second page */
+    SET_TESTNUM(39)
+    la t0, ppages + 4 * 0x1000 + 0xffe
+    li t1, ADDI_A0_43 & 0xffff
+    sh t1, 0(t0)
+    la t0, ppages + 5 * 0x1000
+    li t1, ADDI_A0_43 >> 16
+    sh t1, 0(t0)
+    fence.i
+    ARM_M_TRAP(3f)
+    li a1, VA(4) + 0xffe
+    GOTO_MODE(PRV_S, 1f)
+1:  jalr ra, 0(a1)
+    j fail
+3:  CHECK_MEM(m_trap_cause, CAUSE_FETCH_PAGE)
+    CHECK_MEM(m_trap_epc, VA(4) + 0xffe)
+    CHECK_MEM(m_trap_tval, VA(5))
     csrw satp, x0
     sfence.vma
     TEST_PASS
