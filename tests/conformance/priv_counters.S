@@ -1,6 +1,7 @@
 /* Privileged: counter access gating. mcounteren CY/IR gate cycle/instret for
  * S and U; scounteren additionally gates U; M is never gated; a gated read is
- * an illegal instruction with mtval = instruction bits. The `time` CSR is in
+ * an illegal instruction with mtval = instruction bits; hpmcounter3 gated by
+ * bit 3; mhpm* and mcountinhibit accessible from M. The `time` CSR is in
  * priv_time.S. */
 #include "test.h"
     .text
@@ -51,6 +52,23 @@ test_main:
     GOTO_MODE(PRV_S, 1f)
 1:  rdinstret a0
     GOTO_M(2f)
-2:  csrwi mcounteren, 0
+2:
+    /* hardware performance monitor counters: M access always allowed */
+    TEST_NO_TRAP(14, csrr a0, mhpmcounter3; csrr a0, mhpmevent3; csrr a0, hpmcounter3; \
+        csrr a0, mcountinhibit; csrw mhpmevent3, x0; csrw mhpmcounter3, x0)
+    /* hpmcounter3 gated by bit 3 */
+    csrwi mcounteren, 0
+    TEST_ILLEGAL_MODE(15, PRV_S, csrr a0, hpmcounter3)
+    csrwi mcounteren, 8
+    SET_TESTNUM(16)
+    GOTO_MODE(PRV_S, 1f)
+1:  csrr a0, hpmcounter3
+    GOTO_M(2f)
+2:  TEST_ILLEGAL_MODE(17, PRV_U, csrr a0, hpmcounter3)
+    /* M-level counter CSRs are never accessible from S */
+    csrwi mcounteren, 7
+    TEST_ILLEGAL_MODE(18, PRV_S, csrr a0, mcycle)
+    TEST_ILLEGAL_MODE(19, PRV_S, csrr a0, mcounteren)
+    csrwi mcounteren, 0
     csrwi scounteren, 0
     TEST_PASS
