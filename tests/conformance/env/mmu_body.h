@@ -12,6 +12,8 @@
  *               l1[1] = 2 MiB leaf with a misaligned PPN
  *   For LEVELS > 3 the upper tables use index 0 (VA < 512 GiB).
  * Page faults are not delegated (they trap to M) except in the delegation test.
+ * With PTW_ACCESS_FAULT defined, tests 43-45 (walk into unmapped memory) are
+ * included as well (QEMU 7.2 gets them wrong: see mmu_sv39_ptw.S).
  */
 #include "test.h"
 
@@ -27,6 +29,7 @@
 #define VA_BASE   0x40000000
 #define VA(i)     (VA_BASE + (i) * 0x1000)
 #define VA_MISALIGNED_MEGA 0x40200000
+#define VA_BAD_TABLE       0x40400000   /* l1[2] -> table at UNMAPPED_ADDR */
 #define ALIAS     0x40000000            /* U alias VA = PA + ALIAS */
 #define NONCANON  (1 << (12 + 9 * LEVELS - 1))   /* top VA bit set, above it 0 */
 #define NPAGES    14
@@ -101,6 +104,14 @@ test_main:
     SET_SLOT(9, 9, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
     SET_SLOT(11, 11, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A)
     SET_SLOT(12, 12, PTE_V | PTE_X | PTE_A)
+    /* l1[2]: a pointer to a level-0 table in unmapped physical memory */
+    li t0, (UNMAPPED_ADDR >> 12 << 10) | PTE_V
+    la t1, l1 + 2 * 8
+    sd t0, 0(t1)
+    /* slot 10: a valid leaf whose physical page does not exist */
+    li t0, (UNMAPPED_ADDR >> 12 << 10) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
+    la t1, l0 + 10 * 8
+    sd t0, 0(t1)
     SET_SLOT(13, 13, PTE_V | PTE_X | PTE_A)
     /* code in pages 4 and 11: addi a0, x0, 42; ret */
     la t0, ppages + 4 * 0x1000
@@ -339,6 +350,39 @@ test_main:
     CHECK_MEM(s_trap_cause, CAUSE_LOAD_PAGE)
     CHECK_MEM_ADDR(s_trap_epc, 1b)
     CHECK_MEM(s_trap_tval, VA(2))
+
+    /* 40-42: translation succeeds but the physical address is unmapped:
+     * access fault (not page fault) for the access type, mtval = the VA */
+    li a1, VA(10) + 8
+    TEST_S_FAULT(40, CAUSE_LOAD_ACCESS, VA(10) + 8, ld a0, 0(a1))
+    li a1, VA(10)
+    TEST_S_FAULT(41, CAUSE_STORE_ACCESS, VA(10), sw a0, 0(a1))
+    SET_TESTNUM(42)
+    ARM_M_TRAP(8f)
+    li a1, VA(10)
+    GOTO_MODE(PRV_S, 7f)
+7:  jalr ra, 0(a1)
+    j fail
+8:  CHECK_MEM(m_trap_cause, CAUSE_FETCH_ACCESS)
+    CHECK_MEM(m_trap_epc, VA(10))
+    CHECK_MEM(m_trap_tval, VA(10))
+
+#ifdef PTW_ACCESS_FAULT
+    /* 43-45: the page-table walk itself reads unmapped memory: access fault
+     * of the original access type (translation step 2), mtval = the VA */
+    li a1, VA_BAD_TABLE
+    TEST_S_FAULT(43, CAUSE_LOAD_ACCESS, VA_BAD_TABLE, ld a0, 0(a1))
+    li a1, VA_BAD_TABLE + 0x10
+    TEST_S_FAULT(44, CAUSE_STORE_ACCESS, VA_BAD_TABLE + 0x10, sd a0, 0(a1))
+    SET_TESTNUM(45)
+    ARM_M_TRAP(8f)
+    li a1, VA_BAD_TABLE
+    GOTO_MODE(PRV_S, 7f)
+7:  jalr ra, 0(a1)
+    j fail
+8:  CHECK_MEM(m_trap_cause, CAUSE_FETCH_ACCESS)
+    CHECK_MEM(m_trap_tval, VA_BAD_TABLE)
+#endif
 
     /* 37: M-mode is not translated */
     TEST_CASE(37, a0, MARK(0), la a1, ppages; ld a0, 0(a1))
