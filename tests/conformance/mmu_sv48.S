@@ -5,7 +5,9 @@
  * U, non-leaf PTE at level 0, misaligned superpage, non-canonical address,
  * fetch without X), A/D bits (hardware update or page fault), SFENCE.VMA after
  * PTE changes (global and by address), MPRV, page faults delegated to S, and
- * 32-bit instructions straddling a page boundary (executable or faulting).
+ * 32-bit instructions straddling a page boundary (executable or faulting),
+ * access faults for unmapped physical pages, virtual aliases of one page and
+ * code modified through another mapping followed by FENCE.I.
  * The body is env/mmu_body.h. */
 #define LEVELS 4
 #define SATP_MODE 9

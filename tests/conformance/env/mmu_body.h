@@ -11,7 +11,8 @@
  *   l2[1]  -> l1: l1[0] -> l0 (test pages at VA 0x40000000 + i * 4 KiB)
  *               l1[1] = 2 MiB leaf with a misaligned PPN
  *   For LEVELS > 3 the upper tables use index 0 (VA < 512 GiB).
- * Page faults are not delegated (they trap to M) except in the delegation test.
+ * Tests 1-47 (numbers are not in source order). Page faults are not delegated
+ * (they trap to M) except in the delegation test.
  * With PTW_ACCESS_FAULT defined, tests 43-45 (walk into unmapped memory) are
  * included as well (QEMU 7.2 gets them wrong: see mmu_sv39_ptw.S).
  */
@@ -37,6 +38,7 @@
 
 #define ADDI_A0_42 0x02a00513           /* addi a0, x0, 42 */
 #define ADDI_A0_43 0x02b00513           /* addi a0, x0, 43 */
+#define ADDI_A0_44 0x02c00513           /* addi a0, x0, 44 */
 #define RET        0x00008067           /* jalr x0, 0(ra) */
 
 /* PTE for slot i pointing at physical page j with flags f. Clobbers t0, t1. */
@@ -383,6 +385,48 @@ test_main:
 8:  CHECK_MEM(m_trap_cause, CAUSE_FETCH_ACCESS)
     CHECK_MEM(m_trap_tval, VA_BAD_TABLE)
 #endif
+
+    /* 46: two virtual aliases of one physical page see the same data
+     * (VA(0) and the U alias of its physical address, read with SUM) */
+    SET_TESTNUM(46)
+    li t0, MSTATUS_SUM
+    csrs mstatus, t0
+    GOTO_MODE(PRV_S, 1f)
+1:  li a1, VA(0)
+    li a2, 0x0123456789abcdef
+    sd a2, 16(a1)
+    la a3, ppages + ALIAS
+    ld a0, 16(a3)
+    GOTO_M(2f)
+2:  li t0, MSTATUS_SUM
+    csrc mstatus, t0
+    CHECK_REG(a0, 0x0123456789abcdef)
+    /* 47: code written through one mapping (the identity map of its physical
+     * page), FENCE.I, then executed through another (VA(12)/VA(13)) after it
+     * has run once already */
+    SET_TESTNUM(47)
+    GOTO_MODE(PRV_S, 1f)
+1:  li a1, VA(12) + 0xffe
+    jalr ra, 0(a1)             /* runs the old code: a0 = 43 */
+    li t6, 43
+    bne a0, t6, fail
+    la a2, ppages + 12 * 0x1000 + 0xffe
+    li a3, ADDI_A0_44 & 0xffff
+    sh a3, 0(a2)
+    la a2, ppages + 13 * 0x1000
+    li a3, ADDI_A0_44 >> 16
+    sh a3, 0(a2)
+    fence.i
+    jalr ra, 0(a1)
+    GOTO_M(2f)
+2:  CHECK_REG(a0, 44)
+    la a2, ppages + 12 * 0x1000 + 0xffe    /* restore for test 38 */
+    li a3, ADDI_A0_43 & 0xffff
+    sh a3, 0(a2)
+    la a2, ppages + 13 * 0x1000
+    li a3, ADDI_A0_43 >> 16
+    sh a3, 0(a2)
+    fence.i
 
     /* 37: M-mode is not translated */
     TEST_CASE(37, a0, MARK(0), la a1, ppages; ld a0, 0(a1))
