@@ -7,7 +7,8 @@
  * PTE changes (global and by address), MPRV, page faults delegated to S, and
  * 32-bit instructions straddling a page boundary (executable or faulting),
  * access faults for unmapped physical pages, virtual aliases of one page and
- * code modified through another mapping followed by FENCE.I.
+ * code modified through another mapping followed by FENCE.I, misaligned
+ * accesses crossing into a faulting page.
  * The body is env/mmu_body.h. */
 #define LEVELS 3
 #define SATP_MODE 8

@@ -11,7 +11,7 @@
  *   l2[1]  -> l1: l1[0] -> l0 (test pages at VA 0x40000000 + i * 4 KiB)
  *               l1[1] = 2 MiB leaf with a misaligned PPN
  *   For LEVELS > 3 the upper tables use index 0 (VA < 512 GiB).
- * Tests 1-47 (numbers are not in source order). Page faults are not delegated
+ * Tests 1-49 (numbers are not in source order). Page faults are not delegated
  * (they trap to M) except in the delegation test.
  * With PTW_ACCESS_FAULT defined, tests 43-45 (walk into unmapped memory) are
  * included as well (QEMU 7.2 gets them wrong: see mmu_sv39_ptw.S).
@@ -77,6 +77,16 @@
 7:  jalr ra, 0(a1); j fail; \
 8:  CHECK_MEM(m_trap_cause, CAUSE_FETCH_PAGE); CHECK_MEM(m_trap_epc, target); \
     CHECK_MEM(m_trap_tval, target)
+
+/* a1 = access address, a2 = page-fault cause, a3 = misaligned cause,
+ * a4 = start of the faulting page. */
+#define TEST_CROSS_PAGE(n, code...) \
+    SET_TESTNUM(n); ARM_M_TRAP(8f); GOTO_MODE(PRV_S, 7f); \
+7:  code; j fail; \
+8:  CHECK_MEM_ADDR(m_trap_epc, 7b); \
+    la t5, m_trap_cause; ld t5, 0(t5); la t6, m_trap_tval; ld t6, 0(t6); \
+    beq t5, a3, 9f; bne t5, a2, fail; bne t6, a4, fail; j 6f; \
+9:  bne t6, a1, fail; 6:
 
     .text
     .globl test_main
@@ -427,6 +437,20 @@ test_main:
     li a3, ADDI_A0_43 >> 16
     sh a3, 0(a2)
     fence.i
+
+    /* 48-49: a misaligned access crossing into a page that faults: either
+     * address-misaligned (mtval = the access address) or a page fault with
+     * mtval = the address of the faulting portion (the second page) */
+    li a1, VA(1) + 0xffc
+    li a2, CAUSE_LOAD_PAGE
+    li a3, CAUSE_MISALIGNED_LOAD
+    li a4, VA(2)
+    TEST_CROSS_PAGE(48, ld a0, 0(a1))
+    li a1, VA(0) + 0xffe
+    li a2, CAUSE_STORE_PAGE
+    li a3, CAUSE_MISALIGNED_STORE
+    li a4, VA(1)
+    TEST_CROSS_PAGE(49, sw a0, 0(a1))
 
     /* 37: M-mode is not translated */
     TEST_CASE(37, a0, MARK(0), la a1, ppages; ld a0, 0(a1))
