@@ -1,6 +1,7 @@
 /* Privileged: synchronous exceptions taken to M-mode from M, S and U.
  * Illegal instruction (mtval = instruction bits) for an unallocated encoding,
- * privileged CSRs and xRET from lower modes, TSR/TVM/TW traps; ECALL from
+ * privileged CSRs and xRET from lower modes, TSR/TVM traps, TW (WFI either
+ * completes or traps); ECALL from
  * M/S/U (causes 11/9/8, mtval = 0); EBREAK (mtval = 0 or pc); load, store and
  * LR access faults at an unmapped physical address (mtval = address);
  * instruction access fault (mepc = mtval = target); misaligned AMO and LR
@@ -56,7 +57,18 @@ test_main:
     csrc mstatus, t0
     li t0, MSTATUS_TW
     csrs mstatus, t0
-    TEST_ILLEGAL_MODE(18, PRV_S, wfi)      /* no interrupt will ever arrive */
+    /* 18: WFI in S with TW = 1 either completes (WFI may be a NOP) or, if it
+     * would wait, raises an illegal-instruction exception (mtval = bits) */
+    SET_TESTNUM(18)
+    ARM_M_TRAP(8f)
+    GOTO_MODE(PRV_S, 7f)
+7:  wfi
+    DISARM_M_TRAP
+    GOTO_M(9f)
+8:  CHECK_MEM(m_trap_cause, CAUSE_ILLEGAL)
+    CHECK_MEM_ADDR(m_trap_epc, 7b)
+    CHECK_MEM(m_trap_tval, 0x10500073)
+9:
     li t0, MSTATUS_TW
     csrc mstatus, t0
     /* without TVM, S may access satp and run sfence.vma */
