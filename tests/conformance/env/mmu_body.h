@@ -85,7 +85,8 @@
 7:  code; j fail; \
 8:  CHECK_MEM_ADDR(m_trap_epc, 7b); \
     la t5, m_trap_cause; ld t5, 0(t5); la t6, m_trap_tval; ld t6, 0(t6); \
-    beq t5, a3, 9f; bne t5, a2, fail; bne t6, a4, fail; j 6f; \
+    beq t5, a3, 9f; addi t4, a3, 1; beq t5, t4, 9f; \
+    bne t5, a2, fail; bne t6, a4, fail; j 6f; \
 9:  bne t6, a1, fail; 6:
 
     .text
@@ -439,8 +440,9 @@ test_main:
     fence.i
 
     /* 48-49: a misaligned access crossing into a page that faults: either
-     * address-misaligned (mtval = the access address) or a page fault with
-     * mtval = the address of the faulting portion (the second page) */
+     * address-misaligned or access fault (mtval = the access address) or a
+     * page fault with mtval = the address of the faulting portion (the
+     * second page) */
     li a1, VA(1) + 0xffc
     li a2, CAUSE_LOAD_PAGE
     li a3, CAUSE_MISALIGNED_LOAD
