@@ -7,7 +7,7 @@
  * CLINT timer without rdtime support, so any `time` read is an illegal
  * instruction there (observed). This is a machine-model difference, not an
  * ISA bug: the test documents rvisor's (virt-compatible) behaviour. It passes
- * on QEMU virt (checked by hand through the monitor: the hart ends in `pass`). */
+ * on QEMU virt (tools/run_qemu_virt.py). */
 #include "test.h"
     .text
     .globl test_main

@@ -32,7 +32,7 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 /// - priv_medeleg11: QEMU 7.2 lets medeleg[11] be set;
 /// - priv_warl_mpp: QEMU 7.2 stores the reserved value 2 in mstatus.MPP;
 /// - priv_time: QEMU's spike machine has no `time` CSR (machine-model
-///   difference; the program passes on QEMU virt, checked by hand);
+///   difference; passes on QEMU virt: tests/conformance/tools/run_qemu_virt.py);
 /// - mmu_sv39_ptw: QEMU 7.2 raises a page fault, not an access fault, when the
 ///   page-table walk reads unmapped memory.
 const EXCLUDED_FROM_QEMU: &[&str] = &[
