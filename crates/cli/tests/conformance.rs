@@ -224,6 +224,16 @@ fn conformance_suite_passes_on_qemu_and_rvisor() {
     assert!(!elfs.is_empty(), "build.sh produced no ELFs");
 
     let mut failures = Vec::new();
+    // A runner that cannot fail cannot pass either: rvisor must report the
+    // deliberately failing program as a failure.
+    let control = run_rvisor(&built_suite().join("selftest/fail3.elf"));
+    if control.status.is_some_and(|s| s.success()) {
+        failures.push(
+            "selftest/fail3: rvisor exited with status 0 for a failing program, so its \
+             passes are meaningless"
+                .to_string(),
+        );
+    }
     for elf in &elfs {
         let name = elf_name(elf);
         if !EXCLUDED_FROM_QEMU.contains(&name.as_str()) {
