@@ -25,6 +25,8 @@ pub struct HartStats {
     pub blocks_decoded: u64,
     /// Block cache invalidations (code pages written, `fence.i`, flushes).
     pub block_invalidations: u64,
+    /// Decoded blocks dropped because a store hit their page.
+    pub blocks_dropped: u64,
     /// Full page-table walks (TLB misses).
     pub tlb_misses: u64,
 }

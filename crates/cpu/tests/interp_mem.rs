@@ -311,3 +311,82 @@ fn instruction_straddling_page_executes() {
     assert_eq!(h.x[10], 42);
     assert_eq!(h.stats.instret, 0x7ff + 1 + 1);
 }
+
+#[test]
+fn code_written_by_other_hart_is_redecoded_via_epoch() {
+    // Hart A runs `addi a0, a0, 1; wfi` at BASE; hart B, sharing RAM,
+    // patches it to `addi a0, a0, 5`; A must see the new code.
+    let mut a = hart(|a| {
+        a.emit(Inst::Addi {
+            rd: 10,
+            rs1: 10,
+            imm: 1,
+        });
+        a.emit(Inst::Wfi);
+    });
+    run_to_wfi(&mut a, 100);
+    let patched = rvisor_isa::encode::encode(&Inst::Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 5,
+    })
+    .expect("encodes");
+    let mut p = Asm::new();
+    p.li(5, BASE);
+    p.li(6, u64::from(patched));
+    p.emit(Inst::Sw {
+        rs1: 5,
+        rs2: 6,
+        imm: 0,
+    });
+    p.emit(Inst::Wfi);
+    assert!(a.ram.write_bytes(0x4000, &p.finish().expect("assembles")));
+    let mut b = rvisor_cpu::Hart::new(
+        rvisor_cpu::HartConfig::machine(1, BASE + 0x4000),
+        a.bus.clone(),
+        rvisor_cpu::HartSignals::new(),
+        rvisor_memory::TimerQueue::new(rvisor_memory::Clock::new()),
+    );
+    run_to_wfi(&mut b, 100);
+    a.pc = BASE;
+    run_to_wfi(&mut a, 100);
+    assert_eq!(a.x[10], 6);
+}
+
+#[test]
+fn step_executes_exactly_one_instruction() {
+    let mut h = hart(|a| {
+        a.emit(Inst::Addi {
+            rd: 10,
+            rs1: 0,
+            imm: 1,
+        });
+        a.emit(Inst::Addi {
+            rd: 11,
+            rs1: 0,
+            imm: 2,
+        });
+        a.emit(Inst::Wfi);
+    });
+    assert_eq!(h.step(), None);
+    assert_eq!((h.x[10], h.x[11], h.pc), (1, 0, BASE + 4));
+    assert_eq!(h.stats.instret, 1);
+}
+
+#[test]
+fn split_store_past_ram_end_traps_without_partial_write() {
+    let mut h = hart(|a| {
+        a.li(5, BASE + 0xf_fffc); // 4 bytes in RAM, 4 beyond its end
+        a.li(6, u64::MAX);
+        a.emit(Inst::Sd {
+            rs1: 5,
+            rs2: 6,
+            imm: 0,
+        });
+        a.emit(Inst::Wfi);
+    });
+    let t = common::step_to_trap(&mut h, 10);
+    assert_eq!(t.trap.cause, Exception::StoreMisaligned);
+    assert_eq!(t.trap.tval, BASE + 0xf_fffc);
+    assert_eq!(h.ram.load_u32(0xf_fffc), Some(0));
+}

@@ -120,7 +120,7 @@ m_trap_vector:
     j fail
 1:  li t2, GOTO_M_MAGIC
     bne a7, t2, fail
-    csrw mepc, a0
+    csrw mepc, t6                   /* GOTO_M target */
     li t1, MSTATUS_MPP
     csrs mstatus, t1
     j m_restore
@@ -178,7 +178,7 @@ s_trap_vector:
     ld t1, 0(t0)
     ld t2, 8(t0)
     csrrw t0, sscratch, t0
-    ecall                           /* ecall from S: the M handler goes to a0 */
+    ecall                           /* ecall from S: the M handler goes to t6 */
     j fail
 
 s_armed:
@@ -240,6 +240,7 @@ s_trap_epc:    .dword 0
 s_trap_tval:   .dword 0
 s_trap_status: .dword 0
 s_trap_count:  .dword 0
+    .globl m_trap_save, s_trap_save
 m_trap_save:   .dword 0, 0, 0, 0
 s_trap_save:   .dword 0, 0, 0, 0
 

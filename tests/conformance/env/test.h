@@ -16,7 +16,7 @@
  *
  * Register use: gp holds the current test number; t6 is the comparison scratch
  * register of the TEST_* macros; the trap handlers preserve every register
- * (a0/a7 are consumed by the GOTO_M service call only).
+ * (t6/a7 are consumed by the GOTO_M service call only).
  *
  * Result: pass writes 1 to tohost; fail writes (TESTNUM << 1) | 1.
  * QEMU spike's HTIF exits with status TESTNUM (truncated to 8 bits), so test
@@ -202,6 +202,41 @@
     CHECK_MEM_ADDR(m_trap_epc, 7b); \
     la t5, 7b; lwu t5, 0(t5); la t6, m_trap_tval; ld t6, 0(t6); bne t5, t6, fail
 
+/* Breakpoint from EBREAK / C.EBREAK: mtval is either 0 or the pc
+ * (privileged spec, mtval: "written with either zero or the virtual address
+ * of the instruction"). */
+#define TEST_EBREAK(n, code...) \
+    SET_TESTNUM(n); \
+    ARM_M_TRAP(8f); \
+7:  code; \
+    j fail; \
+8:  CHECK_MEM(m_trap_cause, CAUSE_BREAKPOINT); \
+    CHECK_MEM_ADDR(m_trap_epc, 7b); \
+    la t5, m_trap_tval; ld t5, 0(t5); beqz t5, 9f; la t6, 7b; bne t5, t6, fail; 9:
+
+/* Check that the MPP field of the recorded mstatus equals mode. */
+#define CHECK_TRAP_MPP(mode) \
+    la t5, m_trap_status; ld t5, 0(t5); srli t5, t5, 11; andi t5, t5, 3; \
+    li t6, mode; bne t5, t6, fail
+
+/* Run code in privilege mode `mode` (entered with mret from M); its first
+ * instruction must trap to M with mcause = cause and mepc = its address. The
+ * test continues in M-mode. Clobbers t0. */
+#define TEST_TRAP_MODE(n, mode, cause, code...) \
+    SET_TESTNUM(n); \
+    ARM_M_TRAP(8f); \
+    GOTO_MODE(mode, 7f); \
+7:  code; \
+    j fail; \
+8:  CHECK_MEM(m_trap_cause, cause); \
+    CHECK_MEM_ADDR(m_trap_epc, 7b); \
+    CHECK_TRAP_MPP(mode)
+
+/* Same, for an illegal instruction: mtval must hold the instruction bits. */
+#define TEST_ILLEGAL_MODE(n, mode, code...) \
+    TEST_TRAP_MODE(n, mode, CAUSE_ILLEGAL, code); \
+    la t5, 7b; lwu t5, 0(t5); la t6, m_trap_tval; ld t6, 0(t6); bne t5, t6, fail
+
 /* The code must complete without any trap (the default handler fails anyway;
  * this is for readability). */
 #define TEST_NO_TRAP(n, code...) SET_TESTNUM(n); code
@@ -213,9 +248,9 @@
     la t0, label; csrw mepc, t0; \
     mret
 
-/* From U or S: continue at label in M-mode. Clobbers a0, a7. */
+/* From U or S: continue at label in M-mode. Clobbers t6, a7. */
 #define GOTO_M(label) \
-    la a0, label; li a7, GOTO_M_MAGIC; ecall
+    la t6, label; li a7, GOTO_M_MAGIC; ecall
 
 #define SET_MTVEC(label) la t0, label; csrw mtvec, t0
 #define RESTORE_MTVEC la t0, m_trap_vector; csrw mtvec, t0

@@ -13,6 +13,7 @@
 
 use rvisor_isa::{decode, decode_compressed, insn_len, Inst};
 use rvisor_memory::ram::PAGE_CODE;
+use rvisor_memory::GuestRam;
 
 use crate::mmu::Access;
 use crate::trap::{Exception, Trap};
@@ -112,6 +113,26 @@ impl BlockCache {
                 bytes: b.bytes as u16,
             };
         }
+    }
+
+    /// Forget the blocks made from pages that lost their `PAGE_CODE` flag
+    /// (a store hit them since they were decoded). Far cheaper than a full
+    /// flush when one page of a large working set is rewritten (freed code
+    /// pages reused as data). The dropped ops stay in the arena as garbage
+    /// until the arena limit flushes it. Returns how many blocks were dropped.
+    pub(crate) fn invalidate_written_pages(&mut self, ram: &GuestRam) -> usize {
+        let gen = self.gen;
+        let mut dropped = 0;
+        for e in self.table.iter_mut().filter(|e| e.gen == gen) {
+            let flagged = ram
+                .offset_of(e.pa, 2)
+                .is_some_and(|off| ram.page_flags(off) & PAGE_CODE != 0);
+            if !flagged {
+                e.gen = 0;
+                dropped += 1;
+            }
+        }
+        dropped
     }
 
     /// Forget every block (the caller empties the arena).
@@ -293,6 +314,25 @@ mod tests {
         assert_eq!(c.lookup(0x8000_1000), None);
         c.invalidate();
         assert_eq!(c.lookup(0x8000_0000), None);
+    }
+
+    #[test]
+    fn cache_written_page_drops_only_its_blocks() {
+        let ram = GuestRam::new(0x8000_0000, 0x4000).expect("ram");
+        let mut c = BlockCache::default();
+        let b = BlockRef {
+            start: 0,
+            count: 1,
+            bytes: 4,
+        };
+        ram.set_page_flags(0x1000, PAGE_CODE);
+        ram.set_page_flags(0x2000, PAGE_CODE);
+        c.insert(0x8000_1000, b);
+        c.insert(0x8000_2000, b);
+        ram.clear_page_flags(0x1000, PAGE_CODE);
+        assert_eq!(c.invalidate_written_pages(&ram), 1);
+        assert_eq!(c.lookup(0x8000_1000), None);
+        assert_eq!(c.lookup(0x8000_2000), Some(b));
     }
 
     #[test]

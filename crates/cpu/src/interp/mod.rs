@@ -134,8 +134,9 @@ impl Hart {
         self.stats.instret += 1;
     }
 
-    /// Execute exactly one instruction (or take one pending interrupt or
-    /// fetch fault), for single-stepping debuggers. `Some(exit)` if the
+    /// Execute exactly one instruction (taking a pending interrupt first,
+    /// if any; a fetch fault counts as the step), for single-stepping
+    /// debuggers. `Some(exit)` if the
     /// instruction exits to the VMM (wfi, hypercall) or a stop was requested.
     pub fn step(&mut self) -> Option<Exit> {
         let mut arena = std::mem::take(&mut self.interp.arena);
@@ -150,7 +151,7 @@ impl Hart {
         }
         let pc = self.pc;
         match self.fetch_one(pc) {
-            Ok(op) => self.exec_block(&[op], u64::from(op.len)).err(),
+            Ok(op) => self.exec_block_outlined(&[op], u64::from(op.len)).err(),
             Err(t) => {
                 self.raise(t);
                 None
@@ -168,26 +169,52 @@ impl Hart {
                 return Exit::Budget;
             }
             let pc = self.pc;
-            let fetched = match self.fetch_translate(pc) {
-                Ok(pa) => self.fetch_block(arena, pc, pa),
-                Err(t) => Err(t),
-            };
-            let r = match fetched {
-                Ok(Fetched::Block(b)) => match arena.get(b.start..b.start + b.count) {
-                    Some(ops) => self.exec_block(ops, b.bytes),
-                    None => Ok(0), // unreachable: ranges come from this arena
-                },
-                Ok(Fetched::Single(op)) => self.exec_block(&[op], u64::from(op.len)),
+            let pa = match self.fetch_translate(pc) {
+                Ok(pa) => pa,
                 Err(t) => {
                     self.raise(t);
-                    Ok(1)
+                    done += 1;
+                    continue;
                 }
+            };
+            // Hot path inline (cache hit); decoding and one-off fetches out
+            // of line.
+            let r = match self.interp.cache.lookup(pa) {
+                Some(b) => match arena.get(b.start..b.start + b.count) {
+                    Some(ops) => self.exec_block(ops, b.bytes),
+                    None => Ok(1), // unreachable: ranges come from this arena
+                },
+                None => self.run_uncached(arena, pc, pa),
             };
             match r {
                 Ok(n) => done += n.max(1),
                 Err(e) => return e,
             }
         }
+    }
+
+    /// A block-cache miss: decode (or fetch a page-straddling instruction)
+    /// and execute it.
+    #[inline(never)]
+    fn run_uncached(&mut self, arena: &mut Vec<Op>, pc: u64, pa: u64) -> Result<u64, Exit> {
+        match self.fetch_block(arena, pc, pa) {
+            Ok(Fetched::Block(b)) => match arena.get(b.start..b.start + b.count) {
+                Some(ops) => self.exec_block_outlined(ops, b.bytes),
+                None => Ok(1),
+            },
+            Ok(Fetched::Single(op)) => self.exec_block_outlined(&[op], u64::from(op.len)),
+            Err(t) => {
+                self.raise(t);
+                Ok(1)
+            }
+        }
+    }
+
+    /// [`exec_block`](Self::exec_block) for the cold callers, so that only
+    /// the run loop's copy is inlined.
+    #[inline(never)]
+    fn exec_block_outlined(&mut self, ops: &[Op], bytes: u64) -> Result<u64, Exit> {
+        self.exec_block(ops, bytes)
     }
 
     /// The block-boundary checks: requests, interrupts, code invalidation.
@@ -200,12 +227,27 @@ impl Hart {
                 return Some(e);
             }
         }
-        if self.interp.pending != 0 || self.ram.code_epoch() != self.interp.seen_epoch {
-            self.interp.pending = 0;
-            self.interp.seen_epoch = self.ram.code_epoch();
-            self.flush_blocks(arena);
+        let epoch = self.ram.code_epoch();
+        if self.interp.pending != 0 || epoch != self.interp.seen_epoch {
+            self.code_changed(arena, epoch);
         }
         None
+    }
+
+    /// Code may have changed: `fence.i` drops every block; a store to a code
+    /// page (this hart's or another's, seen through the RAM code epoch)
+    /// drops the blocks of pages whose `PAGE_CODE` flag the store cleared.
+    #[cold]
+    fn code_changed(&mut self, arena: &mut Vec<Op>, epoch: u64) {
+        let pending = std::mem::take(&mut self.interp.pending);
+        self.interp.seen_epoch = epoch;
+        if pending & PENDING_FLUSH_BLOCKS != 0 {
+            self.flush_blocks(arena);
+        } else {
+            let dropped = self.interp.cache.invalidate_written_pages(&self.ram);
+            self.stats.block_invalidations += 1;
+            self.stats.blocks_dropped += dropped as u64;
+        }
     }
 
     /// Interrupt bits that are pending and locally enabled (a superset of
@@ -278,6 +320,7 @@ impl Hart {
     /// Execute the ops of one block starting at `self.pc`; `bytes` is the
     /// fall-through distance. Returns the steps consumed (retired
     /// instructions plus a trapping one), or an exit to the VMM.
+    #[inline(always)]
     fn exec_block(&mut self, ops: &[Op], bytes: u64) -> Result<u64, Exit> {
         let base = self.pc;
         for (i, op) in ops.iter().enumerate() {
