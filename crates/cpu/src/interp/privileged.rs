@@ -54,7 +54,10 @@ impl Hart {
                 self.stats.sfences += 1;
                 // Blocks are keyed by physical pc and every block start
                 // translates pc again, so only the TLB needs flushing.
-                self.sfence_vma(vaddr, asid)
+                self.sfence_vma(vaddr, asid).map_err(|t| match t.cause {
+                    Exception::IllegalInst => Trap::new(t.cause, u64::from(raw)),
+                    _ => t,
+                })
             }
             _ => Err(Trap::new(Exception::IllegalInst, u64::from(raw))),
         })
