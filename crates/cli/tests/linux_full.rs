@@ -1,0 +1,174 @@
+//! Full virtualization end to end: the unmodified Debian kernel, booted by the
+//! unmodified OpenSBI firmware, on 1 and 2 harts, and an interactive shell
+//! driven through a pipe. Fixtures come from `tests/guests/fetch.sh`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+fn fixtures() -> PathBuf {
+    let dir = std::env::var_os("RVISOR_GUESTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").expect("HOME is set");
+            PathBuf::from(home).join(".cache/rvisor-guests")
+        });
+    for f in ["Image", "initramfs.cpio.gz", "fw_dynamic.bin"] {
+        assert!(
+            dir.join(f).is_file(),
+            "guest fixture {} is missing: run tests/guests/fetch.sh (scripts/test.sh does it)",
+            dir.join(f).display()
+        );
+    }
+    dir
+}
+
+fn rvisor(args: &[&str]) -> Command {
+    let g = fixtures();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rvisor"));
+    c.arg("run")
+        .arg("--mode")
+        .arg("full")
+        .arg("--firmware")
+        .arg(g.join("fw_dynamic.bin"))
+        .arg("--kernel")
+        .arg(g.join("Image"))
+        .arg("--initrd")
+        .arg(g.join("initramfs.cpio.gz"))
+        .args(args);
+    c
+}
+
+/// Run to completion with a deadline; returns (exit code, stdout).
+fn run_to_end(mut cmd: Command, limit: Duration) -> (Option<i32>, String) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn rvisor");
+    let out = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            s.push_str(&line);
+            s.push('\n');
+        }
+        let _ = tx.send(s);
+    });
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let text = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
+            return (status.code(), text);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            let text = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
+            panic!("rvisor did not finish within {limit:?}; output:\n{text}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn boot(cpus: &str) -> String {
+    let mut cmd = rvisor(&["--cpus", cpus, "--append", "console=ttyS0 rvisor.test=1"]);
+    cmd.env("RVISOR_LOG", "warn");
+    let (code, out) = run_to_end(cmd, Duration::from_secs(600));
+    assert!(out.contains("OpenSBI v"), "no OpenSBI banner:\n{out}");
+    assert!(out.contains("Linux version 6.12"), "no kernel log:\n{out}");
+    assert!(
+        out.contains("RVISOR-GUEST-READY"),
+        "guest never became ready:\n{out}"
+    );
+    assert!(
+        out.contains("RVISOR-COMPUTE loops=20000 result=670626"),
+        "compute loop wrong:\n{out}"
+    );
+    assert!(
+        out.contains("RVISOR-GUEST-POWEROFF"),
+        "guest did not power off:\n{out}"
+    );
+    assert_eq!(code, Some(0), "exit status after a clean power-off");
+    out
+}
+
+#[test]
+fn linux_full_one_hart_boots_and_powers_off() {
+    let out = boot("1");
+    assert!(out.contains("== nproc: 1"), "{out}");
+}
+
+#[test]
+fn linux_full_two_harts_boot_and_cpuinfo_shows_both() {
+    let out = boot("2");
+    assert!(
+        out.contains("processor\t: 1"),
+        "second hart missing from /proc/cpuinfo:\n{out}"
+    );
+    assert!(out.contains("== nproc: 2"), "{out}");
+}
+
+#[test]
+fn linux_full_shell_through_a_pipe_runs_commands() {
+    let mut child = rvisor(&[
+        "--append",
+        "console=ttyS0 rvisor.shell=1 rvisor.modules=none quiet",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit())
+    .spawn()
+    .expect("spawn rvisor");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let out = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut seen = String::new();
+    let wait_for = |needle: &str, seen: &mut String| loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.contains(needle) {
+                    return;
+                }
+            }
+            Err(_) => panic!("never saw {needle:?}; output:\n{seen}"),
+        }
+    };
+    wait_for("RVISOR-GUEST-SHELL", &mut seen);
+    // Give the shell a moment to print its prompt, then type. The quotes keep
+    // the terminal's echo of our input from matching the expected output.
+    std::thread::sleep(Duration::from_secs(2));
+    stdin
+        .write_all(b"echo hel\"\"lo-from-guest; uname -m\n")
+        .expect("write");
+    wait_for("hello-from-guest", &mut seen);
+    wait_for("riscv64", &mut seen);
+    stdin.write_all(b"poweroff -f\n").expect("write");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no power-off after poweroff -f"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status.code(), Some(0));
+}
