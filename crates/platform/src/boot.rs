@@ -42,7 +42,7 @@ impl Firmware {
                 raw: Vec::new(),
             });
         }
-        if LinuxImageHeader::parse(&bytes).is_ok() {
+        if crate::loader::has_image_magic(&bytes) {
             return Err(LoadError::Corrupt(
                 "this is a Linux kernel Image, not firmware: pass it with --kernel",
             ));

@@ -93,6 +93,7 @@ fn cpus(fdt: &mut FdtWriter, p: &FdtParams) -> Result<(), vm_fdt::Error> {
         fdt.property_string_list("riscv,isa-extensions", exts.clone())?;
         fdt.property_string("mmu-type", p.mmu_type)?;
         let intc = fdt.begin_node("interrupt-controller")?;
+        fdt.property_u32("#address-cells", 0)?;
         fdt.property_u32("#interrupt-cells", 1)?;
         fdt.property_null("interrupt-controller")?;
         fdt.property_string("compatible", "riscv,cpu-intc")?;

@@ -234,6 +234,11 @@ impl ElfImage {
     }
 }
 
+/// True if `b` carries the RISC-V Linux `Image` magic (even if truncated).
+pub fn has_image_magic(b: &[u8]) -> bool {
+    b.get(0x30..0x38) == Some(b"RISCV\0\0\0") && b.get(0x38..0x3c) == Some(b"RSC\x05")
+}
+
 /// The header of a RISC-V Linux `Image`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinuxImageHeader {
@@ -247,7 +252,7 @@ impl LinuxImageHeader {
     /// Parse and check the 64-byte header (magic "RISCV\0\0\0" at 0x30,
     /// magic2 "RSC\x05" at 0x38).
     pub fn parse(b: &[u8]) -> Result<Self, LoadError> {
-        if b.len() < 64 || &b[0x30..0x38] != b"RISCV\0\0\0" || &b[0x38..0x3c] != b"RSC\x05" {
+        if !has_image_magic(b) {
             return Err(LoadError::NotImage);
         }
         let text_offset = rd_u64(b, 8)?;
@@ -256,11 +261,42 @@ impl LinuxImageHeader {
             // image_size covers the file plus BSS; smaller means a damaged header.
             return Err(LoadError::NotImage);
         }
+        let need = pe_file_size(b).unwrap_or(4096);
+        if (b.len() as u64) < need {
+            return Err(LoadError::ImageTruncated {
+                file: b.len() as u64,
+                need,
+            });
+        }
         Ok(Self {
             text_offset,
             image_size: image_size.max(b.len() as u64),
         })
     }
+}
+
+/// The file size an EFI-stub `Image` claims through its PE section table
+/// (end of the last section's raw data), if it has a PE header. This is how
+/// a truncated kernel is told from a whole one: `image_size` includes BSS.
+fn pe_file_size(b: &[u8]) -> Option<u64> {
+    if !b.starts_with(b"MZ") {
+        return None;
+    }
+    let pe = rd_u32(b, 0x3c).ok()? as usize;
+    if b.get(pe..pe + 4)? != b"PE\0\0" {
+        return None;
+    }
+    let sections = usize::from(rd_u16(b, pe + 6).ok()?);
+    let opt_size = usize::from(rd_u16(b, pe + 20).ok()?);
+    let table = pe + 24 + opt_size;
+    let mut end = 0u64;
+    for i in 0..sections.min(96) {
+        let sh = table + i * 40;
+        let size = u64::from(rd_u32(b, sh + 16).ok()?);
+        let ptr = u64::from(rd_u32(b, sh + 20).ok()?);
+        end = end.max(ptr + size);
+    }
+    Some(end)
 }
 
 #[cfg(test)]
