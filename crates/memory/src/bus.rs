@@ -16,6 +16,11 @@ pub trait MmioDevice: Send + Sync {
     fn read(&self, offset: u64, size: u8) -> u64;
     /// Write the low `size` bytes of `value` at `offset` from the window base.
     fn write(&self, offset: u64, size: u8, value: u64);
+    /// The window's bytes if it is immutable memory that harts may execute
+    /// from (a boot ROM); `None` for devices, whose reads may have effects.
+    fn code(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 /// Why a physical access failed (the hart raises an access fault).
@@ -209,6 +214,17 @@ impl Bus {
         Ok(())
     }
 
+    /// Fetch the 16-bit instruction parcel at `pa` from an executable
+    /// window (a ROM); `None` if `pa` is not in one. Engines use this when pc
+    /// is outside RAM: real boards execute their reset vector from ROM.
+    pub fn fetch_u16(&self, pa: u64) -> Option<u16> {
+        let w = self.window(pa, 2)?;
+        let code = w.dev.code()?;
+        let off = usize::try_from(pa - w.base).ok()?;
+        let b = code.get(off..off.checked_add(2)?)?;
+        Some(u16::from_le_bytes([b[0], b[1]]))
+    }
+
     /// Tell the store watchers of `pa` about a store that already reached RAM.
     /// Engines call this when a store hits a page flagged `PAGE_WATCH`.
     pub fn notify_store(&self, pa: u64, size: u8, value: u64) {
@@ -260,6 +276,40 @@ mod tests {
             .watch_stores("tohost", 0x8000_1000, 8, watch.clone())
             .build();
         (bus, dev, watch)
+    }
+
+    struct Rom(Vec<u8>);
+    impl MmioDevice for Rom {
+        fn read(&self, _offset: u64, _size: u8) -> u64 {
+            0
+        }
+        fn write(&self, _offset: u64, _size: u8, _value: u64) {}
+        fn code(&self) -> Option<&[u8]> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn only_rom_windows_are_fetchable() {
+        let (bus, ..) = bus();
+        let ram = bus.ram().clone();
+        let bus = BusBuilder::new(ram)
+            .mmio(
+                "rom",
+                0x1000,
+                0x1000,
+                Arc::new(Rom(vec![0x97, 0x02, 0x13, 0x86])),
+            )
+            .mmio("dev", 0x1000_0000, 0x100, Arc::new(Recorder::default()))
+            .build();
+        assert_eq!(bus.fetch_u16(0x1000), Some(0x0297));
+        assert_eq!(bus.fetch_u16(0x1002), Some(0x8613));
+        // Past the ROM's bytes, a device window, unmapped space, RAM.
+        assert_eq!(bus.fetch_u16(0x1003), None);
+        assert_eq!(bus.fetch_u16(0x1004), None);
+        assert_eq!(bus.fetch_u16(0x1000_0000), None);
+        assert_eq!(bus.fetch_u16(0x2000_0000), None);
+        assert_eq!(bus.fetch_u16(0x8000_0000), None);
     }
 
     #[test]

@@ -73,6 +73,9 @@ impl MmioDevice for Rom {
         v
     }
     fn write(&self, _offset: u64, _size: u8, _value: u64) {}
+    fn code(&self) -> Option<&[u8]> {
+        Some(&self.0)
+    }
 }
 
 /// A console sink shared by the UART and the HTIF.
@@ -213,8 +216,10 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
         .ok_or(PlatformError::Internal("device tree placement"))?;
     ram.write_bytes(fdt_off, &dtb);
 
-    // Reset state: full-mode harts enter the firmware the way QEMU's reset ROM
-    // hands over (a0 = hartid, a1 = fdt, a2 = fw_dynamic_info).
+    // Reset state: full-mode harts start at the reset vector and run the ROM,
+    // which hands over to the firmware as QEMU's does (a0 = hartid, a1 = fdt,
+    // a2 = fw_dynamic_info); para-mode harts enter the kernel directly with
+    // the registers the Linux boot protocol gives.
     let kernel_entry = placement.kernel.map_or(0, |k| k.0);
     let entry = match (spec.profile, &firmware) {
         (Profile::Full, Some(fw)) => fw.entry,
@@ -226,16 +231,16 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
 
     let mut harts = Vec::with_capacity(cpus);
     for (id, s) in signals.iter().enumerate() {
-        let mut cfg = HartConfig::machine(id as u64, entry);
-        if spec.profile == Profile::Para {
+        let para = spec.profile == Profile::Para;
+        let mut cfg = HartConfig::machine(id as u64, if para { entry } else { MROM_BASE });
+        if para {
             cfg.reset_mode = PrivilegeMode::Supervisor;
             cfg.hypercalls = true;
         }
         let mut hart = Hart::new(cfg, bus.clone(), s.clone(), timers.clone());
-        hart.x[10] = id as u64;
-        hart.x[11] = placement.fdt;
-        if spec.profile == Profile::Full {
-            hart.x[12] = boot::FW_DYNAMIC_INFO;
+        if para {
+            hart.x[10] = id as u64;
+            hart.x[11] = placement.fdt;
         }
         harts.push(hart);
     }

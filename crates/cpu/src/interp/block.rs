@@ -182,10 +182,13 @@ impl Hart {
     /// Read the 16-bit parcel at physical `pa`; instruction access fault
     /// (tval = `va`) if it is not RAM (executing from MMIO is refused).
     fn fetch_parcel(&self, va: u64, pa: u64) -> Result<u16, Trap> {
-        self.ram
-            .offset_of(pa, 2)
-            .and_then(|off| self.ram.load_u16(off))
-            .ok_or(Trap::new(Exception::InstAccessFault, va))
+        match self.ram.offset_of(pa, 2) {
+            Some(off) => self.ram.load_u16(off),
+            // Outside RAM only ROM is executable (its bytes never change, so
+            // its blocks need no PAGE_CODE tracking).
+            None => self.bus.fetch_u16(pa),
+        }
+        .ok_or(Trap::new(Exception::InstAccessFault, va))
     }
 
     #[cold]
