@@ -246,6 +246,11 @@ struct Gen<'a> {
 impl Gen<'_> {
     fn unit(&mut self, c: &mut Code) {
         let r = &mut *self.r;
+        // Only at the top level is `c.len()` the absolute offset that
+        // self-modifying code needs for its alignment.
+        if self.depth == 0 && r.chance(2) {
+            return self_modifying(r, c);
+        }
         match r.below(100) {
             0..=17 => int_reg(r, c),
             18..=29 => int_imm(r, c),
@@ -308,6 +313,38 @@ impl Gen<'_> {
         }
         c.0.extend_from_slice(&body.0);
     }
+}
+
+/// Patch the next instruction slot and `fence.i` before executing it:
+/// `auipc t, 0; li v, NEW; sw v, 20(t); fence.i; <slot: nop>`, where NEW is a
+/// random ALU instruction or a compressed one followed by `c.nop`.
+fn self_modifying(r: &mut Rng, c: &mut Code) {
+    if !c.0.len().is_multiple_of(4) {
+        c.h(0x0001); // c.nop: the slot must be word-aligned for `sw`
+    }
+    let t = xt(r);
+    let v = loop {
+        let x = xt(r);
+        if x != t {
+            break x;
+        }
+    };
+    let mut new = Code(Vec::new());
+    if r.chance(70) {
+        int_reg(r, &mut new);
+    } else {
+        compressed_alu(r, &mut new);
+        new.h(0x0001);
+    }
+    let word = u32::from_le_bytes(new.0[..4].try_into().expect("one word"));
+    let lo = ((word << 20) as i32) >> 20;
+    let hi = word.wrapping_sub(lo as u32) >> 12;
+    c.w(u(0x17, t, 0)); // auipc t, 0
+    c.w(u(0x37, v, hi)); // lui v, hi
+    c.w(i(0x1b, 0, v, v, lo)); // addiw v, v, lo
+    c.w(s(0x23, 2, t, v, 20)); // sw v, 20(t)
+    c.w(0x0000_100f); // fence.i
+    c.w(0x0000_0013); // the slot: nop until patched
 }
 
 fn int_reg(r: &mut Rng, c: &mut Code) {
