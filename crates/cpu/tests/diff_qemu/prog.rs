@@ -8,6 +8,9 @@
 //! `write(1, scratch, DUMP_LEN)` and `exit(0)`), then a `wfi` that rvisor's
 //! `mtvec` points at: on rvisor the first `ecall` traps there and stops.
 //!
+//! Regular loads and stores may be misaligned (both sides perform them on
+//! RAM); AMOs and LR/SC are always aligned.
+//!
 //! Reserved registers: x2 (the scratch base) and x9 (scratch + 256, the base
 //! for compressed loads and stores) are never written by the stream, so
 //! every memory access stays inside the 512-byte scratch buffer.
@@ -491,9 +494,15 @@ fn mem(r: &mut Rng, c: &mut Code) {
     }
 }
 
-/// A base register and a naturally aligned offset inside the scratch buffer.
+/// A base register and an offset inside the scratch buffer: naturally
+/// aligned, or (a quarter of the time) misaligned, which both QEMU and
+/// rvisor perform on RAM; some of those cross the page boundary.
 fn base_off(r: &mut Rng, size: u32) -> (u8, i32) {
-    let slot = (r.below(SCRATCH as u32 / size) * size) as i32;
+    let slot = if r.chance(25) {
+        r.below(SCRATCH as u32 - size + 1) as i32
+    } else {
+        (r.below(SCRATCH as u32 / size) * size) as i32
+    };
     if r.chance(50) {
         (2, slot)
     } else {
