@@ -4,7 +4,7 @@
 //! mode) and on a bare rvisor hart; the architectural state after the stream
 //! (x1..x31, f0..f31, fcsr, the scratch memory) must agree bit for bit.
 //!
-//! Environment: `RVISOR_DIFF_PROGRAMS` (default 24) programs of
+//! Environment: `RVISOR_DIFF_PROGRAMS` (default 100) programs of
 //! `RVISOR_DIFF_UNITS` (default 250) random units each, seeds
 //! `RVISOR_DIFF_SEED` (default 1) onwards. A mismatch prints the seed, the
 //! stream's disassembly and the differing state.
@@ -155,19 +155,37 @@ fn diff(qemu: &[u8], rv: &[u8]) -> String {
     s
 }
 
-fn check(seed: u64, units: u32, path: &Path) -> Result<(), String> {
+/// The differing state of program (`seed`, `units`), or why a side failed;
+/// `None` if both agree.
+fn compare(seed: u64, units: u32, path: &Path) -> Result<Option<String>, String> {
     let p = prog::program(seed, units);
     let q = run_qemu(&p, path)?;
-    let r = run_rvisor(&p);
-    let d = match &r {
-        Ok(r) => diff(&q, r),
-        Err(e) => e.clone() + "\n",
+    let d = match run_rvisor(&p) {
+        Ok(r) => diff(&q, &r),
+        Err(e) => e + "\n",
     };
-    if d.is_empty() {
+    Ok((!d.is_empty()).then_some(d))
+}
+
+fn check(seed: u64, units: u32, path: &Path) -> Result<(), String> {
+    let Some(d) = compare(seed, units, path)? else {
         return Ok(());
+    };
+    // Shortest failing prefix (bisection; a later unit may hide an earlier
+    // difference, so this is a good guess, not a proof).
+    let (mut ok, mut bad, mut bad_diff) = (0, units, d);
+    while bad - ok > 1 {
+        let mid = ok + (bad - ok) / 2;
+        match compare(seed, mid, path)? {
+            Some(d) => (bad, bad_diff) = (mid, d),
+            None => ok = mid,
+        }
     }
+    let p = prog::program(seed, bad);
     Err(format!(
-        "seed {seed} ({units} units; rerun with RVISOR_DIFF_SEED={seed} RVISOR_DIFF_PROGRAMS=1):\n{}differs:\n{d}",
+        "seed {seed}: differs from QEMU (rerun with RVISOR_DIFF_SEED={seed} RVISOR_DIFF_PROGRAMS=1 \
+         RVISOR_DIFF_UNITS={units}); the first {bad} of its {units} units already differ, \
+         the last of them at the end of this listing:\n{}differs:\n{bad_diff}",
         listing(&p)
     ))
 }
@@ -191,7 +209,7 @@ fn tmp_elf(worker: usize) -> PathBuf {
 #[test]
 fn random_streams_match_qemu() {
     qemu_present();
-    let programs = env_u64("RVISOR_DIFF_PROGRAMS", 24);
+    let programs = env_u64("RVISOR_DIFF_PROGRAMS", 100);
     let units = env_u64("RVISOR_DIFF_UNITS", 250) as u32;
     let first = env_u64("RVISOR_DIFF_SEED", 1);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());

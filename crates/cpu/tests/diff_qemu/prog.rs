@@ -607,6 +607,25 @@ fn fcsr(r: &mut Rng, c: &mut Code) {
 /// Build the program for `seed` with `units` random units.
 pub fn program(seed: u64, units: u32) -> Program {
     let mut r = Rng::new(seed);
+    // The data first: then program(seed, k) for k < units runs a prefix of
+    // the same stream from the same state (what the minimizer relies on).
+    let mut data = vec![0u8; DATA_LEN];
+    for chunk in data[..SCRATCH].chunks_mut(8) {
+        chunk.copy_from_slice(&interesting_x(&mut r).to_le_bytes());
+    }
+    for x in 1..32 {
+        let v = interesting_x(&mut r);
+        data[INIT_X + 8 * x..][..8].copy_from_slice(&v.to_le_bytes());
+    }
+    data[INIT_X + 16..][..8].copy_from_slice(&DATA_BASE.to_le_bytes());
+    data[INIT_X + 72..][..8].copy_from_slice(&(DATA_BASE + 256).to_le_bytes());
+    for f in 0..32 {
+        let v = interesting_f(&mut r);
+        data[INIT_F + 8 * f..][..8].copy_from_slice(&v.to_le_bytes());
+    }
+    let fcsr = u64::from(r.below(5) << 5 | r.below(32));
+    data[INIT_FCSR..][..8].copy_from_slice(&fcsr.to_le_bytes());
+
     let mut c = Code(Vec::new());
 
     // prologue: x2 = DATA_BASE (lui and addi sign-extend: clear the top half)
@@ -669,23 +688,6 @@ pub fn program(seed: u64, units: u32) -> Program {
         c.0.len() <= DATA_OFFSET,
         "program too long for its code area"
     );
-
-    let mut data = vec![0u8; DATA_LEN];
-    for chunk in data[..SCRATCH].chunks_mut(8) {
-        chunk.copy_from_slice(&interesting_x(&mut r).to_le_bytes());
-    }
-    for x in 1..32 {
-        let v = interesting_x(&mut r);
-        data[INIT_X + 8 * x..][..8].copy_from_slice(&v.to_le_bytes());
-    }
-    data[INIT_X + 16..][..8].copy_from_slice(&DATA_BASE.to_le_bytes());
-    data[INIT_X + 72..][..8].copy_from_slice(&(DATA_BASE + 256).to_le_bytes());
-    for f in 0..32 {
-        let v = interesting_f(&mut r);
-        data[INIT_F + 8 * f..][..8].copy_from_slice(&v.to_le_bytes());
-    }
-    let fcsr = u64::from(r.below(5) << 5 | r.below(32));
-    data[INIT_FCSR..][..8].copy_from_slice(&fcsr.to_le_bytes());
 
     Program {
         code: c.0,
