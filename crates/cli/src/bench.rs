@@ -50,6 +50,9 @@ pub struct BenchArgs {
     /// Harts for the boot benchmark
     #[arg(long, value_name = "N", default_value_t = 1)]
     cpus: u32,
+    /// Iterations of the Debian guest's compute loop (its /init's rvisor.loops)
+    #[arg(long, value_name = "N", default_value_t = 20000)]
+    loops: u32,
 }
 
 /// What one child process did.
@@ -63,7 +66,9 @@ struct Outcome {
     /// Exit status code (None: killed by a signal or by the timeout).
     status: Option<i32>,
     timed_out: bool,
-    /// The last lines of output, for error messages.
+    /// Every line of stdout.
+    lines: Vec<String>,
+    /// stdout's last lines and stderr, for error messages.
     tail: String,
 }
 
@@ -83,19 +88,16 @@ fn timed(mut cmd: Command, marker: &str, limit: Duration) -> Result<Outcome, Str
     let marker = marker.to_string();
     let reader = std::thread::spawn(move || {
         let mut found = None;
-        let mut tail = Vec::new();
+        let mut lines = Vec::new();
         for line in BufReader::new(stdout).split(b'\n') {
             let Ok(line) = line else { break };
             let line = String::from_utf8_lossy(&line).trim_end().to_string();
             if found.is_none() && line.contains(&marker) {
                 found = Some((start.elapsed(), line.clone()));
             }
-            tail.push(line);
-            if tail.len() > 20 {
-                tail.remove(0);
-            }
+            lines.push(line);
         }
-        (found, tail)
+        (found, lines)
     });
     let err_reader = std::thread::spawn(move || {
         let mut s = String::new();
@@ -116,9 +118,9 @@ fn timed(mut cmd: Command, marker: &str, limit: Duration) -> Result<Outcome, Str
         }
     };
     let wall = start.elapsed();
-    let (found, tail) = reader.join().unwrap_or_default();
+    let (found, lines) = reader.join().unwrap_or_default();
     let err = err_reader.join().unwrap_or_default();
-    let mut tail = tail.join("\n");
+    let mut tail = lines[lines.len().saturating_sub(20)..].join("\n");
     if !err.trim().is_empty() {
         tail = format!("{tail}\n{}", err.trim_end());
     }
@@ -128,6 +130,7 @@ fn timed(mut cmd: Command, marker: &str, limit: Duration) -> Result<Outcome, Str
         marker_line: found.map(|f| f.1),
         status: status.code(),
         timed_out,
+        lines,
         tail,
     })
 }
@@ -160,12 +163,28 @@ fn parse_line(line: &str) -> Option<BenchLine> {
     })
 }
 
+/// `RVISOR-COMPUTE loops=N result=R start=S end=E` (the Debian guest's
+/// busybox-sh loop; S and E are the guest's uptime): (result, seconds).
+fn parse_compute(line: &str) -> Option<(String, f64)> {
+    let rest = line.trim().strip_prefix("RVISOR-COMPUTE ")?;
+    let field = |key: &str| {
+        rest.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+    };
+    let start: f64 = field("start")?.parse().ok()?;
+    let end: f64 = field("end")?.parse().ok()?;
+    Some((field("result")?.to_string(), end - start))
+}
+
 /// One side's runs of one benchmark.
 #[derive(Default)]
 struct Side {
     walls: Vec<f64>,
     kernel: Vec<f64>,
     instret: Option<u64>,
+    /// Boot only: in-guest compute loop seconds and its result.
+    compute: Vec<f64>,
+    compute_result: Option<String>,
     failure: Option<String>,
 }
 
@@ -195,6 +214,15 @@ impl Side {
                 Some(at) => {
                     self.kernel.push(at.as_secs_f64());
                     self.walls.push(o.wall.as_secs_f64());
+                    match o.lines.iter().find_map(|l| parse_compute(l)) {
+                        Some((result, secs)) => {
+                            self.compute.push(secs);
+                            if self.compute_result.get_or_insert(result.clone()) != &result {
+                                self.fail(format!("compute result {result} varies between runs"));
+                            }
+                        }
+                        None => self.fail("no RVISOR-COMPUTE line".into()),
+                    }
                     if o.status != Some(0) {
                         self.fail(describe_failure(&o));
                     }
@@ -293,7 +321,11 @@ fn fixtures() -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-fn boot_args(fix: &Path, cpus: u32) -> Vec<String> {
+fn boot_append(loops: u32) -> String {
+    format!("console=ttyS0 rvisor.test=1 rvisor.loops={loops}")
+}
+
+fn boot_args(fix: &Path, cpus: u32, loops: u32) -> Vec<String> {
     let p = |f: &str| fix.join(f).display().to_string();
     vec![
         "--firmware".into(),
@@ -303,7 +335,7 @@ fn boot_args(fix: &Path, cpus: u32) -> Vec<String> {
         "--initrd".into(),
         p("initramfs.cpio.gz"),
         "--append".into(),
-        "console=ttyS0 rvisor.test=1".into(),
+        boot_append(loops),
         "--mem".into(),
         "512M".into(),
         "--cpus".into(),
@@ -311,7 +343,7 @@ fn boot_args(fix: &Path, cpus: u32) -> Vec<String> {
     ]
 }
 
-fn qemu_boot_cmd(fix: &Path, cpus: u32) -> Command {
+fn qemu_boot_cmd(fix: &Path, cpus: u32, loops: u32) -> Command {
     let p = |f: &str| fix.join(f);
     let mut c = Command::new(QEMU);
     c.args(["-M", "virt", "-smp", &cpus.to_string(), "-m", "512M"])
@@ -330,7 +362,7 @@ fn qemu_boot_cmd(fix: &Path, cpus: u32) -> Command {
         .arg(p("Image"))
         .arg("-initrd")
         .arg(p("initramfs.cpio.gz"))
-        .args(["-serial", "stdio", "-append", "console=ttyS0 rvisor.test=1"]);
+        .args(["-serial", "stdio", "-append", &boot_append(loops)]);
     c
 }
 
@@ -374,20 +406,21 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         },
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    println!(
-        "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | check",
-        "bench",
-        "instructions",
-        "rvisor",
-        "kernel",
-        "MIPS",
-        "QEMU",
-        "kernel",
-        "MIPS",
-        "rvisor/QEMU"
-    );
-
     let mut all_ok = true;
+    if GUESTS.iter().any(|(n, _)| wanted(n)) {
+        println!(
+            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | check",
+            "bench",
+            "instructions",
+            "rvisor",
+            "kernel",
+            "MIPS",
+            "QEMU",
+            "kernel",
+            "MIPS",
+            "rvisor/QEMU"
+        );
+    }
     for (name, elf) in GUESTS.iter().filter(|(n, _)| wanted(n)) {
         let path = tmp.0.join(format!("{name}.elf"));
         std::fs::write(&path, elf).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -413,10 +446,11 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         let (mut rv, mut qe) = (Side::default(), Side::default());
         for _ in 0..args.reps {
             let mut c = rvisor_cmd(&args.engine)?;
-            c.args(boot_args(&fix, args.cpus));
+            c.args(boot_args(&fix, args.cpus, args.loops));
             rv.record_boot(timed(c, READY, BOOT_TIMEOUT));
             if qemu.is_some() {
-                qe.record_boot(timed(qemu_boot_cmd(&fix, args.cpus), READY, BOOT_TIMEOUT));
+                let c = qemu_boot_cmd(&fix, args.cpus, args.loops);
+                qe.record_boot(timed(c, READY, BOOT_TIMEOUT));
             }
         }
         let (rk, qk) = (median(&rv.kernel), median(&qe.kernel));
@@ -451,13 +485,36 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
             ratio,
             check(&rv, &qe)
         );
-        all_ok &= ok;
+        let (rc, qc) = (median(&rv.compute), median(&qe.compute));
+        let agree = match (&rv.compute_result, &qe.compute_result) {
+            (Some(r), Some(q)) if r != q => format!("FAIL result {r} != QEMU's {q}"),
+            (Some(r), _) => format!("ok (result {r})"),
+            _ => "-".into(),
+        };
+        println!(
+            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | {}",
+            "compute",
+            format!("loops={}", args.loops),
+            "",
+            secs(rc),
+            "",
+            "",
+            secs(qc),
+            "",
+            match (rc, qc) {
+                (Some(r), Some(q)) => format!("{:.3}x", q / r),
+                _ => "-".into(),
+            },
+            agree
+        );
+        all_ok &= ok && !agree.starts_with("FAIL");
     }
     println!();
-    println!(
-        "rvisor/QEMU: speed ratio on the guest kernel (QEMU kernel time / rvisor kernel time; > 1: rvisor faster); \
-         for boot, rvisor's time to {READY} / QEMU's (< 1: rvisor faster)"
-    );
+    println!("rvisor/QEMU: guest benches: speed ratio on the benchmark kernel (QEMU kernel time / rvisor's; > 1: rvisor faster)");
+    if wanted("boot") {
+        println!("             boot: time to {READY}, rvisor / QEMU (< 1: rvisor faster)");
+        println!("             compute: the booted guest's busybox-sh loop (guest uptime), QEMU / rvisor (> 1: rvisor faster)");
+    }
     Ok(all_ok)
 }
 
@@ -521,6 +578,16 @@ mod tests {
         assert_eq!(l.instret, 364_716_859);
         assert_eq!(parse_line("RVISOR-BENCH name=fp ok=1"), None);
         assert_eq!(parse_line("hello"), None);
+    }
+
+    #[test]
+    fn parses_a_compute_line() {
+        let (r, t) =
+            parse_compute("RVISOR-COMPUTE loops=20000 result=670626 start=3.25 end=4.75\r")
+                .expect("parses");
+        assert_eq!(r, "670626");
+        assert!((t - 1.5).abs() < 1e-9);
+        assert_eq!(parse_compute("RVISOR-COMPUTE loops=1"), None);
     }
 
     #[test]
