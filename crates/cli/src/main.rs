@@ -1,6 +1,8 @@
 //! `rvisor`: run RISC-V guests on an x86-64 Linux host, fully virtualized or
 //! paravirtualized, on one engine.
 
+mod bench;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -30,6 +32,8 @@ struct Cli {
 enum Command {
     /// Boot a guest (with no image: the built-in demo guest)
     Run(RunArgs),
+    /// Run the built-in benchmark guests (and the Debian boot) under rvisor and QEMU
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -144,6 +148,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Bench(args) => bench::main(args),
         Command::Run(args) => {
             let config = config_from(args);
             let result = rvisor_vmm::run(&config);

@@ -1,6 +1,7 @@
 //! F extension (single precision) and the FP plumbing D shares: the FS
 //! check, rounding-mode resolution, NaN-boxing and `fflags` accrual. The
-//! arithmetic itself is `rvisor_fpu`'s.
+//! operations F and D share are [`super::fp`]'s (generic over the format);
+//! the arithmetic itself is `rvisor_fpu`'s.
 //!
 //! NaN-boxing (unprivileged spec, "NaN Boxing of Narrower Values"): a
 //! binary32 operand whose upper 32 bits are not all ones reads as the
@@ -11,12 +12,12 @@ use rvisor_fpu as fpu;
 use rvisor_fpu::Round;
 use rvisor_isa::{Inst, RoundingMode};
 
+use super::fp::{shared_ops, Single};
 use super::i::sext32;
 use crate::trap::{Exception, Trap};
 use crate::Hart;
 
 const BOX: u64 = 0xffff_ffff_0000_0000;
-const SIGN32: u32 = 0x8000_0000;
 
 /// Box a binary32 result.
 #[inline(always)]
@@ -83,18 +84,6 @@ impl Hart {
         self.f[usize::from(r & 31)]
     }
 
-    /// Read f register `r` as binary32 (through the NaN box).
-    #[inline(always)]
-    fn fs(&self, r: u8) -> u32 {
-        unbox(self.fr(r))
-    }
-
-    /// Write a binary32 result with its flags.
-    fn fw_s(&mut self, rd: u8, (v, flags): (u32, u8)) {
-        self.fp_flags(flags);
-        self.fw(rd, nan_box(v));
-    }
-
     /// Write an integer result of an FP instruction with its flags.
     pub(super) fn xw_flags(&mut self, rd: u8, v: u64, flags: u8) {
         self.fp_flags(flags);
@@ -113,6 +102,13 @@ impl Hart {
     }
 
     fn exec_f_enabled(&mut self, inst: Inst, raw: u32) -> Result<(), Trap> {
+        let shared = shared_ops!(self, inst, raw, Single;
+            FmaddS FmsubS FnmsubS FnmaddS FaddS FsubS FmulS FdivS FsqrtS
+            FsgnjS FsgnjnS FsgnjxS FminS FmaxS FcvtWS FcvtWuS FcvtLS FcvtLuS
+            FeqS FltS FleS FclassS FcvtSW FcvtSWu FcvtSL FcvtSLu);
+        if let Some(r) = shared {
+            return r;
+        }
         match inst {
             Inst::Flw { rd, rs1, imm } => {
                 let v = self.load::<4>(self.xr(rs1).wrapping_add(imm as i64 as u64))?;
@@ -122,152 +118,7 @@ impl Hart {
                 let va = self.xr(rs1).wrapping_add(imm as i64 as u64);
                 self.store::<4>(va, self.fr(rs2) & 0xffff_ffff)?;
             }
-            Inst::FmaddS {
-                rd,
-                rs1,
-                rs2,
-                rs3,
-                rm,
-            } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::f32_fma(self.fs(rs1), self.fs(rs2), self.fs(rs3), rm);
-                self.fw_s(rd, r);
-            }
-            Inst::FmsubS {
-                rd,
-                rs1,
-                rs2,
-                rs3,
-                rm,
-            } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::f32_fma(self.fs(rs1), self.fs(rs2), self.fs(rs3) ^ SIGN32, rm);
-                self.fw_s(rd, r);
-            }
-            Inst::FnmsubS {
-                rd,
-                rs1,
-                rs2,
-                rs3,
-                rm,
-            } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::f32_fma(self.fs(rs1) ^ SIGN32, self.fs(rs2), self.fs(rs3), rm);
-                self.fw_s(rd, r);
-            }
-            Inst::FnmaddS {
-                rd,
-                rs1,
-                rs2,
-                rs3,
-                rm,
-            } => {
-                let rm = self.fp_round(rm, raw)?;
-                let (a, c) = (self.fs(rs1) ^ SIGN32, self.fs(rs3) ^ SIGN32);
-                let r = fpu::f32_fma(a, self.fs(rs2), c, rm);
-                self.fw_s(rd, r);
-            }
-            Inst::FaddS { rd, rs1, rs2, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::f32_add(self.fs(rs1), self.fs(rs2), rm);
-                self.fw_s(rd, r);
-            }
-            Inst::FsubS { rd, rs1, rs2, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::f32_sub(self.fs(rs1), self.fs(rs2), rm);
-                self.fw_s(rd, r);
-            }
-            Inst::FmulS { rd, rs1, rs2, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::f32_mul(self.fs(rs1), self.fs(rs2), rm);
-                self.fw_s(rd, r);
-            }
-            Inst::FdivS { rd, rs1, rs2, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::f32_div(self.fs(rs1), self.fs(rs2), rm);
-                self.fw_s(rd, r);
-            }
-            Inst::FsqrtS { rd, rs1, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::f32_sqrt(self.fs(rs1), rm);
-                self.fw_s(rd, r);
-            }
-            // Sign injection is a bit operation: no flags, NaNs pass through.
-            Inst::FsgnjS { rd, rs1, rs2 } => {
-                let v = (self.fs(rs1) & !SIGN32) | (self.fs(rs2) & SIGN32);
-                self.fw(rd, nan_box(v));
-            }
-            Inst::FsgnjnS { rd, rs1, rs2 } => {
-                let v = (self.fs(rs1) & !SIGN32) | (!self.fs(rs2) & SIGN32);
-                self.fw(rd, nan_box(v));
-            }
-            Inst::FsgnjxS { rd, rs1, rs2 } => {
-                let v = self.fs(rs1) ^ (self.fs(rs2) & SIGN32);
-                self.fw(rd, nan_box(v));
-            }
-            Inst::FminS { rd, rs1, rs2 } => {
-                let r = fpu::f32_min(self.fs(rs1), self.fs(rs2));
-                self.fw_s(rd, r);
-            }
-            Inst::FmaxS { rd, rs1, rs2 } => {
-                let r = fpu::f32_max(self.fs(rs1), self.fs(rs2));
-                self.fw_s(rd, r);
-            }
-            // Conversions to 32-bit integers sign-extend (also the unsigned one).
-            Inst::FcvtWS { rd, rs1, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let (v, fl) = fpu::f32_to_i32(self.fs(rs1), rm);
-                self.xw_flags(rd, v as i64 as u64, fl);
-            }
-            Inst::FcvtWuS { rd, rs1, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let (v, fl) = fpu::f32_to_u32(self.fs(rs1), rm);
-                self.xw_flags(rd, sext32(u64::from(v)), fl);
-            }
-            Inst::FcvtLS { rd, rs1, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let (v, fl) = fpu::f32_to_i64(self.fs(rs1), rm);
-                self.xw_flags(rd, v as u64, fl);
-            }
-            Inst::FcvtLuS { rd, rs1, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let (v, fl) = fpu::f32_to_u64(self.fs(rs1), rm);
-                self.xw_flags(rd, v, fl);
-            }
             Inst::FmvXW { rd, rs1 } => self.xw(rd, sext32(self.fr(rs1))),
-            Inst::FeqS { rd, rs1, rs2 } => {
-                let (v, fl) = fpu::f32_eq(self.fs(rs1), self.fs(rs2));
-                self.xw_flags(rd, u64::from(v), fl);
-            }
-            Inst::FltS { rd, rs1, rs2 } => {
-                let (v, fl) = fpu::f32_lt(self.fs(rs1), self.fs(rs2));
-                self.xw_flags(rd, u64::from(v), fl);
-            }
-            Inst::FleS { rd, rs1, rs2 } => {
-                let (v, fl) = fpu::f32_le(self.fs(rs1), self.fs(rs2));
-                self.xw_flags(rd, u64::from(v), fl);
-            }
-            Inst::FclassS { rd, rs1 } => self.xw(rd, fpu::f32_classify(self.fs(rs1))),
-            Inst::FcvtSW { rd, rs1, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::i32_to_f32(self.xr(rs1) as i32, rm);
-                self.fw_s(rd, r);
-            }
-            Inst::FcvtSWu { rd, rs1, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::u32_to_f32(self.xr(rs1) as u32, rm);
-                self.fw_s(rd, r);
-            }
-            Inst::FcvtSL { rd, rs1, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::i64_to_f32(self.xr(rs1) as i64, rm);
-                self.fw_s(rd, r);
-            }
-            Inst::FcvtSLu { rd, rs1, rm } => {
-                let rm = self.fp_round(rm, raw)?;
-                let r = fpu::u64_to_f32(self.xr(rs1), rm);
-                self.fw_s(rd, r);
-            }
             Inst::FmvWX { rd, rs1 } => self.fw(rd, nan_box(self.xr(rs1) as u32)),
             _ => return Err(Trap::new(Exception::IllegalInst, u64::from(raw))),
         }

@@ -18,6 +18,7 @@ mod a;
 mod block;
 mod d;
 mod f;
+mod fp;
 mod i;
 mod m;
 mod mem;

@@ -1,0 +1,599 @@
+//! `rvisor bench`: the bare-metal bench guests (guests/bench, embedded in the
+//! binary) and optionally the Debian boot, under rvisor and — when installed
+//! — under `qemu-system-riscv64 -M virt` side by side in the same run.
+//!
+//! Each run is a child process (rvisor re-executes itself with `run`), so
+//! both sides are measured the same way: wall time from spawn to exit, and
+//! the guest's own kernel time (`ticks`, mtime at 10 MHz across the
+//! benchmark kernel only). MIPS = the kernel's instruction count (`instret`,
+//! exact in rvisor; QEMU without `-icount` reports no count, but the guest is
+//! deterministic, so rvisor's count holds for it) / kernel time.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+static GUESTS: [(&str, &[u8]); 4] = [
+    ("int", include_bytes!("../../../guests/bench/int.elf")),
+    ("mem", include_bytes!("../../../guests/bench/mem.elf")),
+    ("branch", include_bytes!("../../../guests/bench/branch.elf")),
+    ("fp", include_bytes!("../../../guests/bench/fp.elf")),
+];
+
+const QEMU: &str = "qemu-system-riscv64";
+const GUEST_TIMEOUT: Duration = Duration::from_secs(300);
+const BOOT_TIMEOUT: Duration = Duration::from_secs(600);
+const READY: &str = "RVISOR-GUEST-READY";
+/// mtime frequency of the `virt` board (and of rvisor's CLINT).
+const TICKS_PER_SEC: f64 = 10_000_000.0;
+
+/// Options of `rvisor bench`.
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// rvisor's execution engine
+    #[arg(long, default_value = "auto", value_parser = ["interp", "jit", "auto"])]
+    engine: String,
+    /// Repetitions per benchmark (the table shows medians)
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    reps: u32,
+    /// Run only this benchmark (int, mem, branch, fp, boot); repeatable
+    #[arg(long, value_name = "NAME", value_parser = ["int", "mem", "branch", "fp", "boot"])]
+    only: Vec<String>,
+    /// Do not run QEMU even if it is installed
+    #[arg(long)]
+    no_qemu: bool,
+    /// Also time the Debian boot to RVISOR-GUEST-READY in full mode (fixtures
+    /// from $RVISOR_GUESTS or ~/.cache/rvisor-guests)
+    #[arg(long)]
+    boot: bool,
+    /// Harts for the boot benchmark
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    cpus: u32,
+    /// Iterations of the Debian guest's compute loop (its /init's rvisor.loops)
+    #[arg(long, value_name = "N", default_value_t = 20000)]
+    loops: u32,
+}
+
+/// What one child process did.
+struct Outcome {
+    /// Spawn to exit.
+    wall: Duration,
+    /// Spawn to the first line containing the marker.
+    marker_at: Option<Duration>,
+    /// That line.
+    marker_line: Option<String>,
+    /// Exit status code (None: killed by a signal or by the timeout).
+    status: Option<i32>,
+    timed_out: bool,
+    /// Every line of stdout.
+    lines: Vec<String>,
+    /// stdout's last lines and stderr, for error messages.
+    tail: String,
+}
+
+/// Run `cmd` with stdin closed and stdout/stderr captured, noting when a
+/// line containing `marker` appears; kill it after `limit`.
+fn timed(mut cmd: Command, marker: &str, limit: Duration) -> Result<Outcome, String> {
+    let shown = format!("{cmd:?}");
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let marker = marker.to_string();
+    let reader = std::thread::spawn(move || {
+        let mut found = None;
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).split(b'\n') {
+            let Ok(line) = line else { break };
+            let line = String::from_utf8_lossy(&line).trim_end().to_string();
+            if found.is_none() && line.contains(&marker) {
+                found = Some((start.elapsed(), line.clone()));
+            }
+            lines.push(line);
+        }
+        (found, lines)
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > limit => {
+                timed_out = true;
+                let _ = child.kill();
+                break child.wait().map_err(|e| e.to_string())?;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+            Err(e) => return Err(format!("waiting for {shown}: {e}")),
+        }
+    };
+    let wall = start.elapsed();
+    let (found, lines) = reader.join().unwrap_or_default();
+    let err = err_reader.join().unwrap_or_default();
+    let mut tail = lines[lines.len().saturating_sub(20)..].join("\n");
+    if !err.trim().is_empty() {
+        tail = format!("{tail}\n{}", err.trim_end());
+    }
+    Ok(Outcome {
+        wall,
+        marker_at: found.as_ref().map(|f| f.0),
+        marker_line: found.map(|f| f.1),
+        status: status.code(),
+        timed_out,
+        lines,
+        tail,
+    })
+}
+
+/// The fields of a `RVISOR-BENCH` line.
+#[derive(Debug, PartialEq, Eq)]
+struct BenchLine {
+    name: String,
+    result: String,
+    expect: String,
+    ok: bool,
+    ticks: u64,
+    instret: u64,
+}
+
+fn parse_line(line: &str) -> Option<BenchLine> {
+    let rest = line.trim().strip_prefix("RVISOR-BENCH ")?;
+    let field = |key: &str| {
+        rest.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+            .map(str::to_string)
+    };
+    Some(BenchLine {
+        name: field("name")?,
+        result: field("result")?,
+        expect: field("expect")?,
+        ok: field("ok")? == "1",
+        ticks: field("ticks")?.parse().ok()?,
+        instret: field("instret")?.parse().ok()?,
+    })
+}
+
+/// `RVISOR-COMPUTE loops=N result=R start=S end=E` (the Debian guest's
+/// busybox-sh loop; S and E are the guest's uptime): (result, seconds).
+fn parse_compute(line: &str) -> Option<(String, f64)> {
+    let rest = line.trim().strip_prefix("RVISOR-COMPUTE ")?;
+    let field = |key: &str| {
+        rest.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+    };
+    let start: f64 = field("start")?.parse().ok()?;
+    let end: f64 = field("end")?.parse().ok()?;
+    Some((field("result")?.to_string(), end - start))
+}
+
+/// One side's runs of one benchmark.
+#[derive(Default)]
+struct Side {
+    walls: Vec<f64>,
+    kernel: Vec<f64>,
+    instret: Option<u64>,
+    /// Boot only: in-guest compute loop seconds and its result.
+    compute: Vec<f64>,
+    compute_result: Option<String>,
+    failure: Option<String>,
+}
+
+impl Side {
+    fn record_guest(&mut self, name: &str, o: Result<Outcome, String>) {
+        let o = match o {
+            Ok(o) => o,
+            Err(e) => return self.fail(e),
+        };
+        let line = o.marker_line.as_deref().and_then(parse_line);
+        match line {
+            Some(l) if l.name == name && l.ok && l.result == l.expect && o.status == Some(0) => {
+                self.walls.push(o.wall.as_secs_f64());
+                self.kernel.push(l.ticks as f64 / TICKS_PER_SEC);
+                self.instret.get_or_insert(l.instret);
+            }
+            Some(l) if !l.ok || l.result != l.expect => {
+                self.fail(format!("result {} != expected {}", l.result, l.expect))
+            }
+            _ => self.fail(describe_failure(&o)),
+        }
+    }
+
+    fn record_boot(&mut self, o: Result<Outcome, String>) {
+        match o {
+            Ok(o) => match o.marker_at {
+                Some(at) => {
+                    self.kernel.push(at.as_secs_f64());
+                    self.walls.push(o.wall.as_secs_f64());
+                    match o.lines.iter().find_map(|l| parse_compute(l)) {
+                        Some((result, secs)) => {
+                            self.compute.push(secs);
+                            if self.compute_result.get_or_insert(result.clone()) != &result {
+                                self.fail(format!("compute result {result} varies between runs"));
+                            }
+                        }
+                        None => self.fail("no RVISOR-COMPUTE line".into()),
+                    }
+                    if o.status != Some(0) {
+                        self.fail(describe_failure(&o));
+                    }
+                }
+                None => self.fail(describe_failure(&o)),
+            },
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn fail(&mut self, why: String) {
+        self.failure.get_or_insert(why);
+    }
+}
+
+fn describe_failure(o: &Outcome) -> String {
+    let how = if o.timed_out {
+        "timed out".to_string()
+    } else {
+        match o.status {
+            Some(c) => format!("exit status {c}"),
+            None => "killed by a signal".to_string(),
+        }
+    };
+    let last = o.tail.lines().last().unwrap_or("(no output)");
+    format!("{how}; last output: {last}")
+}
+
+fn median(v: &[f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    Some(if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    })
+}
+
+fn secs(v: Option<f64>) -> String {
+    v.map_or("-".into(), |s| format!("{s:.2} s"))
+}
+
+fn mips(instret: Option<u64>, t: Option<f64>) -> Option<f64> {
+    Some(instret? as f64 / t? / 1e6)
+}
+
+fn qemu_version() -> Option<String> {
+    let out = Command::new(QEMU).arg("--version").output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    )
+}
+
+fn rvisor_cmd(engine: &str) -> Result<Command, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the rvisor binary: {e}"))?;
+    let mut c = Command::new(exe);
+    c.args(["run", "--mode", "full", "--engine", engine]);
+    Ok(c)
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fixtures() -> Result<PathBuf, String> {
+    let dir = match std::env::var_os("RVISOR_GUESTS") {
+        Some(d) => PathBuf::from(d),
+        None => {
+            let home = std::env::var_os("HOME").ok_or("HOME is not set; set RVISOR_GUESTS")?;
+            PathBuf::from(home).join(".cache/rvisor-guests")
+        }
+    };
+    for f in ["fw_dynamic.bin", "Image", "initramfs.cpio.gz"] {
+        if !dir.join(f).is_file() {
+            return Err(format!(
+                "{} missing: fetch the guest fixtures with tests/guests/fetch.sh (or set RVISOR_GUESTS)",
+                dir.join(f).display()
+            ));
+        }
+    }
+    Ok(dir)
+}
+
+fn boot_append(loops: u32) -> String {
+    format!("console=ttyS0 rvisor.test=1 rvisor.loops={loops}")
+}
+
+fn boot_args(fix: &Path, cpus: u32, loops: u32) -> Vec<String> {
+    let p = |f: &str| fix.join(f).display().to_string();
+    vec![
+        "--firmware".into(),
+        p("fw_dynamic.bin"),
+        "--kernel".into(),
+        p("Image"),
+        "--initrd".into(),
+        p("initramfs.cpio.gz"),
+        "--append".into(),
+        boot_append(loops),
+        "--mem".into(),
+        "512M".into(),
+        "--cpus".into(),
+        cpus.to_string(),
+    ]
+}
+
+fn qemu_boot_cmd(fix: &Path, cpus: u32, loops: u32) -> Command {
+    let p = |f: &str| fix.join(f);
+    let mut c = Command::new(QEMU);
+    c.args(["-M", "virt", "-smp", &cpus.to_string(), "-m", "512M"])
+        .args([
+            "-display",
+            "none",
+            "-monitor",
+            "none",
+            "-nic",
+            "none",
+            "-no-reboot",
+        ])
+        .arg("-bios")
+        .arg(p("fw_dynamic.bin"))
+        .arg("-kernel")
+        .arg(p("Image"))
+        .arg("-initrd")
+        .arg(p("initramfs.cpio.gz"))
+        .args(["-serial", "stdio", "-append", &boot_append(loops)]);
+    c
+}
+
+/// `rvisor bench`.
+pub fn main(args: BenchArgs) -> ExitCode {
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("rvisor: bench: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(args: &BenchArgs) -> Result<bool, String> {
+    let wanted = |name: &str| {
+        if args.only.is_empty() {
+            name != "boot" || args.boot
+        } else {
+            args.only.iter().any(|o| o == name)
+        }
+    };
+    let qemu = if args.no_qemu { None } else { qemu_version() };
+    let boot_fix = if wanted("boot") {
+        Some(fixtures()?)
+    } else {
+        None
+    };
+    let tmp = TempDir(std::env::temp_dir().join(format!("rvisor-bench-{}", std::process::id())));
+    std::fs::create_dir_all(&tmp.0).map_err(|e| format!("{}: {e}", tmp.0.display()))?;
+
+    println!(
+        "rvisor bench: engine {}, {} repetition(s), medians; {}; host {} CPUs",
+        args.engine,
+        args.reps,
+        match (&qemu, args.no_qemu) {
+            (Some(v), _) => format!("{v} (-M virt, TCG)"),
+            (None, true) => "QEMU not run (--no-qemu)".into(),
+            (None, false) => format!("{QEMU} not installed (Debian: qemu-system-misc)"),
+        },
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let mut all_ok = true;
+    if GUESTS.iter().any(|(n, _)| wanted(n)) {
+        println!(
+            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | check",
+            "bench",
+            "instructions",
+            "rvisor",
+            "kernel",
+            "MIPS",
+            "QEMU",
+            "kernel",
+            "MIPS",
+            "rvisor/QEMU"
+        );
+    }
+    for (name, elf) in GUESTS.iter().filter(|(n, _)| wanted(n)) {
+        let path = tmp.0.join(format!("{name}.elf"));
+        std::fs::write(&path, elf).map_err(|e| format!("{}: {e}", path.display()))?;
+        let (mut rv, mut qe) = (Side::default(), Side::default());
+        // Interleaved, so a noisy host affects both sides alike.
+        for _ in 0..args.reps {
+            let mut c = rvisor_cmd(&args.engine)?;
+            c.arg("--firmware").arg(&path).args(["--mem", "128M"]);
+            rv.record_guest(name, timed(c, "RVISOR-BENCH", GUEST_TIMEOUT));
+            if qemu.is_some() {
+                let mut c = Command::new(QEMU);
+                c.args(["-M", "virt", "-m", "128M", "-nographic", "-bios"])
+                    .arg(&path);
+                qe.record_guest(name, timed(c, "RVISOR-BENCH", GUEST_TIMEOUT));
+            }
+        }
+        let instret = rv.instret.or(qe.instret);
+        let (rk, qk) = (median(&rv.kernel), median(&qe.kernel));
+        all_ok &= print_row(name, instret, &rv, rk, &qe, qk, qemu.is_some());
+    }
+
+    if let Some(fix) = boot_fix {
+        let (mut rv, mut qe) = (Side::default(), Side::default());
+        for _ in 0..args.reps {
+            let mut c = rvisor_cmd(&args.engine)?;
+            c.args(boot_args(&fix, args.cpus, args.loops));
+            rv.record_boot(timed(c, READY, BOOT_TIMEOUT));
+            if qemu.is_some() {
+                let c = qemu_boot_cmd(&fix, args.cpus, args.loops);
+                qe.record_boot(timed(c, READY, BOOT_TIMEOUT));
+            }
+        }
+        let (rk, qk) = (median(&rv.kernel), median(&qe.kernel));
+        println!();
+        println!(
+            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | check",
+            "boot",
+            format!("{} hart(s)", args.cpus),
+            "exit",
+            "ready",
+            "",
+            "exit",
+            "ready",
+            "",
+            "time ratio"
+        );
+        let ratio = match (rk, qk) {
+            (Some(r), Some(q)) => format!("{:.2}x", r / q),
+            _ => "-".into(),
+        };
+        let ok = rv.failure.is_none() && qe.failure.is_none();
+        println!(
+            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | {}",
+            "boot",
+            "",
+            secs(median(&rv.walls)),
+            secs(rk),
+            "",
+            secs(median(&qe.walls)),
+            secs(qk),
+            "",
+            ratio,
+            check(&rv, &qe)
+        );
+        let (rc, qc) = (median(&rv.compute), median(&qe.compute));
+        let agree = match (&rv.compute_result, &qe.compute_result) {
+            (Some(r), Some(q)) if r != q => format!("FAIL result {r} != QEMU's {q}"),
+            (Some(r), _) => format!("ok (result {r})"),
+            _ => "-".into(),
+        };
+        println!(
+            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | {}",
+            "compute",
+            format!("loops={}", args.loops),
+            "",
+            secs(rc),
+            "",
+            "",
+            secs(qc),
+            "",
+            match (rc, qc) {
+                (Some(r), Some(q)) => format!("{:.3}x", q / r),
+                _ => "-".into(),
+            },
+            agree
+        );
+        all_ok &= ok && !agree.starts_with("FAIL");
+    }
+    println!();
+    println!("rvisor/QEMU: guest benches: speed ratio on the benchmark kernel (QEMU kernel time / rvisor's; > 1: rvisor faster)");
+    if wanted("boot") {
+        println!("             boot: time to {READY}, rvisor / QEMU (< 1: rvisor faster)");
+        println!("             compute: the booted guest's busybox-sh loop (guest uptime), QEMU / rvisor (> 1: rvisor faster)");
+    }
+    Ok(all_ok)
+}
+
+fn check(rv: &Side, qe: &Side) -> String {
+    match (&rv.failure, &qe.failure) {
+        (None, None) => "ok".into(),
+        (Some(r), None) => format!("FAIL rvisor: {r}"),
+        (None, Some(q)) => format!("FAIL QEMU: {q}"),
+        (Some(r), Some(q)) => format!("FAIL rvisor: {r}; QEMU: {q}"),
+    }
+}
+
+fn print_row(
+    name: &str,
+    instret: Option<u64>,
+    rv: &Side,
+    rk: Option<f64>,
+    qe: &Side,
+    qk: Option<f64>,
+    with_qemu: bool,
+) -> bool {
+    let ratio = match (rk, qk) {
+        (Some(r), Some(q)) => format!("{:.3}x", q / r),
+        _ => "-".into(),
+    };
+    let fmt_mips = |m: Option<f64>| m.map_or("-".into(), |m| format!("{m:.0}"));
+    let q_wall = if with_qemu {
+        secs(median(&qe.walls))
+    } else {
+        "-".into()
+    };
+    println!(
+        "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | {}",
+        name,
+        instret.map_or("-".into(), |i| i.to_string()),
+        secs(median(&rv.walls)),
+        secs(rk),
+        fmt_mips(mips(instret, rk)),
+        q_wall,
+        secs(qk),
+        fmt_mips(mips(instret, qk)),
+        ratio,
+        check(rv, qe)
+    );
+    rv.failure.is_none() && qe.failure.is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_bench_line() {
+        let l = parse_line(
+            "RVISOR-BENCH name=fp result=0x40c28b9ed8fd76d1 expect=0x40c28b9ed8fd76d1 ok=1 ticks=19286181 instret=364716859\r",
+        )
+        .expect("parses");
+        assert_eq!(l.name, "fp");
+        assert!(l.ok);
+        assert_eq!(l.ticks, 19_286_181);
+        assert_eq!(l.instret, 364_716_859);
+        assert_eq!(parse_line("RVISOR-BENCH name=fp ok=1"), None);
+        assert_eq!(parse_line("hello"), None);
+    }
+
+    #[test]
+    fn parses_a_compute_line() {
+        let (r, t) =
+            parse_compute("RVISOR-COMPUTE loops=20000 result=670626 start=3.25 end=4.75\r")
+                .expect("parses");
+        assert_eq!(r, "670626");
+        assert!((t - 1.5).abs() < 1e-9);
+        assert_eq!(parse_compute("RVISOR-COMPUTE loops=1"), None);
+    }
+
+    #[test]
+    fn median_of_even_and_odd() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+    }
+}
