@@ -107,6 +107,8 @@ pub struct SbiHost {
 pub struct HartSbiState {
     /// Steal-time record address (SBI STA).
     pub steal_shmem: Option<u64>,
+    /// Hypercalls served, by extension and function (`--stats`).
+    pub calls: crate::stats::HypercallCounts,
 }
 
 struct CallEnv<'a> {
@@ -179,7 +181,11 @@ impl SbiEnv for CallEnv<'_> {
         self.host
             .ram
             .offset_of(pa, buf.len() as u64)
-            .is_some_and(|off| self.host.ram.write_bytes(off, buf))
+            .is_some_and(|off| {
+                let ok = self.host.ram.write_bytes(off, buf);
+                rvisor_virtio::dma_written(&self.host.ram, off, buf.len() as u64);
+                ok
+            })
     }
     fn set_steal_time_shmem(&mut self, pa: Option<u64>) {
         self.state.steal_shmem = pa;
@@ -198,6 +204,7 @@ pub fn serve(host: &SbiHost, hart: &mut Hart, state: &mut HartSbiState) -> SbiOu
         args: [x[10], x[11], x[12], x[13], x[14], x[15]],
     };
     hart.stats.hypercalls += 1;
+    state.calls.count(call.eid, call.fid);
     let mut env = CallEnv { host, hart, state };
     sbi::dispatch(&call, &mut env)
 }
@@ -222,4 +229,5 @@ pub fn write_steal_time(ram: &GuestRam, pa: u64, steal_ns: u64) {
     ram.store_u64(off + 8, steal_ns);
     ram.store_u8(off + 16, 0);
     ram.store_u32(off, odd.wrapping_add(1));
+    rvisor_virtio::dma_written(ram, off, 64);
 }
