@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use rvisor_vmm::config::{DiskSpec, NetSpec};
 use rvisor_vmm::{parse_size, Engine, ExitReason, ImageSource, Mode, VmConfig};
 
 /// The built-in guest `rvisor run` boots when given no image (guests/hello).
@@ -89,6 +90,12 @@ struct RunArgs {
     /// Write the generated device tree blob to FILE and exit
     #[arg(long, value_name = "FILE")]
     dump_dtb: Option<PathBuf>,
+    /// Attach a raw disk image as virtio-blk (para mode; repeatable; ",ro" for read-only)
+    #[arg(long, value_name = "FILE[,ro]")]
+    disk: Vec<DiskSpec>,
+    /// Attach a virtio-net card to an existing host tap interface (para mode; repeatable)
+    #[arg(long, value_name = "tap=NAME")]
+    net: Vec<NetSpec>,
 }
 
 fn config_from(args: RunArgs) -> VmConfig {
@@ -116,6 +123,8 @@ fn config_from(args: RunArgs) -> VmConfig {
         stats: args.stats,
         no_reboot: args.no_reboot,
         dump_dtb: args.dump_dtb,
+        disks: args.disk,
+        nets: args.net,
     }
 }
 

@@ -113,7 +113,10 @@ fn cpus(fdt: &mut FdtWriter, p: &FdtParams) -> Result<(), vm_fdt::Error> {
     fdt.end_node(cpus)
 }
 
-fn soc_devices(fdt: &mut FdtWriter, p: &FdtParams) -> Result<(), vm_fdt::Error> {
+/// The SiFive test device ("syscon") that powers off and resets a full
+/// machine. A para machine has none: the kernel then powers off through SBI
+/// SRST, the hypercall a para guest is meant to use.
+fn test_device(fdt: &mut FdtWriter) -> Result<(), vm_fdt::Error> {
     let test = fdt.begin_node(&format!("test@{TEST_BASE:x}"))?;
     fdt.property_string_list(
         "compatible",
@@ -125,7 +128,13 @@ fn soc_devices(fdt: &mut FdtWriter, p: &FdtParams) -> Result<(), vm_fdt::Error> 
     )?;
     reg(fdt, TEST_BASE, TEST_SIZE)?;
     fdt.property_phandle(PH_TEST)?;
-    fdt.end_node(test)?;
+    fdt.end_node(test)
+}
+
+fn soc_devices(fdt: &mut FdtWriter, p: &FdtParams) -> Result<(), vm_fdt::Error> {
+    if p.profile == Profile::Full {
+        test_device(fdt)?;
+    }
 
     let rtc = fdt.begin_node(&format!("rtc@{RTC_BASE:x}"))?;
     fdt.property_string("compatible", "google,goldfish-rtc")?;
@@ -243,8 +252,10 @@ pub fn build(p: &FdtParams) -> Result<Vec<u8>, FdtError> {
     soc_devices(&mut fdt, p)?;
     fdt.end_node(soc)?;
 
-    syscon_node(&mut fdt, "poweroff", "syscon-poweroff", 0x5555)?;
-    syscon_node(&mut fdt, "reboot", "syscon-reboot", 0x7777)?;
+    if p.profile == Profile::Full {
+        syscon_node(&mut fdt, "poweroff", "syscon-poweroff", 0x5555)?;
+        syscon_node(&mut fdt, "reboot", "syscon-reboot", 0x7777)?;
+    }
 
     fdt.end_node(root)?;
     Ok(fdt.finish()?)
@@ -291,6 +302,7 @@ mod tests {
         let dtb = build(&p).unwrap();
         let text = String::from_utf8_lossy(&dtb);
         assert!(!text.contains("clint@"));
+        assert!(!text.contains("syscon"), "para powers off through SBI SRST");
         assert!(text.contains("virtio_mmio@10002000"));
     }
 }

@@ -42,6 +42,13 @@ pub enum PlatformError {
     /// A broken invariant of our own (a bug in rvisor).
     #[error("internal error: {0}")]
     Internal(&'static str),
+    /// A virtio device or its host backend could not be set up (the
+    /// message carries the OS error).
+    #[error("{0}")]
+    Virtio(String),
+    /// More virtio devices than the machine has slots.
+    #[error("too many virtio devices: {0} requested, the machine has {max} slots (console and rng take two)", max = layout::VIRTIO_SLOTS)]
+    TooManyVirtio(usize),
     /// The device tree could not be built.
     #[error(transparent)]
     Fdt(#[from] fdt::FdtError),

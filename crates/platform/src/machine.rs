@@ -10,6 +10,11 @@ use rvisor_devices::{Aclint, GoldfishRtc, Htif, Ns16550a, Plic, SifiveTest};
 use rvisor_memory::{
     Bus, BusBuilder, Clock, GuestRam, IrqLine, MmioDevice, SystemControl, TimerQueue,
 };
+use rvisor_virtio::blk::{BlkConfig, VirtioBlk};
+use rvisor_virtio::console::{ConsoleInput, VirtioConsole};
+use rvisor_virtio::net::VirtioNet;
+use rvisor_virtio::rng::VirtioRng;
+use rvisor_virtio::{Tap, VirtioDevice, VirtioMmio};
 
 use crate::boot::{self, Firmware};
 use crate::fdt::{self, FdtParams, Profile};
@@ -38,6 +43,70 @@ pub struct MachineSpec<'a> {
     pub control: Arc<dyn SystemControl>,
     /// Power-off requests from the HTIF (test results).
     pub htif_control: Arc<dyn SystemControl>,
+    /// virtio-mmio devices, in slot order (slot n at `VIRTIO_BASE + n *
+    /// VIRTIO_STRIDE`, PLIC source `VIRTIO_IRQ + n`).
+    pub virtio: Vec<VirtioSpec>,
+}
+
+/// One virtio device to attach.
+#[derive(Clone, Debug)]
+pub enum VirtioSpec {
+    /// virtio-console on the machine's console output; its input handle is
+    /// returned in [`Machine::console_input`].
+    Console,
+    /// virtio-rng fed from the host's `/dev/urandom`.
+    Rng,
+    /// virtio-blk on a raw image.
+    Blk(BlkConfig),
+    /// virtio-net on a host tap interface.
+    Net {
+        /// Tap interface name.
+        tap: String,
+        /// The card's MAC address.
+        mac: [u8; 6],
+    },
+}
+
+/// An attached virtio-mmio slot.
+pub struct VirtioSlot {
+    /// Short device name for reports ("virtio-blk0").
+    pub name: String,
+    /// The transport (and the device behind it).
+    pub mmio: Arc<VirtioMmio>,
+}
+
+/// A host error and its causes on one line ("cannot open X: No such file").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// Create the device `spec` describes; console output goes to `out`.
+fn virtio_device(
+    spec: &VirtioSpec,
+    out: &Arc<std::sync::Mutex<Box<dyn Write + Send>>>,
+    console_input: &mut Option<ConsoleInput>,
+) -> Result<(&'static str, Box<dyn VirtioDevice>), PlatformError> {
+    let chain = |e: rvisor_virtio::VirtioError| PlatformError::Virtio(error_chain(&e));
+    Ok(match spec {
+        VirtioSpec::Console => {
+            let c = VirtioConsole::new(Box::new(SharedOut(out.clone())));
+            *console_input = Some(c.input());
+            ("virtio-console", Box::new(c))
+        }
+        VirtioSpec::Rng => ("virtio-rng", Box::new(VirtioRng::new().map_err(chain)?)),
+        VirtioSpec::Blk(cfg) => ("virtio-blk", Box::new(VirtioBlk::open(cfg).map_err(chain)?)),
+        VirtioSpec::Net { tap, mac } => {
+            let tap = Tap::open(tap).map_err(chain)?;
+            ("virtio-net", Box::new(VirtioNet::new(Arc::new(tap), *mac)))
+        }
+    })
 }
 
 /// A built machine, ready for the VMM to run.
@@ -54,6 +123,10 @@ pub struct Machine {
     pub timers: TimerQueue,
     /// The console output every device shares.
     pub console: Arc<std::sync::Mutex<Box<dyn Write + Send>>>,
+    /// Attached virtio-mmio slots, in slot order.
+    pub virtio: Vec<VirtioSlot>,
+    /// Input of the virtio console, if there is one.
+    pub console_input: Option<ConsoleInput>,
 }
 
 /// The reset ROM: read-only bytes; writes are ignored.
@@ -131,11 +204,30 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
     let test = Arc::new(SifiveTest::new(spec.control.clone()));
 
     let mut bus = BusBuilder::new(ram.clone())
-        .mmio("sifive_test", TEST_BASE, TEST_SIZE, test)
         .mmio("goldfish_rtc", RTC_BASE, RTC_SIZE, rtc)
         .mmio("plic", PLIC_BASE, PLIC_SIZE, plic.clone())
         .mmio("ns16550a", UART0_BASE, UART0_SIZE, uart.clone());
+    if spec.virtio.len() as u64 > VIRTIO_SLOTS {
+        return Err(PlatformError::TooManyVirtio(spec.virtio.len()));
+    }
+    let mut virtio = Vec::with_capacity(spec.virtio.len());
+    let mut console_input = None;
+    let mut kinds = std::collections::HashMap::<&str, u32>::new();
+    for (slot, vs) in spec.virtio.iter().enumerate() {
+        let (kind, device) = virtio_device(vs, &out, &mut console_input)?;
+        let n = kinds.entry(kind).or_default();
+        let name = format!("{kind}{n}");
+        *n += 1;
+        let line = plic
+            .source(VIRTIO_IRQ + slot as u32)
+            .ok_or(PlatformError::Internal("PLIC source for virtio"))?;
+        let mmio = Arc::new(VirtioMmio::new(ram.clone(), line, device));
+        let base = VIRTIO_BASE + slot as u64 * VIRTIO_STRIDE;
+        bus = bus.mmio(&name, base, rvisor_virtio::VIRTIO_MMIO_WINDOW, mmio.clone());
+        virtio.push(VirtioSlot { name, mmio });
+    }
     if spec.profile == Profile::Full {
+        bus = bus.mmio("sifive_test", TEST_BASE, TEST_SIZE, test);
         let msip = signals.iter().map(|s| irq(s, irq_bits::MSI)).collect();
         let mtip = signals.iter().map(|s| irq(s, irq_bits::MTI)).collect();
         let clint = Arc::new(Aclint::new(cpus, msip, mtip, timers.clone())?);
@@ -173,7 +265,7 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
         initrd: None,
         mmu_type: "riscv,sv57",
         extensions,
-        virtio_slots: Vec::new(),
+        virtio_slots: (0..virtio.len() as u32).collect(),
         rng_seed: rng_seed(),
     };
     // The tree's size does not depend on the initrd addresses: size it first.
@@ -252,5 +344,7 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
         dtb,
         timers,
         console: out,
+        virtio,
+        console_input,
     })
 }

@@ -7,7 +7,7 @@
 //! a worker raising and a hart acknowledging can never leave the line low
 //! with a bit set.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rvisor_memory::IrqLine;
@@ -25,6 +25,7 @@ pub struct Interrupt {
     line: Arc<dyn IrqLine>,
     status: Mutex<u32>,
     needs_reset: AtomicBool,
+    raised: AtomicU64,
 }
 
 impl std::fmt::Debug for Interrupt {
@@ -43,6 +44,7 @@ impl Interrupt {
             line,
             status: Mutex::new(0),
             needs_reset: AtomicBool::new(false),
+            raised: AtomicU64::new(0),
         }
     }
 
@@ -53,6 +55,7 @@ impl Interrupt {
     }
 
     fn raise(&self, bits: u32) {
+        self.raised.fetch_add(1, Ordering::Relaxed);
         let mut s = self.lock();
         *s |= bits;
         self.line.set_level(true);
@@ -80,6 +83,11 @@ impl Interrupt {
     /// Whether `DEVICE_NEEDS_RESET` is set.
     pub fn needs_reset(&self) -> bool {
         self.needs_reset.load(Ordering::Acquire)
+    }
+
+    /// How many times the device raised an interrupt (`--stats`).
+    pub fn raised(&self) -> u64 {
+        self.raised.load(Ordering::Relaxed)
     }
 
     /// Current `InterruptStatus`.

@@ -52,6 +52,7 @@ pub use interrupt::Interrupt;
 pub use queue::{DescriptorChain, Queue, QueueConfig, QueueError, QueueSetupError};
 pub use sys::tap::Tap;
 pub use transport::{TransportStats, VirtioMmio, VIRTIO_MMIO_WINDOW};
+pub use util::dma_written;
 
 /// Device type IDs (VIRTIO 1.2 §5 "Device Types").
 pub mod device_id {

@@ -341,7 +341,12 @@ impl ChainWriter<'_> {
     pub fn write_at(&mut self, pos: u64, data: &[u8]) -> usize {
         let ram = self.ram;
         let n = for_each_piece(self.bufs, pos, data.len(), |off, r| {
-            ram.write_bytes(off, &data[r])
+            let len = r.len() as u64;
+            let ok = ram.write_bytes(off, &data[r]);
+            if ok {
+                crate::util::dma_written(ram, off, len);
+            }
+            ok
         });
         if n > 0 {
             self.high_water = self.high_water.max(pos + n as u64);
@@ -554,6 +559,8 @@ impl Queue {
         if !self.ram.store_u16(self.used + 2, self.next_used.0) {
             return Err(QueueError::RingOutsideRam);
         }
+        crate::util::dma_written(&self.ram, at, 8);
+        crate::util::dma_written(&self.ram, self.used + 2, 2);
         Ok(())
     }
 

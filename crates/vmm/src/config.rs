@@ -45,6 +45,55 @@ impl ImageSource {
     }
 }
 
+/// A disk image for virtio-blk (`--disk FILE[,ro]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiskSpec {
+    /// Raw image path.
+    pub path: PathBuf,
+    /// Attach read-only.
+    pub read_only: bool,
+}
+
+impl std::str::FromStr for DiskSpec {
+    type Err = String;
+    /// `FILE` or `FILE,ro` (or `FILE,rw`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (path, opts) = match s.rsplit_once(',') {
+            Some((p, o)) if o == "ro" || o == "rw" => (p, Some(o)),
+            _ => (s, None),
+        };
+        if path.is_empty() {
+            return Err("--disk needs a file name (FILE or FILE,ro)".into());
+        }
+        Ok(Self {
+            path: PathBuf::from(path),
+            read_only: opts == Some("ro"),
+        })
+    }
+}
+
+/// A network card for virtio-net (`--net tap=NAME`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetSpec {
+    /// Host tap interface name.
+    pub tap: String,
+}
+
+impl std::str::FromStr for NetSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.strip_prefix("tap=") {
+            Some(name) if !name.is_empty() && name.len() < 16 && !name.contains(',') => {
+                Ok(Self { tap: name.into() })
+            }
+            Some(_) => Err(format!(
+                "bad tap name in {s:?}: it must be 1 to 15 characters"
+            )),
+            None => Err(format!("unsupported --net {s:?} (use tap=NAME)")),
+        }
+    }
+}
+
 /// Everything needed to build and run one VM.
 #[derive(Clone, Debug)]
 pub struct VmConfig {
@@ -70,6 +119,10 @@ pub struct VmConfig {
     pub no_reboot: bool,
     /// Write the generated device tree here and exit.
     pub dump_dtb: Option<PathBuf>,
+    /// virtio-blk disks (para mode).
+    pub disks: Vec<DiskSpec>,
+    /// virtio-net cards (para mode).
+    pub nets: Vec<NetSpec>,
 }
 
 impl Default for VmConfig {
@@ -86,6 +139,8 @@ impl Default for VmConfig {
             stats: false,
             no_reboot: false,
             dump_dtb: None,
+            disks: Vec::new(),
+            nets: Vec::new(),
         }
     }
 }
@@ -118,6 +173,27 @@ impl VmConfig {
                 "--mem must be a multiple of 4K and at most 64G, not {} bytes",
                 self.mem
             )));
+        }
+        if self.mode == Mode::Full && !(self.disks.is_empty() && self.nets.is_empty()) {
+            return Err(BadConfig(
+                "--disk and --net attach virtio devices, which only --mode para has".into(),
+            ));
+        }
+        // Console and rng always take two of the eight slots.
+        let virtio = 2 + self.disks.len() + self.nets.len();
+        if virtio as u64 > rvisor_platform::layout::VIRTIO_SLOTS {
+            return Err(BadConfig(format!(
+                "too many --disk/--net: at most {} in total",
+                rvisor_platform::layout::VIRTIO_SLOTS - 2
+            )));
+        }
+        for d in &self.disks {
+            if !d.path.is_file() {
+                return Err(BadConfig(format!(
+                    "--disk {}: no such file",
+                    d.path.display()
+                )));
+            }
         }
         if self.initrd.is_some() && self.kernel.is_none() {
             return Err(BadConfig("--initrd needs --kernel".into()));
@@ -168,6 +244,18 @@ mod tests {
         assert!(parse_size("12Q").is_err());
         assert!(parse_size("M").is_err());
         assert!(parse_size("99999999999999999999G").is_err());
+    }
+
+    #[test]
+    fn disk_and_net_specs_parse() {
+        let d: DiskSpec = "a.img,ro".parse().unwrap();
+        assert_eq!((d.path, d.read_only), (PathBuf::from("a.img"), true));
+        let d: DiskSpec = "x,y.img".parse().unwrap();
+        assert_eq!((d.path, d.read_only), (PathBuf::from("x,y.img"), false));
+        assert!("".parse::<DiskSpec>().is_err());
+        assert_eq!("tap=tap0".parse::<NetSpec>().unwrap().tap, "tap0");
+        assert!("user".parse::<NetSpec>().is_err());
+        assert!("tap=".parse::<NetSpec>().is_err());
     }
 
     #[test]

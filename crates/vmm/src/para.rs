@@ -107,6 +107,8 @@ pub struct SbiHost {
 pub struct HartSbiState {
     /// Steal-time record address (SBI STA).
     pub steal_shmem: Option<u64>,
+    /// Hypercalls served, by extension and function (`--stats`).
+    pub calls: crate::stats::HypercallCounts,
 }
 
 struct CallEnv<'a> {
@@ -179,7 +181,11 @@ impl SbiEnv for CallEnv<'_> {
         self.host
             .ram
             .offset_of(pa, buf.len() as u64)
-            .is_some_and(|off| self.host.ram.write_bytes(off, buf))
+            .is_some_and(|off| {
+                let ok = self.host.ram.write_bytes(off, buf);
+                rvisor_virtio::dma_written(&self.host.ram, off, buf.len() as u64);
+                ok
+            })
     }
     fn set_steal_time_shmem(&mut self, pa: Option<u64>) {
         self.state.steal_shmem = pa;
@@ -198,6 +204,7 @@ pub fn serve(host: &SbiHost, hart: &mut Hart, state: &mut HartSbiState) -> SbiOu
         args: [x[10], x[11], x[12], x[13], x[14], x[15]],
     };
     hart.stats.hypercalls += 1;
+    state.calls.count(call.eid, call.fid);
     let mut env = CallEnv { host, hart, state };
     sbi::dispatch(&call, &mut env)
 }
@@ -222,4 +229,152 @@ pub fn write_steal_time(ram: &GuestRam, pa: u64, steal_ns: u64) {
     ram.store_u64(off + 8, steal_ns);
     ram.store_u8(off + 16, 0);
     ram.store_u32(off, odd.wrapping_add(1));
+    rvisor_virtio::dma_written(ram, off, 64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rvisor_cpu::{HartConfig, PrivilegeMode};
+    use rvisor_memory::{BusBuilder, Clock, RecordingControl, TimerQueue};
+    use rvisor_platform::sbi::eid;
+
+    const RAM_BASE: u64 = 0x8000_0000;
+    const RAM_SIZE: u64 = 1 << 20;
+
+    fn machine(harts: usize) -> (SbiHost, Vec<Hart>) {
+        let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).unwrap());
+        let bus = Arc::new(BusBuilder::new(ram.clone()).build());
+        let timers = TimerQueue::new(Clock::new());
+        let mut hs = Vec::new();
+        let mut shared = Vec::new();
+        for id in 0..harts {
+            let signals = HartSignals::new();
+            let mut cfg = HartConfig::machine(id as u64, RAM_BASE);
+            cfg.reset_mode = PrivilegeMode::Supervisor;
+            cfg.hypercalls = true;
+            hs.push(Hart::new(cfg, bus.clone(), signals.clone(), timers.clone()));
+            shared.push(HartShared::new(signals, id == 0));
+        }
+        let host = SbiHost {
+            harts: shared,
+            control: Arc::new(RecordingControl::default()),
+            console: Arc::new(Mutex::new(Box::new(std::io::sink()))),
+            ram,
+        };
+        (host, hs)
+    }
+
+    /// Guest-physical addresses around the edges of RAM and far outside.
+    fn addr(r: u64, x: u64) -> u64 {
+        match r % 8 {
+            0 => RAM_BASE + x % RAM_SIZE,
+            1 => RAM_BASE + RAM_SIZE - x % 80,
+            2 => RAM_BASE.wrapping_sub(1 + x % 64),
+            3 => u64::MAX - x % 64,
+            4 => x,
+            5 => x % 4,
+            6 => RAM_BASE + RAM_SIZE + x % 0x1000,
+            _ => 0x1000_1000,
+        }
+    }
+
+    #[test]
+    fn para_random_hypercalls_through_the_vmm_stay_in_ram() {
+        let (host, mut harts) = machine(2);
+        let mut state = HartSbiState::default();
+        let eids = [
+            eid::BASE,
+            eid::TIME,
+            eid::IPI,
+            eid::RFENCE,
+            eid::HSM,
+            eid::SRST,
+            eid::DBCN,
+            eid::STA,
+            0x4853_4D00, // no such extension
+            0,
+            1,
+            2,
+            3,
+            4,
+            5,
+            6,
+            7,
+            8,
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..50_000 {
+            let hart = &mut harts[(next() % 2) as usize];
+            hart.x[17] = eids[(next() % eids.len() as u64) as usize];
+            hart.x[16] = next() % 8;
+            for a in 10..16 {
+                let (r, v) = (next(), next());
+                hart.x[a] = match r % 4 {
+                    0 => addr(r >> 2, v),
+                    1 => v % 4096,
+                    2 => u64::MAX,
+                    _ => v,
+                };
+            }
+            let _ = serve(&host, hart, &mut state);
+            // Whatever happened, every hart is in a state HSM defines.
+            for h in &host.harts {
+                assert!(h.state() <= hsm::SUSPENDED);
+            }
+            if let Some(pa) = state.steal_shmem {
+                assert!(
+                    host.ram.offset_of(pa, 64).is_some(),
+                    "STA record outside RAM"
+                );
+                write_steal_time(&host.ram, pa, next());
+            }
+        }
+        assert_eq!(state.calls.total(), 50_000);
+    }
+
+    #[test]
+    fn para_sta_record_outside_ram_or_misaligned_is_refused() {
+        let (host, mut harts) = machine(1);
+        let mut state = HartSbiState::default();
+        for (pa, want) in [
+            (RAM_BASE + RAM_SIZE, sbi::err::INVALID_ADDRESS),
+            (RAM_BASE - 64, sbi::err::INVALID_ADDRESS),
+            (RAM_BASE + RAM_SIZE - 32, sbi::err::INVALID_PARAM),
+        ] {
+            let h = &mut harts[0];
+            h.x[17] = eid::STA;
+            h.x[16] = 0;
+            h.x[10] = pa;
+            h.x[11] = 0;
+            h.x[12] = 0;
+            let SbiOutcome::Return(r) = serve(&host, h, &mut state) else {
+                panic!("STA returns");
+            };
+            assert_eq!(r.error, want, "{pa:#x}");
+            assert_eq!(state.steal_shmem, None);
+        }
+    }
+
+    #[test]
+    fn para_dbcn_write_past_ram_end_is_invalid_param() {
+        let (host, mut harts) = machine(1);
+        let mut state = HartSbiState::default();
+        let h = &mut harts[0];
+        h.x[17] = eid::DBCN;
+        h.x[16] = 0;
+        h.x[10] = 64;
+        h.x[11] = RAM_BASE + RAM_SIZE - 16;
+        h.x[12] = 0;
+        let SbiOutcome::Return(r) = serve(&host, h, &mut state) else {
+            panic!("DBCN returns");
+        };
+        assert_eq!(r.error, sbi::err::INVALID_PARAM);
+    }
 }

@@ -5,6 +5,45 @@ use std::time::Duration;
 
 use rvisor_cpu::stats::HartStats;
 use rvisor_memory::bus::MmioStats;
+use rvisor_platform::sbi::eid;
+use rvisor_virtio::TransportStats;
+
+/// Hypercalls served, by (extension ID, function ID).
+#[derive(Debug, Default, Clone)]
+pub struct HypercallCounts(std::collections::BTreeMap<(u64, u64), u64>);
+
+impl HypercallCounts {
+    /// Count one call.
+    pub fn count(&mut self, eid: u64, fid: u64) {
+        *self.0.entry((eid, fid)).or_default() += 1;
+    }
+
+    /// Add another hart's counts.
+    pub fn merge(&mut self, other: &Self) {
+        for (k, v) in &other.0 {
+            *self.0.entry(*k).or_default() += v;
+        }
+    }
+
+    /// Calls of `eid`/`fid`.
+    pub fn get(&self, eid: u64, fid: u64) -> u64 {
+        self.0.get(&(eid, fid)).copied().unwrap_or(0)
+    }
+
+    /// Total calls.
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+}
+
+/// One virtio-mmio slot's counters.
+#[derive(Debug, Clone)]
+pub struct VirtioDeviceStats {
+    /// Device name ("virtio-blk0").
+    pub name: String,
+    /// Transport counters (notifications, interrupts, errors).
+    pub transport: TransportStats,
+}
 
 /// Counters gathered from every hart and device when the VM stopped.
 #[derive(Debug, Default, Clone)]
@@ -15,6 +54,58 @@ pub struct VmStats {
     pub harts: Vec<HartStats>,
     /// Per-device MMIO counts.
     pub mmio: Vec<MmioStats>,
+    /// Hypercalls by extension and function (para mode).
+    pub hypercalls: HypercallCounts,
+    /// Per-slot virtio counters (para mode).
+    pub virtio: Vec<VirtioDeviceStats>,
+}
+
+/// Name of SBI extension `e` and function `f` (SBI v3.0 chapter names).
+fn sbi_name(e: u64, f: u64) -> String {
+    let (ext, funcs): (&str, &[&str]) = match e {
+        eid::BASE => (
+            "base",
+            &[
+                "get_spec_version",
+                "get_impl_id",
+                "get_impl_version",
+                "probe_extension",
+                "get_mvendorid",
+                "get_marchid",
+                "get_mimpid",
+            ],
+        ),
+        eid::TIME => ("time", &["set_timer"]),
+        eid::IPI => ("ipi", &["send_ipi"]),
+        eid::RFENCE => (
+            "rfence",
+            &[
+                "remote_fence_i",
+                "remote_sfence_vma",
+                "remote_sfence_vma_asid",
+                "remote_hfence_gvma_vmid",
+                "remote_hfence_gvma",
+                "remote_hfence_vvma_asid",
+                "remote_hfence_vvma",
+            ],
+        ),
+        eid::HSM => (
+            "hsm",
+            &["hart_start", "hart_stop", "hart_get_status", "hart_suspend"],
+        ),
+        eid::SRST => ("srst", &["system_reset"]),
+        eid::DBCN => (
+            "dbcn",
+            &["console_write", "console_read", "console_write_byte"],
+        ),
+        eid::STA => ("sta", &["steal_time_set_shmem"]),
+        0..=0xf => return format!("legacy {e:#x}"),
+        _ => return format!("eid {e:#x} fid {f}"),
+    };
+    match funcs.get(f as usize) {
+        Some(n) => format!("{ext}.{n}"),
+        None => format!("{ext}.fid{f}"),
+    }
 }
 
 const EXCEPTION_NAMES: [&str; 16] = [
@@ -118,6 +209,32 @@ impl VmStats {
             "TLB misses (page walks)",
             sum(|h| h.tlb_misses)
         );
+        if self.hypercalls.total() > 0 {
+            let _ = writeln!(s, "hypercalls by extension.function:");
+            for ((e, f), n) in &self.hypercalls.0 {
+                let _ = writeln!(s, "  {:<32} {n}", sbi_name(*e, *f));
+            }
+        }
+        if !self.virtio.is_empty() {
+            let _ = writeln!(s, "virtio devices:");
+            for v in &self.virtio {
+                let t = &v.transport;
+                let _ = writeln!(
+                    s,
+                    "  {:<32} {} notifications, {} interrupts, {} resets",
+                    v.name, t.notifies, t.interrupts, t.resets
+                );
+                let errs = t.mmio_bad_reads
+                    + t.mmio_bad_writes
+                    + t.writes_in_wrong_state
+                    + t.queue_setup_errors
+                    + t.activation_errors
+                    + t.notifies_ignored;
+                if errs > 0 {
+                    let _ = writeln!(s, "  {:<32} {errs} driver errors", "");
+                }
+            }
+        }
         let _ = writeln!(s, "MMIO accesses by device:");
         for m in &self.mmio {
             if m.reads + m.writes > 0 {

@@ -7,13 +7,14 @@ use rvisor_cpu::signals::{EXIT_REQUEST, REQUEST_MASK};
 use rvisor_cpu::stats::HartStats;
 use rvisor_cpu::{Exit, Hart};
 use rvisor_platform::fdt::Profile;
-use rvisor_platform::machine::{self, MachineSpec};
+use rvisor_platform::machine::{self, MachineSpec, VirtioSpec};
+use rvisor_virtio::blk::BlkConfig;
 
 use crate::config::{Mode, VmConfig};
 use crate::console::Console;
 use crate::control::{ExitReason, HtifControl, VmControl};
 use crate::para::{self, HartSbiState, HartShared, SbiHost};
-use crate::stats::VmStats;
+use crate::stats::{HypercallCounts, VirtioDeviceStats, VmStats};
 use crate::VmError;
 use rvisor_platform::sbi::{self, hsm, SbiOutcome};
 
@@ -87,6 +88,7 @@ fn run_once(
         console: Box::new(std::io::stdout()),
         control: control.clone(),
         htif_control: Arc::new(HtifControl(control.clone())),
+        virtio: virtio_specs(config),
     };
     let machine = machine::build(spec)?;
     if let Some(path) = &config.dump_dtb {
@@ -102,7 +104,16 @@ fn run_once(
     control.attach(machine.harts.iter().map(|h| h.signals.clone()).collect());
 
     let console = Console::get();
-    if let Some(uart) = machine.uart.clone() {
+    // A para guest reads its console from virtio-console (hvc0); the UART
+    // gets input only when there is no virtio console.
+    if let Some(input) = machine.console_input.clone() {
+        console.attach(
+            Arc::new(move |b: &[u8]| {
+                input.push_input(b);
+            }),
+            control.clone(),
+        );
+    } else if let Some(uart) = machine.uart.clone() {
         console.attach(
             Arc::new(move |b: &[u8]| {
                 uart.push_input(b);
@@ -144,9 +155,13 @@ fn run_once(
         threads.push(t);
     }
     let mut harts_stats: Vec<HartStats> = Vec::new();
+    let mut hypercalls = HypercallCounts::default();
     for t in threads {
         match t.join() {
-            Ok(stats) => harts_stats.push(stats),
+            Ok((stats, calls)) => {
+                harts_stats.push(stats);
+                hypercalls.merge(&calls);
+            }
             Err(_) => control.stop(ExitReason::InternalError),
         }
     }
@@ -158,8 +173,44 @@ fn run_once(
             wall: started.elapsed(),
             harts: harts_stats,
             mmio: machine.bus.stats(),
+            hypercalls,
+            virtio: machine
+                .virtio
+                .iter()
+                .map(|v| VirtioDeviceStats {
+                    name: v.name.clone(),
+                    transport: v.mmio.stats(),
+                })
+                .collect(),
         },
     })
+}
+
+/// The virtio devices of a para machine: console and rng always (slots 0
+/// and 1), then the disks, then the network cards.
+fn virtio_specs(config: &VmConfig) -> Vec<VirtioSpec> {
+    if config.mode != Mode::Para {
+        return Vec::new();
+    }
+    let mut v = vec![VirtioSpec::Console, VirtioSpec::Rng];
+    v.extend(
+        config
+            .disks
+            .iter()
+            .map(|d| VirtioSpec::Blk(BlkConfig::new(&d.path).read_only(d.read_only))),
+    );
+    v.extend(
+        config
+            .nets
+            .iter()
+            .enumerate()
+            .map(|(i, n)| VirtioSpec::Net {
+                tap: n.tap.clone(),
+                // QEMU's default MAC prefix (52:54:00, locally administered).
+                mac: [0x52, 0x54, 0x00, 0x12, 0x34, 0x56 + i as u8],
+            }),
+    );
+    v
 }
 
 /// What a hart thread needs besides its hart.
@@ -181,11 +232,11 @@ fn stopped(hart: &Hart) -> bool {
 }
 
 /// A hart's thread: run, park on `wfi`, serve hypercalls, until the VM stops.
-fn run_hart(mut hart: Hart, ctx: &HartCtx) -> HartStats {
+fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
     let mut sbi_state = HartSbiState::default();
     let mut steal_base = para::thread_steal_ns().unwrap_or(0);
     if ctx.shared.state() != hsm::STARTED && !start_stopped_hart(&mut hart, ctx) {
-        return hart.stats.clone();
+        return (hart.stats.clone(), sbi_state.calls);
     }
     loop {
         match hart.run(BUDGET) {
@@ -251,7 +302,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> HartStats {
     if ctx.control.reason().is_none() {
         ctx.control.stop(ExitReason::InternalError);
     }
-    hart.stats.clone()
+    (hart.stats.clone(), sbi_state.calls)
 }
 
 /// Wait until SBI HSM starts this hart; false if the VM stopped instead.

@@ -54,6 +54,8 @@ metrics! {
         notifies,
         /// Queue notifications ignored (inactive device, bad index).
         notifies_ignored,
+        /// Interrupts the device raised (filled from the interrupt state).
+        interrupts,
     }
 }
 
@@ -122,7 +124,10 @@ impl VirtioMmio {
 
     /// Transport counters.
     pub fn stats(&self) -> TransportStats {
-        self.metrics.snapshot()
+        TransportStats {
+            interrupts: self.interrupt.raised(),
+            ..self.metrics.snapshot()
+        }
     }
 
     /// The slot's interrupt state (e.g. for a VMM that signals config changes).
