@@ -11,7 +11,9 @@
 //! Both handlers log (cause, pc) and resume after the trapping instruction.
 //!
 //! Regular loads and stores may be misaligned (both sides perform them on
-//! RAM); AMOs and LR/SC are always aligned.
+//! RAM); AMOs and LR/SC are aligned except in the units meant to trap.
+//! QEMU pushes its signal frames below x2, into the gap between code and
+//! data.
 //!
 //! Reserved registers: x2 (the scratch base) and x9 (scratch + 256, the base
 //! for compressed loads and stores) are never written by the stream, so
@@ -881,8 +883,9 @@ pub fn program(seed: u64, units: u32) -> Program {
     data[SIGACT..][..8].copy_from_slice(&sig_pc.to_le_bytes());
     // SA_SIGINFO | SA_NODEFER
     data[SIGACT + 8..][..8].copy_from_slice(&0x4000_0004u64.to_le_bytes());
+    // leave 4 KiB below the data for QEMU's signal frames
     assert!(
-        c.0.len() <= DATA_OFFSET,
+        c.0.len() + 0x1000 <= DATA_OFFSET,
         "program too long for its code area"
     );
 
