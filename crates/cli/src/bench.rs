@@ -406,6 +406,11 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         },
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    // Both sides share the host with whatever else runs: say how busy it was.
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let load: Vec<&str> = load.split_whitespace().take(3).collect();
+        println!("host load average at start: {}", load.join(" "));
+    }
     let mut all_ok = true;
     if GUESTS.iter().any(|(n, _)| wanted(n)) {
         println!(

@@ -1,13 +1,17 @@
 //! Differential test against QEMU: random RV64GC instruction streams (ALU, M,
-//! compressed, loads/stores, AMOs and LR/SC, F/D in every rounding mode with
-//! fflags, forward branches and jumps) run in `qemu-riscv64-static` (user
-//! mode) and on a bare rvisor hart; the architectural state after the stream
-//! (x1..x31, f0..f31, fcsr, the scratch memory) must agree bit for bit.
+//! compressed, loads/stores (some misaligned), AMOs and LR/SC, F/D in every
+//! rounding mode with fflags, forward branches and jumps, self-modifying code
+//! with `fence.i`, and instructions that trap: illegal and reserved encodings,
+//! `ebreak`, reserved rounding modes, misaligned atomics) run in
+//! `qemu-riscv64-static` (user mode, traps arrive as signals) and on a bare
+//! rvisor hart (M-mode, traps go to a handler); the architectural state after
+//! the stream (x1..x31, f0..f31, fcsr, the scratch memory, and the log of
+//! traps: cause and pc) must agree bit for bit.
 //!
 //! Environment: `RVISOR_DIFF_PROGRAMS` (default 100) programs of
 //! `RVISOR_DIFF_UNITS` (default 250) random units each, seeds
 //! `RVISOR_DIFF_SEED` (default 1) onwards. A mismatch prints the seed, the
-//! stream's disassembly and the differing state.
+//! disassembly of the shortest failing prefix and the differing state.
 
 #[path = "diff_qemu/enc.rs"]
 mod enc;
@@ -20,7 +24,10 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
-use prog::{Program, CODE_BASE, DATA_OFFSET, DUMP_F, DUMP_FCSR, DUMP_LEN, DUMP_X};
+use prog::{
+    Program, CODE_BASE, DATA_BASE, DATA_OFFSET, DUMP_F, DUMP_FCSR, DUMP_LEN, DUMP_TRAPS, DUMP_X,
+    MAX_TRAPS, SAVE,
+};
 use rvisor_cpu::csr::mstatus;
 use rvisor_cpu::{Exit, Hart, HartConfig, HartSignals};
 use rvisor_isa::{decode, decode_compressed, disasm_at, insn_len};
@@ -72,7 +79,10 @@ fn run_qemu(p: &Program, path: &Path) -> Result<Vec<u8>, String> {
     f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o755))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     drop(f);
+    // Only RV64GC: QEMU's default CPU also has the bit-manipulation
+    // extensions, whose encodings must be illegal here.
     let out = Command::new(QEMU)
+        .args(["-cpu", "rv64,zba=false,zbb=false,zbc=false,zbs=false"])
         .arg(path)
         .output()
         .map_err(|e| format!("cannot run {QEMU}: {e}"))?;
@@ -99,6 +109,10 @@ fn run_rvisor(p: &Program) -> Result<Vec<u8>, String> {
     );
     h.csr.mstatus |= mstatus::FS_INITIAL;
     h.csr.mtvec = p.trap_pc;
+    h.csr.mscratch = SAVE;
+    assert!(ram.write_bytes(SAVE - CODE_BASE + 48, &p.ecall_pc.to_le_bytes()));
+    let log = DATA_BASE + DUMP_TRAPS as u64;
+    assert!(ram.write_bytes(SAVE - CODE_BASE + 56, &log.to_le_bytes()));
     let exit = h.run(1_000_000);
     if exit != Exit::Wfi || h.csr.mcause != 11 || h.csr.mepc != p.ecall_pc {
         return Err(format!(
@@ -108,6 +122,18 @@ fn run_rvisor(p: &Program) -> Result<Vec<u8>, String> {
     }
     let mut dump = vec![0; DUMP_LEN];
     assert!(ram.read_bytes(DATA_OFFSET as u64, &mut dump));
+    // mcause as the signal QEMU's user mode delivers for it
+    let n = (word(&dump, DUMP_TRAPS) as usize).min(MAX_TRAPS);
+    for k in 0..n {
+        let at = DUMP_TRAPS + 8 + 16 * k;
+        let sig: u64 = match word(&dump, at) {
+            2 => 4,     // illegal instruction: SIGILL
+            3 => 5,     // breakpoint: SIGTRAP
+            4 | 6 => 7, // misaligned: SIGBUS
+            _ => 11,    // access and page faults: SIGSEGV
+        };
+        dump[at..at + 8].copy_from_slice(&sig.to_le_bytes());
+    }
     Ok(dump)
 }
 
@@ -149,34 +175,41 @@ fn diff(qemu: &[u8], rv: &[u8]) -> String {
         field(format!("f{f}"), DUMP_F + 8 * f);
     }
     field("fcsr".into(), DUMP_FCSR);
+    field("traps".into(), DUMP_TRAPS);
+    for k in 0..MAX_TRAPS {
+        field(format!("trap{k} signal"), DUMP_TRAPS + 8 + 16 * k);
+        field(format!("trap{k} pc"), DUMP_TRAPS + 16 + 16 * k);
+    }
     for m in (0..prog::SCRATCH).step_by(8) {
         field(format!("mem[{m:#x}]"), m);
     }
     s
 }
 
-/// The differing state of program (`seed`, `units`), or why a side failed;
-/// `None` if both agree.
-fn compare(seed: u64, units: u32, path: &Path) -> Result<Option<String>, String> {
+/// The differing state of program (`seed`, `units`), or why a side failed
+/// (`None` if both agree), and how many traps QEMU logged.
+fn compare(seed: u64, units: u32, path: &Path) -> Result<(Option<String>, u64), String> {
     let p = prog::program(seed, units);
     let q = run_qemu(&p, path)?;
     let d = match run_rvisor(&p) {
         Ok(r) => diff(&q, &r),
         Err(e) => e + "\n",
     };
-    Ok((!d.is_empty()).then_some(d))
+    Ok(((!d.is_empty()).then_some(d), word(&q, DUMP_TRAPS)))
 }
 
-fn check(seed: u64, units: u32, path: &Path) -> Result<(), String> {
-    let Some(d) = compare(seed, units, path)? else {
-        return Ok(());
+/// Ok(traps compared), or the failure report.
+fn check(seed: u64, units: u32, path: &Path) -> Result<u64, String> {
+    let d = match compare(seed, units, path)? {
+        (None, traps) => return Ok(traps),
+        (Some(d), _) => d,
     };
     // Shortest failing prefix (bisection; a later unit may hide an earlier
     // difference, so this is a good guess, not a proof).
     let (mut ok, mut bad, mut bad_diff) = (0, units, d);
     while bad - ok > 1 {
         let mid = ok + (bad - ok) / 2;
-        match compare(seed, mid, path)? {
+        match compare(seed, mid, path)?.0 {
             Some(d) => (bad, bad_diff) = (mid, d),
             None => ok = mid,
         }
@@ -214,34 +247,38 @@ fn random_streams_match_qemu() {
     let first = env_u64("RVISOR_DIFF_SEED", 1);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let started = Instant::now();
-    let failures: Vec<String> = std::thread::scope(|s| {
+    let (failures, traps) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|w| {
                 s.spawn(move || {
                     let path = tmp_elf(w);
-                    let mut fails = Vec::new();
+                    let (mut fails, mut traps) = (Vec::new(), 0);
                     let mut seed = first + w as u64;
                     while seed < first + programs {
-                        if let Err(e) = check(seed, units, &path) {
-                            fails.push(e);
+                        match check(seed, units, &path) {
+                            Ok(n) => traps += n,
+                            Err(e) => fails.push(e),
                         }
                         seed += workers as u64;
                     }
                     let _ = std::fs::remove_file(&path);
-                    fails
+                    (fails, traps)
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("worker"))
-            .collect()
+        let mut all = (Vec::new(), 0);
+        for h in handles {
+            let (fails, traps) = h.join().expect("worker");
+            all.0.extend(fails);
+            all.1 += traps;
+        }
+        all
     });
     let insns: usize = (first..first + programs)
         .map(|s| count_insns(&prog::program(s, units)))
         .sum();
     eprintln!(
-        "diff_qemu: {programs} programs, {insns} stream instructions, {} failed, {:.2} s",
+        "diff_qemu: {programs} programs, {insns} stream instructions, {traps} traps, {} failed, {:.2} s",
         failures.len(),
         started.elapsed().as_secs_f64()
     );

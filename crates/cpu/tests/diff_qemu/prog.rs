@@ -2,14 +2,18 @@
 //! runs unchanged under `qemu-riscv64-static` (user mode) and on a bare
 //! rvisor hart in M-mode.
 //!
-//! Layout (one RWX segment at `CODE_BASE`): prologue (x2 = scratch, every
-//! other register and `fcsr` loaded from the init table), the random stream,
-//! the epilogue (dump x1..x31, f0..f31, fcsr next to the scratch buffer, then
-//! `write(1, scratch, DUMP_LEN)` and `exit(0)`), then a `wfi` that rvisor's
-//! `mtvec` points at: on rvisor the first `ecall` traps there and stops.
+//! Layout (one RWX segment at `CODE_BASE`): prologue (x2 = scratch, signal
+//! handlers installed, every other register and `fcsr` loaded from the init
+//! table), the random stream, the epilogue (dump x1..x31, f0..f31, fcsr next
+//! to the scratch buffer and the trap log, then `write(1, scratch, DUMP_LEN)`
+//! and `exit(0)`), then rvisor's M-mode trap handler (`mtvec`; it stops at
+//! the epilogue's first `ecall` with a `wfi`) and QEMU's signal handler.
+//! Both handlers log (cause, pc) and resume after the trapping instruction.
 //!
 //! Regular loads and stores may be misaligned (both sides perform them on
-//! RAM); AMOs and LR/SC are always aligned.
+//! RAM); AMOs and LR/SC are aligned except in the units meant to trap.
+//! QEMU pushes its signal frames below x2, into the gap between code and
+//! data.
 //!
 //! Reserved registers: x2 (the scratch base) and x9 (scratch + 256, the base
 //! for compressed loads and stores) are never written by the stream, so
@@ -26,12 +30,23 @@ pub const SCRATCH: usize = 512;
 pub const DUMP_X: usize = 512;
 pub const DUMP_F: usize = DUMP_X + 256;
 pub const DUMP_FCSR: usize = DUMP_F + 256;
-/// Bytes the program writes to stdout: scratch, x dump, f dump, fcsr.
-pub const DUMP_LEN: usize = DUMP_FCSR + 8;
-const INIT_X: usize = 1040;
+/// The trap log: a count, then (code, pc) of the first `MAX_TRAPS` traps.
+/// The code is a Linux signal number under QEMU and `mcause` on rvisor.
+pub const DUMP_TRAPS: usize = DUMP_FCSR + 8;
+pub const MAX_TRAPS: usize = 16;
+/// Bytes the program writes to stdout: scratch, x and f registers, fcsr,
+/// trap log.
+pub const DUMP_LEN: usize = DUMP_TRAPS + 8 + 16 * MAX_TRAPS;
+const INIT_X: usize = DUMP_LEN;
 const INIT_F: usize = INIT_X + 256;
 const INIT_FCSR: usize = INIT_F + 256;
-const DATA_LEN: usize = INIT_FCSR + 8;
+/// `struct sigaction` for `rt_sigaction` (handler, flags, mask).
+const SIGACT: usize = INIT_FCSR + 8;
+const DATA_LEN: usize = SIGACT + 24;
+/// rvisor's trap handler's save area (rvisor only: beyond the ELF image):
+/// x5, x6, x7, x28, x29, then (at 48) the final `ecall`'s pc and (at 56)
+/// the trap log address.
+pub const SAVE: u64 = DATA_BASE + 0x1000;
 
 /// Deterministic xorshift64*, so every failure reproduces from its seed.
 pub struct Rng(u64);
@@ -67,7 +82,9 @@ pub struct Program {
     pub data: Vec<u8>,
     /// Address of the first `ecall` (the `write`).
     pub ecall_pc: u64,
-    /// Address of the `wfi` rvisor's trap vector points at.
+    /// rvisor's M-mode trap handler (`mtvec`): logs traps like the QEMU
+    /// signal handler does, emulates the prologue's syscalls, and stops at
+    /// the final `ecall` with a `wfi`.
     pub trap_pc: u64,
     /// Offsets of the random stream within `code`.
     pub stream: std::ops::Range<usize>,
@@ -254,6 +271,9 @@ impl Gen<'_> {
         if self.depth == 0 && r.chance(2) {
             return self_modifying(r, c);
         }
+        if r.chance(3) {
+            return trapping(r, c);
+        }
         match r.below(100) {
             0..=17 => int_reg(r, c),
             18..=29 => int_imm(r, c),
@@ -348,6 +368,86 @@ fn self_modifying(r: &mut Rng, c: &mut Code) {
     c.w(s(0x23, 2, t, v, 20)); // sw v, 20(t)
     c.w(0x0000_100f); // fence.i
     c.w(0x0000_0013); // the slot: nop until patched
+}
+
+/// An instruction that traps in both U-mode (QEMU) and M-mode (rvisor),
+/// or (random encodings in register-only opcode spaces) may be legal.
+/// Both sides log the trap and resume after the instruction.
+fn trapping(r: &mut Rng, c: &mut Code) {
+    match r.below(9) {
+        0 => {
+            if r.chance(50) {
+                c.w(0x0010_0073); // ebreak
+            } else {
+                c.h(0x9002); // c.ebreak
+            }
+        }
+        1 => {
+            // a reserved static rounding mode
+            let f7 = r.pick(&[0x00, 0x04, 0x08, 0x0c, 0x2c, 0x01, 0x05, 0x09, 0x0d, 0x2d]);
+            c.w(self::r(0x53, 5 + r.below(2), f7, fr(r), fr(r), 0));
+        }
+        2 => {
+            // dynamic rounding with an invalid frm, then a valid frm again
+            c.w(i(0x73, 5, xd(r), 0, 2) | (5 + r.below(3)) << 15); // csrrwi frm, 5..7
+            c.w(self::r(
+                0x53,
+                7,
+                r.pick(&[0x00, 0x09, 0x2d]),
+                fr(r),
+                fr(r),
+                0,
+            ));
+            c.w(i(0x73, 5, xd(r), r.below(5) as u8, 2));
+        }
+        3 => {
+            // a misaligned AMO, LR or SC
+            let wide = r.chance(50);
+            let size = if wide { 8 } else { 4 };
+            let t = xt(r);
+            let off = loop {
+                let o = r.below(SCRATCH as u32 - size + 1);
+                if !o.is_multiple_of(size) {
+                    break o as i32;
+                }
+            };
+            c.w(i(0x13, 0, t, 2, off));
+            // Not SC: QEMU 7.2 fails an SC that has no reservation at its
+            // address before checking alignment (returns 1, no trap), where
+            // the A extension requires the misaligned-address exception
+            // rvisor raises.
+            let f5 = r.pick(&[0x02, 0x01, 0x00, 0x0c, 0x1c]);
+            c.w(amo(f5, wide, r.below(4), xd(r), t, xs(r)));
+        }
+        4 => {
+            // reserved compressed encodings
+            let rd = xt(r);
+            let h: u16 = match r.below(8) {
+                0 => 0x0000,
+                1 => (u32::from(xd_p(r) - 8) << 2) as u16, // c.addi4spn, nzuimm = 0
+                2 => 0x6001 | u16::from(rd) << 7,          // c.lui, imm 0
+                3 => 0x6101,                               // c.addi16sp, imm 0
+                4 => 0x2001 | (r.below(32) as u16) << 2,   // c.addiw x0
+                5 => 0x4002 | (r.below(32) as u16) << 2,   // c.lwsp x0
+                6 => 0x6002 | (r.below(32) as u16) << 2,   // c.ldsp x0
+                _ => 0x8002,                               // c.jr x0
+            };
+            c.h(h);
+        }
+        _ => {
+            // random fields in register-only opcode spaces: mostly illegal
+            let op = r.pick(&[0x33, 0x3b, 0x13, 0x1b, 0x53, 0x53, 0x43, 0x4b]);
+            let word = (r.next() as u32) & !0x7f | op;
+            // keep rd off the reserved registers whatever the instruction is
+            let word = word & !(0x1f << 7) | u32::from(xd(r)) << 7;
+            let word = match op {
+                // OP-IMM(-32): only the shifts can be illegal
+                0x13 | 0x1b => word & !(7 << 12) | r.pick(&[1, 5]) << 12,
+                _ => word,
+            };
+            c.w(word);
+        }
+    }
 }
 
 fn int_reg(r: &mut Rng, c: &mut Code) {
@@ -604,6 +704,90 @@ fn fcsr(r: &mut Rng, c: &mut Code) {
     c.w(enc);
 }
 
+/// Load the 32-bit address `DATA_BASE + off` into `rd`.
+fn data_addr(c: &mut Code, rd: u8, off: usize) {
+    let a = DATA_BASE + off as u64;
+    let hi = (a + 0x800) >> 12;
+    c.w(u(0x37, rd, hi as u32));
+    c.w(i(0x13, 0, rd, rd, (a as i64 - (hi << 12) as i64) as i32));
+    c.w(i(0x13, 1, rd, rd, 32));
+    c.w(i(0x13, 5, rd, rd, 32));
+}
+
+/// Log (code, pc) at `DUMP_TRAPS` with the log base in x6 and the count in
+/// x7 (clobbers x28), then set x5 = the pc in x5 + that instruction's length.
+fn log_and_skip(c: &mut Code, code_reg: u8) {
+    c.w(i(0x03, 3, 7, 6, 0)); // ld x7, 0(x6)
+    c.w(i(0x13, 3, 29, 7, MAX_TRAPS as i32)); // sltiu x29, x7, MAX
+    c.w(b(0, 29, 0, 20)); // beq x29, x0, +20
+    c.w(i(0x13, 1, 29, 7, 4)); // slli x29, x7, 4
+    c.w(self::r(0x33, 0, 0, 29, 29, 6)); // add x29, x29, x6
+    c.w(s(0x23, 3, 29, code_reg, 8)); // sd code, 8(x29)
+    c.w(s(0x23, 3, 29, 5, 16)); // sd x5, 16(x29)
+    c.w(i(0x13, 0, 7, 7, 1)); // addi x7, x7, 1
+    c.w(s(0x23, 3, 6, 7, 0)); // sd x7, 0(x6)
+    c.w(i(0x03, 5, 29, 5, 0)); // lhu x29, 0(x5)
+    c.w(i(0x13, 7, 29, 29, 3)); // andi x29, x29, 3
+    c.w(i(0x13, 0, 7, 0, 3)); // addi x7, x0, 3
+    c.w(i(0x13, 0, 5, 5, 2)); // addi x5, x5, 2
+    c.w(b(1, 29, 7, 8)); // bne x29, x7, +8
+    c.w(i(0x13, 0, 5, 5, 2)); // addi x5, x5, 2
+}
+
+/// Under QEMU (user mode): the SA_SIGINFO handler. a0 = signal, a2 =
+/// ucontext, whose `uc_mcontext.sc_regs.pc` is at 176 (riscv64 Linux ABI);
+/// every register is restored by the sigreturn `ra` leads to.
+fn qemu_signal_handler(c: &mut Code) {
+    c.w(i(0x03, 3, 5, 12, 176)); // ld x5, 176(a2)
+    data_addr(c, 6, DUMP_TRAPS);
+    log_and_skip(c, 10);
+    c.w(s(0x23, 3, 12, 5, 176)); // sd x5, 176(a2)
+    c.w(i(0x67, 0, 0, 1, 0)); // ret
+}
+
+/// On rvisor (M-mode, `mtvec`): `mscratch` holds `SAVE`. The final `ecall`
+/// stops at a `wfi`; other `ecall`s (the prologue's rt_sigaction) return 0;
+/// any other trap is logged with its `mcause` and skipped.
+fn rvisor_trap_handler(c: &mut Code) {
+    const MSCRATCH: i32 = 0x340;
+    const MEPC: i32 = 0x341;
+    const MCAUSE: i32 = 0x342;
+    c.w(i(0x73, 1, 31, 31, MSCRATCH)); // csrrw x31, mscratch, x31
+    for (k, x) in [5u8, 6, 7, 28, 29].into_iter().enumerate() {
+        c.w(s(0x23, 3, 31, x, 8 * k as i32));
+    }
+    c.w(i(0x73, 2, 5, 0, MEPC)); // csrr x5, mepc
+    c.w(i(0x73, 2, 28, 0, MCAUSE)); // csrr x28, mcause
+    c.w(i(0x13, 0, 6, 0, 11)); // addi x6, x0, 11
+    let not_ecall = c.len();
+    c.w(0); // bne x28, x6, log (patched)
+    c.w(i(0x03, 3, 7, 31, 48)); // ld x7, 48(x31): the final ecall
+    let stop = c.len();
+    c.w(0); // beq x5, x7, wfi (patched)
+    c.w(i(0x13, 0, 10, 0, 0)); // a0 = 0
+    c.w(i(0x13, 0, 5, 5, 4)); // skip the ecall
+    let to_set = c.len();
+    c.w(0); // jal x0, set (patched)
+    let log = c.len();
+    c.w(i(0x03, 3, 6, 31, 56)); // ld x6, 56(x31): the log
+    log_and_skip(c, 28);
+    let set = c.len();
+    c.w(i(0x73, 1, 0, 5, MEPC)); // csrw mepc, x5
+    for (k, x) in [5u8, 6, 7, 28, 29].into_iter().enumerate() {
+        c.w(i(0x03, 3, x, 31, 8 * k as i32));
+    }
+    c.w(i(0x73, 1, 31, 31, MSCRATCH)); // csrrw x31, mscratch, x31
+    c.w(0x3020_0073); // mret
+    let wfi = c.len();
+    c.w(0x1050_0073); // wfi
+    let patch = |c: &mut Code, at: i32, w: u32| {
+        c.0[at as usize..at as usize + 4].copy_from_slice(&w.to_le_bytes());
+    };
+    patch(c, not_ecall, b(1, 28, 6, log - not_ecall));
+    patch(c, stop, b(0, 5, 7, wfi - stop));
+    patch(c, to_set, j(0, set - to_set));
+}
+
 /// Build the program for `seed` with `units` random units.
 pub fn program(seed: u64, units: u32) -> Program {
     let mut r = Rng::new(seed);
@@ -640,6 +824,16 @@ pub fn program(seed: u64, units: u32) -> Program {
     ));
     c.w(i(0x13, 1, 2, 2, 32)); // slli x2, x2, 32
     c.w(i(0x13, 5, 2, 2, 32)); // srli x2, x2, 32
+                               // rt_sigaction for SIGILL, SIGTRAP, SIGBUS, SIGSEGV (on rvisor, the
+                               // trap handler returns 0 from these)
+    for sig in [4, 5, 7, 11] {
+        c.w(i(0x13, 0, 10, 0, sig));
+        c.w(i(0x13, 0, 11, 2, SIGACT as i32));
+        c.w(i(0x13, 0, 12, 0, 0));
+        c.w(i(0x13, 0, 13, 0, 8));
+        c.w(i(0x13, 0, 17, 0, 134));
+        c.w(0x73);
+    }
     c.w(i(0x03, 3, 1, 2, INIT_FCSR as i32)); // ld x1, INIT_FCSR(x2)
     c.w(i(0x73, 1, 0, 1, 3)); // csrw fcsr, x1
     for f in 0..32u8 {
@@ -683,9 +877,15 @@ pub fn program(seed: u64, units: u32) -> Program {
         c.h(0x0001); // c.nop: mtvec must be 4-aligned
     }
     let trap_pc = CODE_BASE + c.0.len() as u64;
-    c.w(0x1050_0073); // wfi
+    rvisor_trap_handler(&mut c);
+    let sig_pc = CODE_BASE + c.0.len() as u64;
+    qemu_signal_handler(&mut c);
+    data[SIGACT..][..8].copy_from_slice(&sig_pc.to_le_bytes());
+    // SA_SIGINFO | SA_NODEFER
+    data[SIGACT + 8..][..8].copy_from_slice(&0x4000_0004u64.to_le_bytes());
+    // leave 4 KiB below the data for QEMU's signal frames
     assert!(
-        c.0.len() <= DATA_OFFSET,
+        c.0.len() + 0x1000 <= DATA_OFFSET,
         "program too long for its code area"
     );
 
