@@ -1,0 +1,168 @@
+//! Rust helpers called from translated code: loads and stores through the
+//! hart's own MMU/TLB and bus (so faults, MMIO and page flags are exactly
+//! the interpreter's), and the M-extension divisions.
+//!
+//! Calling convention: System V (`extern "sysv64"`). Helpers that can fail
+//! return `HelperRet` in rax:rdx; `status` 0 = ok, [`ST_TRAP`] = a trap was
+//! stored in the context, [`ST_CODE_WRITTEN`] = the store hit code (the
+//! block must end after it). A panic cannot unwind out of these (non-unwind
+//! ABI): it aborts the process instead of corrupting translated frames.
+
+use rvisor_cpu::{Hart, Trap};
+
+/// Helper status: ok.
+pub const ST_OK: u64 = 0;
+/// Helper status: a trap is stored in [`Ctx::trap`].
+pub const ST_TRAP: u64 = 1;
+/// Helper status: the store hit a page holding code.
+pub const ST_CODE_WRITTEN: u64 = 2;
+
+/// State shared between the dispatcher and translated code (pointer in r12).
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct Ctx {
+    /// The trap a helper raised, for the dispatcher to take.
+    pub trap: Option<Trap>,
+    /// Address of the `jmp rel32` displacement of the exit taken last when
+    /// it asked to be chained (0 otherwise).
+    pub chain_site: usize,
+    /// `instret` value at which chained execution must return to the
+    /// dispatcher (budget).
+    pub instret_limit: u64,
+    /// Address of the hart's signal word (`HartSignals::pending`).
+    pub signals: usize,
+    /// Signal bits that end chained execution: the locally enabled
+    /// interrupts and the requests.
+    pub irq_mask: u64,
+}
+
+/// Two-register return value (rax = `val`, rdx = `status`).
+#[repr(C)]
+pub struct HelperRet {
+    /// Loaded value.
+    pub val: u64,
+    /// `ST_*`.
+    pub status: u64,
+}
+
+/// Load `N` bytes at `va`, sign-extended if `S`.
+pub extern "sysv64" fn load<const N: u8, const S: bool>(
+    hart: *mut Hart,
+    va: u64,
+    ctx: *mut Ctx,
+) -> HelperRet {
+    // SAFETY: the dispatcher passes the `&mut Hart` it holds, as a raw
+    // pointer, for the duration of the translated code's run; nothing else
+    // uses the hart meanwhile.
+    let hart = unsafe { &mut *hart };
+    match hart.engine_load(va, N) {
+        Ok(v) => {
+            let val = if S {
+                let sh = 64 - 8 * u32::from(N);
+                (((v << sh) as i64) >> sh) as u64
+            } else {
+                v
+            };
+            HelperRet { val, status: ST_OK }
+        }
+        Err(t) => {
+            // SAFETY: `ctx` is the dispatcher's context, exclusively ours
+            // during the run.
+            unsafe { (*ctx).trap = Some(t) };
+            HelperRet {
+                val: 0,
+                status: ST_TRAP,
+            }
+        }
+    }
+}
+
+/// Store the low `N` bytes of `v` at `va`.
+pub extern "sysv64" fn store<const N: u8>(
+    hart: *mut Hart,
+    va: u64,
+    v: u64,
+    ctx: *mut Ctx,
+) -> HelperRet {
+    // SAFETY: as in `load`.
+    let hart = unsafe { &mut *hart };
+    let status = match hart.engine_store(va, N, v) {
+        Ok(false) => ST_OK,
+        Ok(true) => ST_CODE_WRITTEN,
+        Err(t) => {
+            // SAFETY: as in `load`.
+            unsafe { (*ctx).trap = Some(t) };
+            ST_TRAP
+        }
+    };
+    HelperRet { val: 0, status }
+}
+
+fn sext32(v: u64) -> u64 {
+    v as i32 as i64 as u64
+}
+
+/// `div` (x/0 = all ones, MIN/-1 = MIN).
+pub extern "sysv64" fn div(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        u64::MAX
+    } else {
+        (a as i64).wrapping_div(b as i64) as u64
+    }
+}
+
+/// `divu`.
+pub extern "sysv64" fn divu(a: u64, b: u64) -> u64 {
+    a.checked_div(b).unwrap_or(u64::MAX)
+}
+
+/// `rem` (x%0 = x, MIN%-1 = 0).
+pub extern "sysv64" fn rem(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        (a as i64).wrapping_rem(b as i64) as u64
+    }
+}
+
+/// `remu`.
+pub extern "sysv64" fn remu(a: u64, b: u64) -> u64 {
+    a.checked_rem(b).unwrap_or(a)
+}
+
+/// `divw`.
+pub extern "sysv64" fn divw(a: u64, b: u64) -> u64 {
+    let (a, b) = (a as i32, b as i32);
+    if b == 0 {
+        u64::MAX
+    } else {
+        a.wrapping_div(b) as i64 as u64
+    }
+}
+
+/// `divuw`.
+pub extern "sysv64" fn divuw(a: u64, b: u64) -> u64 {
+    (a as u32)
+        .checked_div(b as u32)
+        .map_or(u64::MAX, |q| sext32(u64::from(q)))
+}
+
+/// `remw`.
+pub extern "sysv64" fn remw(a: u64, b: u64) -> u64 {
+    let (a, b) = (a as i32, b as i32);
+    if b == 0 {
+        a as i64 as u64
+    } else {
+        a.wrapping_rem(b) as i64 as u64
+    }
+}
+
+/// `remuw`.
+pub extern "sysv64" fn remuw(a: u64, b: u64) -> u64 {
+    let (a, b) = (a as u32, b as u32);
+    if b == 0 {
+        sext32(u64::from(a))
+    } else {
+        sext32(u64::from(a % b))
+    }
+}

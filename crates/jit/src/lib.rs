@@ -1,0 +1,405 @@
+//! Tier 1: dynamic binary translation of RISC-V guest blocks to x86-64.
+//!
+//! Design (see also `docs/jit.md`):
+//! - **Granularity**: the interpreter's decoded blocks (never crossing a
+//!   page, at most 64 instructions). The translator takes the leading run
+//!   of instructions it has templates for (RV64IM integer base, branches,
+//!   jumps, loads/stores); the block ends before anything else (CSR, FP,
+//!   AMO, system instructions), which the interpreter then executes
+//!   (`Hart::run(1)`): the interpreter stays the single source of truth for
+//!   everything subtle.
+//! - **Code generator**: a dynasm-rs template emitter ([`emit`]), ~1 µs per
+//!   block; guest registers stay in the `Hart`, so state is exact at every
+//!   helper call and exit without write-back.
+//! - **Memory**: loads/stores call Rust helpers ([`helpers`]) that run the
+//!   interpreter's own load/store path (TLB, page walk, PMP, MMIO, page
+//!   flags), so faults and device accesses are exactly the interpreter's.
+//! - **Keying**: translations are keyed by (virtual pc, physical pc):
+//!   pc-relative values are baked in as constants, so the same physical code
+//!   mapped at two addresses gets two translations; privilege and MPRV/SUM
+//!   are never baked in (the helpers check them at run time).
+//! - **Chaining**: direct exits end in a `jmp rel32` the dispatcher patches to
+//!   the successor's chain entry when both blocks lie in the same virtual
+//!   and physical page (so the chained path needs no fetch translation:
+//!   the mapping of a page can only change through instructions that exit
+//!   to the dispatcher). Chain entries check the budget and the signal word.
+//! - **Invalidation**: the interpreter's rules. A store to a `PAGE_CODE`
+//!   page ends the block; at the next boundary the RAM code epoch has moved
+//!   and every translation of a page whose flag was cleared is dropped;
+//!   `fence.i` and remote flush requests (seen through the interpreter's
+//!   flush token) drop everything. The code cache is one bounded mapping
+//!   flushed whole when full.
+#![allow(clippy::missing_safety_doc)]
+
+mod code;
+mod emit;
+mod helpers;
+
+use rvisor_cpu::interp::Op;
+use rvisor_cpu::mmu::Access;
+use rvisor_cpu::signals::REQUEST_MASK;
+use rvisor_cpu::{Exit, Hart};
+use rvisor_memory::ram::PAGE_CODE;
+
+use crate::code::CodeBuffer;
+use crate::emit::RET_TRAP;
+use crate::helpers::Ctx;
+
+/// Default size of a hart's translation cache.
+pub const DEFAULT_CACHE_SIZE: usize = 64 << 20;
+/// Executions after which `auto` translates a block.
+pub const DEFAULT_HOT_THRESHOLD: u32 = 16;
+/// Direct-mapped table slots (a power of two).
+const TABLE_SIZE: usize = 1 << 15;
+
+/// When blocks are translated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// Translate every block the first time it runs.
+    Always,
+    /// Interpret a block until it has run this many times.
+    Hot(u32),
+}
+
+/// Counters for `--stats`.
+#[derive(Clone, Debug, Default)]
+pub struct JitStats {
+    /// Blocks translated.
+    pub blocks_translated: u64,
+    /// Guest instructions translated.
+    pub insns_translated: u64,
+    /// Bytes of host code emitted.
+    pub code_bytes: u64,
+    /// Dispatches into translated code.
+    pub dispatches: u64,
+    /// Blocks (or single instructions) handed to the interpreter.
+    pub interpreted: u64,
+    /// Direct exits patched into chained jumps.
+    pub chains: u64,
+    /// Whole-cache flushes (full cache, `fence.i`, reset).
+    pub flushes: u64,
+    /// Translations dropped because their page was written.
+    pub dropped: u64,
+    /// Traps raised inside translated code.
+    pub traps: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Seen, not translated yet (`hits` counts executions).
+    Counting,
+    /// Translated: `entry`/`chain` are host addresses.
+    Translated,
+    /// The block starts with an instruction the translator leaves to the
+    /// interpreter.
+    Interpret,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    va: u64,
+    pa: u64,
+    gen: u32,
+    hits: u32,
+    state: State,
+    entry: usize,
+    chain: usize,
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Self {
+            va: 0,
+            pa: 0,
+            gen: 0,
+            hits: 0,
+            state: State::Counting,
+            entry: 0,
+            chain: 0,
+        }
+    }
+}
+
+#[inline(always)]
+fn slot_index(va: u64, pa: u64) -> usize {
+    (((pa >> 1) ^ (pa >> 15) ^ (va >> 3)) as usize) & (TABLE_SIZE - 1)
+}
+
+type EnterFn = extern "sysv64" fn(*mut Hart, *mut Ctx, usize) -> u32;
+
+/// The translator of one hart (each hart thread owns one).
+pub struct Jit {
+    policy: Policy,
+    buf: CodeBuffer,
+    enter: EnterFn,
+    epilogue: usize,
+    table: Box<[Slot]>,
+    gen: u32,
+    ctx: Box<Ctx>,
+    seen_epoch: u64,
+    seen_flush: u64,
+    ops: Vec<Op>,
+    /// Counters.
+    pub stats: JitStats,
+}
+
+impl std::fmt::Debug for Jit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jit")
+            .field("policy", &self.policy)
+            .field("buf", &self.buf)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Jit {
+    /// A translator with a code cache of `cache_size` bytes.
+    pub fn new(policy: Policy, cache_size: usize) -> std::io::Result<Self> {
+        let mut buf = CodeBuffer::new(cache_size)?;
+        let t = emit::trampoline(buf.cursor());
+        let base = buf.push(&t.code).ok_or(std::io::ErrorKind::OutOfMemory)?;
+        buf.reserve_prefix();
+        // SAFETY: `base + t.enter` is the entry trampoline just written into
+        // our executable mapping, which lives as long as `self`; it follows
+        // the sysv64 convention with this signature (saves the callee-saved
+        // registers, jumps to the block in rdx, returns eax via the
+        // epilogue).
+        let enter = unsafe { std::mem::transmute::<usize, EnterFn>(base + t.enter) };
+        Ok(Self {
+            policy,
+            buf,
+            enter,
+            epilogue: base + t.epilogue,
+            table: vec![Slot::default(); TABLE_SIZE].into_boxed_slice(),
+            gen: 1,
+            ctx: Box::default(),
+            seen_epoch: 0,
+            seen_flush: 0,
+            ops: Vec::with_capacity(64),
+            stats: JitStats::default(),
+        })
+    }
+
+    /// Bytes of translated code currently held.
+    pub fn cache_bytes(&self) -> usize {
+        self.buf.used()
+    }
+
+    /// Drop every translation.
+    fn flush(&mut self) {
+        self.buf.flush();
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            self.table.fill(Slot::default());
+            self.gen = 1;
+        }
+        self.stats.flushes += 1;
+    }
+
+    /// Follow the interpreter's invalidations.
+    #[inline(always)]
+    fn sync(&mut self, hart: &Hart) {
+        let token = hart.engine_flush_token();
+        if token != self.seen_flush {
+            self.seen_flush = token;
+            self.seen_epoch = hart.ram.code_epoch();
+            self.flush();
+            return;
+        }
+        let epoch = hart.ram.code_epoch();
+        if epoch != self.seen_epoch {
+            self.seen_epoch = epoch;
+            self.drop_written_pages(hart);
+        }
+    }
+
+    #[cold]
+    fn drop_written_pages(&mut self, hart: &Hart) {
+        let gen = self.gen;
+        let ram = &hart.ram;
+        for s in self.table.iter_mut().filter(|s| s.gen == gen) {
+            let flagged = ram
+                .offset_of(s.pa, 2)
+                .is_some_and(|off| ram.page_flags(off) & PAGE_CODE != 0);
+            if !flagged {
+                if s.state == State::Translated {
+                    self.stats.dropped += 1;
+                }
+                s.gen = 0;
+            }
+        }
+    }
+
+    /// Hand one block to the interpreter. Returns the steps it took.
+    fn interpret(&mut self, hart: &mut Hart) -> Result<u64, Exit> {
+        self.stats.interpreted += 1;
+        let before = hart.stats.instret;
+        match hart.run(1) {
+            Exit::Budget => Ok((hart.stats.instret - before).max(1)),
+            e => Err(e),
+        }
+    }
+
+    /// Translate the block at (`pc`, `pa`) into slot `idx`.
+    #[cold]
+    fn translate(&mut self, hart: &mut Hart, idx: usize, pc: u64, pa: u64) {
+        self.ops.clear();
+        let Some(bytes) = hart.engine_block(pc, pa, &mut self.ops) else {
+            self.table[idx].state = State::Interpret;
+            return;
+        };
+        if self
+            .ops
+            .first()
+            .is_none_or(|op| !emit::translatable(&op.inst))
+        {
+            self.table[idx].state = State::Interpret;
+            return;
+        }
+        for attempt in 0..2 {
+            let base = self.buf.cursor();
+            let Some(e) = emit::translate(&self.ops, pc, bytes, base, self.epilogue) else {
+                self.table[idx].state = State::Interpret;
+                return;
+            };
+            if let Some(at) = self.buf.push(&e.code) {
+                self.stats.blocks_translated += 1;
+                self.stats.insns_translated += e.insns as u64;
+                self.stats.code_bytes += e.code.len() as u64;
+                self.table[idx] = Slot {
+                    va: pc,
+                    pa,
+                    gen: self.gen,
+                    hits: 0,
+                    state: State::Translated,
+                    entry: at + e.entry,
+                    chain: at,
+                };
+                return;
+            }
+            if attempt == 0 {
+                // Full: start over (the slot being filled is re-created).
+                self.flush();
+                self.table[idx] = Slot {
+                    va: pc,
+                    pa,
+                    gen: self.gen,
+                    ..Slot::default()
+                };
+            }
+        }
+        self.table[idx].state = State::Interpret;
+    }
+
+    /// Patch the exit the last run recorded to jump straight to the block
+    /// now at `hart.pc`, if it is translated and in the same page as the
+    /// block the run entered (`from_va`, `from_pa`).
+    fn try_chain(&mut self, hart: &Hart, from_va: u64, from_pa: u64) {
+        let site = std::mem::take(&mut self.ctx.chain_site);
+        let va = hart.pc;
+        if (va ^ from_va) & !0xfff != 0 {
+            return;
+        }
+        let pa = (from_pa & !0xfff) | (va & 0xfff);
+        let s = self.table[slot_index(va, pa)];
+        if s.gen == self.gen && s.va == va && s.pa == pa && s.state == State::Translated {
+            let rel = (s.chain as i64).wrapping_sub(site as i64 + 4);
+            if let Ok(rel) = i32::try_from(rel) {
+                self.buf.patch_u32(site, rel as u32);
+                self.stats.chains += 1;
+            }
+        }
+    }
+
+    /// Run `hart` until an exit, as [`Hart::run`] does, translating blocks
+    /// according to the policy.
+    pub fn run(&mut self, hart: &mut Hart, budget: u64) -> Exit {
+        let mut steps: u64 = 0;
+        loop {
+            if let Some(e) = hart.engine_boundary() {
+                return e;
+            }
+            self.sync(hart);
+            if steps >= budget {
+                return Exit::Budget;
+            }
+            let pc = hart.pc;
+            let pa = match hart.tlb_lookup(pc, Access::Fetch) {
+                Some(pa) => pa,
+                None => match hart.translate(pc, Access::Fetch) {
+                    Ok(pa) => pa,
+                    // The interpreter raises the fetch fault.
+                    Err(_) => match self.interpret(hart) {
+                        Ok(n) => {
+                            steps += n;
+                            continue;
+                        }
+                        Err(e) => return e,
+                    },
+                },
+            };
+            let idx = slot_index(pc, pa);
+            let s = &mut self.table[idx];
+            if s.gen != self.gen || s.va != pc || s.pa != pa {
+                *s = Slot {
+                    va: pc,
+                    pa,
+                    gen: self.gen,
+                    ..Slot::default()
+                };
+            }
+            if s.state == State::Counting {
+                s.hits = s.hits.saturating_add(1);
+                let hot = match self.policy {
+                    Policy::Always => true,
+                    Policy::Hot(n) => s.hits >= n,
+                };
+                if hot {
+                    self.translate(hart, idx, pc, pa);
+                }
+            }
+            let s = self.table[idx];
+            if s.state != State::Translated || s.gen != self.gen {
+                match self.interpret(hart) {
+                    Ok(n) => steps += n,
+                    Err(e) => return e,
+                }
+                continue;
+            }
+            steps += self.execute(hart, s.entry, budget - steps);
+            if self.ctx.chain_site != 0 {
+                self.try_chain(hart, pc, pa);
+            }
+        }
+    }
+
+    /// Run translated code from `entry` (and whatever it chains to).
+    /// Returns the steps taken.
+    #[inline(always)]
+    fn execute(&mut self, hart: &mut Hart, entry: usize, left: u64) -> u64 {
+        let mie = hart.csr.mie;
+        self.ctx.irq_mask = mie | REQUEST_MASK;
+        // A pending-but-masked local interrupt would make every chain entry
+        // bail out anyway; run single blocks from the dispatcher instead.
+        self.ctx.instret_limit = if hart.csr.mip & mie != 0 {
+            0
+        } else {
+            hart.stats.instret.saturating_add(left)
+        };
+        self.ctx.signals = &hart.signals.pending as *const _ as usize;
+        self.ctx.chain_site = 0;
+        self.stats.dispatches += 1;
+        let before = hart.stats.instret;
+        let status = (self.enter)(hart, &mut *self.ctx, entry);
+        let mut steps = hart.stats.instret.wrapping_sub(before);
+        if status == RET_TRAP as u32 {
+            if let Some(t) = self.ctx.trap.take() {
+                self.stats.traps += 1;
+                hart.engine_raise(t);
+            }
+            steps += 1;
+        }
+        steps.max(1)
+    }
+}
