@@ -20,6 +20,7 @@
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 use rvisor_cpu::interp::Op;
+use rvisor_cpu::mmu::TLB_SIZE;
 use rvisor_cpu::Hart;
 use rvisor_isa::Inst;
 
@@ -40,6 +41,14 @@ struct Layout {
     chain_site: i32,
     signals: i32,
     irq_mask: i32,
+    tlb_load: i32,
+    tlb_store: i32,
+    tag_load: i32,
+    tag_store: i32,
+    ram_base: i32,
+    ram_size: i32,
+    host_base: i32,
+    flags: i32,
 }
 
 const fn layout() -> Layout {
@@ -51,6 +60,14 @@ const fn layout() -> Layout {
         chain_site: std::mem::offset_of!(Ctx, chain_site) as i32,
         signals: std::mem::offset_of!(Ctx, signals) as i32,
         irq_mask: std::mem::offset_of!(Ctx, irq_mask) as i32,
+        tlb_load: std::mem::offset_of!(Ctx, tlb_load) as i32,
+        tlb_store: std::mem::offset_of!(Ctx, tlb_store) as i32,
+        tag_load: std::mem::offset_of!(Ctx, tag_load) as i32,
+        tag_store: std::mem::offset_of!(Ctx, tag_store) as i32,
+        ram_base: std::mem::offset_of!(Ctx, ram_base) as i32,
+        ram_size: std::mem::offset_of!(Ctx, ram_size) as i32,
+        host_base: std::mem::offset_of!(Ctx, host_base) as i32,
+        flags: std::mem::offset_of!(Ctx, flags) as i32,
     }
 }
 
@@ -202,15 +219,32 @@ pub fn translatable(inst: &Inst) -> bool {
     )
 }
 
+/// Where a memory instruction sits in its block.
+#[derive(Clone, Copy)]
+struct Site {
+    pc: u64,
+    next: u64,
+    index: usize,
+}
+
+/// The helper a slow path calls.
+enum SlowCall {
+    Load(LoadFn),
+    /// The helper and the source register.
+    Store(StoreFn, u8),
+}
+
 /// Out-of-line code emitted after the block body.
 enum Stub {
     /// A helper failed at instruction `index` (pc `pc`, next `next`):
     /// trap, or (stores) code written.
-    Helper {
+    Helper { label: DynamicLabel, site: Site },
+    /// The out-of-line slow path of a load/store: va in rsi.
+    Slow {
         label: DynamicLabel,
-        pc: u64,
-        next: u64,
-        index: usize,
+        resume: DynamicLabel,
+        fail: DynamicLabel,
+        call: SlowCall,
     },
     /// An unchained direct exit: records its patch site for the dispatcher.
     Chain { label: DynamicLabel, site: usize },
@@ -254,52 +288,113 @@ impl Emitter {
         jmp_abs(&mut self.a, self.base, self.epilogue);
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn load(&mut self, f: LoadFn, rd: u8, rs1: u8, imm: i32, pc: u64, next: u64, index: usize) {
-        let label = self.a.new_dynamic_label();
+    /// The inline TLB probe shared by loads and stores: va in rsi; on a
+    /// hit leaves the RAM offset in rcx, else jumps to `slow`. Exactly the
+    /// interpreter's fast-path conditions: no page crossing, a TLB entry
+    /// for this access kind and privilege context, and RAM behind it.
+    fn tlb_probe(&mut self, size: u8, store: bool, slow: DynamicLabel) {
+        let (tlb, tag) = if store {
+            (L.tlb_store, L.tag_store)
+        } else {
+            (L.tlb_load, L.tag_load)
+        };
+        let last = 0x1000 - i32::from(size);
         dynasm!(self.a
             ; .arch x64
-            ; mov rdi, rbx
-            ; mov rsi, [rbx + xo(rs1)]
-            ; add rsi, imm
-            ; mov rdx, r12
-            ; mov rax, QWORD f as usize as i64
-            ; call rax
-            ; test rdx, rdx
-            ; jnz =>label
+            ; mov eax, esi
+            ; and eax, 0xfff
+            ; cmp eax, last
+            ; ja =>slow
+            ; mov rax, rsi
+            ; shr rax, 12
+            ; and eax, (TLB_SIZE - 1) as i32
+            ; shl eax, 4
+            ; add rax, [r12 + tlb]
+            ; mov rcx, rsi
+            ; and rcx, -4096
+            ; or rcx, [r12 + tag]
+            ; cmp rcx, [rax]
+            ; jne =>slow
+            ; mov ecx, esi
+            ; and ecx, 0xfff
+            ; or rcx, [rax + 8]
+            ; sub rcx, [r12 + L.ram_base]
+            ; mov rdx, [r12 + L.ram_size]
+            ; sub rdx, i32::from(size)
+            ; cmp rcx, rdx
+            ; ja =>slow
         );
-        if rd != 0 {
-            dynasm!(self.a ; .arch x64 ; mov [rbx + xo(rd)], rax);
-        }
-        self.stubs.push(Stub::Helper {
-            label,
-            pc,
-            next,
-            index,
-        });
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn store(&mut self, f: StoreFn, rs1: u8, rs2: u8, imm: i32, pc: u64, next: u64, index: usize) {
-        let label = self.a.new_dynamic_label();
+    fn load(&mut self, f: LoadFn, size: u8, signed: bool, rd: u8, rs1: u8, imm: i32, site: Site) {
+        let fail = self.a.new_dynamic_label();
+        let slow = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64
-            ; mov rdi, rbx
             ; mov rsi, [rbx + xo(rs1)]
             ; add rsi, imm
-            ; mov rdx, [rbx + xo(rs2)]
-            ; mov rcx, r12
-            ; mov rax, QWORD f as usize as i64
-            ; call rax
-            ; test rdx, rdx
-            ; jnz =>label
         );
-        self.stubs.push(Stub::Helper {
-            label,
-            pc,
-            next,
-            index,
+        self.tlb_probe(size, false, slow);
+        dynasm!(self.a ; .arch x64 ; add rcx, [r12 + L.host_base]);
+        match (size, signed) {
+            (1, true) => dynasm!(self.a ; .arch x64 ; movsx rax, BYTE [rcx]),
+            (1, false) => dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rcx]),
+            (2, true) => dynasm!(self.a ; .arch x64 ; movsx rax, WORD [rcx]),
+            (2, false) => dynasm!(self.a ; .arch x64 ; movzx eax, WORD [rcx]),
+            (4, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rcx]),
+            (4, false) => dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rcx]),
+            _ => dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rcx]),
+        }
+        dynasm!(self.a ; .arch x64 ; =>resume);
+        if rd != 0 {
+            dynasm!(self.a ; .arch x64 ; mov [rbx + xo(rd)], rax);
+        }
+        self.stubs.push(Stub::Slow {
+            label: slow,
+            resume,
+            fail,
+            call: SlowCall::Load(f),
         });
+        self.stubs.push(Stub::Helper { label: fail, site });
+    }
+
+    fn store(&mut self, f: StoreFn, size: u8, rs1: u8, rs2: u8, imm: i32, site: Site) {
+        let fail = self.a.new_dynamic_label();
+        let slow = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rsi, [rbx + xo(rs1)]
+            ; add rsi, imm
+        );
+        self.tlb_probe(size, true, slow);
+        // Flagged pages (code, watched) take the helper.
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rax, rcx
+            ; shr rax, 12
+            ; add rax, [r12 + L.flags]
+            ; cmp BYTE [rax], 0
+            ; jne =>slow
+            ; add rcx, [r12 + L.host_base]
+            ; mov rdx, [rbx + xo(rs2)]
+        );
+        match size {
+            1 => dynasm!(self.a ; .arch x64 ; mov [rcx], dl),
+            2 => dynasm!(self.a ; .arch x64 ; mov [rcx], dx),
+            4 => dynasm!(self.a ; .arch x64 ; mov [rcx], edx),
+            _ => dynasm!(self.a ; .arch x64 ; mov [rcx], rdx),
+        }
+        dynasm!(self.a ; .arch x64 ; =>resume);
+        self.stubs.push(Stub::Slow {
+            label: slow,
+            resume,
+            fail,
+            call: SlowCall::Store(f, rs2),
+        });
+        self.stubs.push(Stub::Helper { label: fail, site });
     }
 
     fn call2(&mut self, f: BinFn, rd: u8, rs1: u8, rs2: u8) {
@@ -358,6 +453,7 @@ impl Emitter {
     #[allow(clippy::collapsible_match)]
     fn simple(&mut self, inst: &Inst, pc: u64, next: u64, i: usize) {
         use Inst::*;
+        let site = Site { pc, next, index: i };
         match *inst {
             Lui { rd, imm } => {
                 if rd != 0 {
@@ -369,17 +465,25 @@ impl Emitter {
                 dynasm!(self.a ; .arch x64 ; mov rax, QWORD v as i64);
                 self.store_rd(rd);
             }
-            Lb { rd, rs1, imm } => self.load(helpers::load::<1, true>, rd, rs1, imm, pc, next, i),
-            Lh { rd, rs1, imm } => self.load(helpers::load::<2, true>, rd, rs1, imm, pc, next, i),
-            Lw { rd, rs1, imm } => self.load(helpers::load::<4, true>, rd, rs1, imm, pc, next, i),
-            Ld { rd, rs1, imm } => self.load(helpers::load::<8, false>, rd, rs1, imm, pc, next, i),
-            Lbu { rd, rs1, imm } => self.load(helpers::load::<1, false>, rd, rs1, imm, pc, next, i),
-            Lhu { rd, rs1, imm } => self.load(helpers::load::<2, false>, rd, rs1, imm, pc, next, i),
-            Lwu { rd, rs1, imm } => self.load(helpers::load::<4, false>, rd, rs1, imm, pc, next, i),
-            Sb { rs1, rs2, imm } => self.store(helpers::store::<1>, rs1, rs2, imm, pc, next, i),
-            Sh { rs1, rs2, imm } => self.store(helpers::store::<2>, rs1, rs2, imm, pc, next, i),
-            Sw { rs1, rs2, imm } => self.store(helpers::store::<4>, rs1, rs2, imm, pc, next, i),
-            Sd { rs1, rs2, imm } => self.store(helpers::store::<8>, rs1, rs2, imm, pc, next, i),
+            Lb { rd, rs1, imm } => self.load(helpers::load::<1, true>, 1, true, rd, rs1, imm, site),
+            Lh { rd, rs1, imm } => self.load(helpers::load::<2, true>, 2, true, rd, rs1, imm, site),
+            Lw { rd, rs1, imm } => self.load(helpers::load::<4, true>, 4, true, rd, rs1, imm, site),
+            Ld { rd, rs1, imm } => {
+                self.load(helpers::load::<8, false>, 8, false, rd, rs1, imm, site)
+            }
+            Lbu { rd, rs1, imm } => {
+                self.load(helpers::load::<1, false>, 1, false, rd, rs1, imm, site)
+            }
+            Lhu { rd, rs1, imm } => {
+                self.load(helpers::load::<2, false>, 2, false, rd, rs1, imm, site)
+            }
+            Lwu { rd, rs1, imm } => {
+                self.load(helpers::load::<4, false>, 4, false, rd, rs1, imm, site)
+            }
+            Sb { rs1, rs2, imm } => self.store(helpers::store::<1>, 1, rs1, rs2, imm, site),
+            Sh { rs1, rs2, imm } => self.store(helpers::store::<2>, 2, rs1, rs2, imm, site),
+            Sw { rs1, rs2, imm } => self.store(helpers::store::<4>, 4, rs1, rs2, imm, site),
+            Sd { rs1, rs2, imm } => self.store(helpers::store::<8>, 8, rs1, rs2, imm, site),
             Addi { rd, rs1, imm } => {
                 if rd != 0 {
                     self.load_rs(rs1);
@@ -542,11 +646,37 @@ impl Emitter {
     fn emit_stubs(&mut self) {
         for stub in std::mem::take(&mut self.stubs) {
             match stub {
+                Stub::Slow {
+                    label,
+                    resume,
+                    fail,
+                    call,
+                } => {
+                    dynasm!(self.a ; .arch x64 ; =>label ; mov rdi, rbx);
+                    match call {
+                        SlowCall::Load(f) => dynasm!(self.a
+                            ; .arch x64
+                            ; mov rdx, r12
+                            ; mov rax, QWORD f as usize as i64
+                        ),
+                        SlowCall::Store(f, rs2) => dynasm!(self.a
+                            ; .arch x64
+                            ; mov rdx, [rbx + xo(rs2)]
+                            ; mov rcx, r12
+                            ; mov rax, QWORD f as usize as i64
+                        ),
+                    }
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; call rax
+                        ; test rdx, rdx
+                        ; jnz =>fail
+                        ; jmp =>resume
+                    );
+                }
                 Stub::Helper {
                     label,
-                    pc,
-                    next,
-                    index,
+                    site: Site { pc, next, index },
                 } => {
                     let written = self.a.new_dynamic_label();
                     dynasm!(self.a

@@ -34,6 +34,22 @@ pub struct Ctx {
     /// Signal bits that end chained execution: the locally enabled
     /// interrupts and the requests.
     pub irq_mask: u64,
+    /// Inline TLB probe: the load TLB array of the hart.
+    pub tlb_load: usize,
+    /// The store TLB array.
+    pub tlb_store: usize,
+    /// Tag context of loads at the current privilege.
+    pub tag_load: u64,
+    /// Tag context of stores at the current privilege.
+    pub tag_store: u64,
+    /// Guest-physical base of RAM.
+    pub ram_base: u64,
+    /// RAM size in bytes.
+    pub ram_size: u64,
+    /// Host address of RAM offset 0.
+    pub host_base: usize,
+    /// Host address of the RAM page flags.
+    pub flags: usize,
 }
 
 /// Two-register return value (rax = `val`, rdx = `status`).

@@ -315,6 +315,20 @@ impl Jit {
     /// Run `hart` until an exit, as [`Hart::run`] does, translating blocks
     /// according to the policy.
     pub fn run(&mut self, hart: &mut Hart, budget: u64) -> Exit {
+        let exit = self.run_inner(hart, budget);
+        let s = &self.stats;
+        let h = &mut hart.stats;
+        h.jit_blocks = s.blocks_translated;
+        h.jit_code_bytes = s.code_bytes;
+        h.jit_dispatches = s.dispatches;
+        h.jit_interpreted = s.interpreted;
+        h.jit_chains = s.chains;
+        h.jit_flushes = s.flushes;
+        h.jit_dropped = s.dropped;
+        exit
+    }
+
+    fn run_inner(&mut self, hart: &mut Hart, budget: u64) -> Exit {
         let mut steps: u64 = 0;
         loop {
             if let Some(e) = hart.engine_boundary() {
@@ -388,6 +402,16 @@ impl Jit {
             hart.stats.instret.saturating_add(left)
         };
         self.ctx.signals = &hart.signals.pending as *const _ as usize;
+        let (tlb, tag) = hart.tlb_probe(Access::Load);
+        self.ctx.tlb_load = tlb as usize;
+        self.ctx.tag_load = tag;
+        let (tlb, tag) = hart.tlb_probe(Access::Store);
+        self.ctx.tlb_store = tlb as usize;
+        self.ctx.tag_store = tag;
+        self.ctx.ram_base = hart.ram.base();
+        self.ctx.ram_size = hart.ram.size();
+        self.ctx.host_base = hart.ram.host_base() as usize;
+        self.ctx.flags = hart.ram.page_flags_ptr() as usize;
         self.ctx.chain_site = 0;
         self.stats.dispatches += 1;
         let before = hart.stats.instret;
