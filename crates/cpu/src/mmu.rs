@@ -20,7 +20,7 @@ use crate::pmp::{PageCheck, Pmp};
 use crate::trap::{Exception, Trap};
 
 /// Entries per access kind (direct-mapped, indexed by the low page-number bits).
-pub const TLB_SIZE: usize = 256;
+pub const TLB_SIZE: usize = 2048;
 const PAGE_MASK: u64 = 0xfff;
 /// Generations fit in context bits 11:4.
 const MAX_GEN: u64 = 0xff;

@@ -147,9 +147,16 @@ pub struct Emitted {
     pub insns: usize,
 }
 
-/// Whether the template emitter handles `inst` (else the block ends before
-/// it and the interpreter executes it).
+/// Whether the translator handles `inst`: with a template, or (A, F, D)
+/// by a call to the interpreter's semantics. System instructions (CSR,
+/// xRET, `wfi`, `ecall`, fences of translation state) end the translated
+/// block and are left to the interpreter.
 pub fn translatable(inst: &Inst) -> bool {
+    !inst.is_system()
+}
+
+/// Whether `inst` has an inline template.
+fn templated(inst: &Inst) -> bool {
     use Inst::*;
     matches!(
         inst,
@@ -260,6 +267,7 @@ struct Emitter {
 type LoadFn = extern "sysv64" fn(*mut Hart, u64, *mut Ctx) -> HelperRet;
 type StoreFn = extern "sysv64" fn(*mut Hart, u64, u64, *mut Ctx) -> HelperRet;
 type BinFn = extern "sysv64" fn(u64, u64) -> u64;
+type ExtFn = extern "sysv64" fn(*mut Hart, *const Op, *mut Ctx) -> HelperRet;
 
 impl Emitter {
     /// Leave the block for guest pc `pc` after `retired` instructions,
@@ -395,6 +403,26 @@ impl Emitter {
             call: SlowCall::Store(f, rs2),
         });
         self.stubs.push(Stub::Helper { label: fail, site });
+    }
+
+    /// An A/F/D instruction through the interpreter's semantics (`op`
+    /// must stay alive as long as the code).
+    fn ext(&mut self, op: &Op, pc: u64, next: u64, index: usize) {
+        let fail = self.a.new_dynamic_label();
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rdi, rbx
+            ; mov rsi, QWORD op as *const Op as i64
+            ; mov rdx, r12
+            ; mov rax, QWORD helpers::ext as ExtFn as usize as i64
+            ; call rax
+            ; test rdx, rdx
+            ; jnz =>fail
+        );
+        self.stubs.push(Stub::Helper {
+            label: fail,
+            site: Site { pc, next, index },
+        });
     }
 
     fn call2(&mut self, f: BinFn, rd: u8, rs1: u8, rs2: u8) {
@@ -566,6 +594,7 @@ impl Emitter {
             Remw { rd, rs1, rs2 } => self.call2(helpers::remw, rd, rs1, rs2),
             Remuw { rd, rs1, rs2 } => self.call2(helpers::remuw, rd, rs1, rs2),
             // Fence: x86-64 TSO and one thread per hart (see the interpreter).
+            Fence { .. } => {}
             _ => {}
         }
     }
@@ -778,7 +807,8 @@ pub fn translate(ops: &[Op], pc: u64, bytes: u64, base: usize, epilogue: usize) 
                 e.branch(&inst, ipc, next, i + 1);
                 ended = true;
             }
-            inst => e.simple(&inst, ipc, next, i),
+            inst if templated(&inst) => e.simple(&inst, ipc, next, i),
+            _ => e.ext(op, ipc, next, i),
         }
         if ended {
             break;

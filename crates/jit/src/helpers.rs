@@ -8,6 +8,7 @@
 //! block must end after it). A panic cannot unwind out of these (non-unwind
 //! ABI): it aborts the process instead of corrupting translated frames.
 
+use rvisor_cpu::interp::Op;
 use rvisor_cpu::{Hart, Trap};
 
 /// Helper status: ok.
@@ -103,6 +104,25 @@ pub extern "sysv64" fn store<const N: u8>(
     // SAFETY: as in `load`.
     let hart = unsafe { &mut *hart };
     let status = match hart.engine_store(va, N, v) {
+        Ok(false) => ST_OK,
+        Ok(true) => ST_CODE_WRITTEN,
+        Err(t) => {
+            // SAFETY: as in `load`.
+            unsafe { (*ctx).trap = Some(t) };
+            ST_TRAP
+        }
+    };
+    HelperRet { val: 0, status }
+}
+
+/// An A/F/D instruction, run by the interpreter's own semantics.
+pub extern "sysv64" fn ext(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> HelperRet {
+    // SAFETY: as in `load`.
+    let hart = unsafe { &mut *hart };
+    // SAFETY: `op` points into the boxed op list the translator keeps
+    // alive until it flushes the code that refers to it.
+    let op = unsafe { &*op };
+    let status = match hart.engine_exec_ext(op) {
         Ok(false) => ST_OK,
         Ok(true) => ST_CODE_WRITTEN,
         Err(t) => {

@@ -35,6 +35,8 @@ mod code;
 mod emit;
 mod helpers;
 
+use std::collections::HashMap;
+
 use rvisor_cpu::interp::Op;
 use rvisor_cpu::mmu::Access;
 use rvisor_cpu::signals::REQUEST_MASK;
@@ -49,6 +51,8 @@ use crate::helpers::Ctx;
 pub const DEFAULT_CACHE_SIZE: usize = 64 << 20;
 /// Executions after which `auto` translates a block.
 pub const DEFAULT_HOT_THRESHOLD: u32 = 16;
+/// Most saved guest-code copies before the whole cache is flushed.
+const MAX_COPIES: usize = 1 << 20;
 /// Direct-mapped table slots (a power of two).
 const TABLE_SIZE: usize = 1 << 15;
 
@@ -82,6 +86,9 @@ pub struct JitStats {
     pub dropped: u64,
     /// Traps raised inside translated code.
     pub traps: u64,
+    /// Translations kept after a store to their page because their guest
+    /// bytes did not change.
+    pub revalidated: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +111,8 @@ struct Slot {
     state: State,
     entry: usize,
     chain: usize,
+    /// Index of the guest bytes in `Jit::code_copies`.
+    copy: u32,
 }
 
 impl Default for Slot {
@@ -116,6 +125,7 @@ impl Default for Slot {
             state: State::Counting,
             entry: 0,
             chain: 0,
+            copy: u32::MAX,
         }
     }
 }
@@ -139,6 +149,12 @@ pub struct Jit {
     seen_epoch: u64,
     seen_flush: u64,
     ops: Vec<Op>,
+    /// The decoded ops translated code refers to (freed at flushes).
+    op_store: Vec<Box<[Op]>>,
+    /// Physical page number -> table slots translated from it.
+    pages: HashMap<u64, Vec<u32>>,
+    /// Guest bytes each translation was made from (`Slot::copy` indexes).
+    code_copies: Vec<Box<[u8]>>,
     /// Counters.
     pub stats: JitStats,
 }
@@ -177,6 +193,9 @@ impl Jit {
             seen_epoch: 0,
             seen_flush: 0,
             ops: Vec::with_capacity(64),
+            op_store: Vec::new(),
+            pages: HashMap::new(),
+            code_copies: Vec::new(),
             stats: JitStats::default(),
         })
     }
@@ -189,6 +208,9 @@ impl Jit {
     /// Drop every translation.
     fn flush(&mut self) {
         self.buf.flush();
+        self.code_copies.clear();
+        self.pages.clear();
+        self.op_store.clear();
         self.gen = self.gen.wrapping_add(1);
         if self.gen == 0 {
             self.table.fill(Slot::default());
@@ -214,21 +236,74 @@ impl Jit {
         }
     }
 
+    /// Some page lost its `PAGE_CODE` flag: drop the translations made
+    /// from such pages. Only the pages holding translations are looked at
+    /// (a guest whose data shares a page with its code does this often).
     #[cold]
     fn drop_written_pages(&mut self, hart: &Hart) {
         let gen = self.gen;
         let ram = &hart.ram;
-        for s in self.table.iter_mut().filter(|s| s.gen == gen) {
-            let flagged = ram
-                .offset_of(s.pa, 2)
-                .is_some_and(|off| ram.page_flags(off) & PAGE_CODE != 0);
-            if !flagged {
-                if s.state == State::Translated {
-                    self.stats.dropped += 1;
+        let written: Vec<u64> = self
+            .pages
+            .keys()
+            .copied()
+            .filter(|&page| {
+                ram.offset_of(page << 12, 2)
+                    .is_none_or(|off| ram.page_flags(off) & PAGE_CODE == 0)
+            })
+            .collect();
+        for page in written {
+            // Flag the page again before comparing, so a store racing with
+            // the comparison either lands before it or moves the epoch.
+            if let Some(off) = ram.offset_of(page << 12, 2) {
+                ram.set_page_flags(off, PAGE_CODE);
+            }
+            let mut kept = Vec::new();
+            for idx in self.pages.remove(&page).unwrap_or_default() {
+                let Some(s) = self.table.get_mut(idx as usize) else {
+                    continue;
+                };
+                if s.gen != gen || s.pa >> 12 != page {
+                    continue;
                 }
-                s.gen = 0;
+                // Data sharing a page with code: keep translations whose
+                // guest bytes did not change (the store hit other bytes).
+                let same = self.code_copies.get(s.copy as usize).is_some_and(|old| {
+                    let mut now = vec![0u8; old.len()];
+                    ram.offset_of(s.pa, old.len() as u64)
+                        .is_some_and(|off| ram.read_bytes(off, &mut now))
+                        && now[..] == old[..]
+                });
+                if same {
+                    kept.push(idx);
+                    self.stats.revalidated += 1;
+                } else {
+                    if s.state == State::Translated {
+                        self.stats.dropped += 1;
+                    }
+                    s.gen = 0;
+                }
+            }
+            if !kept.is_empty() {
+                self.pages.insert(page, kept);
             }
         }
+    }
+
+    /// Remember that slot `idx` holds a translation made from the `len`
+    /// guest bytes at `pa` (a copy of them is kept for revalidation).
+    fn note_page(&mut self, ram: &rvisor_memory::GuestRam, pa: u64, len: u64, idx: usize) {
+        self.pages.entry(pa >> 12).or_default().push(idx as u32);
+        let mut bytes = vec![0u8; len as usize];
+        let ok = ram
+            .offset_of(pa, len)
+            .is_some_and(|off| ram.read_bytes(off, &mut bytes));
+        self.table[idx].copy = if ok {
+            self.code_copies.push(bytes.into_boxed_slice());
+            (self.code_copies.len() - 1) as u32
+        } else {
+            u32::MAX
+        };
     }
 
     /// Hand one block to the interpreter. Returns the steps it took.
@@ -244,6 +319,17 @@ impl Jit {
     /// Translate the block at (`pc`, `pa`) into slot `idx`.
     #[cold]
     fn translate(&mut self, hart: &mut Hart, idx: usize, pc: u64, pa: u64) {
+        if self.code_copies.len() >= MAX_COPIES {
+            // Bound the side tables of a guest that keeps rewriting code
+            // the translator never emits anything for.
+            self.flush();
+            self.table[idx] = Slot {
+                va: pc,
+                pa,
+                gen: self.gen,
+                ..Slot::default()
+            };
+        }
         self.ops.clear();
         let Some(bytes) = hart.engine_block(pc, pa, &mut self.ops) else {
             self.table[idx].state = State::Interpret;
@@ -257,9 +343,12 @@ impl Jit {
             self.table[idx].state = State::Interpret;
             return;
         }
+        // Translated code points at its ops (A/F/D helper calls): keep them
+        // in a box of their own until the code is flushed.
+        let ops: Box<[Op]> = self.ops.as_slice().into();
         for attempt in 0..2 {
             let base = self.buf.cursor();
-            let Some(e) = emit::translate(&self.ops, pc, bytes, base, self.epilogue) else {
+            let Some(e) = emit::translate(&ops, pc, bytes, base, self.epilogue) else {
                 self.table[idx].state = State::Interpret;
                 return;
             };
@@ -275,7 +364,13 @@ impl Jit {
                     state: State::Translated,
                     entry: at + e.entry,
                     chain: at,
+                    copy: u32::MAX,
                 };
+                let len = ops
+                    .get(e.insns - 1)
+                    .map_or(2, |op| u64::from(op.off) + u64::from(op.len));
+                self.op_store.push(ops);
+                self.note_page(&hart.ram, pa, len, idx);
                 return;
             }
             if attempt == 0 {

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use rvisor_cpu::{Exit, Hart, HartConfig, HartSignals};
-use rvisor_isa::{decode_compressed, Asm, Inst};
+use rvisor_isa::{decode_compressed, Asm, Inst, RoundingMode};
 use rvisor_jit::{Jit, Policy};
 use rvisor_memory::{BusBuilder, Clock, GuestRam, TimerQueue};
 
@@ -178,7 +178,7 @@ fn mem(rng: &mut Rng) -> Inst {
 fn other(rng: &mut Rng) -> Inst {
     use Inst::*;
     let rd = rng.rd();
-    match rng.below(5) {
+    match rng.below(8) {
         // minstret: instret must be exact in the middle of a block.
         0 => Csrrs {
             rd,
@@ -196,10 +196,27 @@ fn other(rng: &mut Rng) -> Inst {
             rs2: rng.reg(),
             aqrl: 0,
         },
-        // FP is off (mstatus.FS = 0): illegal instruction.
+        // Odd seeds have FP off (mstatus.FS = 0): illegal instruction.
         3 => FmvDX {
             rd: rng.reg(),
             rs1: rng.reg(),
+        },
+        4 => FaddD {
+            rd: rng.reg(),
+            rs1: rng.reg(),
+            rs2: rng.reg(),
+            rm: RoundingMode::Dyn,
+        },
+        5 => FdivS {
+            rd: rng.reg(),
+            rs1: rng.reg(),
+            rs2: rng.reg(),
+            rm: RoundingMode::Rne,
+        },
+        6 => Fld {
+            rd: rng.reg(),
+            rs1: 8,
+            imm: rng.below(32) as i32 - 16,
         },
         _ => Ebreak,
     }
@@ -357,6 +374,10 @@ fn machine(code: &[u8], seed: u64) -> Hart {
         timers,
     );
     h.csr.mtvec = HANDLER;
+    if seed.is_multiple_of(2) {
+        // FP on (mstatus.FS = Initial): F/D instructions execute.
+        h.csr.mstatus |= 1 << 13;
+    }
     for r in 1..32 {
         h.x[r] = match rng.below(4) {
             0 => rng.below(16),
@@ -372,6 +393,8 @@ fn machine(code: &[u8], seed: u64) -> Hart {
 #[derive(Debug, PartialEq, Eq)]
 struct State {
     x: [u64; 32],
+    f: [u64; 32],
+    fflags: u8,
     pc: u64,
     instret: u64,
     mepc: u64,
@@ -388,6 +411,8 @@ fn state(h: &Hart) -> State {
     assert!(h.ram.read_bytes(DATA - RAM_BASE, &mut data));
     State {
         x: h.x,
+        f: h.f,
+        fflags: h.csr.fflags,
         pc: h.pc,
         instret: h.stats.instret,
         mepc: h.csr.mepc,
@@ -470,4 +495,86 @@ fn the_generator_exercises_traps_and_translation() {
     }
     assert!(traps > 0, "no trap was raised inside translated code");
     assert!(chains > 0, "no block was chained");
+}
+
+/// Self-modifying code: a loop stores data into its own code page every
+/// iteration (bytes of no translation change: translations survive) and
+/// once rewrites an instruction it executes (then `fence.i`): the new
+/// instruction must run, in every engine, with the interpreter's state.
+#[test]
+fn self_modifying_code_agrees_with_the_interpreter() {
+    use rvisor_isa::encode;
+    use Inst::*;
+    let new = encode(&Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 100,
+    })
+    .expect("encodable");
+    let mut a = Asm::new();
+    let (top, target, cont, end, data) = (a.label(), a.label(), a.label(), a.label(), a.label());
+    a.la(10, target);
+    a.la(14, data);
+    a.li(11, u64::from(new));
+    a.li(15, 2);
+    a.li(31, 4);
+    a.bind(top);
+    a.emit(Addi {
+        rd: 12,
+        rs1: 12,
+        imm: 1,
+    });
+    a.emit(Sw {
+        rs1: 14,
+        rs2: 12,
+        imm: 0,
+    });
+    a.bind(target);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 1,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, cont);
+    a.j(end);
+    a.bind(cont);
+    a.bne(31, 15, top);
+    a.emit(Sw {
+        rs1: 10,
+        rs2: 11,
+        imm: 0,
+    });
+    a.emit(FenceI);
+    a.j(top);
+    a.bind(end);
+    a.emit(Wfi);
+    a.bind(data);
+    a.word(0);
+    let code = a.finish().expect("assembles");
+    for policy in [Policy::Always, Policy::Hot(2)] {
+        let mut reference = machine(&code, 7);
+        reference.x[13] = 0;
+        run_to_wfi(&mut reference, |h| h.run(1 << 20), 7);
+        let mut translated = machine(&code, 7);
+        translated.x[13] = 0;
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        run_to_wfi(&mut translated, |h| jit.run(h, 1 << 20), 7);
+        let (r, t) = (state(&reference), state(&translated));
+        assert_eq!(r, t, "{policy:?}: state differs");
+        assert_eq!(
+            t.x[13], 202,
+            "{policy:?}: the rewritten instruction did not run"
+        );
+        if policy == Policy::Always {
+            assert!(
+                jit.stats.revalidated > 0,
+                "no translation survived a data store"
+            );
+        }
+    }
 }

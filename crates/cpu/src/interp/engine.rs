@@ -85,6 +85,15 @@ impl Hart {
         Ok(self.interp.pending != 0)
     }
 
+    /// Execute one A, F or D instruction exactly as the interpreter does
+    /// inside a block. `Ok(true)` if the block must end after it (it wrote
+    /// code).
+    #[inline]
+    pub fn engine_exec_ext(&mut self, op: &Op) -> Result<bool, Trap> {
+        self.exec_ext(op.inst, op.raw)?;
+        Ok(self.interp.pending != 0)
+    }
+
     /// Take synchronous exception `t` at `self.pc` (pc and `instret` must
     /// already be those of the trapping instruction).
     pub fn engine_raise(&mut self, t: Trap) {
