@@ -24,7 +24,7 @@ use rvisor_cpu::mmu::TLB_SIZE;
 use rvisor_cpu::Hart;
 use rvisor_isa::Inst;
 
-use crate::helpers::{self, Ctx, HelperRet, ST_CODE_WRITTEN};
+use crate::helpers::{self, Ctx, HelperRet, JC_SIZE, ST_CODE_WRITTEN};
 
 /// Block status returned to the dispatcher in eax: carry on at `hart.pc`.
 pub const RET_CONTINUE: i32 = 0;
@@ -43,6 +43,11 @@ struct Layout {
     irq_mask: i32,
     tlb_load: i32,
     tlb_store: i32,
+    jcache: i32,
+    jc_epoch: i32,
+    indirect: i32,
+    chain_va: i32,
+    chain_pa: i32,
     tag_load: i32,
     tag_store: i32,
     ram_base: i32,
@@ -61,6 +66,11 @@ const fn layout() -> Layout {
         signals: std::mem::offset_of!(Ctx, signals) as i32,
         irq_mask: std::mem::offset_of!(Ctx, irq_mask) as i32,
         tlb_load: std::mem::offset_of!(Ctx, tlb_load) as i32,
+        jcache: std::mem::offset_of!(Ctx, jcache) as i32,
+        jc_epoch: std::mem::offset_of!(Ctx, jc_epoch) as i32,
+        indirect: std::mem::offset_of!(Ctx, indirect) as i32,
+        chain_va: std::mem::offset_of!(Ctx, chain_va) as i32,
+        chain_pa: std::mem::offset_of!(Ctx, chain_pa) as i32,
         tlb_store: std::mem::offset_of!(Ctx, tlb_store) as i32,
         tag_load: std::mem::offset_of!(Ctx, tag_load) as i32,
         tag_store: std::mem::offset_of!(Ctx, tag_store) as i32,
@@ -259,6 +269,9 @@ enum Stub {
 
 struct Emitter {
     a: Asm,
+    /// Guest virtual and physical pc of the block.
+    block_va: u64,
+    block_pa: u64,
     base: usize,
     epilogue: usize,
     stubs: Vec<Stub>,
@@ -286,11 +299,29 @@ impl Emitter {
     }
 
     /// Leave the block with `rax` holding the next pc (not chained).
+    /// Looks the target up in the jump cache (entries valid for the
+    /// current translation-state epoch) and jumps to its chain entry;
+    /// otherwise returns to the dispatcher, flagging the exit so that it
+    /// fills the cache.
     fn exit_indirect(&mut self, retired: usize) {
+        let miss = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64
             ; mov [rbx + L.pc], rax
             ; add QWORD [rbx + L.instret], retired as i32
+            ; mov ecx, eax
+            ; shr ecx, 1
+            ; and ecx, (JC_SIZE - 1) as i32
+            ; shl ecx, 5
+            ; add rcx, [r12 + L.jcache]
+            ; cmp rax, [rcx]
+            ; jne =>miss
+            ; mov rdx, [r12 + L.jc_epoch]
+            ; cmp rdx, [rcx + 8]
+            ; jne =>miss
+            ; jmp QWORD [rcx + 16]
+            ; =>miss
+            ; mov QWORD [r12 + L.indirect], 1
             ; mov eax, RET_CONTINUE
         );
         jmp_abs(&mut self.a, self.base, self.epilogue);
@@ -737,6 +768,10 @@ impl Emitter {
                         ; =>label
                         ; mov rax, QWORD site as i64
                         ; mov [r12 + L.chain_site], rax
+                        ; mov rax, QWORD self.block_va as i64
+                        ; mov [r12 + L.chain_va], rax
+                        ; mov rax, QWORD self.block_pa as i64
+                        ; mov [r12 + L.chain_pa], rax
                         ; mov eax, RET_CONTINUE
                     );
                     jmp_abs(&mut self.a, self.base, self.epilogue);
@@ -750,13 +785,21 @@ impl Emitter {
 /// instruction is at guest pc `pc`, for placement at host address `base`.
 /// `bytes` is the decoded block's fall-through length. `None` if the first
 /// op is not translatable.
-pub fn translate(ops: &[Op], pc: u64, bytes: u64, base: usize, epilogue: usize) -> Option<Emitted> {
+pub fn translate(
+    ops: &[Op],
+    (pc, pa): (u64, u64),
+    bytes: u64,
+    base: usize,
+    epilogue: usize,
+) -> Option<Emitted> {
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
     if n == 0 {
         return None;
     }
     let mut e = Emitter {
         a: Asm::new(base),
+        block_va: pc,
+        block_pa: pa,
         base,
         epilogue,
         stubs: Vec::new(),

@@ -35,6 +35,16 @@ pub struct Ctx {
     /// Signal bits that end chained execution: the locally enabled
     /// interrupts and the requests.
     pub irq_mask: u64,
+    /// The jump cache (`JC_SIZE` [`JcEntry`]s).
+    pub jcache: usize,
+    /// The epoch jump-cache entries must carry to be valid.
+    pub jc_epoch: u64,
+    /// Set by an indirect exit that missed the jump cache.
+    pub indirect: u64,
+    /// Guest virtual pc of the block whose exit recorded `chain_site`.
+    pub chain_va: u64,
+    /// Its physical pc.
+    pub chain_pa: u64,
     /// Inline TLB probe: the load TLB array of the hart.
     pub tlb_load: usize,
     /// The store TLB array.
@@ -51,6 +61,35 @@ pub struct Ctx {
     pub host_base: usize,
     /// Host address of the RAM page flags.
     pub flags: usize,
+}
+
+/// Jump-cache entries (a power of two).
+pub const JC_SIZE: usize = 1024;
+
+/// A jump-cache entry: indirect-jump target `va` -> chain entry `code`,
+/// valid while `epoch` is the translator's current one.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JcEntry {
+    /// Guest virtual pc.
+    pub va: u64,
+    /// Epoch of the translation state it was made under (0 = never).
+    pub epoch: u64,
+    /// Host address of the target's chain entry.
+    pub code: usize,
+    _pad: u64,
+}
+
+impl JcEntry {
+    /// An entry for `va`.
+    pub fn new(va: u64, epoch: u64, code: usize) -> Self {
+        Self {
+            va,
+            epoch,
+            code,
+            _pad: 0,
+        }
+    }
 }
 
 /// Two-register return value (rax = `val`, rdx = `status`).

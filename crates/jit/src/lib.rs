@@ -45,7 +45,7 @@ use rvisor_memory::ram::PAGE_CODE;
 
 use crate::code::CodeBuffer;
 use crate::emit::RET_TRAP;
-use crate::helpers::Ctx;
+use crate::helpers::{Ctx, JcEntry, JC_SIZE};
 
 /// Default size of a hart's translation cache.
 pub const DEFAULT_CACHE_SIZE: usize = 64 << 20;
@@ -155,6 +155,10 @@ pub struct Jit {
     pages: HashMap<u64, Vec<u32>>,
     /// Guest bytes each translation was made from (`Slot::copy` indexes).
     code_copies: Vec<Box<[u8]>>,
+    /// The jump cache for indirect jumps (read by translated code).
+    jcache: Box<[JcEntry]>,
+    jc_epoch: u64,
+    jc_snapshot: u64,
     /// Counters.
     pub stats: JitStats,
 }
@@ -196,6 +200,9 @@ impl Jit {
             op_store: Vec::new(),
             pages: HashMap::new(),
             code_copies: Vec::new(),
+            jcache: vec![JcEntry::default(); JC_SIZE].into_boxed_slice(),
+            jc_epoch: 1,
+            jc_snapshot: 0,
             stats: JitStats::default(),
         })
     }
@@ -208,6 +215,7 @@ impl Jit {
     /// Drop every translation.
     fn flush(&mut self) {
         self.buf.flush();
+        self.new_jc_epoch();
         self.code_copies.clear();
         self.pages.clear();
         self.op_store.clear();
@@ -282,6 +290,7 @@ impl Jit {
                         self.stats.dropped += 1;
                     }
                     s.gen = 0;
+                    self.jc_epoch += 1;
                 }
             }
             if !kept.is_empty() {
@@ -348,7 +357,7 @@ impl Jit {
         let ops: Box<[Op]> = self.ops.as_slice().into();
         for attempt in 0..2 {
             let base = self.buf.cursor();
-            let Some(e) = emit::translate(&ops, pc, bytes, base, self.epilogue) else {
+            let Some(e) = emit::translate(&ops, (pc, pa), bytes, base, self.epilogue) else {
                 self.table[idx].state = State::Interpret;
                 return;
             };
@@ -389,9 +398,10 @@ impl Jit {
 
     /// Patch the exit the last run recorded to jump straight to the block
     /// now at `hart.pc`, if it is translated and in the same page as the
-    /// block the run entered (`from_va`, `from_pa`).
-    fn try_chain(&mut self, hart: &Hart, from_va: u64, from_pa: u64) {
+    /// block that exited.
+    fn try_chain(&mut self, hart: &Hart) {
         let site = std::mem::take(&mut self.ctx.chain_site);
+        let (from_va, from_pa) = (self.ctx.chain_va, self.ctx.chain_pa);
         let va = hart.pc;
         if (va ^ from_va) & !0xfff != 0 {
             return;
@@ -448,6 +458,8 @@ impl Jit {
                     },
                 },
             };
+            self.refresh_epoch(hart);
+            let from_indirect = std::mem::take(&mut self.ctx.indirect) != 0;
             let idx = slot_index(pc, pa);
             let s = &mut self.table[idx];
             if s.gen != self.gen || s.va != pc || s.pa != pa {
@@ -476,11 +488,32 @@ impl Jit {
                 }
                 continue;
             }
+            if from_indirect {
+                let e = &mut self.jcache[(pc >> 1) as usize & (JC_SIZE - 1)];
+                *e = JcEntry::new(pc, self.jc_epoch, s.chain);
+            }
             steps += self.execute(hart, s.entry, budget - steps);
             if self.ctx.chain_site != 0 {
-                self.try_chain(hart, pc, pa);
+                self.try_chain(hart);
             }
         }
+    }
+
+    /// Jump-cache entries hold (va -> code) pairs valid only under the
+    /// translation state they were made in (page tables, privilege, TLB
+    /// generation: all reflected in the fetch TLB context) and while no
+    /// code was dropped: a change starts a new epoch.
+    #[inline(always)]
+    fn refresh_epoch(&mut self, hart: &Hart) {
+        let snap = hart.tlb_probe(Access::Fetch).1 ^ hart.csr.satp.rotate_left(17);
+        if snap != self.jc_snapshot {
+            self.jc_snapshot = snap;
+            self.new_jc_epoch();
+        }
+    }
+
+    fn new_jc_epoch(&mut self) {
+        self.jc_epoch += 1;
     }
 
     /// Run translated code from `entry` (and whatever it chains to).
@@ -508,6 +541,9 @@ impl Jit {
         self.ctx.host_base = hart.ram.host_base() as usize;
         self.ctx.flags = hart.ram.page_flags_ptr() as usize;
         self.ctx.chain_site = 0;
+        self.ctx.indirect = 0;
+        self.ctx.jcache = self.jcache.as_ptr() as usize;
+        self.ctx.jc_epoch = self.jc_epoch;
         self.stats.dispatches += 1;
         let before = hart.stats.instret;
         let status = (self.enter)(hart, &mut *self.ctx, entry);

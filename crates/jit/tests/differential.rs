@@ -268,10 +268,20 @@ fn program(seed: u64) -> Vec<u8> {
                 a.li(31, 1 + rng.below(20));
                 a.bind(top);
                 for _ in 0..1 + rng.below(6) {
-                    if rng.below(3) == 0 {
-                        a.emit(mem(&mut rng));
-                    } else {
-                        a.emit(alu(&mut rng));
+                    match rng.below(6) {
+                        0 | 1 => a.emit(mem(&mut rng)),
+                        // An indirect jump inside the loop (jump cache).
+                        2 => {
+                            let t = 10 + rng.below(5) as u8;
+                            a.emit(Inst::Auipc { rd: t, imm: 0 });
+                            a.emit(Inst::Jalr {
+                                rd: rng.rd(),
+                                rs1: t,
+                                imm: 12,
+                            });
+                            a.emit(alu(&mut rng));
+                        }
+                        _ => a.emit(alu(&mut rng)),
                     }
                 }
                 a.emit(Inst::Addi {
