@@ -236,6 +236,19 @@ fn templated(inst: &Inst) -> bool {
     )
 }
 
+/// The M-extension divisions.
+#[derive(Clone, Copy)]
+enum DivKind {
+    Div,
+    Divu,
+    Rem,
+    Remu,
+    Divw,
+    Divuw,
+    Remw,
+    Remuw,
+}
+
 /// Where a memory instruction sits in its block.
 #[derive(Clone, Copy)]
 struct Site {
@@ -279,7 +292,6 @@ struct Emitter {
 
 type LoadFn = extern "sysv64" fn(*mut Hart, u64, *mut Ctx) -> HelperRet;
 type StoreFn = extern "sysv64" fn(*mut Hart, u64, u64, *mut Ctx) -> HelperRet;
-type BinFn = extern "sysv64" fn(u64, u64) -> u64;
 type ExtFn = extern "sysv64" fn(*mut Hart, *const Op, *mut Ctx) -> HelperRet;
 
 impl Emitter {
@@ -456,14 +468,62 @@ impl Emitter {
         });
     }
 
-    fn call2(&mut self, f: BinFn, rd: u8, rs1: u8, rs2: u8) {
+    /// Division and remainder inline. The RISC-V special cases are taken
+    /// out before the x86 instruction, which would fault on both: x/0
+    /// (quotient all ones, remainder x) and divisor -1 for the signed forms
+    /// (quotient -x, wrapping at MIN; remainder 0).
+    fn divide(&mut self, rd: u8, rs1: u8, rs2: u8, kind: DivKind) {
+        use DivKind::*;
+        if rd == 0 {
+            return;
+        }
+        let zero = self.a.new_dynamic_label();
+        let minus1 = self.a.new_dynamic_label();
+        let done = self.a.new_dynamic_label();
+        let word = matches!(kind, Divw | Divuw | Remw | Remuw);
+        let signed = matches!(kind, Div | Rem | Divw | Remw);
+        let rem = matches!(kind, Rem | Remu | Remw | Remuw);
         dynasm!(self.a
             ; .arch x64
-            ; mov rdi, [rbx + xo(rs1)]
-            ; mov rsi, [rbx + xo(rs2)]
-            ; mov rax, QWORD f as usize as i64
-            ; call rax
+            ; mov rcx, [rbx + xo(rs2)]
+            ; mov rax, [rbx + xo(rs1)]
         );
+        if word {
+            dynasm!(self.a ; .arch x64 ; test ecx, ecx ; jz =>zero);
+            if signed {
+                dynasm!(self.a ; .arch x64 ; cmp ecx, -1 ; je =>minus1 ; cdq ; idiv ecx);
+            } else {
+                dynasm!(self.a ; .arch x64 ; xor edx, edx ; div ecx);
+            }
+            if rem {
+                dynasm!(self.a ; .arch x64 ; movsxd rax, edx);
+            } else {
+                dynasm!(self.a ; .arch x64 ; movsxd rax, eax);
+            }
+        } else {
+            dynasm!(self.a ; .arch x64 ; test rcx, rcx ; jz =>zero);
+            if signed {
+                dynasm!(self.a ; .arch x64 ; cmp rcx, -1 ; je =>minus1 ; cqo ; idiv rcx);
+            } else {
+                dynasm!(self.a ; .arch x64 ; xor edx, edx ; div rcx);
+            }
+            if rem {
+                dynasm!(self.a ; .arch x64 ; mov rax, rdx);
+            }
+        }
+        dynasm!(self.a ; .arch x64 ; jmp =>done ; =>zero);
+        match (rem, word) {
+            (false, _) => dynasm!(self.a ; .arch x64 ; mov rax, -1),
+            (true, false) => {}
+            (true, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, eax),
+        }
+        dynasm!(self.a ; .arch x64 ; jmp =>done ; =>minus1);
+        match (rem, word) {
+            (true, _) => dynasm!(self.a ; .arch x64 ; xor eax, eax),
+            (false, false) => dynasm!(self.a ; .arch x64 ; neg rax),
+            (false, true) => dynasm!(self.a ; .arch x64 ; neg eax ; movsxd rax, eax),
+        }
+        dynasm!(self.a ; .arch x64 ; =>done);
         self.store_rd(rd);
     }
 
@@ -616,14 +676,14 @@ impl Emitter {
                     dynasm!(self.a ; .arch x64 ; mov [rbx + xo(rd)], rdx);
                 }
             }
-            Div { rd, rs1, rs2 } => self.call2(helpers::div, rd, rs1, rs2),
-            Divu { rd, rs1, rs2 } => self.call2(helpers::divu, rd, rs1, rs2),
-            Rem { rd, rs1, rs2 } => self.call2(helpers::rem, rd, rs1, rs2),
-            Remu { rd, rs1, rs2 } => self.call2(helpers::remu, rd, rs1, rs2),
-            Divw { rd, rs1, rs2 } => self.call2(helpers::divw, rd, rs1, rs2),
-            Divuw { rd, rs1, rs2 } => self.call2(helpers::divuw, rd, rs1, rs2),
-            Remw { rd, rs1, rs2 } => self.call2(helpers::remw, rd, rs1, rs2),
-            Remuw { rd, rs1, rs2 } => self.call2(helpers::remuw, rd, rs1, rs2),
+            Div { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Div),
+            Divu { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Divu),
+            Rem { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Rem),
+            Remu { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Remu),
+            Divw { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Divw),
+            Divuw { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Divuw),
+            Remw { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Remw),
+            Remuw { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Remuw),
             // Fence: x86-64 TSO and one thread per hart (see the interpreter).
             Fence { .. } => {}
             _ => {}

@@ -1,6 +1,6 @@
 //! Rust helpers called from translated code: loads and stores through the
 //! hart's own MMU/TLB and bus (so faults, MMIO and page flags are exactly
-//! the interpreter's), and the M-extension divisions.
+//! the interpreter's), and A/F/D instructions through its semantics.
 //!
 //! Calling convention: System V (`extern "sysv64"`). Helpers that can fail
 //! return `HelperRet` in rax:rdx; `status` 0 = ok, [`ST_TRAP`] = a trap was
@@ -171,73 +171,4 @@ pub extern "sysv64" fn ext(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> Hel
         }
     };
     HelperRet { val: 0, status }
-}
-
-fn sext32(v: u64) -> u64 {
-    v as i32 as i64 as u64
-}
-
-/// `div` (x/0 = all ones, MIN/-1 = MIN).
-pub extern "sysv64" fn div(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        u64::MAX
-    } else {
-        (a as i64).wrapping_div(b as i64) as u64
-    }
-}
-
-/// `divu`.
-pub extern "sysv64" fn divu(a: u64, b: u64) -> u64 {
-    a.checked_div(b).unwrap_or(u64::MAX)
-}
-
-/// `rem` (x%0 = x, MIN%-1 = 0).
-pub extern "sysv64" fn rem(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a
-    } else {
-        (a as i64).wrapping_rem(b as i64) as u64
-    }
-}
-
-/// `remu`.
-pub extern "sysv64" fn remu(a: u64, b: u64) -> u64 {
-    a.checked_rem(b).unwrap_or(a)
-}
-
-/// `divw`.
-pub extern "sysv64" fn divw(a: u64, b: u64) -> u64 {
-    let (a, b) = (a as i32, b as i32);
-    if b == 0 {
-        u64::MAX
-    } else {
-        a.wrapping_div(b) as i64 as u64
-    }
-}
-
-/// `divuw`.
-pub extern "sysv64" fn divuw(a: u64, b: u64) -> u64 {
-    (a as u32)
-        .checked_div(b as u32)
-        .map_or(u64::MAX, |q| sext32(u64::from(q)))
-}
-
-/// `remw`.
-pub extern "sysv64" fn remw(a: u64, b: u64) -> u64 {
-    let (a, b) = (a as i32, b as i32);
-    if b == 0 {
-        a as i64 as u64
-    } else {
-        a.wrapping_rem(b) as i64 as u64
-    }
-}
-
-/// `remuw`.
-pub extern "sysv64" fn remuw(a: u64, b: u64) -> u64 {
-    let (a, b) = (a as u32, b as u32);
-    if b == 0 {
-        sext32(u64::from(a))
-    } else {
-        sext32(u64::from(a % b))
-    }
 }

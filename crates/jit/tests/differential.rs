@@ -389,8 +389,10 @@ fn machine(code: &[u8], seed: u64) -> Hart {
         h.csr.mstatus |= 1 << 13;
     }
     for r in 1..32 {
-        h.x[r] = match rng.below(4) {
+        h.x[r] = match rng.below(6) {
             0 => rng.below(16),
+            // Division corner cases: -1 and the most negative values.
+            4 => [u64::MAX, 1 << 63, 0xffff_ffff, 0xffff_ffff_8000_0000][rng.below(4) as usize],
             1 => (rng.next() as i64 >> 40) as u64,
             _ => rng.next(),
         };
