@@ -282,6 +282,9 @@ enum Stub {
 
 struct Emitter {
     a: Asm,
+    /// The register the last `store_rd` wrote from rax, and the code
+    /// offset just after that store.
+    last_store: Option<(u8, usize)>,
     /// Guest virtual and physical pc of the block.
     block_va: u64,
     block_pa: u64,
@@ -531,10 +534,19 @@ impl Emitter {
     fn store_rd(&mut self, rd: u8) {
         if rd != 0 {
             dynasm!(self.a ; .arch x64 ; mov [rbx + xo(rd)], rax);
+            self.last_store = Some((rd, self.a.offset().0));
         }
     }
 
+    /// rax = x[rs]. Skips the load (and its store-to-load forwarding
+    /// latency on dependency chains) when the code emitted just before is
+    /// the store of x[rs] from rax: nothing in between can have changed
+    /// either, and no jump lands between them (labels inside a block body
+    /// are placed before such stores or end the block).
     fn load_rs(&mut self, rs: u8) {
+        if self.last_store == Some((rs, self.a.offset().0)) {
+            return;
+        }
         dynasm!(self.a ; .arch x64 ; mov rax, [rbx + xo(rs)]);
     }
 
@@ -858,6 +870,7 @@ pub fn translate(
     }
     let mut e = Emitter {
         a: Asm::new(base),
+        last_store: None,
         block_va: pc,
         block_pa: pa,
         base,
