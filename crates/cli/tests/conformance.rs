@@ -201,9 +201,14 @@ fn run_qemu(elf: &Path) -> Outcome {
 }
 
 fn run_rvisor(elf: &Path) -> Outcome {
+    run_rvisor_on(elf, "interp")
+}
+
+/// Run `elf` on rvisor with `--engine engine` (interp, jit, auto).
+fn run_rvisor_on(elf: &Path, engine: &str) -> Outcome {
     run_with_timeout(
         Command::new(env!("CARGO_BIN_EXE_rvisor"))
-            .args(["run", "--mode", "full", "--firmware"])
+            .args(["run", "--mode", "full", "--engine", engine, "--firmware"])
             .arg(elf),
     )
 }
@@ -231,23 +236,39 @@ fn mentions_test_number(stderr: &str, n: u32) -> bool {
 
 #[test]
 fn conformance_suite_passes_on_qemu_and_rvisor() {
+    suite_passes("interp", true);
+}
+
+/// The translator translating every block: must agree with the suite too.
+#[test]
+fn conformance_suite_passes_with_engine_jit() {
+    suite_passes("jit", false);
+}
+
+/// The default engine (interpret cold code, translate hot code).
+#[test]
+fn conformance_suite_passes_with_engine_auto() {
+    suite_passes("auto", false);
+}
+
+/// Run the suite on rvisor with `engine`; with `oracle`, on QEMU too.
+fn suite_passes(engine: &str, oracle: bool) {
     let elfs = suite_elfs(built_suite());
     assert!(!elfs.is_empty(), "build.sh produced no ELFs");
 
     let mut failures = Vec::new();
     // A runner that cannot fail cannot pass either: rvisor must report the
     // deliberately failing program as a failure.
-    let control = run_rvisor(&built_suite().join("selftest/fail3.elf"));
+    let control = run_rvisor_on(&built_suite().join("selftest/fail3.elf"), engine);
     if control.status.is_some_and(|s| s.success()) {
-        failures.push(
-            "selftest/fail3: rvisor exited with status 0 for a failing program, so its \
-             passes are meaningless"
-                .to_string(),
-        );
+        failures.push(format!(
+            "selftest/fail3: rvisor --engine {engine} exited with status 0 for a failing \
+             program, so its passes are meaningless"
+        ));
     }
     for elf in &elfs {
         let name = elf_name(elf);
-        if !EXCLUDED_FROM_QEMU.contains(&name.as_str()) {
+        if oracle && !EXCLUDED_FROM_QEMU.contains(&name.as_str()) {
             let oracle = run_qemu(elf);
             if !oracle.passed() {
                 failures.push(format!(
@@ -257,10 +278,10 @@ fn conformance_suite_passes_on_qemu_and_rvisor() {
                 ));
             }
         }
-        let rvisor = run_rvisor(elf);
+        let rvisor = run_rvisor_on(elf, engine);
         if !rvisor.passed() {
             failures.push(format!(
-                "{name}: rvisor {}\n--- stderr ---\n{}--- stdout ---\n{}",
+                "{name}: rvisor --engine {engine} {}\n--- stderr ---\n{}--- stdout ---\n{}",
                 rvisor.describe(),
                 rvisor.stderr,
                 rvisor.stdout
@@ -270,7 +291,7 @@ fn conformance_suite_passes_on_qemu_and_rvisor() {
 
     assert!(
         failures.is_empty(),
-        "{} of {} conformance programs failed:\n\n{}",
+        "{} of {} conformance programs failed (engine {engine}):\n\n{}",
         failures.len(),
         elfs.len(),
         failures.join("\n\n")

@@ -1,6 +1,7 @@
 //! Full virtualization end to end: the unmodified Debian kernel, booted by the
-//! unmodified OpenSBI firmware, on 1 and 2 harts, and an interactive shell
-//! driven through a pipe. Fixtures come from `tests/guests/fetch.sh`.
+//! unmodified OpenSBI firmware, on 1 and 2 harts, with the default engine
+//! (`auto`), the translator alone (`jit`) and the interpreter alone, and an
+//! interactive shell driven through a pipe. Fixtures come from `tests/guests/fetch.sh`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -76,7 +77,19 @@ fn run_to_end(mut cmd: Command, limit: Duration) -> (Option<i32>, String) {
 }
 
 fn boot(cpus: &str) -> String {
-    let mut cmd = rvisor(&["--cpus", cpus, "--append", "console=ttyS0 rvisor.test=1"]);
+    boot_on(cpus, "auto")
+}
+
+/// Boot to power-off on `cpus` harts with `--engine engine`.
+fn boot_on(cpus: &str, engine: &str) -> String {
+    let mut cmd = rvisor(&[
+        "--cpus",
+        cpus,
+        "--engine",
+        engine,
+        "--append",
+        "console=ttyS0 rvisor.test=1",
+    ]);
     cmd.env("RVISOR_LOG", "warn");
     let (code, out) = run_to_end(cmd, Duration::from_secs(600));
     assert!(out.contains("OpenSBI v"), "no OpenSBI banner:\n{out}");
@@ -111,6 +124,22 @@ fn linux_full_two_harts_boot_and_cpuinfo_shows_both() {
         "second hart missing from /proc/cpuinfo:\n{out}"
     );
     assert!(out.contains("== nproc: 2"), "{out}");
+}
+
+/// The translator translating every block boots the same kernel.
+#[test]
+fn linux_full_boots_with_engine_jit_on_one_and_two_harts() {
+    let out = boot_on("1", "jit");
+    assert!(out.contains("== nproc: 1"), "{out}");
+    let out = boot_on("2", "jit");
+    assert!(out.contains("== nproc: 2"), "{out}");
+}
+
+/// The reference engine alone (the default, `auto`, translates hot code).
+#[test]
+fn linux_full_boots_with_engine_interp() {
+    let out = boot_on("1", "interp");
+    assert!(out.contains("== nproc: 1"), "{out}");
 }
 
 #[test]

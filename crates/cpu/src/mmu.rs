@@ -20,13 +20,15 @@ use crate::pmp::{PageCheck, Pmp};
 use crate::trap::{Exception, Trap};
 
 /// Entries per access kind (direct-mapped, indexed by the low page-number bits).
-pub const TLB_SIZE: usize = 256;
+pub const TLB_SIZE: usize = 2048;
 const PAGE_MASK: u64 = 0xfff;
 /// Generations fit in context bits 11:4.
 const MAX_GEN: u64 = 0xff;
 
 /// One cached page: `tag` = page address | context, 0 when invalid.
+/// `repr(C)`: translated code reads entries inline (tag at 0, page at 8).
 #[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
 pub struct TlbEntry {
     tag: u64,
     pa_page: u64,
@@ -181,6 +183,19 @@ impl crate::Hart {
         } else {
             None
         }
+    }
+
+    /// For translated code's inline TLB probe: the `TLB_SIZE` entries for
+    /// `access` (a stable heap address until the hart is dropped) and the
+    /// tag context of the current privilege. Both stay valid until the
+    /// privilege, `mstatus` or the TLB generation changes, which only
+    /// happens outside translated code.
+    pub fn tlb_probe(&self, access: Access) -> (*const TlbEntry, u64) {
+        let a = access as usize;
+        (
+            self.mmu.tlb[a].as_ptr(),
+            self.mmu.ctx[self.prv as usize & 3][a],
+        )
     }
 
     /// Full translation of `va` for `access` in the current effective

@@ -29,4 +29,19 @@ pub struct HartStats {
     pub blocks_dropped: u64,
     /// Full page-table walks (TLB misses).
     pub tlb_misses: u64,
+    /// Translator (tier 1; zero under the interpreter): blocks translated.
+    pub jit_blocks: u64,
+    /// Translator: bytes of host code emitted.
+    pub jit_code_bytes: u64,
+    /// Translator: entries from the dispatcher into translated code.
+    pub jit_dispatches: u64,
+    /// Translator: blocks handed to the interpreter (cold, or starting with
+    /// an instruction left to it).
+    pub jit_interpreted: u64,
+    /// Translator: direct exits patched into chained jumps.
+    pub jit_chains: u64,
+    /// Translator: whole translation-cache flushes.
+    pub jit_flushes: u64,
+    /// Translator: translations dropped because their page was written.
+    pub jit_dropped: u64,
 }

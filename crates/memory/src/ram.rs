@@ -279,6 +279,14 @@ impl GuestRam {
         self.code_epoch.fetch_add(1, Ordering::AcqRel) + 1
     }
 
+    /// Raw address of the page flag bytes (one per 4 KiB page, `size() >>
+    /// 12` of them), for translated code's inline store fast path, which
+    /// takes the slow path when a page has any flag. Reading it is the
+    /// caller's `unsafe` responsibility (atomically, within bounds).
+    pub fn page_flags_ptr(&self) -> *const AtomicU8 {
+        self.page_flags.as_ptr()
+    }
+
     /// Raw host address of RAM offset 0, for translated code's inline TLB fast
     /// path and for mapping RAM into virtio backends. Dereferencing it is the
     /// caller's `unsafe` responsibility (only within `size()` bytes).

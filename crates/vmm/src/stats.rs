@@ -209,6 +209,21 @@ impl VmStats {
             "TLB misses (page walks)",
             sum(|h| h.tlb_misses)
         );
+        type Counter = (&'static str, fn(&HartStats) -> u64);
+        let jit: [Counter; 7] = [
+            ("blocks translated", |h| h.jit_blocks),
+            ("translated code bytes", |h| h.jit_code_bytes),
+            ("dispatches to translated code", |h| h.jit_dispatches),
+            ("blocks interpreted (jit engine)", |h| h.jit_interpreted),
+            ("chained exits", |h| h.jit_chains),
+            ("translation cache flushes", |h| h.jit_flushes),
+            ("translations dropped (writes)", |h| h.jit_dropped),
+        ];
+        if sum(|h| h.jit_blocks) > 0 {
+            for (name, f) in jit {
+                let _ = writeln!(s, "  {:<32} {}", name, sum(f));
+            }
+        }
         if self.hypercalls.total() > 0 {
             let _ = writeln!(s, "hypercalls by extension.function:");
             for ((e, f), n) in &self.hypercalls.0 {

@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 use rvisor_cpu::signals::{EXIT_REQUEST, REQUEST_MASK};
 use rvisor_cpu::stats::HartStats;
 use rvisor_cpu::{Exit, Hart};
+use rvisor_jit::{Jit, Policy};
 use rvisor_platform::fdt::Profile;
 use rvisor_platform::machine::{self, MachineSpec, VirtioSpec};
 use rvisor_virtio::blk::BlkConfig;
 
-use crate::config::{Mode, VmConfig};
+use crate::config::{Engine, Mode, VmConfig};
 use crate::console::Console;
 use crate::control::{ExitReason, HtifControl, VmControl};
 use crate::para::{self, HartSbiState, HartShared, SbiHost};
@@ -147,6 +148,7 @@ fn run_once(
             control: control.clone(),
             shared,
             sbi: sbi.clone(),
+            engine: config.engine,
         };
         let t = std::thread::Builder::new()
             .name(format!("rvisor-hart{id}"))
@@ -218,6 +220,24 @@ struct HartCtx {
     control: Arc<VmControl>,
     shared: Arc<HartShared>,
     sbi: Option<Arc<SbiHost>>,
+    engine: Engine,
+}
+
+/// The translator for `engine` (none: interpret). A host that refuses the
+/// code cache mapping falls back to the interpreter.
+fn make_jit(engine: Engine) -> Option<Jit> {
+    let policy = match engine {
+        Engine::Interp => return None,
+        Engine::Jit => Policy::Always,
+        Engine::Auto => Policy::Hot(rvisor_jit::DEFAULT_HOT_THRESHOLD),
+    };
+    match Jit::new(policy, rvisor_jit::DEFAULT_CACHE_SIZE) {
+        Ok(j) => Some(j),
+        Err(e) => {
+            tracing::warn!("no translation cache ({e}); interpreting");
+            None
+        }
+    }
 }
 
 /// Park until an interrupt the hart enabled locally is pending, or a request.
@@ -238,8 +258,13 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
     if ctx.shared.state() != hsm::STARTED && !start_stopped_hart(&mut hart, ctx) {
         return (hart.stats.clone(), sbi_state.calls);
     }
+    let mut jit = make_jit(ctx.engine);
     loop {
-        match hart.run(BUDGET) {
+        let exit = match &mut jit {
+            Some(j) => j.run(&mut hart, BUDGET),
+            None => hart.run(BUDGET),
+        };
+        match exit {
             Exit::Budget => {
                 if let (Some(pa), Some(sbi)) = (sbi_state.steal_shmem, &ctx.sbi) {
                     let now = para::thread_steal_ns().unwrap_or(steal_base);

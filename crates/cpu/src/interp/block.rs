@@ -28,7 +28,7 @@ const ARENA_LIMIT: usize = 1 << 18;
 
 /// One pre-decoded instruction of a block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Op {
+pub struct Op {
     /// The instruction.
     pub inst: Inst,
     /// Its raw bits (16 significant bits for compressed ones), for `xtval`

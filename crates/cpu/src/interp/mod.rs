@@ -17,6 +17,7 @@
 mod a;
 mod block;
 mod d;
+mod engine;
 mod f;
 mod fp;
 mod i;
@@ -28,7 +29,8 @@ mod zifencei;
 
 use rvisor_isa::Inst;
 
-use self::block::{BlockCache, Fetched, Op};
+pub use self::block::Op;
+use self::block::{BlockCache, Fetched};
 use self::i::{imm64, sext32};
 use crate::signals::{EXIT_REQUEST, FENCE_I_REQUEST, FLUSH_REQUEST, REQUEST_MASK};
 use crate::trap::Trap;
@@ -74,6 +76,9 @@ pub struct InterpState {
     /// The LR reservation, if any.
     pub(crate) reservation: Option<Reservation>,
     last_trap: Option<TrapRecord>,
+    /// Changes whenever every decoded block is dropped (see
+    /// [`Hart::engine_flush_token`]).
+    flush_token: engine::FlushToken,
 }
 
 impl InterpState {
@@ -283,6 +288,7 @@ impl Hart {
 
     /// Drop every decoded block of this hart.
     fn flush_blocks(&mut self, arena: &mut Vec<Op>) {
+        self.interp.flush_token = engine::FlushToken::default();
         arena.clear();
         self.interp.cache.invalidate();
         self.stats.block_invalidations += 1;

@@ -1,0 +1,102 @@
+//! Hooks for other engines (the translator in `rvisor-jit`): the pieces of
+//! the run loop and of the memory path they share with the interpreter, so
+//! that block boundaries, invalidation, loads/stores and traps behave
+//! exactly as here.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::block::Fetched;
+use super::Op;
+use crate::trap::Trap;
+use crate::{Exit, Hart};
+
+/// A value unique to one "all decoded code dropped" event: a new
+/// `InterpState` (reset) or a flush of every block (`fence.i`, remote
+/// flush requests). Another engine compares it to decide to flush too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FlushToken(u64);
+
+static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
+
+impl Default for FlushToken {
+    fn default() -> Self {
+        Self(NEXT_TOKEN.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl Hart {
+    /// The block-boundary work of the interpreter's run loop: stop requests,
+    /// remote flushes, taking a pending interrupt, and code invalidation.
+    /// `Some(exit)` if the engine must return to the VMM.
+    #[inline]
+    pub fn engine_boundary(&mut self) -> Option<Exit> {
+        let mut arena = std::mem::take(&mut self.interp.arena);
+        let r = self.boundary(&mut arena);
+        self.interp.arena = arena;
+        r
+    }
+
+    /// Changes whenever the interpreter dropped every decoded block; an
+    /// engine that sees it change drops all its code too.
+    pub fn engine_flush_token(&self) -> u64 {
+        self.interp.flush_token.0
+    }
+
+    /// The decoded ops of the block at `pc` (physical `pa`), as the
+    /// interpreter would execute them, appended to `out`; the block's page
+    /// is flagged `PAGE_CODE`. `None` if there is no cacheable block there
+    /// (fetch fault, or an instruction straddling a page): interpret it.
+    pub fn engine_block(&mut self, pc: u64, pa: u64, out: &mut Vec<Op>) -> Option<u64> {
+        let mut arena = std::mem::take(&mut self.interp.arena);
+        let r = match self.fetch_block(&mut arena, pc, pa) {
+            Ok(Fetched::Block(b)) => arena.get(b.start..b.start + b.count).map(|ops| {
+                out.extend_from_slice(ops);
+                b.bytes
+            }),
+            _ => None,
+        };
+        self.interp.arena = arena;
+        r
+    }
+
+    /// A load of `size` (1, 2, 4, 8) bytes, zero-extended, exactly as the
+    /// interpreter performs it.
+    #[inline]
+    pub fn engine_load(&mut self, va: u64, size: u8) -> Result<u64, Trap> {
+        match size {
+            1 => self.load::<1>(va),
+            2 => self.load::<2>(va),
+            4 => self.load::<4>(va),
+            _ => self.load::<8>(va),
+        }
+    }
+
+    /// A store of the low `size` bytes of `v`, exactly as the interpreter
+    /// performs it. `Ok(true)` if the store hit code: the current block must
+    /// end after it (the next boundary invalidates).
+    #[inline]
+    pub fn engine_store(&mut self, va: u64, size: u8, v: u64) -> Result<bool, Trap> {
+        match size {
+            1 => self.store::<1>(va, v),
+            2 => self.store::<2>(va, v),
+            4 => self.store::<4>(va, v),
+            _ => self.store::<8>(va, v),
+        }?;
+        Ok(self.interp.pending != 0)
+    }
+
+    /// Execute one A, F or D instruction exactly as the interpreter does
+    /// inside a block. `Ok(true)` if the block must end after it (it wrote
+    /// code).
+    #[inline]
+    pub fn engine_exec_ext(&mut self, op: &Op) -> Result<bool, Trap> {
+        self.exec_ext(op.inst, op.raw)?;
+        Ok(self.interp.pending != 0)
+    }
+
+    /// Take synchronous exception `t` at `self.pc` (pc and `instret` must
+    /// already be those of the trapping instruction).
+    pub fn engine_raise(&mut self, t: Trap) {
+        self.raise(t);
+    }
+}

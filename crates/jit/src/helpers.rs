@@ -1,0 +1,174 @@
+//! Rust helpers called from translated code: loads and stores through the
+//! hart's own MMU/TLB and bus (so faults, MMIO and page flags are exactly
+//! the interpreter's), and A/F/D instructions through its semantics.
+//!
+//! Calling convention: System V (`extern "sysv64"`). Helpers that can fail
+//! return `HelperRet` in rax:rdx; `status` 0 = ok, [`ST_TRAP`] = a trap was
+//! stored in the context, [`ST_CODE_WRITTEN`] = the store hit code (the
+//! block must end after it). A panic cannot unwind out of these (non-unwind
+//! ABI): it aborts the process instead of corrupting translated frames.
+
+use rvisor_cpu::interp::Op;
+use rvisor_cpu::{Hart, Trap};
+
+/// Helper status: ok.
+pub const ST_OK: u64 = 0;
+/// Helper status: a trap is stored in [`Ctx::trap`].
+pub const ST_TRAP: u64 = 1;
+/// Helper status: the store hit a page holding code.
+pub const ST_CODE_WRITTEN: u64 = 2;
+
+/// State shared between the dispatcher and translated code (pointer in r12).
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct Ctx {
+    /// The trap a helper raised, for the dispatcher to take.
+    pub trap: Option<Trap>,
+    /// Address of the `jmp rel32` displacement of the exit taken last when
+    /// it asked to be chained (0 otherwise).
+    pub chain_site: usize,
+    /// `instret` value at which chained execution must return to the
+    /// dispatcher (budget).
+    pub instret_limit: u64,
+    /// Address of the hart's signal word (`HartSignals::pending`).
+    pub signals: usize,
+    /// Signal bits that end chained execution: the locally enabled
+    /// interrupts and the requests.
+    pub irq_mask: u64,
+    /// The jump cache (`JC_SIZE` [`JcEntry`]s).
+    pub jcache: usize,
+    /// The epoch jump-cache entries must carry to be valid.
+    pub jc_epoch: u64,
+    /// Set by an indirect exit that missed the jump cache.
+    pub indirect: u64,
+    /// Guest virtual pc of the block whose exit recorded `chain_site`.
+    pub chain_va: u64,
+    /// Its physical pc.
+    pub chain_pa: u64,
+    /// Inline TLB probe: the load TLB array of the hart.
+    pub tlb_load: usize,
+    /// The store TLB array.
+    pub tlb_store: usize,
+    /// Tag context of loads at the current privilege.
+    pub tag_load: u64,
+    /// Tag context of stores at the current privilege.
+    pub tag_store: u64,
+    /// Guest-physical base of RAM.
+    pub ram_base: u64,
+    /// RAM size in bytes.
+    pub ram_size: u64,
+    /// Host address of RAM offset 0.
+    pub host_base: usize,
+    /// Host address of the RAM page flags.
+    pub flags: usize,
+}
+
+/// Jump-cache entries (a power of two).
+pub const JC_SIZE: usize = 1024;
+
+/// A jump-cache entry: indirect-jump target `va` -> chain entry `code`,
+/// valid while `epoch` is the translator's current one.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JcEntry {
+    /// Guest virtual pc.
+    pub va: u64,
+    /// Epoch of the translation state it was made under (0 = never).
+    pub epoch: u64,
+    /// Host address of the target's chain entry.
+    pub code: usize,
+    _pad: u64,
+}
+
+impl JcEntry {
+    /// An entry for `va`.
+    pub fn new(va: u64, epoch: u64, code: usize) -> Self {
+        Self {
+            va,
+            epoch,
+            code,
+            _pad: 0,
+        }
+    }
+}
+
+/// Two-register return value (rax = `val`, rdx = `status`).
+#[repr(C)]
+pub struct HelperRet {
+    /// Loaded value.
+    pub val: u64,
+    /// `ST_*`.
+    pub status: u64,
+}
+
+/// Load `N` bytes at `va`, sign-extended if `S`.
+pub extern "sysv64" fn load<const N: u8, const S: bool>(
+    hart: *mut Hart,
+    va: u64,
+    ctx: *mut Ctx,
+) -> HelperRet {
+    // SAFETY: the dispatcher passes the `&mut Hart` it holds, as a raw
+    // pointer, for the duration of the translated code's run; nothing else
+    // uses the hart meanwhile.
+    let hart = unsafe { &mut *hart };
+    match hart.engine_load(va, N) {
+        Ok(v) => {
+            let val = if S {
+                let sh = 64 - 8 * u32::from(N);
+                (((v << sh) as i64) >> sh) as u64
+            } else {
+                v
+            };
+            HelperRet { val, status: ST_OK }
+        }
+        Err(t) => {
+            // SAFETY: `ctx` is the dispatcher's context, exclusively ours
+            // during the run.
+            unsafe { (*ctx).trap = Some(t) };
+            HelperRet {
+                val: 0,
+                status: ST_TRAP,
+            }
+        }
+    }
+}
+
+/// Store the low `N` bytes of `v` at `va`.
+pub extern "sysv64" fn store<const N: u8>(
+    hart: *mut Hart,
+    va: u64,
+    v: u64,
+    ctx: *mut Ctx,
+) -> HelperRet {
+    // SAFETY: as in `load`.
+    let hart = unsafe { &mut *hart };
+    let status = match hart.engine_store(va, N, v) {
+        Ok(false) => ST_OK,
+        Ok(true) => ST_CODE_WRITTEN,
+        Err(t) => {
+            // SAFETY: as in `load`.
+            unsafe { (*ctx).trap = Some(t) };
+            ST_TRAP
+        }
+    };
+    HelperRet { val: 0, status }
+}
+
+/// An A/F/D instruction, run by the interpreter's own semantics.
+pub extern "sysv64" fn ext(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> HelperRet {
+    // SAFETY: as in `load`.
+    let hart = unsafe { &mut *hart };
+    // SAFETY: `op` points into the boxed op list the translator keeps
+    // alive until it flushes the code that refers to it.
+    let op = unsafe { &*op };
+    let status = match hart.engine_exec_ext(op) {
+        Ok(false) => ST_OK,
+        Ok(true) => ST_CODE_WRITTEN,
+        Err(t) => {
+            // SAFETY: as in `load`.
+            unsafe { (*ctx).trap = Some(t) };
+            ST_TRAP
+        }
+    };
+    HelperRet { val: 0, status }
+}

@@ -1,0 +1,560 @@
+//! Tier 1: dynamic binary translation of RISC-V guest blocks to x86-64.
+//!
+//! Design (see also `docs/jit.md`):
+//! - **Granularity**: the interpreter's decoded blocks (never crossing a
+//!   page, at most 64 instructions). The translator takes the leading run
+//!   of instructions it has templates for (RV64IM integer base, branches,
+//!   jumps, loads/stores); the block ends before anything else (CSR, FP,
+//!   AMO, system instructions), which the interpreter then executes
+//!   (`Hart::run(1)`): the interpreter stays the single source of truth for
+//!   everything subtle.
+//! - **Code generator**: a dynasm-rs template emitter ([`emit`]), ~1 µs per
+//!   block; guest registers stay in the `Hart`, so state is exact at every
+//!   helper call and exit without write-back.
+//! - **Memory**: loads/stores call Rust helpers ([`helpers`]) that run the
+//!   interpreter's own load/store path (TLB, page walk, PMP, MMIO, page
+//!   flags), so faults and device accesses are exactly the interpreter's.
+//! - **Keying**: translations are keyed by (virtual pc, physical pc):
+//!   pc-relative values are baked in as constants, so the same physical code
+//!   mapped at two addresses gets two translations; privilege and MPRV/SUM
+//!   are never baked in (the helpers check them at run time).
+//! - **Chaining**: direct exits end in a `jmp rel32` the dispatcher patches to
+//!   the successor's chain entry when both blocks lie in the same virtual
+//!   and physical page (so the chained path needs no fetch translation:
+//!   the mapping of a page can only change through instructions that exit
+//!   to the dispatcher). Chain entries check the budget and the signal word.
+//! - **Invalidation**: the interpreter's rules. A store to a `PAGE_CODE`
+//!   page ends the block; at the next boundary the RAM code epoch has moved
+//!   and every translation of a page whose flag was cleared is dropped;
+//!   `fence.i` and remote flush requests (seen through the interpreter's
+//!   flush token) drop everything. The code cache is one bounded mapping
+//!   flushed whole when full.
+#![allow(clippy::missing_safety_doc)]
+
+mod code;
+mod emit;
+mod helpers;
+
+use std::collections::HashMap;
+
+use rvisor_cpu::interp::Op;
+use rvisor_cpu::mmu::Access;
+use rvisor_cpu::signals::REQUEST_MASK;
+use rvisor_cpu::{Exit, Hart};
+use rvisor_memory::ram::PAGE_CODE;
+
+use crate::code::CodeBuffer;
+use crate::emit::RET_TRAP;
+use crate::helpers::{Ctx, JcEntry, JC_SIZE};
+
+/// Default size of a hart's translation cache.
+pub const DEFAULT_CACHE_SIZE: usize = 64 << 20;
+/// Executions after which `auto` translates a block.
+pub const DEFAULT_HOT_THRESHOLD: u32 = 16;
+/// Most saved guest-code copies before the whole cache is flushed.
+const MAX_COPIES: usize = 1 << 20;
+/// Direct-mapped table slots (a power of two).
+const TABLE_SIZE: usize = 1 << 15;
+
+/// When blocks are translated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// Translate every block the first time it runs.
+    Always,
+    /// Interpret a block until it has run this many times.
+    Hot(u32),
+}
+
+/// Counters for `--stats`.
+#[derive(Clone, Debug, Default)]
+pub struct JitStats {
+    /// Blocks translated.
+    pub blocks_translated: u64,
+    /// Guest instructions translated.
+    pub insns_translated: u64,
+    /// Bytes of host code emitted.
+    pub code_bytes: u64,
+    /// Dispatches into translated code.
+    pub dispatches: u64,
+    /// Blocks (or single instructions) handed to the interpreter.
+    pub interpreted: u64,
+    /// Direct exits patched into chained jumps.
+    pub chains: u64,
+    /// Whole-cache flushes (full cache, `fence.i`, reset).
+    pub flushes: u64,
+    /// Translations dropped because their page was written.
+    pub dropped: u64,
+    /// Traps raised inside translated code.
+    pub traps: u64,
+    /// Translations kept after a store to their page because their guest
+    /// bytes did not change.
+    pub revalidated: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Seen, not translated yet (`hits` counts executions).
+    Counting,
+    /// Translated: `entry`/`chain` are host addresses.
+    Translated,
+    /// The block starts with an instruction the translator leaves to the
+    /// interpreter.
+    Interpret,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    va: u64,
+    pa: u64,
+    gen: u32,
+    hits: u32,
+    state: State,
+    entry: usize,
+    chain: usize,
+    /// Index of the guest bytes in `Jit::code_copies`.
+    copy: u32,
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Self {
+            va: 0,
+            pa: 0,
+            gen: 0,
+            hits: 0,
+            state: State::Counting,
+            entry: 0,
+            chain: 0,
+            copy: u32::MAX,
+        }
+    }
+}
+
+#[inline(always)]
+fn slot_index(va: u64, pa: u64) -> usize {
+    (((pa >> 1) ^ (pa >> 15) ^ (va >> 3)) as usize) & (TABLE_SIZE - 1)
+}
+
+type EnterFn = extern "sysv64" fn(*mut Hart, *mut Ctx, usize) -> u32;
+
+/// The translator of one hart (each hart thread owns one).
+pub struct Jit {
+    policy: Policy,
+    buf: CodeBuffer,
+    enter: EnterFn,
+    epilogue: usize,
+    table: Box<[Slot]>,
+    gen: u32,
+    ctx: Box<Ctx>,
+    seen_epoch: u64,
+    seen_flush: u64,
+    ops: Vec<Op>,
+    /// The decoded ops translated code refers to (freed at flushes).
+    op_store: Vec<Box<[Op]>>,
+    /// Physical page number -> table slots translated from it.
+    pages: HashMap<u64, Vec<u32>>,
+    /// Guest bytes each translation was made from (`Slot::copy` indexes).
+    code_copies: Vec<Box<[u8]>>,
+    /// The jump cache for indirect jumps (read by translated code).
+    jcache: Box<[JcEntry]>,
+    jc_epoch: u64,
+    jc_snapshot: u64,
+    /// Counters.
+    pub stats: JitStats,
+}
+
+impl std::fmt::Debug for Jit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jit")
+            .field("policy", &self.policy)
+            .field("buf", &self.buf)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Jit {
+    /// A translator with a code cache of `cache_size` bytes.
+    pub fn new(policy: Policy, cache_size: usize) -> std::io::Result<Self> {
+        let mut buf = CodeBuffer::new(cache_size)?;
+        let t = emit::trampoline(buf.cursor());
+        let base = buf.push(&t.code).ok_or(std::io::ErrorKind::OutOfMemory)?;
+        buf.reserve_prefix();
+        // SAFETY: `base + t.enter` is the entry trampoline just written into
+        // our executable mapping, which lives as long as `self`; it follows
+        // the sysv64 convention with this signature (saves the callee-saved
+        // registers, jumps to the block in rdx, returns eax via the
+        // epilogue).
+        let enter = unsafe { std::mem::transmute::<usize, EnterFn>(base + t.enter) };
+        Ok(Self {
+            policy,
+            buf,
+            enter,
+            epilogue: base + t.epilogue,
+            table: vec![Slot::default(); TABLE_SIZE].into_boxed_slice(),
+            gen: 1,
+            ctx: Box::default(),
+            seen_epoch: 0,
+            seen_flush: 0,
+            ops: Vec::with_capacity(64),
+            op_store: Vec::new(),
+            pages: HashMap::new(),
+            code_copies: Vec::new(),
+            jcache: vec![JcEntry::default(); JC_SIZE].into_boxed_slice(),
+            jc_epoch: 1,
+            jc_snapshot: 0,
+            stats: JitStats::default(),
+        })
+    }
+
+    /// Bytes of translated code currently held.
+    pub fn cache_bytes(&self) -> usize {
+        self.buf.used()
+    }
+
+    /// Drop every translation.
+    fn flush(&mut self) {
+        self.buf.flush();
+        self.new_jc_epoch();
+        self.code_copies.clear();
+        self.pages.clear();
+        self.op_store.clear();
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            self.table.fill(Slot::default());
+            self.gen = 1;
+        }
+        self.stats.flushes += 1;
+    }
+
+    /// Follow the interpreter's invalidations.
+    #[inline(always)]
+    fn sync(&mut self, hart: &Hart) {
+        let token = hart.engine_flush_token();
+        if token != self.seen_flush {
+            self.seen_flush = token;
+            self.seen_epoch = hart.ram.code_epoch();
+            self.flush();
+            return;
+        }
+        let epoch = hart.ram.code_epoch();
+        if epoch != self.seen_epoch {
+            self.seen_epoch = epoch;
+            self.drop_written_pages(hart);
+        }
+    }
+
+    /// Some page lost its `PAGE_CODE` flag: drop the translations made
+    /// from such pages. Only the pages holding translations are looked at
+    /// (a guest whose data shares a page with its code does this often).
+    #[cold]
+    fn drop_written_pages(&mut self, hart: &Hart) {
+        let gen = self.gen;
+        let ram = &hart.ram;
+        let written: Vec<u64> = self
+            .pages
+            .keys()
+            .copied()
+            .filter(|&page| {
+                ram.offset_of(page << 12, 2)
+                    .is_none_or(|off| ram.page_flags(off) & PAGE_CODE == 0)
+            })
+            .collect();
+        for page in written {
+            // Flag the page again before comparing, so a store racing with
+            // the comparison either lands before it or moves the epoch.
+            if let Some(off) = ram.offset_of(page << 12, 2) {
+                ram.set_page_flags(off, PAGE_CODE);
+            }
+            let mut kept = Vec::new();
+            for idx in self.pages.remove(&page).unwrap_or_default() {
+                let Some(s) = self.table.get_mut(idx as usize) else {
+                    continue;
+                };
+                if s.gen != gen || s.pa >> 12 != page {
+                    continue;
+                }
+                // Data sharing a page with code: keep translations whose
+                // guest bytes did not change (the store hit other bytes).
+                let same = self.code_copies.get(s.copy as usize).is_some_and(|old| {
+                    let mut now = vec![0u8; old.len()];
+                    ram.offset_of(s.pa, old.len() as u64)
+                        .is_some_and(|off| ram.read_bytes(off, &mut now))
+                        && now[..] == old[..]
+                });
+                if same {
+                    kept.push(idx);
+                    self.stats.revalidated += 1;
+                } else {
+                    if s.state == State::Translated {
+                        self.stats.dropped += 1;
+                    }
+                    s.gen = 0;
+                    self.jc_epoch += 1;
+                }
+            }
+            if !kept.is_empty() {
+                self.pages.insert(page, kept);
+            }
+        }
+    }
+
+    /// Remember that slot `idx` holds a translation made from the `len`
+    /// guest bytes at `pa` (a copy of them is kept for revalidation).
+    fn note_page(&mut self, ram: &rvisor_memory::GuestRam, pa: u64, len: u64, idx: usize) {
+        self.pages.entry(pa >> 12).or_default().push(idx as u32);
+        let mut bytes = vec![0u8; len as usize];
+        let ok = ram
+            .offset_of(pa, len)
+            .is_some_and(|off| ram.read_bytes(off, &mut bytes));
+        self.table[idx].copy = if ok {
+            self.code_copies.push(bytes.into_boxed_slice());
+            (self.code_copies.len() - 1) as u32
+        } else {
+            u32::MAX
+        };
+    }
+
+    /// Hand one block to the interpreter. Returns the steps it took.
+    fn interpret(&mut self, hart: &mut Hart) -> Result<u64, Exit> {
+        self.stats.interpreted += 1;
+        let before = hart.stats.instret;
+        match hart.run(1) {
+            Exit::Budget => Ok((hart.stats.instret - before).max(1)),
+            e => Err(e),
+        }
+    }
+
+    /// Translate the block at (`pc`, `pa`) into slot `idx`.
+    #[cold]
+    fn translate(&mut self, hart: &mut Hart, idx: usize, pc: u64, pa: u64) {
+        if self.code_copies.len() >= MAX_COPIES {
+            // Bound the side tables of a guest that keeps rewriting code
+            // the translator never emits anything for.
+            self.flush();
+            self.table[idx] = Slot {
+                va: pc,
+                pa,
+                gen: self.gen,
+                ..Slot::default()
+            };
+        }
+        self.ops.clear();
+        let Some(bytes) = hart.engine_block(pc, pa, &mut self.ops) else {
+            self.table[idx].state = State::Interpret;
+            return;
+        };
+        if self
+            .ops
+            .first()
+            .is_none_or(|op| !emit::translatable(&op.inst))
+        {
+            self.table[idx].state = State::Interpret;
+            return;
+        }
+        // Translated code points at its ops (A/F/D helper calls): keep them
+        // in a box of their own until the code is flushed.
+        let ops: Box<[Op]> = self.ops.as_slice().into();
+        for attempt in 0..2 {
+            let base = self.buf.cursor();
+            let Some(e) = emit::translate(&ops, (pc, pa), bytes, base, self.epilogue) else {
+                self.table[idx].state = State::Interpret;
+                return;
+            };
+            if let Some(at) = self.buf.push(&e.code) {
+                self.stats.blocks_translated += 1;
+                self.stats.insns_translated += e.insns as u64;
+                self.stats.code_bytes += e.code.len() as u64;
+                self.table[idx] = Slot {
+                    va: pc,
+                    pa,
+                    gen: self.gen,
+                    hits: 0,
+                    state: State::Translated,
+                    entry: at + e.entry,
+                    chain: at,
+                    copy: u32::MAX,
+                };
+                let len = ops
+                    .get(e.insns - 1)
+                    .map_or(2, |op| u64::from(op.off) + u64::from(op.len));
+                self.op_store.push(ops);
+                self.note_page(&hart.ram, pa, len, idx);
+                return;
+            }
+            if attempt == 0 {
+                // Full: start over (the slot being filled is re-created).
+                self.flush();
+                self.table[idx] = Slot {
+                    va: pc,
+                    pa,
+                    gen: self.gen,
+                    ..Slot::default()
+                };
+            }
+        }
+        self.table[idx].state = State::Interpret;
+    }
+
+    /// Patch the exit the last run recorded to jump straight to the block
+    /// now at `hart.pc`, if it is translated and in the same page as the
+    /// block that exited.
+    fn try_chain(&mut self, hart: &Hart) {
+        let site = std::mem::take(&mut self.ctx.chain_site);
+        let (from_va, from_pa) = (self.ctx.chain_va, self.ctx.chain_pa);
+        let va = hart.pc;
+        if (va ^ from_va) & !0xfff != 0 {
+            return;
+        }
+        let pa = (from_pa & !0xfff) | (va & 0xfff);
+        let s = self.table[slot_index(va, pa)];
+        if s.gen == self.gen && s.va == va && s.pa == pa && s.state == State::Translated {
+            let rel = (s.chain as i64).wrapping_sub(site as i64 + 4);
+            if let Ok(rel) = i32::try_from(rel) {
+                self.buf.patch_u32(site, rel as u32);
+                self.stats.chains += 1;
+            }
+        }
+    }
+
+    /// Run `hart` until an exit, as [`Hart::run`] does, translating blocks
+    /// according to the policy.
+    pub fn run(&mut self, hart: &mut Hart, budget: u64) -> Exit {
+        let exit = self.run_inner(hart, budget);
+        let s = &self.stats;
+        let h = &mut hart.stats;
+        h.jit_blocks = s.blocks_translated;
+        h.jit_code_bytes = s.code_bytes;
+        h.jit_dispatches = s.dispatches;
+        h.jit_interpreted = s.interpreted;
+        h.jit_chains = s.chains;
+        h.jit_flushes = s.flushes;
+        h.jit_dropped = s.dropped;
+        exit
+    }
+
+    fn run_inner(&mut self, hart: &mut Hart, budget: u64) -> Exit {
+        let mut steps: u64 = 0;
+        loop {
+            if let Some(e) = hart.engine_boundary() {
+                return e;
+            }
+            self.sync(hart);
+            if steps >= budget {
+                return Exit::Budget;
+            }
+            let pc = hart.pc;
+            let pa = match hart.tlb_lookup(pc, Access::Fetch) {
+                Some(pa) => pa,
+                None => match hart.translate(pc, Access::Fetch) {
+                    Ok(pa) => pa,
+                    // The interpreter raises the fetch fault.
+                    Err(_) => match self.interpret(hart) {
+                        Ok(n) => {
+                            steps += n;
+                            continue;
+                        }
+                        Err(e) => return e,
+                    },
+                },
+            };
+            self.refresh_epoch(hart);
+            let from_indirect = std::mem::take(&mut self.ctx.indirect) != 0;
+            let idx = slot_index(pc, pa);
+            let s = &mut self.table[idx];
+            if s.gen != self.gen || s.va != pc || s.pa != pa {
+                *s = Slot {
+                    va: pc,
+                    pa,
+                    gen: self.gen,
+                    ..Slot::default()
+                };
+            }
+            if s.state == State::Counting {
+                s.hits = s.hits.saturating_add(1);
+                let hot = match self.policy {
+                    Policy::Always => true,
+                    Policy::Hot(n) => s.hits >= n,
+                };
+                if hot {
+                    self.translate(hart, idx, pc, pa);
+                }
+            }
+            let s = self.table[idx];
+            if s.state != State::Translated || s.gen != self.gen {
+                match self.interpret(hart) {
+                    Ok(n) => steps += n,
+                    Err(e) => return e,
+                }
+                continue;
+            }
+            if from_indirect {
+                let e = &mut self.jcache[(pc >> 1) as usize & (JC_SIZE - 1)];
+                *e = JcEntry::new(pc, self.jc_epoch, s.chain);
+            }
+            steps += self.execute(hart, s.entry, budget - steps);
+            if self.ctx.chain_site != 0 {
+                self.try_chain(hart);
+            }
+        }
+    }
+
+    /// Jump-cache entries hold (va -> code) pairs valid only under the
+    /// translation state they were made in (page tables, privilege, TLB
+    /// generation: all reflected in the fetch TLB context) and while no
+    /// code was dropped: a change starts a new epoch.
+    #[inline(always)]
+    fn refresh_epoch(&mut self, hart: &Hart) {
+        let snap = hart.tlb_probe(Access::Fetch).1 ^ hart.csr.satp.rotate_left(17);
+        if snap != self.jc_snapshot {
+            self.jc_snapshot = snap;
+            self.new_jc_epoch();
+        }
+    }
+
+    fn new_jc_epoch(&mut self) {
+        self.jc_epoch += 1;
+    }
+
+    /// Run translated code from `entry` (and whatever it chains to).
+    /// Returns the steps taken.
+    #[inline(always)]
+    fn execute(&mut self, hart: &mut Hart, entry: usize, left: u64) -> u64 {
+        let mie = hart.csr.mie;
+        self.ctx.irq_mask = mie | REQUEST_MASK;
+        // A pending-but-masked local interrupt would make every chain entry
+        // bail out anyway; run single blocks from the dispatcher instead.
+        self.ctx.instret_limit = if hart.csr.mip & mie != 0 {
+            0
+        } else {
+            hart.stats.instret.saturating_add(left)
+        };
+        self.ctx.signals = &hart.signals.pending as *const _ as usize;
+        let (tlb, tag) = hart.tlb_probe(Access::Load);
+        self.ctx.tlb_load = tlb as usize;
+        self.ctx.tag_load = tag;
+        let (tlb, tag) = hart.tlb_probe(Access::Store);
+        self.ctx.tlb_store = tlb as usize;
+        self.ctx.tag_store = tag;
+        self.ctx.ram_base = hart.ram.base();
+        self.ctx.ram_size = hart.ram.size();
+        self.ctx.host_base = hart.ram.host_base() as usize;
+        self.ctx.flags = hart.ram.page_flags_ptr() as usize;
+        self.ctx.chain_site = 0;
+        self.ctx.indirect = 0;
+        self.ctx.jcache = self.jcache.as_ptr() as usize;
+        self.ctx.jc_epoch = self.jc_epoch;
+        self.stats.dispatches += 1;
+        let before = hart.stats.instret;
+        let status = (self.enter)(hart, &mut *self.ctx, entry);
+        let mut steps = hart.stats.instret.wrapping_sub(before);
+        if status == RET_TRAP as u32 {
+            if let Some(t) = self.ctx.trap.take() {
+                self.stats.traps += 1;
+                hart.engine_raise(t);
+            }
+            steps += 1;
+        }
+        steps.max(1)
+    }
+}

@@ -1,0 +1,592 @@
+//! Differential test: random programs run on the interpreter (the
+//! reference) and on the translator (every block translated, and the
+//! hot-threshold policy), and the full architectural state is compared.
+//!
+//! Programs mix RV64IM ALU operations, lui/auipc, forward branches, counted
+//! loops (chaining), jal/jalr, loads and stores near a page boundary
+//! (misaligned and page-crossing), random compressed instructions, CSR
+//! reads of `minstret` (instret precision mid-block), instructions the
+//! translator leaves to the interpreter (CSR, AMO, FP), and faulting
+//! accesses; a trap handler skips the faulting instruction, so traps happen
+//! in the middle of translated blocks. Every failure names its seed.
+
+use std::sync::Arc;
+
+use rvisor_cpu::{Exit, Hart, HartConfig, HartSignals};
+use rvisor_isa::{decode_compressed, Asm, Inst, RoundingMode};
+use rvisor_jit::{Jit, Policy};
+use rvisor_memory::{BusBuilder, Clock, GuestRam, TimerQueue};
+
+const RAM_BASE: u64 = 0x8000_0000;
+const RAM_SIZE: u64 = 1 << 20;
+const HANDLER: u64 = RAM_BASE;
+const CODE: u64 = RAM_BASE + 0x1000;
+/// Two data pages; the base registers point near the boundary between them.
+const DATA: u64 = RAM_BASE + 0x8_0000;
+const DATA_LEN: usize = 0x2000;
+
+/// Registers the random code must not write: the handler's scratch (t0-t2),
+/// the data base pointers (s0, s1) and the loop counter (t6).
+const RESERVED: [u8; 6] = [5, 6, 7, 8, 9, 31];
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn reg(&mut self) -> u8 {
+        self.below(32) as u8
+    }
+    fn rd(&mut self) -> u8 {
+        loop {
+            let r = self.reg();
+            if !RESERVED.contains(&r) {
+                return r;
+            }
+        }
+    }
+    fn imm12(&mut self) -> i32 {
+        self.below(4096) as i32 - 2048
+    }
+}
+
+/// The destination register of the instructions the generator accepts
+/// from random compressed encodings (None: reject the encoding).
+fn compressed_ok(inst: &Inst) -> bool {
+    use Inst::*;
+    let rd = match *inst {
+        Addi { rd, .. }
+        | Addiw { rd, .. }
+        | Lui { rd, .. }
+        | Slli { rd, .. }
+        | Srli { rd, .. }
+        | Srai { rd, .. }
+        | Andi { rd, .. }
+        | Add { rd, .. }
+        | Sub { rd, .. }
+        | Xor { rd, .. }
+        | Or { rd, .. }
+        | And { rd, .. }
+        | Addw { rd, .. }
+        | Subw { rd, .. }
+        | Lw { rd, rs1: 8 | 9, .. }
+        | Ld { rd, rs1: 8 | 9, .. } => rd,
+        // Stores only through the data pointers: a store into the code
+        // could write an endless loop.
+        Sw { rs1: 8 | 9, .. } | Sd { rs1: 8 | 9, .. } => 0,
+        _ => return false,
+    };
+    !RESERVED.contains(&rd)
+}
+
+fn alu(rng: &mut Rng) -> Inst {
+    use Inst::*;
+    let (rd, rs1, rs2) = (rng.rd(), rng.reg(), rng.reg());
+    let imm = rng.imm12();
+    let sh = rng.below(64) as u8;
+    let shw = rng.below(32) as u8;
+    match rng.below(40) {
+        0 => Add { rd, rs1, rs2 },
+        1 => Sub { rd, rs1, rs2 },
+        2 => Sll { rd, rs1, rs2 },
+        3 => Slt { rd, rs1, rs2 },
+        4 => Sltu { rd, rs1, rs2 },
+        5 => Xor { rd, rs1, rs2 },
+        6 => Srl { rd, rs1, rs2 },
+        7 => Sra { rd, rs1, rs2 },
+        8 => Or { rd, rs1, rs2 },
+        9 => And { rd, rs1, rs2 },
+        10 => Addw { rd, rs1, rs2 },
+        11 => Subw { rd, rs1, rs2 },
+        12 => Sllw { rd, rs1, rs2 },
+        13 => Srlw { rd, rs1, rs2 },
+        14 => Sraw { rd, rs1, rs2 },
+        15 => Mul { rd, rs1, rs2 },
+        16 => Mulh { rd, rs1, rs2 },
+        17 => Mulhsu { rd, rs1, rs2 },
+        18 => Mulhu { rd, rs1, rs2 },
+        19 => Div { rd, rs1, rs2 },
+        20 => Divu { rd, rs1, rs2 },
+        21 => Rem { rd, rs1, rs2 },
+        22 => Remu { rd, rs1, rs2 },
+        23 => Mulw { rd, rs1, rs2 },
+        24 => Divw { rd, rs1, rs2 },
+        25 => Divuw { rd, rs1, rs2 },
+        26 => Remw { rd, rs1, rs2 },
+        27 => Remuw { rd, rs1, rs2 },
+        28 => Addi { rd, rs1, imm },
+        29 => Slti { rd, rs1, imm },
+        30 => Sltiu { rd, rs1, imm },
+        31 => Xori { rd, rs1, imm },
+        32 => Ori { rd, rs1, imm },
+        33 => Andi { rd, rs1, imm },
+        34 => Slli { rd, rs1, shamt: sh },
+        35 => Srai { rd, rs1, shamt: sh },
+        36 => Addiw { rd, rs1, imm },
+        37 => Sraiw {
+            rd,
+            rs1,
+            shamt: shw,
+        },
+        38 => Lui {
+            rd,
+            imm: (rng.next() as i32) & !0xfff,
+        },
+        _ => Auipc {
+            rd,
+            imm: (rng.next() as i32) & !0xfff,
+        },
+    }
+}
+
+fn mem(rng: &mut Rng) -> Inst {
+    use Inst::*;
+    // Mostly the data bases (s0 points 8 bytes below the page boundary, s1
+    // 3 bytes above); sometimes x0 (an access fault: no RAM there).
+    let rs1 = match rng.below(8) {
+        0 => 0,
+        1..=4 => 8,
+        _ => 9,
+    };
+    let imm = rng.below(32) as i32 - 16;
+    let (rd, rs2) = (rng.rd(), rng.reg());
+    match rng.below(11) {
+        0 => Lb { rd, rs1, imm },
+        1 => Lh { rd, rs1, imm },
+        2 => Lw { rd, rs1, imm },
+        3 => Ld { rd, rs1, imm },
+        4 => Lbu { rd, rs1, imm },
+        5 => Lhu { rd, rs1, imm },
+        6 => Lwu { rd, rs1, imm },
+        7 => Sb { rs1, rs2, imm },
+        8 => Sh { rs1, rs2, imm },
+        9 => Sw { rs1, rs2, imm },
+        _ => Sd { rs1, rs2, imm },
+    }
+}
+
+/// Instructions the translator leaves to the interpreter (or that trap).
+fn other(rng: &mut Rng) -> Inst {
+    use Inst::*;
+    let rd = rng.rd();
+    match rng.below(8) {
+        // minstret: instret must be exact in the middle of a block.
+        0 => Csrrs {
+            rd,
+            rs1: 0,
+            csr: 0xb02,
+        },
+        1 => Csrrw {
+            rd,
+            rs1: rng.reg(),
+            csr: 0x340,
+        },
+        2 => AmoaddD {
+            rd,
+            rs1: 8,
+            rs2: rng.reg(),
+            aqrl: 0,
+        },
+        // Odd seeds have FP off (mstatus.FS = 0): illegal instruction.
+        3 => FmvDX {
+            rd: rng.reg(),
+            rs1: rng.reg(),
+        },
+        4 => FaddD {
+            rd: rng.reg(),
+            rs1: rng.reg(),
+            rs2: rng.reg(),
+            rm: RoundingMode::Dyn,
+        },
+        5 => FdivS {
+            rd: rng.reg(),
+            rs1: rng.reg(),
+            rs2: rng.reg(),
+            rm: RoundingMode::Rne,
+        },
+        6 => Fld {
+            rd: rng.reg(),
+            rs1: 8,
+            imm: rng.below(32) as i32 - 16,
+        },
+        _ => Ebreak,
+    }
+}
+
+/// A random program ending in `wfi`.
+fn program(seed: u64) -> Vec<u8> {
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut a = Asm::new();
+    let n = 40 + rng.below(200);
+    let mut i = 0;
+    while i < n {
+        i += 1;
+        match rng.below(100) {
+            0..=39 => a.emit(alu(&mut rng)),
+            40..=59 => a.emit(mem(&mut rng)),
+            60..=69 => loop {
+                let h = rng.next() as u16;
+                if h & 3 == 3 {
+                    continue;
+                }
+                let inst = decode_compressed(h);
+                if compressed_ok(&inst) {
+                    a.half(h);
+                    break;
+                }
+            },
+            70..=74 => a.emit(other(&mut rng)),
+            75..=82 => {
+                // A forward branch over a few instructions.
+                let skip = a.label();
+                let (rs1, rs2) = (rng.reg(), rng.reg());
+                match rng.below(6) {
+                    0 => a.beq(rs1, rs2, skip),
+                    1 => a.bne(rs1, rs2, skip),
+                    2 => a.blt(rs1, rs2, skip),
+                    3 => a.bge(rs1, rs2, skip),
+                    4 => a.bltu(rs1, rs2, skip),
+                    _ => a.bgeu(rs1, rs2, skip),
+                }
+                for _ in 0..rng.below(4) {
+                    a.emit(alu(&mut rng));
+                }
+                a.bind(skip);
+            }
+            83..=86 => {
+                // A counted loop (chained blocks, budget checks).
+                let top = a.label();
+                a.li(31, 1 + rng.below(20));
+                a.bind(top);
+                for _ in 0..1 + rng.below(6) {
+                    match rng.below(6) {
+                        0 | 1 => a.emit(mem(&mut rng)),
+                        // An indirect jump inside the loop (jump cache).
+                        2 => {
+                            let t = 10 + rng.below(5) as u8;
+                            a.emit(Inst::Auipc { rd: t, imm: 0 });
+                            a.emit(Inst::Jalr {
+                                rd: rng.rd(),
+                                rs1: t,
+                                imm: 12,
+                            });
+                            a.emit(alu(&mut rng));
+                        }
+                        _ => a.emit(alu(&mut rng)),
+                    }
+                }
+                a.emit(Inst::Addi {
+                    rd: 31,
+                    rs1: 31,
+                    imm: -1,
+                });
+                a.bne(31, 0, top);
+            }
+            87..=90 => {
+                let over = a.label();
+                a.jal(rng.rd(), over);
+                a.emit(alu(&mut rng));
+                a.bind(over);
+            }
+            91..=93 => {
+                // jalr to 12 bytes past an auipc (skips one instruction).
+                let t = 10 + rng.below(5) as u8;
+                a.emit(Inst::Auipc { rd: t, imm: 0 });
+                a.emit(Inst::Jalr {
+                    rd: rng.rd(),
+                    rs1: t,
+                    imm: 12,
+                });
+                a.emit(alu(&mut rng));
+            }
+            _ => {
+                // Pad to a page boundary now and then so blocks end there
+                // and instructions straddle it.
+                if rng.below(2) == 0 {
+                    a.half(0x0001); // c.nop
+                }
+                a.emit(alu(&mut rng));
+            }
+        }
+    }
+    a.emit(Inst::Wfi);
+    a.finish().expect("program assembles")
+}
+
+/// mtvec handler: skip the trapping instruction (2 or 4 bytes) and return.
+fn handler() -> Vec<u8> {
+    use Inst::*;
+    let mut a = Asm::new();
+    let short = a.label();
+    a.emit(Csrrs {
+        rd: 5,
+        rs1: 0,
+        csr: 0x341,
+    });
+    a.emit(Lhu {
+        rd: 6,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Andi {
+        rd: 6,
+        rs1: 6,
+        imm: 3,
+    });
+    a.emit(Addi {
+        rd: 7,
+        rs1: 0,
+        imm: 3,
+    });
+    a.emit(Addi {
+        rd: 5,
+        rs1: 5,
+        imm: 2,
+    });
+    a.bne(6, 7, short);
+    a.emit(Addi {
+        rd: 5,
+        rs1: 5,
+        imm: 2,
+    });
+    a.bind(short);
+    a.emit(Csrrw {
+        rd: 0,
+        rs1: 5,
+        csr: 0x341,
+    });
+    a.emit(Mret);
+    a.finish().expect("handler assembles")
+}
+
+fn machine(code: &[u8], seed: u64) -> Hart {
+    let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
+    assert!(ram.write_bytes(HANDLER - RAM_BASE, &handler()));
+    assert!(ram.write_bytes(CODE - RAM_BASE, code));
+    let mut rng = Rng(seed ^ 0x5555_aaaa_1234_5678 | 1);
+    let data: Vec<u8> = (0..DATA_LEN).map(|_| rng.next() as u8).collect();
+    assert!(ram.write_bytes(DATA - RAM_BASE, &data));
+    let bus = Arc::new(BusBuilder::new(ram).build());
+    let timers = TimerQueue::new(Clock::new());
+    let mut h = Hart::new(
+        HartConfig::machine(0, CODE),
+        bus,
+        HartSignals::new(),
+        timers,
+    );
+    h.csr.mtvec = HANDLER;
+    if seed.is_multiple_of(2) {
+        // FP on (mstatus.FS = Initial): F/D instructions execute.
+        h.csr.mstatus |= 1 << 13;
+    }
+    for r in 1..32 {
+        h.x[r] = match rng.below(6) {
+            0 => rng.below(16),
+            // Division corner cases: -1 and the most negative values.
+            4 => [u64::MAX, 1 << 63, 0xffff_ffff, 0xffff_ffff_8000_0000][rng.below(4) as usize],
+            1 => (rng.next() as i64 >> 40) as u64,
+            _ => rng.next(),
+        };
+    }
+    h.x[8] = DATA + 0x1000 - 8;
+    h.x[9] = DATA + 0x1000 + 3;
+    h
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct State {
+    x: [u64; 32],
+    f: [u64; 32],
+    fflags: u8,
+    pc: u64,
+    instret: u64,
+    mepc: u64,
+    mcause: u64,
+    mtval: u64,
+    mstatus: u64,
+    mscratch: u64,
+    exceptions: [u64; 24],
+    data: Vec<u8>,
+}
+
+fn state(h: &Hart) -> State {
+    let mut data = vec![0; DATA_LEN];
+    assert!(h.ram.read_bytes(DATA - RAM_BASE, &mut data));
+    State {
+        x: h.x,
+        f: h.f,
+        fflags: h.csr.fflags,
+        pc: h.pc,
+        instret: h.stats.instret,
+        mepc: h.csr.mepc,
+        mcause: h.csr.mcause,
+        mtval: h.csr.mtval,
+        mstatus: h.csr.mstatus,
+        mscratch: h.csr.mscratch,
+        exceptions: h.stats.exceptions,
+        data,
+    }
+}
+
+/// Run to the final `wfi` with `step` (one call of an engine's `run`).
+fn run_to_wfi(h: &mut Hart, mut step: impl FnMut(&mut Hart) -> Exit, seed: u64) {
+    while h.stats.instret < 1_000_000 {
+        match step(h) {
+            Exit::Budget => {}
+            Exit::Wfi => return,
+            e => panic!("seed {seed}: unexpected exit {e:?}"),
+        }
+    }
+    panic!("seed {seed}: program did not reach its wfi");
+}
+
+fn check_seed(seed: u64, policy: Policy, budget: u64) {
+    let code = program(seed);
+    let mut reference = machine(&code, seed);
+    run_to_wfi(&mut reference, |h| h.run(budget), seed);
+    let mut translated = machine(&code, seed);
+    let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+    run_to_wfi(&mut translated, |h| jit.run(h, budget), seed);
+    let (r, t) = (state(&reference), state(&translated));
+    if r != t {
+        for i in 0..32 {
+            if r.x[i] != t.x[i] {
+                eprintln!("x{i}: interp {:#x} jit {:#x}", r.x[i], t.x[i]);
+            }
+        }
+        panic!(
+            "seed {seed} ({policy:?}, budget {budget}): state differs\ninterp pc {:#x} instret {} mepc {:#x} mcause {} mtval {:#x}\njit    pc {:#x} instret {} mepc {:#x} mcause {} mtval {:#x}\njit stats {:?}",
+            r.pc, r.instret, r.mepc, r.mcause, r.mtval, t.pc, t.instret, t.mepc, t.mcause, t.mtval, jit.stats
+        );
+    }
+    if policy == Policy::Always {
+        assert!(
+            jit.stats.blocks_translated > 0,
+            "seed {seed}: nothing was translated"
+        );
+    }
+}
+
+#[test]
+fn random_programs_agree_with_the_interpreter_translating_everything() {
+    for seed in 1..400 {
+        check_seed(seed, Policy::Always, 1 << 20);
+    }
+}
+
+#[test]
+fn random_programs_agree_under_small_budgets_and_hot_threshold() {
+    for seed in 1000..1200 {
+        check_seed(seed, Policy::Hot(2), 1 + seed % 13);
+        check_seed(seed, Policy::Always, 1 + seed % 7);
+    }
+}
+
+#[test]
+fn the_generator_exercises_traps_and_translation() {
+    // A test that always passes is no test: make sure the programs trap in
+    // translated code and chain.
+    let mut traps = 0;
+    let mut chains = 0;
+    for seed in 1..50 {
+        let code = program(seed);
+        let mut h = machine(&code, seed);
+        let mut jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+        run_to_wfi(&mut h, |h| jit.run(h, 1 << 20), seed);
+        traps += jit.stats.traps;
+        chains += jit.stats.chains;
+    }
+    assert!(traps > 0, "no trap was raised inside translated code");
+    assert!(chains > 0, "no block was chained");
+}
+
+/// Self-modifying code: a loop stores data into its own code page every
+/// iteration (bytes of no translation change: translations survive) and
+/// once rewrites an instruction it executes (then `fence.i`): the new
+/// instruction must run, in every engine, with the interpreter's state.
+#[test]
+fn self_modifying_code_agrees_with_the_interpreter() {
+    use rvisor_isa::encode;
+    use Inst::*;
+    let new = encode(&Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 100,
+    })
+    .expect("encodable");
+    let mut a = Asm::new();
+    let (top, target, cont, end, data) = (a.label(), a.label(), a.label(), a.label(), a.label());
+    a.la(10, target);
+    a.la(14, data);
+    a.li(11, u64::from(new));
+    a.li(15, 2);
+    a.li(31, 4);
+    a.bind(top);
+    a.emit(Addi {
+        rd: 12,
+        rs1: 12,
+        imm: 1,
+    });
+    a.emit(Sw {
+        rs1: 14,
+        rs2: 12,
+        imm: 0,
+    });
+    a.bind(target);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 1,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, cont);
+    a.j(end);
+    a.bind(cont);
+    a.bne(31, 15, top);
+    a.emit(Sw {
+        rs1: 10,
+        rs2: 11,
+        imm: 0,
+    });
+    a.emit(FenceI);
+    a.j(top);
+    a.bind(end);
+    a.emit(Wfi);
+    a.bind(data);
+    a.word(0);
+    let code = a.finish().expect("assembles");
+    for policy in [Policy::Always, Policy::Hot(2)] {
+        let mut reference = machine(&code, 7);
+        reference.x[13] = 0;
+        run_to_wfi(&mut reference, |h| h.run(1 << 20), 7);
+        let mut translated = machine(&code, 7);
+        translated.x[13] = 0;
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        run_to_wfi(&mut translated, |h| jit.run(h, 1 << 20), 7);
+        let (r, t) = (state(&reference), state(&translated));
+        assert_eq!(r, t, "{policy:?}: state differs");
+        assert_eq!(
+            t.x[13], 202,
+            "{policy:?}: the rewritten instruction did not run"
+        );
+        if policy == Policy::Always {
+            assert!(
+                jit.stats.revalidated > 0,
+                "no translation survived a data store"
+            );
+        }
+    }
+}
