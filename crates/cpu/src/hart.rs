@@ -46,6 +46,12 @@ pub struct HartConfig {
     pub pmp_entries: u8,
     /// Implement Sstc (`stimecmp`, `menvcfg.STCE`).
     pub sstc: bool,
+    /// Other harts share this hart's RAM. A lone hart's decoded code is kept
+    /// exact by store tracking alone (its own stores, AMOs and every host
+    /// write invalidate code pages), so its `fence.i` need not drop blocks;
+    /// with other harts, a store racing with a decode can go unseen, and
+    /// `fence.i` is what the spec gives the guest to settle that.
+    pub smp: bool,
 }
 
 impl HartConfig {
@@ -59,6 +65,7 @@ impl HartConfig {
             max_satp_mode: 10,
             pmp_entries: 16,
             sstc: true,
+            smp: true,
         }
     }
 }

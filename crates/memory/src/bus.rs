@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::ram::{GuestRam, PAGE_SHIFT, PAGE_WATCH};
+use crate::ram::{GuestRam, PAGE_CODE, PAGE_SHIFT, PAGE_WATCH};
 
 /// A device reached through a window of guest-physical addresses.
 ///
@@ -198,8 +198,12 @@ impl Bus {
             if !ok {
                 return Err(BusError::Unmapped);
             }
-            if self.ram.page_flags(off) & PAGE_WATCH != 0 {
+            let flags = self.ram.page_flags(off);
+            if flags & PAGE_WATCH != 0 {
                 self.notify_store(pa, size, value);
+            }
+            if flags & PAGE_CODE != 0 {
+                self.ram.host_wrote(off, u64::from(size));
             }
             return Ok(());
         }

@@ -221,7 +221,35 @@ impl GuestRam {
                 data.len(),
             )
         };
+        self.host_wrote(off, data.len() as u64);
         true
+    }
+
+    /// Bytes `off..off + len` were written other than by a hart's store
+    /// (device DMA, the loader, an HTIF syscall): if any of those pages holds
+    /// decoded code, drop the mark and advance the code epoch, so no engine
+    /// keeps running what was there before. Harts' own stores do the same in
+    /// their store paths; together they make `fence.i` unnecessary for a
+    /// hart's own view of memory.
+    pub fn host_wrote(&self, off: u64, len: u64) {
+        if len == 0 {
+            return;
+        }
+        let last = off.saturating_add(len - 1) >> PAGE_SHIFT;
+        let mut stale = false;
+        for page in (off >> PAGE_SHIFT)..=last {
+            let at = page << PAGE_SHIFT;
+            // A plain load first keeps the common case (no code) free of
+            // atomic writes.
+            if self.page_flags(at) & PAGE_CODE != 0
+                && self.clear_page_flags(at, PAGE_CODE) & PAGE_CODE != 0
+            {
+                stale = true;
+            }
+        }
+        if stale {
+            self.bump_code_epoch();
+        }
     }
 
     /// Copy RAM at offset `off` into `buf`. `false` if out of bounds.
@@ -330,6 +358,23 @@ mod tests {
         assert_eq!(ram.offset_of(0x8000_0ff8, 8), Some(0xff8));
         assert_eq!(ram.offset_of(0x8000_0ff9, 8), None);
         assert!(!ram.write_bytes(0xfff, &[1, 2]));
+    }
+
+    #[test]
+    fn host_writes_into_code_pages_move_the_code_epoch() {
+        let ram = GuestRam::new(0x8000_0000, 0x4000).unwrap();
+        let e0 = ram.code_epoch();
+        // Not code: nothing moves.
+        assert!(ram.write_bytes(0x10, &[1, 2, 3]));
+        assert_eq!(ram.code_epoch(), e0);
+        // A write spanning into a code page clears its mark and moves the epoch.
+        ram.set_page_flags(0x2000, PAGE_CODE);
+        assert!(ram.write_bytes(0x1ffe, &[1, 2, 3, 4]));
+        assert_eq!(ram.page_flags(0x2000) & PAGE_CODE, 0);
+        assert_eq!(ram.code_epoch(), e0 + 1);
+        // Once unmarked, further writes are free.
+        assert!(ram.write_bytes(0x2000, &[5]));
+        assert_eq!(ram.code_epoch(), e0 + 1);
     }
 
     #[test]

@@ -325,6 +325,7 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
     for (id, s) in signals.iter().enumerate() {
         let para = spec.profile == Profile::Para;
         let mut cfg = HartConfig::machine(id as u64, if para { entry } else { MROM_BASE });
+        cfg.smp = cpus > 1;
         if para {
             cfg.reset_mode = PrivilegeMode::Supervisor;
             cfg.hypercalls = true;
