@@ -85,6 +85,10 @@ pub const ENVCFG_FIOM: u64 = 1;
 /// `menvcfg.STCE` (Sstc enable).
 pub const MENVCFG_STCE: u64 = 1 << 63;
 
+/// `tinfo` for a `tselect` that names no trigger: only type 0 ("none")
+/// (debug spec, tinfo.info).
+pub const TINFO_NO_TRIGGER: u64 = 1;
+
 /// `satp.MODE` values.
 pub mod satp {
     /// No translation.
@@ -412,9 +416,17 @@ impl crate::Hart {
                 self.mmu.pmp.read_cfg(i)
             }
             n::PMPADDR0..=n::PMPADDR63 => self.mmu.pmp.read_addr(usize::from(csr - n::PMPADDR0)),
-            // No Sdtrig triggers, no debug mode, no H, no Smepmp: those CSRs do
-            // not exist and raise illegal-instruction; OpenSBI probes tselect
-            // under a trap handler and then reports no triggers.
+            // Sdtrig with zero triggers (debug spec "Trigger Module Registers"):
+            // software enumerates triggers by writing tselect and reading it
+            // back, then reading tinfo/tdata1. tselect holds only 0, tdata1 of
+            // the trigger it names reads type 0 ("no trigger at this
+            // tselect"), tinfo reports only type 0, and writes are ignored.
+            // riscv-tests `breakpoint` and OpenSBI's trigger probe then find
+            // no usable trigger instead of trapping on the probe.
+            n::TSELECT | n::TDATA1 | n::TDATA2 | n::TDATA3 => 0,
+            n::TINFO => TINFO_NO_TRIGGER,
+            // No tcontrol/mcontext/scontext, no debug mode, no H, no Smepmp:
+            // those CSRs do not exist and raise illegal-instruction.
             _ => return Err(Illegal),
         };
         Ok((v, v))
@@ -494,6 +506,9 @@ impl crate::Hart {
             n::MEDELEG => self.csr.medeleg = v & MEDELEG_WRITABLE,
             n::MIDELEG => self.csr.mideleg = v & MIDELEG_WRITABLE,
             n::MISA => {}
+            // Zero triggers: tselect is WARL with the single legal value 0
+            // and the absent trigger's registers ignore writes.
+            n::TSELECT | n::TDATA1 | n::TDATA2 | n::TDATA3 | n::TINFO => {}
             n::STIMECMP => {
                 self.csr.stimecmp = v;
                 if self.sstc_enabled() {
@@ -679,8 +694,8 @@ mod tests {
         let mut h = hart();
         for csr in [
             0x7c0,
-            n::TSELECT,
-            n::TDATA1,
+            n::TCONTROL,
+            n::MCONTEXT,
             n::DCSR,
             n::MTINST,
             n::MSECCFG,
@@ -688,6 +703,23 @@ mod tests {
         ] {
             assert!(is_illegal(rd(&mut h, csr)), "{csr:#x}");
         }
+    }
+
+    #[test]
+    fn csr_triggers_probe_finds_none() {
+        let mut h = hart();
+        // Probe as riscv-tests `breakpoint` and debuggers do: select, read
+        // back, then program an mcontrol and see whether it stuck.
+        assert_eq!(wr_rd(&mut h, n::TSELECT, 0), 0);
+        assert_eq!(wr_rd(&mut h, n::TSELECT, 1), 0);
+        let mcontrol = 2 << 60 | 1 << 6 | 1 << 2;
+        assert_eq!(wr_rd(&mut h, n::TDATA1, mcontrol), 0);
+        assert_eq!(wr_rd(&mut h, n::TDATA2, 0x8000_0000), 0);
+        assert_eq!(wr_rd(&mut h, n::TDATA3, u64::MAX), 0);
+        assert_eq!(wr_rd(&mut h, n::TINFO, 0), TINFO_NO_TRIGGER);
+        // M-mode only.
+        h.prv = PrivilegeMode::Supervisor;
+        assert!(is_illegal(rd(&mut h, n::TSELECT)));
     }
 
     #[test]
