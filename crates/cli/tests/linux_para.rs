@@ -223,11 +223,42 @@ fn linux_para_two_vcpus_write_a_file_that_a_second_boot_reads_back() {
         .unwrap_or_else(|| panic!("guest did not write its file:\n{out}"));
     assert!(written.starts_with("rw-test "), "{written}");
 
-    // The host's view: the image is a clean ext4 after the guest's sync and
-    // power-off (nothing left half-written by the VMM).
+    // The host's view after the guest's sync and SRST power-off.
+    fsck_clean(&disk.0);
+
+    // The guest's view: a second boot (2 vCPUs again) mounts the disk and
+    // reads the file, typed into its shell through virtio-console input.
+    // The same boot takes hart 1 offline and back (SBI HSM stop, start)
+    // and trims the file system (virtio-blk DISCARD).
+    let mut sh = Shell::boot(rvisor(
+        "2",
+        &disk.0,
+        "console=hvc0 rvisor.shell=1 rvisor.loops=1 quiet \
+         rvisor.modules=virtio_mmio,virtio_blk,crc32c_generic,ext4",
+    ));
+    // The quotes keep the terminal's echo of a command from matching.
+    sh.type_line("mount -t ext4 -o ro /dev/vda /mnt && echo READ\"\"BACK $(cat /mnt/rw-test)");
+    sh.wait_for(&format!("READBACK {written}"));
+    sh.type_line(
+        "cd /sys/devices/system/cpu; echo 0 > cpu1/online; echo OFF\"\"LINE $(cat offline); \
+         echo 1 > cpu1/online; echo ON\"\"LINE $(cat online); cd /",
+    );
+    sh.wait_for("OFFLINE 1");
+    sh.wait_for("ONLINE 0-1");
+    sh.type_line(
+        "umount /mnt; mount -t ext4 /dev/vda /mnt && busybox fstrim /mnt && echo TRIM\"\"OK; umount /mnt",
+    );
+    sh.wait_for("TRIMOK");
+    sh.type_line("poweroff -f");
+    assert_eq!(sh.exit_code(), Some(0));
+    fsck_clean(&disk.0);
+}
+
+/// The host's view of an image: a clean ext4 (nothing left half-written).
+fn fsck_clean(image: &Path) {
     let fsck = Command::new("e2fsck")
         .args(["-f", "-n"])
-        .arg(&disk.0)
+        .arg(image)
         .output()
         .expect("e2fsck (e2fsprogs, installed by fetch.sh) must be available");
     assert!(
@@ -236,20 +267,6 @@ fn linux_para_two_vcpus_write_a_file_that_a_second_boot_reads_back() {
         String::from_utf8_lossy(&fsck.stdout),
         String::from_utf8_lossy(&fsck.stderr)
     );
-
-    // The guest's view: a second boot mounts the disk and reads the file,
-    // typed into its shell through virtio-console input.
-    let mut sh = Shell::boot(rvisor(
-        "1",
-        &disk.0,
-        "console=hvc0 rvisor.shell=1 rvisor.loops=1 quiet \
-         rvisor.modules=virtio_mmio,virtio_blk,crc32c_generic,ext4",
-    ));
-    // The quotes keep the terminal's echo of the command from matching.
-    sh.type_line("mount -t ext4 -o ro /dev/vda /mnt && echo READ\"\"BACK $(cat /mnt/rw-test)");
-    sh.wait_for(&format!("READBACK {written}"));
-    sh.type_line("umount /mnt; poweroff -f");
-    assert_eq!(sh.exit_code(), Some(0));
 }
 
 /// A guest shell driven through rvisor's stdin (virtio-console input).
