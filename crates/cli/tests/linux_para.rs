@@ -421,3 +421,40 @@ fn linux_para_net_guest_pings_the_host_over_a_tap_in_a_private_netns() {
     sh.type_line("poweroff -f");
     assert_eq!(sh.exit_code(), Some(0));
 }
+
+#[test]
+fn linux_para_bad_disk_and_net_arguments_are_one_line_errors() {
+    let g = fixtures();
+    let dir = std::env::temp_dir();
+    let cases: [(&[&str], &str); 5] = [
+        (&["--disk", "/nonexistent/rvisor.img"], "no such file"),
+        (
+            &["--disk", dir.to_str().expect("utf-8 temp dir")],
+            "not a regular file",
+        ),
+        (&["--net", "user"], "use tap=NAME"),
+        (&["--net", "tap=name-longer-than-15"], "1 to 15 characters"),
+        (
+            &["--mode", "full", "--disk", "/dev/null"],
+            "only --mode para",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_rvisor"))
+            .args(["run", "--kernel"])
+            .arg(g.join("Image"))
+            .args(args)
+            .args(if args.contains(&"full") {
+                vec!["--firmware".into(), g.join("fw_dynamic.bin")]
+            } else {
+                vec!["--mode".into(), PathBuf::from("para")]
+            })
+            .stdin(Stdio::null())
+            .output()
+            .expect("run rvisor");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} accepted");
+        assert_eq!(err.lines().count(), 1, "{args:?}: not one line:\n{err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
