@@ -223,11 +223,42 @@ fn linux_para_two_vcpus_write_a_file_that_a_second_boot_reads_back() {
         .unwrap_or_else(|| panic!("guest did not write its file:\n{out}"));
     assert!(written.starts_with("rw-test "), "{written}");
 
-    // The host's view: the image is a clean ext4 after the guest's sync and
-    // power-off (nothing left half-written by the VMM).
+    // The host's view after the guest's sync and SRST power-off.
+    fsck_clean(&disk.0);
+
+    // The guest's view: a second boot (2 vCPUs again) mounts the disk and
+    // reads the file, typed into its shell through virtio-console input.
+    // The same boot takes hart 1 offline and back (SBI HSM stop, start)
+    // and trims the file system (virtio-blk DISCARD).
+    let mut sh = Shell::boot(rvisor(
+        "2",
+        &disk.0,
+        "console=hvc0 rvisor.shell=1 rvisor.loops=1 quiet \
+         rvisor.modules=virtio_mmio,virtio_blk,crc32c_generic,ext4",
+    ));
+    // The quotes keep the terminal's echo of a command from matching.
+    sh.type_line("mount -t ext4 -o ro /dev/vda /mnt && echo READ\"\"BACK $(cat /mnt/rw-test)");
+    sh.wait_for(&format!("READBACK {written}"));
+    sh.type_line(
+        "cd /sys/devices/system/cpu; echo 0 > cpu1/online; echo OFF\"\"LINE $(cat offline); \
+         echo 1 > cpu1/online; echo ON\"\"LINE $(cat online); cd /",
+    );
+    sh.wait_for("OFFLINE 1");
+    sh.wait_for("ONLINE 0-1");
+    sh.type_line(
+        "umount /mnt; mount -t ext4 /dev/vda /mnt && busybox fstrim /mnt && echo TRIM\"\"OK; umount /mnt",
+    );
+    sh.wait_for("TRIMOK");
+    sh.type_line("poweroff -f");
+    assert_eq!(sh.exit_code(), Some(0));
+    fsck_clean(&disk.0);
+}
+
+/// The host's view of an image: a clean ext4 (nothing left half-written).
+fn fsck_clean(image: &Path) {
     let fsck = Command::new("e2fsck")
         .args(["-f", "-n"])
-        .arg(&disk.0)
+        .arg(image)
         .output()
         .expect("e2fsck (e2fsprogs, installed by fetch.sh) must be available");
     assert!(
@@ -236,49 +267,194 @@ fn linux_para_two_vcpus_write_a_file_that_a_second_boot_reads_back() {
         String::from_utf8_lossy(&fsck.stdout),
         String::from_utf8_lossy(&fsck.stderr)
     );
+}
 
-    // The guest's view: a second boot mounts the disk and reads the file,
-    // typed into its shell through virtio-console input.
-    let mut child = Running(
-        rvisor(
-            "1",
-            &disk.0,
-            "console=hvc0 rvisor.shell=1 rvisor.loops=1 quiet \
-         rvisor.modules=virtio_mmio,virtio_blk,crc32c_generic,ext4",
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn rvisor"),
-    );
-    let mut stdin = child.0.stdin.take().expect("stdin");
-    let rx = lines(child.0.stdout.take().expect("stdout"));
-    let deadline = Instant::now() + BOOT_LIMIT;
-    let mut seen = String::new();
-    let mut wait_for = |needle: &str| loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) => {
-                seen.push_str(&line);
-                seen.push('\n');
-                if line.contains(needle) {
-                    return;
+/// A guest shell driven through rvisor's stdin (virtio-console input).
+struct Shell {
+    child: Running,
+    stdin: std::process::ChildStdin,
+    rx: mpsc::Receiver<String>,
+    seen: String,
+    deadline: Instant,
+}
+
+impl Shell {
+    /// Start `cmd` (booting with `rvisor.shell=1`) and wait for the shell.
+    fn boot(mut cmd: Command) -> Self {
+        let mut child = Running(
+            cmd.stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn rvisor"),
+        );
+        let stdin = child.0.stdin.take().expect("stdin");
+        let rx = lines(child.0.stdout.take().expect("stdout"));
+        let mut sh = Shell {
+            child,
+            stdin,
+            rx,
+            seen: String::new(),
+            deadline: Instant::now() + BOOT_LIMIT,
+        };
+        sh.wait_for("RVISOR-GUEST-SHELL");
+        // Let the shell print its prompt before typing.
+        std::thread::sleep(Duration::from_secs(2));
+        sh
+    }
+
+    fn wait_for(&mut self, needle: &str) {
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push_str(&line);
+                    self.seen.push('\n');
+                    if line.contains(needle) {
+                        return;
+                    }
                 }
+                Err(_) => panic!("never saw {needle:?}; output:\n{}", self.seen),
             }
-            Err(_) => panic!("never saw {needle:?}; output:\n{seen}"),
         }
-    };
-    wait_for("RVISOR-GUEST-SHELL");
-    std::thread::sleep(Duration::from_secs(2));
-    // The quotes keep the terminal's echo of the command from matching.
-    stdin
-        .write_all(b"mount -t ext4 -o ro /dev/vda /mnt && echo READ\"\"BACK $(cat /mnt/rw-test)\n")
-        .expect("write");
-    wait_for(&format!("READBACK {written}"));
-    stdin
-        .write_all(b"umount /mnt; poweroff -f\n")
-        .expect("write");
-    let code = wait_exit(&mut child.0, Duration::from_secs(120), "poweroff -f");
-    assert_eq!(code, Some(0));
+    }
+
+    fn type_line(&mut self, line: &str) {
+        self.stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .expect("write to rvisor's stdin");
+    }
+
+    /// Wait (at most 2 minutes) for rvisor to exit after a power-off.
+    fn exit_code(&mut self) -> Option<i32> {
+        wait_exit(&mut self.child.0, Duration::from_secs(120), "poweroff -f")
+    }
+}
+
+/// A network namespace of the test's own, deleted when dropped, holding the
+/// tap interface `TAP` at `HOST_IP`.
+struct NetNs(String);
+
+const TAP: &str = "rvtap0";
+const HOST_IP: &str = "10.0.2.1";
+const GUEST_IP: &str = "10.0.2.15";
+
+impl NetNs {
+    fn create() -> Self {
+        let ns = NetNs(format!("rvisor-test-{}", std::process::id()));
+        let run = |args: &[&str]| {
+            let st = Command::new("ip")
+                .args(args)
+                .status()
+                .expect("the ip command (iproute2) is needed for the net test");
+            assert!(
+                st.success(),
+                "ip {args:?} failed: the net test needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN)"
+            );
+        };
+        run(&["netns", "add", &ns.0]);
+        for cmd in [
+            vec!["tuntap", "add", "dev", TAP, "mode", "tap"],
+            vec!["addr", "add", &format!("{HOST_IP}/24"), "dev", TAP],
+            vec!["link", "set", TAP, "up"],
+        ] {
+            let mut args = vec!["-n", ns.0.as_str()];
+            args.extend(cmd.iter().copied());
+            run(&args);
+        }
+        ns
+    }
+
+    /// `cmd` run inside the namespace.
+    fn exec(&self, cmd: Command) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.0])
+            .arg(cmd.get_program())
+            .args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        c
+    }
+}
+
+impl Drop for NetNs {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+#[test]
+fn linux_para_net_guest_pings_the_host_over_a_tap_in_a_private_netns() {
+    let ns = NetNs::create();
+    let disk = Disk::copy("net");
+    let mut cmd = rvisor(
+        "1",
+        &disk.0,
+        "console=hvc0 rvisor.shell=1 rvisor.loops=1 quiet \
+         rvisor.modules=virtio_mmio,virtio_net",
+    );
+    cmd.args(["--net", &format!("tap={TAP}")]);
+    let mut sh = Shell::boot(ns.exec(cmd));
+    sh.type_line(&format!(
+        "busybox ip link set eth0 up && busybox ip addr add {GUEST_IP}/24 dev eth0 && \
+         busybox ping -c 3 -W 5 {HOST_IP}; echo PING\"\"RC=$?"
+    ));
+    sh.wait_for("PINGRC=");
+    assert!(
+        sh.seen.contains("PINGRC=0") && sh.seen.contains(&format!("bytes from {HOST_IP}")),
+        "guest got no ping replies from the host:\n{}",
+        sh.seen
+    );
+    // The host saw the guest's traffic (ARP and ICMP) on its tap.
+    let mut stats = Command::new("cat");
+    stats.arg(format!("/sys/class/net/{TAP}/statistics/rx_packets"));
+    let out = ns.exec(stats).output().expect("read the tap's counters");
+    let rx: u64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    assert!(rx >= 4, "host tap received {rx} packets");
+    sh.type_line("poweroff -f");
+    assert_eq!(sh.exit_code(), Some(0));
+}
+
+#[test]
+fn linux_para_bad_disk_and_net_arguments_are_one_line_errors() {
+    let g = fixtures();
+    let dir = std::env::temp_dir();
+    let cases: [(&[&str], &str); 5] = [
+        (&["--disk", "/nonexistent/rvisor.img"], "no such file"),
+        (
+            &["--disk", dir.to_str().expect("utf-8 temp dir")],
+            "not a regular file",
+        ),
+        (&["--net", "user"], "use tap=NAME"),
+        (&["--net", "tap=name-longer-than-15"], "1 to 15 characters"),
+        (
+            &["--mode", "full", "--disk", "/dev/null"],
+            "only --mode para",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_rvisor"))
+            .args(["run", "--kernel"])
+            .arg(g.join("Image"))
+            .args(args)
+            .args(if args.contains(&"full") {
+                vec!["--firmware".into(), g.join("fw_dynamic.bin")]
+            } else {
+                vec!["--mode".into(), PathBuf::from("para")]
+            })
+            .stdin(Stdio::null())
+            .output()
+            .expect("run rvisor");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} accepted");
+        assert_eq!(err.lines().count(), 1, "{args:?}: not one line:\n{err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
 }

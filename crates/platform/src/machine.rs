@@ -332,6 +332,11 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
         }
         let mut hart = Hart::new(cfg, bus.clone(), s.clone(), timers.clone());
         if para {
+            // What OpenSBI leaves behind for the kernel: user mode may read
+            // cycle, time and instret. Linux only rewrites scounteren from
+            // its SBI PMU driver, which a para machine does not offer, so
+            // without this the vDSO's clock_gettime (`rdtime`) would fault.
+            hart.csr.scounteren = 0x7;
             hart.x[10] = id as u64;
             hart.x[11] = placement.fdt;
         }

@@ -63,25 +63,7 @@ pub(crate) use warn_limited;
 /// the RAM code epoch, so every hart re-decodes instead of running stale
 /// blocks (the page cache filled from virtio-blk is executed later).
 pub fn dma_written(ram: &rvisor_memory::GuestRam, off: u64, len: u64) {
-    use rvisor_memory::ram::{PAGE_CODE, PAGE_SHIFT};
-    if len == 0 {
-        return;
-    }
-    let last = off.saturating_add(len - 1) >> PAGE_SHIFT;
-    let mut stale = false;
-    for page in (off >> PAGE_SHIFT)..=last {
-        let at = page << PAGE_SHIFT;
-        // The plain load keeps the common case (no code) free of atomics
-        // that write.
-        if ram.page_flags(at) & PAGE_CODE != 0
-            && ram.clear_page_flags(at, PAGE_CODE) & PAGE_CODE != 0
-        {
-            stale = true;
-        }
-    }
-    if stale {
-        ram.bump_code_epoch();
-    }
+    ram.host_wrote(off, len);
 }
 
 /// Copy `data.len()` bytes of a little-endian config image starting at

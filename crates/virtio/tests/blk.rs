@@ -19,7 +19,10 @@ fn setup(
     let blk = VirtioBlk::open(&cfg).unwrap();
     let m = blk.metrics();
     let mut d = MockDriver::new(Box::new(blk));
-    d.init(1 << VIRTIO_BLK_F_FLUSH | 1 << VIRTIO_BLK_F_RO, &[128]);
+    d.init(
+        1 << VIRTIO_BLK_F_FLUSH | 1 << VIRTIO_BLK_F_RO | 1 << VIRTIO_BLK_F_DISCARD,
+        &[128],
+    );
     (d, m)
 }
 
@@ -165,4 +168,61 @@ fn blk_reset_mid_flight_then_reinit_works() {
     d.init(0, &[128]);
     let (st, _, _) = request(&mut d, VIRTIO_BLK_T_FLUSH, 0, None, 0);
     assert_eq!(st, VIRTIO_BLK_S_OK);
+}
+
+fn segment(sector: u64, sectors: u32, flags: u32) -> Vec<u8> {
+    let mut s = sector.to_le_bytes().to_vec();
+    s.extend_from_slice(&sectors.to_le_bytes());
+    s.extend_from_slice(&flags.to_le_bytes());
+    s
+}
+
+#[test]
+fn blk_discard_zeroes_the_range_and_keeps_the_size() {
+    let img = TempImage::new("discard", SECTORS * 512, 0x5a);
+    let (mut d, m) = setup(&img, false);
+    let (st, _, _) = request(&mut d, VIRTIO_BLK_T_DISCARD, 0, Some(&segment(8, 16, 0)), 0);
+    assert_eq!((st, m.snapshot().discards), (VIRTIO_BLK_S_OK, 1));
+    let file = std::fs::read(&img.0).unwrap();
+    assert_eq!(file.len() as u64, SECTORS * 512);
+    assert!(
+        file[8 * 512..24 * 512].iter().all(|&b| b == 0),
+        "range not zero"
+    );
+    assert!(
+        file[..8 * 512].iter().all(|&b| b == 0x5a),
+        "before the range"
+    );
+    assert!(
+        file[24 * 512..].iter().all(|&b| b == 0x5a),
+        "after the range"
+    );
+}
+
+#[test]
+fn blk_discard_bad_segments_are_refused_and_image_unchanged() {
+    let img = TempImage::new("discard-bad", SECTORS * 512, 0x5a);
+    let (mut d, _) = setup(&img, false);
+    let mut two = segment(0, 8, 0);
+    two.extend(segment(8, 8, 0));
+    for (data, want) in [
+        (segment(0, 8, 1), VIRTIO_BLK_S_UNSUPP), // unmap flag
+        (two, VIRTIO_BLK_S_UNSUPP),              // more than max_discard_seg
+        (vec![0; 8], VIRTIO_BLK_S_UNSUPP),       // partial segment
+        (segment(SECTORS - 4, 8, 0), VIRTIO_BLK_S_IOERR), // past capacity
+        (segment(u64::MAX / 2, 8, 0), VIRTIO_BLK_S_IOERR), // overflow
+    ] {
+        let (st, _, _) = request(&mut d, VIRTIO_BLK_T_DISCARD, 0, Some(&data), 0);
+        assert_eq!(st, want, "{data:?}");
+    }
+    assert!(std::fs::read(&img.0).unwrap().iter().all(|&b| b == 0x5a));
+}
+
+#[test]
+fn blk_read_only_discard_is_ioerr() {
+    let img = TempImage::new("discard-ro", SECTORS * 512, 0x5a);
+    let (mut d, _) = setup(&img, true);
+    let (st, _, _) = request(&mut d, VIRTIO_BLK_T_DISCARD, 0, Some(&segment(0, 8, 0)), 0);
+    assert_eq!(st, VIRTIO_BLK_S_IOERR);
+    assert!(std::fs::read(&img.0).unwrap().iter().all(|&b| b == 0x5a));
 }

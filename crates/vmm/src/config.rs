@@ -188,9 +188,15 @@ impl VmConfig {
             )));
         }
         for d in &self.disks {
-            if !d.path.is_file() {
+            if !d.path.exists() {
                 return Err(BadConfig(format!(
                     "--disk {}: no such file",
+                    d.path.display()
+                )));
+            }
+            if !d.path.is_file() {
+                return Err(BadConfig(format!(
+                    "--disk {}: not a regular file (rvisor takes raw image files)",
                     d.path.display()
                 )));
             }

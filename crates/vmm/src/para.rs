@@ -203,7 +203,6 @@ pub fn serve(host: &SbiHost, hart: &mut Hart, state: &mut HartSbiState) -> SbiOu
         fid: x[16],
         args: [x[10], x[11], x[12], x[13], x[14], x[15]],
     };
-    hart.stats.hypercalls += 1;
     state.calls.count(call.eid, call.fid);
     let mut env = CallEnv { host, hart, state };
     sbi::dispatch(&call, &mut env)

@@ -105,19 +105,20 @@ fn run_once(
     control.attach(machine.harts.iter().map(|h| h.signals.clone()).collect());
 
     let console = Console::get();
-    // A para guest reads its console from virtio-console (hvc0); the UART
-    // gets input only when there is no virtio console.
-    if let Some(input) = machine.console_input.clone() {
+    // Input goes to every console the machine has: a para guest reads
+    // virtio-console (hvc0), but may have been told console=ttyS0 instead;
+    // the console nobody reads just drops what overflows its buffer.
+    let uart = machine.uart.clone();
+    let hvc = machine.console_input.clone();
+    if uart.is_some() || hvc.is_some() {
         console.attach(
             Arc::new(move |b: &[u8]| {
-                input.push_input(b);
-            }),
-            control.clone(),
-        );
-    } else if let Some(uart) = machine.uart.clone() {
-        console.attach(
-            Arc::new(move |b: &[u8]| {
-                uart.push_input(b);
+                if let Some(u) = &uart {
+                    u.push_input(b);
+                }
+                if let Some(h) = &hvc {
+                    h.push_input(b);
+                }
             }),
             control.clone(),
         );

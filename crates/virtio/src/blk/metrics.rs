@@ -11,6 +11,8 @@ metrics! {
         writes,
         /// Completed flush requests (each one an fsync).
         flushes,
+        /// Completed discard requests.
+        discards,
         /// GET_ID requests.
         get_ids,
         /// Bytes read from the image.

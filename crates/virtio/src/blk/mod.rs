@@ -4,7 +4,8 @@
 //! `QueueNotify` only kicks the worker and returns at once, so a hart never
 //! waits for disk I/O. The worker pops chains, performs them against the
 //! image, writes the status byte last, returns the chain and raises the
-//! interrupt. `FLUSH` fsyncs the image before it completes. Reset (and drop)
+//! interrupt. `FLUSH` fsyncs the image before it completes; `DISCARD` (one
+//! segment per request, offered unless read-only) punches a hole in it. Reset (and drop)
 //! stops and joins the worker before returning, so no request outlives it.
 //!
 //! Files: `regs.rs` (spec constants, config layout), `request.rs` (parsing
@@ -204,6 +205,8 @@ impl VirtioDevice for VirtioBlk {
             (1 << VIRTIO_BLK_F_FLUSH) | (1 << VIRTIO_BLK_F_SEG_MAX) | (1 << VIRTIO_BLK_F_BLK_SIZE);
         if self.disk.read_only {
             f |= 1 << VIRTIO_BLK_F_RO;
+        } else {
+            f |= 1 << VIRTIO_BLK_F_DISCARD;
         }
         f
     }

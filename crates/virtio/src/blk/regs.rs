@@ -9,6 +9,8 @@ pub const VIRTIO_BLK_F_RO: u32 = 5;
 pub const VIRTIO_BLK_F_BLK_SIZE: u32 = 6;
 /// Cache flush command support (§5.2.3).
 pub const VIRTIO_BLK_F_FLUSH: u32 = 9;
+/// Discard command support; limits in `max_discard_*` (§5.2.3).
+pub const VIRTIO_BLK_F_DISCARD: u32 = 13;
 
 /// Read request (§5.2.6).
 pub const VIRTIO_BLK_T_IN: u32 = 0;
@@ -18,6 +20,17 @@ pub const VIRTIO_BLK_T_OUT: u32 = 1;
 pub const VIRTIO_BLK_T_FLUSH: u32 = 4;
 /// Device ID string request.
 pub const VIRTIO_BLK_T_GET_ID: u32 = 8;
+/// Discard request: the data is `struct virtio_blk_discard_write_zeroes`
+/// segments (§5.2.6).
+pub const VIRTIO_BLK_T_DISCARD: u32 = 11;
+/// Size of one discard segment: `le64 sector, le32 num_sectors, le32 flags`.
+pub const DISCARD_SEGMENT_LEN: u64 = 16;
+/// Segments per discard request we accept (`max_discard_seg`).
+pub const MAX_DISCARD_SEG: u32 = 1;
+/// Sectors per discard segment we accept (`max_discard_sectors`): 1 GiB.
+pub const MAX_DISCARD_SECTORS: u32 = 1 << 21;
+/// Discard granularity in sectors (`discard_sector_alignment`): one host page.
+pub const DISCARD_ALIGNMENT: u32 = 8;
 
 /// Request completed.
 pub const VIRTIO_BLK_S_OK: u8 = 0;
@@ -35,9 +48,11 @@ pub const REQUEST_HEADER_LEN: u64 = 16;
 /// Queue size offered (`QueueSizeMax` of the request queue).
 pub const QUEUE_SIZE: u16 = 256;
 
-/// Bytes of config space we fill: capacity, size_max, seg_max, geometry,
-/// blk_size (§5.2.4 `struct virtio_blk_config` up to `blk_size`).
-pub const CONFIG_LEN: usize = 24;
+/// Bytes of config space we fill (§5.2.4 `struct virtio_blk_config` up to
+/// `discard_sector_alignment`): capacity 0, size_max 8, seg_max 12,
+/// geometry 16, blk_size 20, topology 24, writeback 32, num_queues 34,
+/// max_discard_sectors 36, max_discard_seg 40, discard_sector_alignment 44.
+pub const CONFIG_LEN: usize = 48;
 
 /// The configuration space image (§5.2.4), little-endian.
 pub fn config_image(capacity: u64) -> [u8; CONFIG_LEN] {
@@ -48,5 +63,8 @@ pub fn config_image(capacity: u64) -> [u8; CONFIG_LEN] {
     c[12..16].copy_from_slice(&(u32::from(QUEUE_SIZE) - 2).to_le_bytes());
     // blk_size (offset 20).
     c[20..24].copy_from_slice(&(SECTOR_SIZE as u32).to_le_bytes());
+    c[36..40].copy_from_slice(&MAX_DISCARD_SECTORS.to_le_bytes());
+    c[40..44].copy_from_slice(&MAX_DISCARD_SEG.to_le_bytes());
+    c[44..48].copy_from_slice(&DISCARD_ALIGNMENT.to_le_bytes());
     c
 }

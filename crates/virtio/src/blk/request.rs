@@ -28,6 +28,7 @@ pub(crate) enum RequestType {
     Out,
     Flush,
     GetId,
+    Discard,
     Unsupported(u32),
 }
 
@@ -71,10 +72,11 @@ pub(crate) fn parse(chain: &DescriptorChain, ram: &GuestRam) -> Result<Request, 
         VIRTIO_BLK_T_OUT => RequestType::Out,
         VIRTIO_BLK_T_FLUSH => RequestType::Flush,
         VIRTIO_BLK_T_GET_ID => RequestType::GetId,
+        VIRTIO_BLK_T_DISCARD => RequestType::Discard,
         other => RequestType::Unsupported(other),
     };
     let data_len = match kind {
-        RequestType::Out => chain.readable_len() - REQUEST_HEADER_LEN,
+        RequestType::Out | RequestType::Discard => chain.readable_len() - REQUEST_HEADER_LEN,
         RequestType::In | RequestType::GetId => status_pos,
         _ => 0,
     };
@@ -124,6 +126,7 @@ impl Disk {
             RequestType::In => self.read(req, &mut w, metrics, bounce),
             RequestType::Out => self.write(req, chain, ram, metrics, bounce),
             RequestType::Flush => self.flush(metrics),
+            RequestType::Discard => self.discard(chain, ram, metrics),
             RequestType::GetId => {
                 bump(&metrics.get_ids);
                 let n = usize::try_from(req.data_len)
@@ -200,6 +203,48 @@ impl Disk {
         }
         bump(&metrics.writes);
         add(&metrics.written_bytes, req.data_len);
+        VIRTIO_BLK_S_OK
+    }
+
+    /// §5.2.6.2 discard: deallocate the segment's sectors (they then read
+    /// as zeros). One segment, flags zero (`unmap` is for WRITE_ZEROES),
+    /// within the capacity; otherwise UNSUPP or IOERR as the spec says.
+    fn discard(&self, chain: &DescriptorChain, ram: &GuestRam, metrics: &BlkMetrics) -> u8 {
+        let data = chain.readable_len() - REQUEST_HEADER_LEN;
+        if data == 0
+            || !data.is_multiple_of(DISCARD_SEGMENT_LEN)
+            || data / DISCARD_SEGMENT_LEN > u64::from(MAX_DISCARD_SEG)
+        {
+            return VIRTIO_BLK_S_UNSUPP;
+        }
+        let mut seg = [0u8; DISCARD_SEGMENT_LEN as usize];
+        let mut r = chain.reader(ram);
+        r.skip(REQUEST_HEADER_LEN);
+        if r.read(&mut seg) != seg.len() {
+            return VIRTIO_BLK_S_IOERR;
+        }
+        let le32 = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let mut sector = [0u8; 8];
+        sector.copy_from_slice(&seg[0..8]);
+        let (sector, sectors, flags) = (
+            u64::from_le_bytes(sector),
+            le32(&seg[8..12]),
+            le32(&seg[12..16]),
+        );
+        if flags != 0 || sectors > MAX_DISCARD_SECTORS {
+            return VIRTIO_BLK_S_UNSUPP;
+        }
+        if self.read_only {
+            return VIRTIO_BLK_S_IOERR;
+        }
+        let len = u64::from(sectors) * SECTOR_SIZE;
+        let Some(start) = self.range(sector, len) else {
+            return VIRTIO_BLK_S_IOERR;
+        };
+        if crate::sys::punch_hole(&self.file, start, len).is_err() {
+            return VIRTIO_BLK_S_IOERR;
+        }
+        bump(&metrics.discards);
         VIRTIO_BLK_S_OK
     }
 
