@@ -516,6 +516,13 @@ impl Jit {
             if self.ctx.chain_site != 0 {
                 self.try_chain(hart);
             }
+            if std::mem::take(&mut self.ctx.fallback) != 0 {
+                self.stats.interpreted += 1;
+                match hart.engine_continue_block() {
+                    Ok(n) => steps += n,
+                    Err(e) => return e,
+                }
+            }
         }
     }
 
@@ -562,6 +569,7 @@ impl Jit {
         self.ctx.flags = hart.ram.page_flags_ptr() as usize;
         self.ctx.chain_site = 0;
         self.ctx.indirect = 0;
+        self.ctx.fallback = 0;
         self.ctx.jcache = self.jcache.as_ptr() as usize;
         self.ctx.jc_epoch = self.jc_epoch;
         self.stats.dispatches += 1;

@@ -51,6 +51,25 @@ impl Hart {
         r
     }
 
+    /// Execute the interpreter's block at pc *without* a boundary before it:
+    /// for an engine that stopped just before an instruction it leaves to
+    /// the interpreter, so that no interrupt can be taken between the two
+    /// halves of what the interpreter runs as one block. Returns the steps
+    /// taken, or an exit.
+    pub fn engine_continue_block(&mut self) -> Result<u64, Exit> {
+        let mut arena = std::mem::take(&mut self.interp.arena);
+        let pc = self.pc;
+        let r = match self.fetch_translate(pc) {
+            Ok(pa) => self.run_uncached(&mut arena, pc, pa),
+            Err(t) => {
+                self.raise(t);
+                Ok(1)
+            }
+        };
+        self.interp.arena = arena;
+        r
+    }
+
     /// Changes whenever the interpreter dropped every decoded block; an
     /// engine that sees it change drops all its code too.
     pub fn engine_flush_token(&self) -> u64 {
