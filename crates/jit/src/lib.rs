@@ -3,11 +3,12 @@
 //! Design (see also `docs/jit.md`):
 //! - **Granularity**: the interpreter's decoded blocks (never crossing a
 //!   page, at most 64 instructions). The translator takes the leading run
-//!   of instructions it has templates for (RV64IM integer base, branches,
-//!   jumps, loads/stores); the block ends before anything else (CSR, FP,
-//!   AMO, system instructions), which the interpreter then executes
-//!   (`Hart::run(1)`): the interpreter stays the single source of truth for
-//!   everything subtle.
+//!   of non-system instructions: RV64IM, branches, jumps, loads/stores
+//!   inline; A/F/D through calls to the interpreter's own semantics. The
+//!   block ends before a system instruction (CSR, xRET, `wfi`, `ecall`,
+//!   fences of translation state), which the interpreter then executes with
+//!   no block boundary in between, exactly where its own block would end:
+//!   the interpreter stays the single source of truth for everything subtle.
 //! - **Code generator**: a dynasm-rs template emitter ([`emit`]), ~1 µs per
 //!   block; guest registers stay in the `Hart`, so state is exact at every
 //!   helper call and exit without write-back.
