@@ -30,7 +30,6 @@
 //!   `fence.i` and remote flush requests (seen through the interpreter's
 //!   flush token) drop everything. The code cache is one bounded mapping
 //!   flushed whole when full.
-#![allow(clippy::missing_safety_doc)]
 
 mod code;
 mod emit;
