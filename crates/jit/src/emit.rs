@@ -44,6 +44,7 @@ struct Layout {
     tlb_load: i32,
     tlb_store: i32,
     jcache: i32,
+    fallback: i32,
     jc_epoch: i32,
     indirect: i32,
     chain_va: i32,
@@ -67,6 +68,7 @@ const fn layout() -> Layout {
         irq_mask: std::mem::offset_of!(Ctx, irq_mask) as i32,
         tlb_load: std::mem::offset_of!(Ctx, tlb_load) as i32,
         jcache: std::mem::offset_of!(Ctx, jcache) as i32,
+        fallback: std::mem::offset_of!(Ctx, fallback) as i32,
         jc_epoch: std::mem::offset_of!(Ctx, jc_epoch) as i32,
         indirect: std::mem::offset_of!(Ctx, indirect) as i32,
         chain_va: std::mem::offset_of!(Ctx, chain_va) as i32,
@@ -933,11 +935,23 @@ pub fn translate(
     if !ended {
         // Fell off the end of the block, or stopped before an instruction
         // the interpreter must execute.
-        let next = match ops.get(n) {
-            Some(op) => pc.wrapping_add(u64::from(op.off)),
-            None => pc.wrapping_add(bytes),
-        };
-        e.exit_direct(next, n);
+        match ops.get(n) {
+            Some(op) => {
+                // The interpreter runs this instruction as the end of the
+                // same block: no boundary (interrupt) in between.
+                let at = pc.wrapping_add(u64::from(op.off));
+                dynasm!(e.a
+                    ; .arch x64
+                    ; mov rax, QWORD at as i64
+                    ; mov [rbx + L.pc], rax
+                    ; add QWORD [rbx + L.instret], n as i32
+                    ; mov QWORD [r12 + L.fallback], 1
+                    ; mov eax, RET_CONTINUE
+                );
+                jmp_abs(&mut e.a, base, epilogue);
+            }
+            None => e.exit_direct(pc.wrapping_add(bytes), n),
+        }
     }
     dynasm!(e.a
         ; .arch x64

@@ -39,6 +39,9 @@ pub struct Ctx {
     pub jcache: usize,
     /// The epoch jump-cache entries must carry to be valid.
     pub jc_epoch: u64,
+    /// Set by an exit before an instruction left to the interpreter, which
+    /// must run next without a block boundary.
+    pub fallback: u64,
     /// Set by an indirect exit that missed the jump cache.
     pub indirect: u64,
     /// Guest virtual pc of the block whose exit recorded `chain_site`.

@@ -3,11 +3,12 @@
 //! Design (see also `docs/jit.md`):
 //! - **Granularity**: the interpreter's decoded blocks (never crossing a
 //!   page, at most 64 instructions). The translator takes the leading run
-//!   of instructions it has templates for (RV64IM integer base, branches,
-//!   jumps, loads/stores); the block ends before anything else (CSR, FP,
-//!   AMO, system instructions), which the interpreter then executes
-//!   (`Hart::run(1)`): the interpreter stays the single source of truth for
-//!   everything subtle.
+//!   of non-system instructions: RV64IM, branches, jumps, loads/stores
+//!   inline; A/F/D through calls to the interpreter's own semantics. The
+//!   block ends before a system instruction (CSR, xRET, `wfi`, `ecall`,
+//!   fences of translation state), which the interpreter then executes with
+//!   no block boundary in between, exactly where its own block would end:
+//!   the interpreter stays the single source of truth for everything subtle.
 //! - **Code generator**: a dynasm-rs template emitter ([`emit`]), ~1 µs per
 //!   block; guest registers stay in the `Hart`, so state is exact at every
 //!   helper call and exit without write-back.
@@ -29,7 +30,6 @@
 //!   `fence.i` and remote flush requests (seen through the interpreter's
 //!   flush token) drop everything. The code cache is one bounded mapping
 //!   flushed whole when full.
-#![allow(clippy::missing_safety_doc)]
 
 mod code;
 mod emit;
@@ -51,6 +51,18 @@ use crate::helpers::{Ctx, JcEntry, JC_SIZE};
 pub const DEFAULT_CACHE_SIZE: usize = 64 << 20;
 /// Executions after which `auto` translates a block.
 pub const DEFAULT_HOT_THRESHOLD: u32 = 16;
+/// Whether RAM at `pa` still holds the bytes `old` (at most one block:
+/// 64 instructions of 4 bytes).
+fn same_bytes(ram: &rvisor_memory::GuestRam, pa: u64, old: &[u8]) -> bool {
+    let mut buf = [0u8; 256];
+    let Some(now) = buf.get_mut(..old.len()) else {
+        return false;
+    };
+    ram.offset_of(pa, old.len() as u64)
+        .is_some_and(|off| ram.read_bytes(off, now))
+        && now == old
+}
+
 /// Most saved guest-code copies before the whole cache is flushed.
 const MAX_COPIES: usize = 1 << 20;
 /// Direct-mapped table slots (a power of two).
@@ -155,6 +167,8 @@ pub struct Jit {
     pages: HashMap<u64, Vec<u32>>,
     /// Guest bytes each translation was made from (`Slot::copy` indexes).
     code_copies: Vec<Box<[u8]>>,
+    /// Reused buffer of written pages.
+    scratch: Vec<u64>,
     /// The jump cache for indirect jumps (read by translated code).
     jcache: Box<[JcEntry]>,
     jc_epoch: u64,
@@ -200,6 +214,7 @@ impl Jit {
             op_store: Vec::new(),
             pages: HashMap::new(),
             code_copies: Vec::new(),
+            scratch: Vec::new(),
             jcache: vec![JcEntry::default(); JC_SIZE].into_boxed_slice(),
             jc_epoch: 1,
             jc_snapshot: 0,
@@ -251,52 +266,57 @@ impl Jit {
     fn drop_written_pages(&mut self, hart: &Hart) {
         let gen = self.gen;
         let ram = &hart.ram;
-        let written: Vec<u64> = self
-            .pages
-            .keys()
-            .copied()
-            .filter(|&page| {
-                ram.offset_of(page << 12, 2)
-                    .is_none_or(|off| ram.page_flags(off) & PAGE_CODE == 0)
-            })
-            .collect();
-        for page in written {
+        let mut written = std::mem::take(&mut self.scratch);
+        written.clear();
+        written.extend(self.pages.keys().copied().filter(|&page| {
+            ram.offset_of(page << 12, 2)
+                .is_none_or(|off| ram.page_flags(off) & PAGE_CODE == 0)
+        }));
+        let Self {
+            pages,
+            table,
+            code_copies,
+            stats,
+            jc_epoch,
+            ..
+        } = self;
+        for &page in &written {
             // Flag the page again before comparing, so a store racing with
             // the comparison either lands before it or moves the epoch.
             if let Some(off) = ram.offset_of(page << 12, 2) {
                 ram.set_page_flags(off, PAGE_CODE);
             }
-            let mut kept = Vec::new();
-            for idx in self.pages.remove(&page).unwrap_or_default() {
-                let Some(s) = self.table.get_mut(idx as usize) else {
-                    continue;
+            let Some(list) = pages.get_mut(&page) else {
+                continue;
+            };
+            list.retain(|&idx| {
+                let Some(s) = table.get_mut(idx as usize) else {
+                    return false;
                 };
                 if s.gen != gen || s.pa >> 12 != page {
-                    continue;
+                    return false;
                 }
                 // Data sharing a page with code: keep translations whose
                 // guest bytes did not change (the store hit other bytes).
-                let same = self.code_copies.get(s.copy as usize).is_some_and(|old| {
-                    let mut now = vec![0u8; old.len()];
-                    ram.offset_of(s.pa, old.len() as u64)
-                        .is_some_and(|off| ram.read_bytes(off, &mut now))
-                        && now[..] == old[..]
-                });
-                if same {
-                    kept.push(idx);
-                    self.stats.revalidated += 1;
-                } else {
-                    if s.state == State::Translated {
-                        self.stats.dropped += 1;
-                    }
-                    s.gen = 0;
-                    self.jc_epoch += 1;
+                if code_copies
+                    .get(s.copy as usize)
+                    .is_some_and(|old| same_bytes(ram, s.pa, old))
+                {
+                    stats.revalidated += 1;
+                    return true;
                 }
-            }
-            if !kept.is_empty() {
-                self.pages.insert(page, kept);
+                if s.state == State::Translated {
+                    stats.dropped += 1;
+                }
+                s.gen = 0;
+                *jc_epoch += 1;
+                false
+            });
+            if list.is_empty() {
+                pages.remove(&page);
             }
         }
+        self.scratch = written;
     }
 
     /// Remember that slot `idx` holds a translation made from the `len`
@@ -496,6 +516,13 @@ impl Jit {
             if self.ctx.chain_site != 0 {
                 self.try_chain(hart);
             }
+            if std::mem::take(&mut self.ctx.fallback) != 0 {
+                self.stats.interpreted += 1;
+                match hart.engine_continue_block() {
+                    Ok(n) => steps += n,
+                    Err(e) => return e,
+                }
+            }
         }
     }
 
@@ -542,6 +569,7 @@ impl Jit {
         self.ctx.flags = hart.ram.page_flags_ptr() as usize;
         self.ctx.chain_site = 0;
         self.ctx.indirect = 0;
+        self.ctx.fallback = 0;
         self.ctx.jcache = self.jcache.as_ptr() as usize;
         self.ctx.jc_epoch = self.jc_epoch;
         self.stats.dispatches += 1;

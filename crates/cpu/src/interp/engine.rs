@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::block::Fetched;
-use super::Op;
+use super::{Op, PENDING_CODE_WRITTEN, PENDING_FLUSH_BLOCKS};
 use crate::trap::Trap;
 use crate::{Exit, Hart};
 
@@ -28,10 +28,44 @@ impl Hart {
     /// The block-boundary work of the interpreter's run loop: stop requests,
     /// remote flushes, taking a pending interrupt, and code invalidation.
     /// `Some(exit)` if the engine must return to the VMM.
+    ///
+    /// One difference: when code pages were written, every decoded block is
+    /// dropped (one generation bump) instead of sweeping the table for the
+    /// written pages. Under another engine the interpreter holds only cold
+    /// blocks, and the sweep dominated guests that keep data in their code
+    /// pages. Dropping more blocks than needed is always safe, and the
+    /// flush token does not change (the other engine keeps its code).
     #[inline]
     pub fn engine_boundary(&mut self) -> Option<Exit> {
+        let epoch = self.ram.code_epoch();
+        if epoch != self.interp.seen_epoch && self.interp.pending & PENDING_FLUSH_BLOCKS == 0 {
+            self.interp.seen_epoch = epoch;
+            self.interp.pending &= !PENDING_CODE_WRITTEN;
+            self.interp.arena.clear();
+            self.interp.cache.invalidate();
+            self.stats.block_invalidations += 1;
+        }
         let mut arena = std::mem::take(&mut self.interp.arena);
         let r = self.boundary(&mut arena);
+        self.interp.arena = arena;
+        r
+    }
+
+    /// Execute the interpreter's block at pc *without* a boundary before it:
+    /// for an engine that stopped just before an instruction it leaves to
+    /// the interpreter, so that no interrupt can be taken between the two
+    /// halves of what the interpreter runs as one block. Returns the steps
+    /// taken, or an exit.
+    pub fn engine_continue_block(&mut self) -> Result<u64, Exit> {
+        let mut arena = std::mem::take(&mut self.interp.arena);
+        let pc = self.pc;
+        let r = match self.fetch_translate(pc) {
+            Ok(pa) => self.run_uncached(&mut arena, pc, pa),
+            Err(t) => {
+                self.raise(t);
+                Ok(1)
+            }
+        };
         self.interp.arena = arena;
         r
     }
