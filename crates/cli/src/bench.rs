@@ -55,6 +55,10 @@ pub struct BenchArgs {
     /// Iterations of the Debian guest's compute loop (its /init's rvisor.loops)
     #[arg(long, value_name = "N", default_value_t = 20000)]
     loops: u32,
+    /// Also run the bench kernels natively (built with the host's cc -O2) and
+    /// show the rvisor/native and QEMU/native time ratios
+    #[arg(long)]
+    native: bool,
 }
 
 /// The fields of a `RVISOR-BENCH` line.
@@ -245,10 +249,26 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
     if let Some(load) = load_average() {
         println!("host load average at start: {load}");
     }
+    let names: Vec<&str> = GUESTS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| wanted(n))
+        .collect();
+    // Built once, up front, so compiling is not timed; None: not asked for.
+    let native =
+        (args.native && !names.is_empty()).then(|| crate::native::build(tmp.path(), &names));
+    match &native {
+        Some(Ok(_)) => println!(
+            "native: the same kernels built with {} (-O2 -ffp-contract=off, guests/native/rt.h)",
+            crate::native::compiler(),
+        ),
+        Some(Err(e)) => println!("native: no baseline: {e}"),
+        None => {}
+    }
     let mut all_ok = true;
-    if GUESTS.iter().any(|(n, _)| wanted(n)) {
+    if !names.is_empty() {
         println!(
-            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | check",
+            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} |{} check",
             "bench",
             "instructions",
             "rvisor",
@@ -257,15 +277,33 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
             "QEMU",
             "kernel",
             "MIPS",
-            "rvisor/QEMU"
+            "rvisor/QEMU",
+            if args.native {
+                format!(
+                    " {:>9} {:>13} {:>11} |",
+                    "native", "rvisor/native", "QEMU/native"
+                )
+            } else {
+                String::new()
+            }
         );
     }
     for (name, elf) in GUESTS.iter().filter(|(n, _)| wanted(n)) {
         let path = tmp.path().join(format!("{name}.elf"));
         std::fs::write(&path, elf).map_err(|e| format!("{}: {e}", path.display()))?;
-        let (mut rv, mut qe) = (Side::default(), Side::default());
-        // Interleaved, so a noisy host affects both sides alike.
+        let (mut rv, mut qe, mut na) = (Side::default(), Side::default(), Side::default());
+        let native_exe = match &native {
+            Some(Ok(built)) => built.iter().find(|(n, _)| n == name).map(|(_, p)| p),
+            _ => None,
+        };
+        // Interleaved, so a noisy host affects all sides alike.
         for _ in 0..args.reps {
+            if let Some(exe) = native_exe {
+                na.record_guest(
+                    name,
+                    timed(Command::new(exe), "RVISOR-BENCH", GUEST_TIMEOUT),
+                );
+            }
             let mut c = rvisor_cmd(&args.engine)?;
             c.arg("--firmware").arg(&path).args(["--mem", "128M"]);
             rv.record_guest(name, timed(c, "RVISOR-BENCH", GUEST_TIMEOUT));
@@ -277,8 +315,12 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
             }
         }
         let instret = rv.instret.or(qe.instret);
-        let (rk, qk) = (median(&rv.kernel), median(&qe.kernel));
-        all_ok &= print_row(name, instret, &rv, rk, &qe, qk, qemu.is_some());
+        let native_col = match &native {
+            None => None,
+            Some(Ok(_)) => Some(Ok(&na)),
+            Some(Err(_)) => Some(Err(())),
+        };
+        all_ok &= print_row(name, instret, &rv, &qe, native_col, qemu.is_some());
     }
 
     if let Some(fix) = boot_fix {
@@ -322,7 +364,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
             secs(qk),
             "",
             ratio,
-            check(&rv, &qe)
+            check(&[("rvisor", &rv), ("QEMU", &qe)])
         );
         let (rc, qc) = (median(&rv.compute), median(&qe.compute));
         let agree = match (&rv.compute_result, &qe.compute_result) {
@@ -350,6 +392,9 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
     }
     println!();
     println!("rvisor/QEMU: guest benches: speed ratio on the benchmark kernel (QEMU kernel time / rvisor's; > 1: rvisor faster)");
+    if args.native {
+        println!("rvisor/native, QEMU/native: kernel time over the host's native kernel time (how many times slower than native)");
+    }
     if wanted("boot") {
         println!("             boot: time to {READY}, rvisor / QEMU (< 1: rvisor faster)");
         println!("             compute: the booted guest's busybox-sh loop (guest uptime), QEMU / rvisor (> 1: rvisor faster)");
@@ -357,24 +402,29 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
     Ok(all_ok)
 }
 
-fn check(rv: &Side, qe: &Side) -> String {
-    match (&rv.failure, &qe.failure) {
-        (None, None) => "ok".into(),
-        (Some(r), None) => format!("FAIL rvisor: {r}"),
-        (None, Some(q)) => format!("FAIL QEMU: {q}"),
-        (Some(r), Some(q)) => format!("FAIL rvisor: {r}; QEMU: {q}"),
+fn check(sides: &[(&str, &Side)]) -> String {
+    let failed: Vec<String> = sides
+        .iter()
+        .filter_map(|(who, s)| Some(format!("{who}: {}", s.failure.as_ref()?)))
+        .collect();
+    if failed.is_empty() {
+        "ok".into()
+    } else {
+        format!("FAIL {}", failed.join("; "))
     }
 }
 
+/// One bench's row. `native`: None without --native, Err when there is no
+/// native build.
 fn print_row(
     name: &str,
     instret: Option<u64>,
     rv: &Side,
-    rk: Option<f64>,
     qe: &Side,
-    qk: Option<f64>,
+    native: Option<Result<&Side, ()>>,
     with_qemu: bool,
 ) -> bool {
+    let (rk, qk) = (median(&rv.kernel), median(&qe.kernel));
     let ratio = match (rk, qk) {
         (Some(r), Some(q)) => format!("{:.3}x", q / r),
         _ => "-".into(),
@@ -385,8 +435,27 @@ fn print_row(
     } else {
         "-".into()
     };
+    let mut sides = vec![("rvisor", rv), ("QEMU", qe)];
+    let native_cols = match native {
+        None => String::new(),
+        Some(Err(())) => format!(" {:>9} {:>13} {:>11} |", "no cc", "-", "-"),
+        Some(Ok(na)) => {
+            sides.push(("native", na));
+            let nk = median(&na.kernel);
+            let slowdown = |t: Option<f64>| match (t, nk) {
+                (Some(t), Some(n)) if n > 0.0 => format!("{:.1}x", t / n),
+                _ => "-".into(),
+            };
+            format!(
+                " {:>9} {:>13} {:>11} |",
+                nk.map_or("-".into(), |n| format!("{n:.3} s")),
+                slowdown(rk),
+                slowdown(qk)
+            )
+        }
+    };
     println!(
-        "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | {}",
+        "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} |{} {}",
         name,
         instret.map_or("-".into(), |i| i.to_string()),
         secs(median(&rv.walls)),
@@ -396,9 +465,10 @@ fn print_row(
         secs(qk),
         fmt_mips(mips(instret, qk)),
         ratio,
-        check(rv, qe)
+        native_cols,
+        check(&sides)
     );
-    rv.failure.is_none() && qe.failure.is_none()
+    sides.iter().all(|(_, s)| s.failure.is_none())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod bench;
 mod compare;
+mod native;
 mod runs;
 
 use std::path::PathBuf;
