@@ -6,6 +6,9 @@
 #        guests/build.sh --ref    also print expected results from the host
 #                                 reference (tools/ref.c, needs host cc)
 #        guests/build.sh --test   also run each ELF under qemu-system-riscv64
+#        guests/build.sh --native also build the bench kernels for the host
+#                                 (native/rt.h harness, as rvisor bench --native
+#                                 does) and run them, fail on a wrong result
 #
 # Needs riscv64-unknown-elf-gcc (Debian: gcc-riscv64-unknown-elf).
 # Output is deterministic: no build-id, no absolute paths, no debug info.
@@ -56,6 +59,16 @@ for arg in "$@"; do
             end=$(date +%s.%N)
             echo "== exit $rc, $(echo "$end $start" | awk '{printf "%.2f", $1 - $2}') s"
             [ "$rc" -eq 0 ] || exit 1
+        done
+        ;;
+    --native)
+        for b in int mem branch fp; do
+            cc -O2 -std=gnu11 -ffp-contract=off -fno-math-errno -Wall -Wextra -Wno-main \
+                -Inative -Icommon -Ibench "bench/$b.c" -o "/tmp/rvisor-native-$b.$$"
+            rc=0
+            "/tmp/rvisor-native-$b.$$" || rc=$?
+            rm -f "/tmp/rvisor-native-$b.$$"
+            [ "$rc" -eq 0 ] || { echo "native $b: exit $rc" >&2; exit 1; }
         done
         ;;
     *) echo "unknown option $arg" >&2; exit 2 ;;

@@ -8,11 +8,18 @@
 //! benchmark kernel only). MIPS = the kernel's instruction count (`instret`,
 //! exact in rvisor; QEMU without `-icount` reports no count, but the guest is
 //! deterministic, so rvisor's count holds for it) / kernel time.
+//!
+//! `--native` adds the same kernels built for the host (see native.rs), as
+//! the baseline the slowdown ratios are taken against.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use crate::runs::{
+    describe_failure, fixtures, load_average, median, parse_compute, qemu_version, rvisor_exe,
+    secs, timed, Outcome, TempDir, QEMU, READY,
+};
 
 static GUESTS: [(&str, &[u8]); 4] = [
     ("int", include_bytes!("../../../guests/bench/int.elf")),
@@ -21,10 +28,8 @@ static GUESTS: [(&str, &[u8]); 4] = [
     ("fp", include_bytes!("../../../guests/bench/fp.elf")),
 ];
 
-const QEMU: &str = "qemu-system-riscv64";
 const GUEST_TIMEOUT: Duration = Duration::from_secs(300);
 const BOOT_TIMEOUT: Duration = Duration::from_secs(600);
-const READY: &str = "RVISOR-GUEST-READY";
 /// mtime frequency of the `virt` board (and of rvisor's CLINT).
 const TICKS_PER_SEC: f64 = 10_000_000.0;
 
@@ -53,86 +58,10 @@ pub struct BenchArgs {
     /// Iterations of the Debian guest's compute loop (its /init's rvisor.loops)
     #[arg(long, value_name = "N", default_value_t = 20000)]
     loops: u32,
-}
-
-/// What one child process did.
-struct Outcome {
-    /// Spawn to exit.
-    wall: Duration,
-    /// Spawn to the first line containing the marker.
-    marker_at: Option<Duration>,
-    /// That line.
-    marker_line: Option<String>,
-    /// Exit status code (None: killed by a signal or by the timeout).
-    status: Option<i32>,
-    timed_out: bool,
-    /// Every line of stdout.
-    lines: Vec<String>,
-    /// stdout's last lines and stderr, for error messages.
-    tail: String,
-}
-
-/// Run `cmd` with stdin closed and stdout/stderr captured, noting when a
-/// line containing `marker` appears; kill it after `limit`.
-fn timed(mut cmd: Command, marker: &str, limit: Duration) -> Result<Outcome, String> {
-    let shown = format!("{cmd:?}");
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {shown}: {e}"))?;
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let marker = marker.to_string();
-    let reader = std::thread::spawn(move || {
-        let mut found = None;
-        let mut lines = Vec::new();
-        for line in BufReader::new(stdout).split(b'\n') {
-            let Ok(line) = line else { break };
-            let line = String::from_utf8_lossy(&line).trim_end().to_string();
-            if found.is_none() && line.contains(&marker) {
-                found = Some((start.elapsed(), line.clone()));
-            }
-            lines.push(line);
-        }
-        (found, lines)
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() > limit => {
-                timed_out = true;
-                let _ = child.kill();
-                break child.wait().map_err(|e| e.to_string())?;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
-            Err(e) => return Err(format!("waiting for {shown}: {e}")),
-        }
-    };
-    let wall = start.elapsed();
-    let (found, lines) = reader.join().unwrap_or_default();
-    let err = err_reader.join().unwrap_or_default();
-    let mut tail = lines[lines.len().saturating_sub(20)..].join("\n");
-    if !err.trim().is_empty() {
-        tail = format!("{tail}\n{}", err.trim_end());
-    }
-    Ok(Outcome {
-        wall,
-        marker_at: found.as_ref().map(|f| f.0),
-        marker_line: found.map(|f| f.1),
-        status: status.code(),
-        timed_out,
-        lines,
-        tail,
-    })
+    /// Also run the bench kernels natively (built with the host's cc -O2) and
+    /// show the rvisor/native and QEMU/native time ratios
+    #[arg(long)]
+    native: bool,
 }
 
 /// The fields of a `RVISOR-BENCH` line.
@@ -161,19 +90,6 @@ fn parse_line(line: &str) -> Option<BenchLine> {
         ticks: field("ticks")?.parse().ok()?,
         instret: field("instret")?.parse().ok()?,
     })
-}
-
-/// `RVISOR-COMPUTE loops=N result=R start=S end=E` (the Debian guest's
-/// busybox-sh loop; S and E are the guest's uptime): (result, seconds).
-fn parse_compute(line: &str) -> Option<(String, f64)> {
-    let rest = line.trim().strip_prefix("RVISOR-COMPUTE ")?;
-    let field = |key: &str| {
-        rest.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-    };
-    let start: f64 = field("start")?.parse().ok()?;
-    let end: f64 = field("end")?.parse().ok()?;
-    Some((field("result")?.to_string(), end - start))
 }
 
 /// One side's runs of one benchmark.
@@ -238,87 +154,14 @@ impl Side {
     }
 }
 
-fn describe_failure(o: &Outcome) -> String {
-    let how = if o.timed_out {
-        "timed out".to_string()
-    } else {
-        match o.status {
-            Some(c) => format!("exit status {c}"),
-            None => "killed by a signal".to_string(),
-        }
-    };
-    let last = o.tail.lines().last().unwrap_or("(no output)");
-    format!("{how}; last output: {last}")
-}
-
-fn median(v: &[f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    Some(if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    })
-}
-
-fn secs(v: Option<f64>) -> String {
-    v.map_or("-".into(), |s| format!("{s:.2} s"))
-}
-
 fn mips(instret: Option<u64>, t: Option<f64>) -> Option<f64> {
     Some(instret? as f64 / t? / 1e6)
 }
 
-fn qemu_version() -> Option<String> {
-    let out = Command::new(QEMU).arg("--version").output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string(),
-    )
-}
-
 fn rvisor_cmd(engine: &str) -> Result<Command, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the rvisor binary: {e}"))?;
-    let mut c = Command::new(exe);
+    let mut c = rvisor_exe()?;
     c.args(["run", "--mode", "full", "--engine", engine]);
     Ok(c)
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn fixtures() -> Result<PathBuf, String> {
-    let dir = match std::env::var_os("RVISOR_GUESTS") {
-        Some(d) => PathBuf::from(d),
-        None => {
-            let home = std::env::var_os("HOME").ok_or("HOME is not set; set RVISOR_GUESTS")?;
-            PathBuf::from(home).join(".cache/rvisor-guests")
-        }
-    };
-    for f in ["fw_dynamic.bin", "Image", "initramfs.cpio.gz"] {
-        if !dir.join(f).is_file() {
-            return Err(format!(
-                "{} missing: fetch the guest fixtures with tests/guests/fetch.sh (or set RVISOR_GUESTS)",
-                dir.join(f).display()
-            ));
-        }
-    }
-    Ok(dir)
 }
 
 fn boot_append(loops: u32) -> String {
@@ -388,12 +231,11 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
     };
     let qemu = if args.no_qemu { None } else { qemu_version() };
     let boot_fix = if wanted("boot") {
-        Some(fixtures()?)
+        Some(fixtures(&["fw_dynamic.bin", "Image", "initramfs.cpio.gz"])?)
     } else {
         None
     };
-    let tmp = TempDir(std::env::temp_dir().join(format!("rvisor-bench-{}", std::process::id())));
-    std::fs::create_dir_all(&tmp.0).map_err(|e| format!("{}: {e}", tmp.0.display()))?;
+    let tmp = TempDir::new("bench")?;
 
     println!(
         "rvisor bench: engine {}, {} repetition(s), medians; {}; host {} CPUs",
@@ -407,14 +249,29 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     // Both sides share the host with whatever else runs: say how busy it was.
-    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-        let load: Vec<&str> = load.split_whitespace().take(3).collect();
-        println!("host load average at start: {}", load.join(" "));
+    if let Some(load) = load_average() {
+        println!("host load average at start: {load}");
+    }
+    let names: Vec<&str> = GUESTS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| wanted(n))
+        .collect();
+    // Built once, up front, so compiling is not timed; None: not asked for.
+    let native =
+        (args.native && !names.is_empty()).then(|| crate::native::build(tmp.path(), &names));
+    match &native {
+        Some(Ok(_)) => println!(
+            "native: the same kernels built with {} (-O2 -ffp-contract=off, guests/native/rt.h)",
+            crate::native::compiler(),
+        ),
+        Some(Err(e)) => println!("native: no baseline: {e}"),
+        None => {}
     }
     let mut all_ok = true;
-    if GUESTS.iter().any(|(n, _)| wanted(n)) {
+    if !names.is_empty() {
         println!(
-            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | check",
+            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} |{} check",
             "bench",
             "instructions",
             "rvisor",
@@ -423,15 +280,33 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
             "QEMU",
             "kernel",
             "MIPS",
-            "rvisor/QEMU"
+            "rvisor/QEMU",
+            if args.native {
+                format!(
+                    " {:>9} {:>13} {:>11} |",
+                    "native", "rvisor/native", "QEMU/native"
+                )
+            } else {
+                String::new()
+            }
         );
     }
     for (name, elf) in GUESTS.iter().filter(|(n, _)| wanted(n)) {
-        let path = tmp.0.join(format!("{name}.elf"));
+        let path = tmp.path().join(format!("{name}.elf"));
         std::fs::write(&path, elf).map_err(|e| format!("{}: {e}", path.display()))?;
-        let (mut rv, mut qe) = (Side::default(), Side::default());
-        // Interleaved, so a noisy host affects both sides alike.
+        let (mut rv, mut qe, mut na) = (Side::default(), Side::default(), Side::default());
+        let native_exe = match &native {
+            Some(Ok(built)) => built.iter().find(|(n, _)| n == name).map(|(_, p)| p),
+            _ => None,
+        };
+        // Interleaved, so a noisy host affects all sides alike.
         for _ in 0..args.reps {
+            if let Some(exe) = native_exe {
+                na.record_guest(
+                    name,
+                    timed(Command::new(exe), "RVISOR-BENCH", GUEST_TIMEOUT),
+                );
+            }
             let mut c = rvisor_cmd(&args.engine)?;
             c.arg("--firmware").arg(&path).args(["--mem", "128M"]);
             rv.record_guest(name, timed(c, "RVISOR-BENCH", GUEST_TIMEOUT));
@@ -443,8 +318,12 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
             }
         }
         let instret = rv.instret.or(qe.instret);
-        let (rk, qk) = (median(&rv.kernel), median(&qe.kernel));
-        all_ok &= print_row(name, instret, &rv, rk, &qe, qk, qemu.is_some());
+        let native_col = match &native {
+            None => None,
+            Some(Ok(_)) => Some(Ok(&na)),
+            Some(Err(_)) => Some(Err(())),
+        };
+        all_ok &= print_row(name, instret, &rv, &qe, native_col, qemu.is_some());
     }
 
     if let Some(fix) = boot_fix {
@@ -488,7 +367,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
             secs(qk),
             "",
             ratio,
-            check(&rv, &qe)
+            check(&[("rvisor", &rv), ("QEMU", &qe)])
         );
         let (rc, qc) = (median(&rv.compute), median(&qe.compute));
         let agree = match (&rv.compute_result, &qe.compute_result) {
@@ -520,27 +399,35 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         println!("             boot: time to {READY}, rvisor / QEMU (< 1: rvisor faster)");
         println!("             compute: the booted guest's busybox-sh loop (guest uptime), QEMU / rvisor (> 1: rvisor faster)");
     }
+    if native.is_some() {
+        println!("rvisor/native, QEMU/native: kernel time over the host's native kernel time (how many times slower than native)");
+    }
     Ok(all_ok)
 }
 
-fn check(rv: &Side, qe: &Side) -> String {
-    match (&rv.failure, &qe.failure) {
-        (None, None) => "ok".into(),
-        (Some(r), None) => format!("FAIL rvisor: {r}"),
-        (None, Some(q)) => format!("FAIL QEMU: {q}"),
-        (Some(r), Some(q)) => format!("FAIL rvisor: {r}; QEMU: {q}"),
+fn check(sides: &[(&str, &Side)]) -> String {
+    let failed: Vec<String> = sides
+        .iter()
+        .filter_map(|(who, s)| Some(format!("{who}: {}", s.failure.as_ref()?)))
+        .collect();
+    if failed.is_empty() {
+        "ok".into()
+    } else {
+        format!("FAIL {}", failed.join("; "))
     }
 }
 
+/// One bench's row. `native`: None without --native, Err when there is no
+/// native build.
 fn print_row(
     name: &str,
     instret: Option<u64>,
     rv: &Side,
-    rk: Option<f64>,
     qe: &Side,
-    qk: Option<f64>,
+    native: Option<Result<&Side, ()>>,
     with_qemu: bool,
 ) -> bool {
+    let (rk, qk) = (median(&rv.kernel), median(&qe.kernel));
     let ratio = match (rk, qk) {
         (Some(r), Some(q)) => format!("{:.3}x", q / r),
         _ => "-".into(),
@@ -551,8 +438,27 @@ fn print_row(
     } else {
         "-".into()
     };
+    let mut sides = vec![("rvisor", rv), ("QEMU", qe)];
+    let native_cols = match native {
+        None => String::new(),
+        Some(Err(())) => format!(" {:>9} {:>13} {:>11} |", "no cc", "-", "-"),
+        Some(Ok(na)) => {
+            sides.push(("native", na));
+            let nk = median(&na.kernel);
+            let slowdown = |t: Option<f64>| match (t, nk) {
+                (Some(t), Some(n)) if n > 0.0 => format!("{:.1}x", t / n),
+                _ => "-".into(),
+            };
+            format!(
+                " {:>9} {:>13} {:>11} |",
+                nk.map_or("-".into(), |n| format!("{n:.3} s")),
+                slowdown(rk),
+                slowdown(qk)
+            )
+        }
+    };
     println!(
-        "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | {}",
+        "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} |{} {}",
         name,
         instret.map_or("-".into(), |i| i.to_string()),
         secs(median(&rv.walls)),
@@ -562,9 +468,10 @@ fn print_row(
         secs(qk),
         fmt_mips(mips(instret, qk)),
         ratio,
-        check(rv, qe)
+        native_cols,
+        check(&sides)
     );
-    rv.failure.is_none() && qe.failure.is_none()
+    sides.iter().all(|(_, s)| s.failure.is_none())
 }
 
 #[cfg(test)]
@@ -583,22 +490,5 @@ mod tests {
         assert_eq!(l.instret, 364_716_859);
         assert_eq!(parse_line("RVISOR-BENCH name=fp ok=1"), None);
         assert_eq!(parse_line("hello"), None);
-    }
-
-    #[test]
-    fn parses_a_compute_line() {
-        let (r, t) =
-            parse_compute("RVISOR-COMPUTE loops=20000 result=670626 start=3.25 end=4.75\r")
-                .expect("parses");
-        assert_eq!(r, "670626");
-        assert!((t - 1.5).abs() < 1e-9);
-        assert_eq!(parse_compute("RVISOR-COMPUTE loops=1"), None);
-    }
-
-    #[test]
-    fn median_of_even_and_odd() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
-        assert_eq!(median(&[]), None);
     }
 }

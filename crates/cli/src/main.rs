@@ -2,6 +2,9 @@
 //! paravirtualized, on one engine.
 
 mod bench;
+mod compare;
+mod native;
+mod runs;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +38,8 @@ enum Command {
     Run(RunArgs),
     /// Run the built-in benchmark guests (and the Debian boot) under rvisor and QEMU
     Bench(bench::BenchArgs),
+    /// Boot the Debian guest in full and para mode (and under QEMU) side by side and chart the difference
+    Compare(compare::CompareArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -158,6 +163,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Bench(args) => bench::main(args),
+        Command::Compare(args) => compare::main(args),
         Command::Run(args) => {
             let config = config_from(args);
             let result = rvisor_vmm::run(&config);

@@ -37,3 +37,51 @@ fn bench_rejects_an_unknown_benchmark() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("nosuch"), "{stderr}");
 }
+
+#[test]
+fn bench_native_builds_the_same_kernel_for_the_host_and_checks_it() {
+    let out = rvisor(&[
+        "bench",
+        "--no-qemu",
+        "--reps",
+        "1",
+        "--only",
+        "int",
+        "--native",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "status {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("native: the same kernels built with"),
+        "no native build (the host needs cc):\n{stdout}"
+    );
+    let head = stdout
+        .lines()
+        .find(|l| l.starts_with("bench "))
+        .unwrap_or_else(|| panic!("no header in:\n{stdout}"));
+    assert!(
+        head.contains("rvisor/native") && head.contains("QEMU/native"),
+        "{head}"
+    );
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("int "))
+        .unwrap_or_else(|| panic!("no int row in:\n{stdout}"));
+    // A failed native result check would show up as "FAIL native: ...".
+    assert!(row.ends_with("| ok"), "{row}");
+    let native: Vec<&str> = row
+        .split('|')
+        .nth(4)
+        .expect("native columns")
+        .split_whitespace()
+        .collect();
+    // "<secs> s <ratio>x -" (no QEMU run)
+    assert_eq!(native.len(), 4, "{row}");
+    assert!(native[0].parse::<f64>().is_ok_and(|t| t > 0.0), "{row}");
+    assert!(native[2].ends_with('x'), "{row}");
+}
