@@ -12,6 +12,7 @@ use rvisor_cpu::trap::irq_bits;
 use rvisor_cpu::{Hart, HartSignals};
 use rvisor_memory::{GuestRam, SystemControl};
 use rvisor_platform::sbi::{self, hsm, SbiCall, SbiEnv, SbiOutcome};
+use rvisor_virtio::console::ConsoleInput;
 
 /// Cross-thread state of one hart, as the SBI HSM extension sees it.
 pub struct HartShared {
@@ -100,6 +101,9 @@ pub struct SbiHost {
     pub console: Arc<Mutex<Box<dyn Write + Send>>>,
     /// Guest RAM.
     pub ram: Arc<GuestRam>,
+    /// Console input DBCN reads take: the virtio console's pending input,
+    /// while no driver has claimed it (docs/hypercalls.md, "Console input").
+    pub console_input: Option<ConsoleInput>,
 }
 
 /// Per-hart hypercall state kept by the hart's thread.
@@ -167,9 +171,11 @@ impl SbiEnv for CallEnv<'_> {
         let _ = out.flush();
         bytes.len()
     }
-    fn console_read(&self, _buf: &mut [u8]) -> usize {
-        // Console input goes to the virtio console in para mode.
-        0
+    fn console_read(&self, buf: &mut [u8]) -> usize {
+        self.host
+            .console_input
+            .as_ref()
+            .map_or(0, |i| i.take_unclaimed(buf))
     }
     fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
         self.host
@@ -236,7 +242,7 @@ mod tests {
     use super::*;
     use rvisor_cpu::{HartConfig, PrivilegeMode};
     use rvisor_memory::{BusBuilder, Clock, RecordingControl, TimerQueue};
-    use rvisor_platform::sbi::eid;
+    use rvisor_platform::sbi::{eid, SbiRet};
 
     const RAM_BASE: u64 = 0x8000_0000;
     const RAM_SIZE: u64 = 1 << 20;
@@ -260,6 +266,7 @@ mod tests {
             control: Arc::new(RecordingControl::default()),
             console: Arc::new(Mutex::new(Box::new(std::io::sink()))),
             ram,
+            console_input: None,
         };
         (host, hs)
     }
@@ -375,5 +382,52 @@ mod tests {
             panic!("DBCN returns");
         };
         assert_eq!(r.error, sbi::err::INVALID_PARAM);
+    }
+
+    fn dbcn_read(host: &SbiHost, hart: &mut Hart, len: u64, pa: u64) -> SbiRet {
+        hart.x[17] = eid::DBCN;
+        hart.x[16] = 1;
+        hart.x[10] = len;
+        hart.x[11] = pa;
+        hart.x[12] = 0;
+        let SbiOutcome::Return(r) = serve(host, hart, &mut HartSbiState::default()) else {
+            panic!("DBCN returns");
+        };
+        r
+    }
+
+    #[test]
+    fn para_dbcn_read_takes_console_input_until_virtio_console_is_driven() {
+        let (mut host, mut harts) = machine(1);
+        let con = rvisor_virtio::console::VirtioConsole::new(Box::new(std::io::sink()));
+        let input = con.input();
+        host.console_input = Some(input.clone());
+        let h = &mut harts[0];
+        assert_eq!(dbcn_read(&host, h, 16, RAM_BASE + 0x100).value, 0);
+        input.push_input(b"hello");
+        let r = dbcn_read(&host, h, 3, RAM_BASE + 0x100);
+        assert_eq!((r.error, r.value), (0, 3));
+        let r = dbcn_read(&host, h, 16, RAM_BASE + 0x200);
+        assert_eq!((r.error, r.value), (0, 2));
+        let mut got = [0u8; 5];
+        let off = host.ram.offset_of(RAM_BASE + 0x100, 3).unwrap();
+        assert!(host.ram.read_bytes(off, &mut got[..3]));
+        let off = host.ram.offset_of(RAM_BASE + 0x200, 2).unwrap();
+        assert!(host.ram.read_bytes(off, &mut got[3..]));
+        assert_eq!(&got, b"hello");
+        // A read into memory that is not RAM takes nothing.
+        input.push_input(b"x");
+        let r = dbcn_read(&host, h, 4, RAM_BASE + RAM_SIZE - 2);
+        assert_eq!(r.error, sbi::err::INVALID_PARAM);
+        // Legacy getchar takes from the same buffer.
+        h.x[17] = eid::LEGACY_GETCHAR;
+        let SbiOutcome::ReturnLegacy(c) = serve(&host, h, &mut HartSbiState::default()) else {
+            panic!("getchar returns");
+        };
+        assert_eq!(c, i64::from(b'x'));
+        let SbiOutcome::ReturnLegacy(c) = serve(&host, h, &mut HartSbiState::default()) else {
+            panic!("getchar returns");
+        };
+        assert_eq!(c, -1);
     }
 }

@@ -105,9 +105,10 @@ fn run_once(
     control.attach(machine.harts.iter().map(|h| h.signals.clone()).collect());
 
     let console = Console::get();
-    // Input goes to every console the machine has: a para guest reads
-    // virtio-console (hvc0), but may have been told console=ttyS0 instead;
-    // the console nobody reads just drops what overflows its buffer.
+    // Input goes to the UART and to virtio-console (hvc0): a para guest may
+    // have been told console=ttyS0 instead; the console nobody reads just
+    // drops what overflows its buffer. Until a driver claims the virtio
+    // console, SBI DBCN reads take its pending input (docs/hypercalls.md).
     let uart = machine.uart.clone();
     let hvc = machine.console_input.clone();
     if uart.is_some() || hvc.is_some() {
@@ -138,6 +139,7 @@ fn run_once(
             control: control.clone(),
             console: machine.console.clone(),
             ram: machine.bus.ram().clone(),
+            console_input: machine.console_input.clone(),
         })
     });
 
