@@ -13,6 +13,7 @@ use rvisor_virtio::blk::BlkConfig;
 
 use crate::config::{Engine, Mode, VmConfig};
 use crate::console::Console;
+use crate::console_out::{ConsoleWriter, OUTPUT_BUFFER_CAP};
 use crate::control::{ExitReason, HtifControl, VmControl};
 use crate::para::{self, HartSbiState, HartShared, SbiHost};
 use crate::stats::{HypercallCounts, VirtioDeviceStats, VmStats};
@@ -75,6 +76,8 @@ fn run_once(
     initrd: Option<&[u8]>,
 ) -> Result<Outcome, VmError> {
     let control = VmControl::new();
+    let output = ConsoleWriter::spawn(Box::new(std::io::stdout()), OUTPUT_BUFFER_CAP)
+        .map_err(VmError::Thread)?;
     let spec = MachineSpec {
         profile: match config.mode {
             Mode::Full => Profile::Full,
@@ -86,7 +89,7 @@ fn run_once(
         kernel,
         initrd,
         bootargs: config.append.clone(),
-        console: Box::new(std::io::stdout()),
+        console: Box::new(output.handle()),
         control: control.clone(),
         htif_control: Arc::new(HtifControl(control.clone())),
         virtio: virtio_specs(config),
@@ -171,6 +174,8 @@ fn run_once(
         }
     }
     console.detach();
+    // Everything the guest wrote reaches stdout before the run ends.
+    output.finish();
     let reason = control.reason().unwrap_or(ExitReason::InternalError);
     Ok(Outcome {
         reason,
