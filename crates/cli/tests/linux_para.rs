@@ -53,11 +53,19 @@ impl Drop for Disk {
     }
 }
 
+/// The engine of the boots that do not name one (the CLI's default).
+const DEFAULT_ENGINE: &str = "auto";
+
 fn rvisor(cpus: &str, disk: &Path, append: &str) -> Command {
+    rvisor_on(DEFAULT_ENGINE, cpus, disk, append)
+}
+
+fn rvisor_on(engine: &str, cpus: &str, disk: &Path, append: &str) -> Command {
     let g = fixtures();
     let mut c = Command::new(env!("CARGO_BIN_EXE_rvisor"));
     c.arg("run")
         .args(["--mode", "para", "--cpus", cpus, "--stats"])
+        .args(["--engine", engine])
         .arg("--kernel")
         .arg(g.join("Image"))
         .arg("--initrd")
@@ -252,6 +260,53 @@ fn linux_para_two_vcpus_write_a_file_that_a_second_boot_reads_back() {
     sh.type_line("poweroff -f");
     assert_eq!(sh.exit_code(), Some(0));
     fsck_clean(&disk.0);
+}
+
+/// A short para boot on `engine`: DBCN early output, hvc0 on virtio-mmio
+/// (the only module loaded: the point is the engine under SBI, HSM and
+/// remote fences, not the devices), READY, SRST power-off.
+fn boot_ready_on(engine: &str, cpus: &str) {
+    let disk = Disk::copy(&format!("{engine}-{cpus}"));
+    let cmd = rvisor_on(
+        engine,
+        cpus,
+        &disk.0,
+        "console=hvc0 earlycon=sbi rvisor.test=1 rvisor.loops=1 rvisor.modules=virtio_mmio",
+    );
+    let (code, out, err) = run_to_end(cmd);
+    let all = format!("{engine}, {cpus} harts:\n{out}\n--- stderr:\n{err}");
+    assert!(
+        out.contains("earlycon: sbi0") && out.contains("Linux version 6.12"),
+        "no early output through SBI DBCN: {all}"
+    );
+    assert!(
+        out.contains("printk: legacy console [hvc0] enabled"),
+        "virtio-console never took over: {all}"
+    );
+    assert!(out.contains("RVISOR-GUEST-READY"), "not ready: {all}");
+    assert!(out.contains(&format!("== nproc: {cpus}")), "{all}");
+    assert!(out.contains("RVISOR-GUEST-POWEROFF"), "no power-off: {all}");
+    assert_eq!(hypercalls(&err, "srst.system_reset"), 1, "{all}");
+    if cpus != "1" {
+        assert_eq!(hypercalls(&err, "hsm.hart_start"), 1, "{all}");
+        assert!(
+            hypercalls(&err, "rfence.remote_sfence_vma") > 0,
+            "no remote fences served: {all}"
+        );
+    }
+    assert_eq!(code, Some(0), "exit status after SRST shutdown: {all}");
+}
+
+// The boots above run the default engine (auto: interpret, translate what
+// is hot); these run everything translated.
+#[test]
+fn linux_para_jit_one_vcpu_boots_to_ready() {
+    boot_ready_on("jit", "1");
+}
+
+#[test]
+fn linux_para_jit_two_vcpus_boot_to_ready() {
+    boot_ready_on("jit", "2");
 }
 
 /// The host's view of an image: a clean ext4 (nothing left half-written).
