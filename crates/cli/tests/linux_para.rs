@@ -53,11 +53,19 @@ impl Drop for Disk {
     }
 }
 
+/// The engine of the boots that do not name one (the CLI's default).
+const DEFAULT_ENGINE: &str = "auto";
+
 fn rvisor(cpus: &str, disk: &Path, append: &str) -> Command {
+    rvisor_on(DEFAULT_ENGINE, cpus, disk, append)
+}
+
+fn rvisor_on(engine: &str, cpus: &str, disk: &Path, append: &str) -> Command {
     let g = fixtures();
     let mut c = Command::new(env!("CARGO_BIN_EXE_rvisor"));
     c.arg("run")
         .args(["--mode", "para", "--cpus", cpus, "--stats"])
+        .args(["--engine", engine])
         .arg("--kernel")
         .arg(g.join("Image"))
         .arg("--initrd")
@@ -252,6 +260,53 @@ fn linux_para_two_vcpus_write_a_file_that_a_second_boot_reads_back() {
     sh.type_line("poweroff -f");
     assert_eq!(sh.exit_code(), Some(0));
     fsck_clean(&disk.0);
+}
+
+/// A short para boot on `engine`: DBCN early output, hvc0 on virtio-mmio
+/// (the only module loaded: the point is the engine under SBI, HSM and
+/// remote fences, not the devices), READY, SRST power-off.
+fn boot_ready_on(engine: &str, cpus: &str) {
+    let disk = Disk::copy(&format!("{engine}-{cpus}"));
+    let cmd = rvisor_on(
+        engine,
+        cpus,
+        &disk.0,
+        "console=hvc0 earlycon=sbi rvisor.test=1 rvisor.loops=1 rvisor.modules=virtio_mmio",
+    );
+    let (code, out, err) = run_to_end(cmd);
+    let all = format!("{engine}, {cpus} harts:\n{out}\n--- stderr:\n{err}");
+    assert!(
+        out.contains("earlycon: sbi0") && out.contains("Linux version 6.12"),
+        "no early output through SBI DBCN: {all}"
+    );
+    assert!(
+        out.contains("printk: legacy console [hvc0] enabled"),
+        "virtio-console never took over: {all}"
+    );
+    assert!(out.contains("RVISOR-GUEST-READY"), "not ready: {all}");
+    assert!(out.contains(&format!("== nproc: {cpus}")), "{all}");
+    assert!(out.contains("RVISOR-GUEST-POWEROFF"), "no power-off: {all}");
+    assert_eq!(hypercalls(&err, "srst.system_reset"), 1, "{all}");
+    if cpus != "1" {
+        assert_eq!(hypercalls(&err, "hsm.hart_start"), 1, "{all}");
+        assert!(
+            hypercalls(&err, "rfence.remote_sfence_vma") > 0,
+            "no remote fences served: {all}"
+        );
+    }
+    assert_eq!(code, Some(0), "exit status after SRST shutdown: {all}");
+}
+
+// The boots above run the default engine (auto: interpret, translate what
+// is hot); these run everything translated.
+#[test]
+fn linux_para_jit_one_vcpu_boots_to_ready() {
+    boot_ready_on("jit", "1");
+}
+
+#[test]
+fn linux_para_jit_two_vcpus_boot_to_ready() {
+    boot_ready_on("jit", "2");
 }
 
 /// The host's view of an image: a clean ext4 (nothing left half-written).
@@ -457,4 +512,136 @@ fn linux_para_bad_disk_and_net_arguments_are_one_line_errors() {
         assert_eq!(err.lines().count(), 1, "{args:?}: not one line:\n{err}");
         assert!(err.contains(want), "{args:?}: {err}");
     }
+}
+
+/// A minimal para-mode "kernel" (a Linux `Image` header and code) that has
+/// no virtio driver: it polls SBI DBCN console_read, echoes what it got
+/// through DBCN console_write, and powers off through SBI SRST once a read
+/// ends in `q`. Assembled here so the test needs no cross toolchain.
+mod sbi_echo {
+    const A0: u32 = 10;
+    const A1: u32 = 11;
+    const A2: u32 = 12;
+    const A6: u32 = 16;
+    const A7: u32 = 17;
+    const S0: u32 = 8;
+    const S1: u32 = 9;
+    const T0: u32 = 5;
+    const T1: u32 = 6;
+
+    fn i(op: u32, f3: u32, rd: u32, rs1: u32, imm: i32) -> u32 {
+        ((imm as u32 & 0xfff) << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op
+    }
+    fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
+        i(0x13, 0, rd, rs1, imm)
+    }
+    fn lui(rd: u32, hi20: u32) -> u32 {
+        (hi20 << 12) | (rd << 7) | 0x37
+    }
+    fn b(f3: u32, rs1: u32, rs2: u32, off: i32) -> u32 {
+        let o = off as u32;
+        ((o >> 12 & 1) << 31)
+            | ((o >> 5 & 0x3f) << 25)
+            | (rs2 << 20)
+            | (rs1 << 15)
+            | (f3 << 12)
+            | ((o >> 1 & 0xf) << 8)
+            | ((o >> 11 & 1) << 7)
+            | 0x63
+    }
+    fn jal0(off: i32) -> u32 {
+        let o = off as u32;
+        ((o >> 20 & 1) << 31)
+            | ((o >> 1 & 0x3ff) << 21)
+            | ((o >> 11 & 1) << 20)
+            | ((o >> 12 & 0xff) << 12)
+            | 0x6f
+    }
+    const ECALL: u32 = 0x73;
+
+    /// The `Image` bytes.
+    pub fn image() -> Vec<u8> {
+        let mut code: Vec<u32> = vec![
+            0x17 | (S0 << 7),                           // auipc s0, 0
+            addi(S0, S0, 0x7c0),                        // s0 = buffer (image + 0x800)
+            lui(A7, 0x44424),                           // loop: a7 = DBCN
+            addi(A7, A7, 0x34e),                        //   (fits: no sign carry)
+            addi(A6, 0, 1),                             // console_read
+            addi(A0, 0, 64),                            // 64 bytes
+            addi(A1, S0, 0),                            // at s0
+            addi(A2, 0, 0),                             // high half 0
+            ECALL,                                      //
+            0,                                          // bne a0, x0, loop
+            0,                                          // beq a1, x0, loop
+            addi(S1, A1, 0),                            // s1 = n
+            addi(A6, 0, 0),                             // console_write
+            addi(A0, S1, 0),                            //
+            addi(A1, S0, 0),                            //
+            addi(A2, 0, 0),                             //
+            ECALL,                                      //
+            0x33 | (T0 << 7) | (S0 << 15) | (S1 << 20), // add t0, s0, s1
+            i(0x03, 4, T0, T0, -1),                     // lbu t0, -1(t0)
+            addi(T1, 0, i32::from(b'q')),
+            0,                // bne t0, t1, loop
+            lui(A7, 0x53525), // SRST
+            addi(A7, A7, 0x354),
+            addi(A6, 0, 0),
+            addi(A0, 0, 0), // shutdown
+            addi(A1, 0, 0), // no reason
+            ECALL,
+            jal0(0), // (not reached)
+        ];
+        let to_loop = |at: usize| -((at as i32 - 2) * 4);
+        code[9] = b(1, A0, 0, to_loop(9));
+        code[10] = b(0, A1, 0, to_loop(10));
+        code[20] = b(1, T0, T1, to_loop(20));
+        let mut img = vec![0u8; 0x1000];
+        img[0..4].copy_from_slice(&jal0(64).to_le_bytes());
+        img[16..24].copy_from_slice(&0x2000u64.to_le_bytes()); // image_size
+        img[0x30..0x38].copy_from_slice(b"RISCV\0\0\0");
+        img[0x38..0x3c].copy_from_slice(b"RSC\x05");
+        for (n, w) in code.iter().enumerate() {
+            img[64 + 4 * n..68 + 4 * n].copy_from_slice(&w.to_le_bytes());
+        }
+        img
+    }
+}
+
+/// A guest without a virtio-console driver reads typed input through SBI
+/// DBCN (the virtio console's pending input, unclaimed), on each engine;
+/// its echo must all be on stdout when rvisor exits.
+#[test]
+fn para_guest_without_virtio_driver_reads_console_input_through_sbi_dbcn() {
+    let image = std::env::temp_dir().join(format!("rvisor-sbi-echo-{}.img", std::process::id()));
+    std::fs::write(&image, sbi_echo::image()).expect("write test image");
+    for engine in ["interp", "jit"] {
+        let mut child = Running(
+            Command::new(env!("CARGO_BIN_EXE_rvisor"))
+                .args(["run", "--mode", "para", "--mem", "64M", "--engine", engine])
+                .arg("--kernel")
+                .arg(&image)
+                .env("RVISOR_LOG", "warn")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn rvisor"),
+        );
+        let mut stdin = child.0.stdin.take().expect("stdin");
+        let out = lines(child.0.stdout.take().expect("stdout"));
+        let err = lines(child.0.stderr.take().expect("stderr"));
+        stdin.write_all(b"hello sbi\n").expect("type");
+        std::thread::sleep(Duration::from_millis(300));
+        stdin.write_all(b"second line\nq").expect("type");
+        let code = wait_exit(&mut child.0, Duration::from_secs(60), "SRST after q");
+        let (mut o, mut e) = (String::new(), String::new());
+        drain(&out, &mut o);
+        drain(&err, &mut e);
+        assert_eq!(
+            o, "hello sbi\nsecond line\nq\n",
+            "{engine}: echo through DBCN\n--- stderr:\n{e}"
+        );
+        assert_eq!(code, Some(0), "{engine}: exit after SRST\n{e}");
+    }
+    let _ = std::fs::remove_file(&image);
 }

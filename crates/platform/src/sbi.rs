@@ -147,6 +147,37 @@ pub enum SbiOutcome {
     },
 }
 
+/// The address range and ASID of a remote `sfence.vma` (SBI RFENCE FIDs 1
+/// and 2, legacy 0x06/0x07).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SfenceVma {
+    /// `(start, size)` in bytes; `None` = the whole address space (`size`
+    /// = −1, or start and size both 0).
+    pub range: Option<(u64, u64)>,
+    /// `None` = every ASID.
+    pub asid: Option<u64>,
+}
+
+impl SfenceVma {
+    /// The fence for (`start`, `size`, `asid`); `None` if the range wraps
+    /// around the address space (SBI: "start_addr or size is not valid").
+    pub fn new(start: u64, size: u64, asid: Option<u64>) -> Option<Self> {
+        let range = if size == u64::MAX || (start == 0 && size == 0) {
+            None
+        } else {
+            start.checked_add(size)?;
+            Some((start, size))
+        };
+        Some(Self { range, asid })
+    }
+
+    /// Every address, every ASID.
+    pub const ALL: Self = Self {
+        range: None,
+        asid: None,
+    };
+}
+
 /// What the VMM provides to serve calls.
 pub trait SbiEnv {
     /// Calling hart's id.
@@ -159,8 +190,11 @@ pub trait SbiEnv {
     fn send_ipi(&self, hart: u64);
     /// Make `hart` drop its decoded code (remote `fence.i`).
     fn remote_fence_i(&self, hart: u64);
-    /// Make `hart` drop its TLB (remote `sfence.vma`, any range/ASID).
-    fn remote_sfence_vma(&self, hart: u64);
+    /// Post a remote `sfence.vma` to `hart` (the calling hart included).
+    fn remote_sfence_vma(&mut self, hart: u64, fence: SfenceVma);
+    /// Every fence of this call is posted: return once the targets are done
+    /// with them (SBI: the call completes the remote fences).
+    fn remote_fences_posted(&mut self) {}
     /// HSM state of `hart`.
     fn hart_state(&self, hart: u64) -> u64;
     /// Start a stopped `hart` at `addr` in S-mode with a1 = `opaque`; returns
@@ -251,17 +285,26 @@ pub fn dispatch(call: &SbiCall, env: &mut dyn SbiEnv) -> SbiOutcome {
         }),
         eid::RFENCE => ret(match call.fid {
             0..=2 => match harts_in_mask(a[0], a[1], env.hart_count()) {
-                Some(hs) => {
+                None => SbiRet::err(err::INVALID_PARAM),
+                Some(hs) if call.fid == 0 => {
                     for h in hs {
-                        if call.fid == 0 {
-                            env.remote_fence_i(h);
-                        } else {
-                            env.remote_sfence_vma(h);
-                        }
+                        env.remote_fence_i(h);
                     }
                     SbiRet::ok(0)
                 }
-                None => SbiRet::err(err::INVALID_PARAM),
+                Some(hs) => {
+                    let asid = (call.fid == 2).then_some(a[4]);
+                    match SfenceVma::new(a[2], a[3], asid) {
+                        None => SbiRet::err(err::INVALID_ADDRESS),
+                        Some(fence) => {
+                            for h in hs {
+                                env.remote_sfence_vma(h, fence);
+                            }
+                            env.remote_fences_posted();
+                            SbiRet::ok(0)
+                        }
+                    }
+                }
             },
             // Hypervisor fences: no H extension here.
             _ => SbiRet::err(err::NOT_SUPPORTED),
@@ -329,12 +372,18 @@ pub fn dispatch(call: &SbiCall, env: &mut dyn SbiEnv) -> SbiOutcome {
                 return SbiOutcome::ReturnLegacy(err::INVALID_ADDRESS);
             };
             let n = env.hart_count();
+            // v0.1 has no error for a bad range: flush everything instead.
+            let asid = (call.eid == eid::LEGACY_REMOTE_SFENCE_VMA_ASID).then_some(a[3]);
+            let fence = SfenceVma::new(a[1], a[2], asid).unwrap_or(SfenceVma::ALL);
             for h in (0..n.min(64)).filter(|h| mask & (1 << h) != 0) {
                 match call.eid {
                     eid::LEGACY_SEND_IPI => env.send_ipi(h),
                     eid::LEGACY_REMOTE_FENCE_I => env.remote_fence_i(h),
-                    _ => env.remote_sfence_vma(h),
+                    _ => env.remote_sfence_vma(h, fence),
                 }
+            }
+            if call.eid >= eid::LEGACY_REMOTE_SFENCE_VMA {
+                env.remote_fences_posted();
             }
             SbiOutcome::ReturnLegacy(0)
         }
@@ -442,6 +491,7 @@ mod tests {
         reset: RefCell<Option<(bool, bool)>>,
         sta: Option<Option<u64>>,
         started: RefCell<Vec<(u64, u64, u64)>>,
+        sfences: RefCell<Vec<(u64, SfenceVma)>>,
     }
     const BASE: u64 = 0x8000_0000;
     impl FakeEnv {
@@ -471,7 +521,9 @@ mod tests {
             self.ipis.borrow_mut().push(hart);
         }
         fn remote_fence_i(&self, _hart: u64) {}
-        fn remote_sfence_vma(&self, _hart: u64) {}
+        fn remote_sfence_vma(&mut self, hart: u64, fence: SfenceVma) {
+            self.sfences.borrow_mut().push((hart, fence));
+        }
         fn hart_state(&self, hart: u64) -> u64 {
             if hart == 0 {
                 hsm::STARTED
@@ -727,5 +779,61 @@ mod tests {
             }
             let _ = dispatch(&SbiCall { eid, fid, args }, &mut e);
         }
+    }
+
+    #[test]
+    fn sbi_rfence_sfence_passes_range_and_asid_and_checks_arguments() {
+        let mut e = FakeEnv::new();
+        let r = ret(dispatch(
+            &call(eid::RFENCE, 2, &[0b11, 0, 0x4000, 0x2000, 7]),
+            &mut e,
+        ));
+        assert_eq!(r.error, 0);
+        let f = SfenceVma {
+            range: Some((0x4000, 0x2000)),
+            asid: Some(7),
+        };
+        assert_eq!(*e.sfences.borrow(), vec![(0, f), (1, f)]);
+        e.sfences.borrow_mut().clear();
+        // size = -1 and (0, 0) mean everything; FID 1 is every ASID.
+        for (start, size) in [(0x1234, u64::MAX), (0, 0)] {
+            ret(dispatch(
+                &call(eid::RFENCE, 1, &[1, 0, start, size]),
+                &mut e,
+            ));
+        }
+        assert_eq!(
+            *e.sfences.borrow(),
+            vec![(0, SfenceVma::ALL), (0, SfenceVma::ALL)]
+        );
+        e.sfences.borrow_mut().clear();
+        // A missing hart is INVALID_PARAM, a wrapping range INVALID_ADDRESS;
+        // neither posts a fence anywhere.
+        assert_eq!(
+            ret(dispatch(
+                &call(eid::RFENCE, 1, &[0b100, 0, 0, 4096]),
+                &mut e
+            ))
+            .error,
+            err::INVALID_PARAM
+        );
+        assert_eq!(
+            ret(dispatch(
+                &call(eid::RFENCE, 2, &[1, 0, u64::MAX - 4095, 8192, 1]),
+                &mut e
+            ))
+            .error,
+            err::INVALID_ADDRESS
+        );
+        assert!(e.sfences.borrow().is_empty());
+        // Legacy: mask pointer 0 = all harts, a bad range flushes everything.
+        dispatch(
+            &call(eid::LEGACY_REMOTE_SFENCE_VMA, 0, &[0, u64::MAX, 2]),
+            &mut e,
+        );
+        assert_eq!(
+            *e.sfences.borrow(),
+            vec![(0, SfenceVma::ALL), (1, SfenceVma::ALL)]
+        );
     }
 }

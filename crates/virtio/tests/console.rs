@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use rvisor_virtio::console::regs::INPUT_BUFFER_CAP;
 use rvisor_virtio::console::VirtioConsole;
+use rvisor_virtio::transport::regs::STATUS;
 
 /// A `Write` sink the test can inspect.
 #[derive(Clone, Default)]
@@ -81,4 +82,31 @@ fn console_input_raises_interrupt() {
     d.kick(0);
     input.push_input(b"x");
     assert!(d.irq.level.load(std::sync::atomic::Ordering::SeqCst));
+}
+
+#[test]
+fn console_unclaimed_input_goes_to_another_reader_until_driver_ok_then_to_the_queue() {
+    let sink = Sink::default();
+    let con = VirtioConsole::new(Box::new(sink));
+    let input = con.input();
+    let mut d = MockDriver::new(Box::new(con));
+    // No driver yet: another reader (SBI DBCN) takes input in order.
+    input.push_input(b"abcdef");
+    let mut b = [0u8; 4];
+    assert_eq!(input.take_unclaimed(&mut b), 4);
+    assert_eq!(&b, b"abcd");
+    // The driver comes up: what nobody took is its, and only its.
+    d.init(0, &[64, 64]);
+    input.push_input(b"gh");
+    assert_eq!(input.take_unclaimed(&mut b), 0);
+    let buf = d.alloc(16);
+    d.add_chain(0, &[(buf, 16, true)]);
+    d.kick(0);
+    let (_, len) = d.wait_used(0).unwrap();
+    assert_eq!((len, d.read_mem(buf, 4)), (4, b"efgh".to_vec()));
+    // Reset (driver gone): input is unclaimed again.
+    d.w32(STATUS, 0);
+    input.push_input(b"ij");
+    assert_eq!(input.take_unclaimed(&mut b), 2);
+    assert_eq!(&b[..2], b"ij");
 }

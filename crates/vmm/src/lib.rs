@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod console;
+pub mod console_out;
 pub mod control;
 pub mod para;
 pub mod stats;
@@ -49,6 +50,6 @@ pub enum VmError {
     #[error(transparent)]
     Platform(#[from] rvisor_platform::PlatformError),
     /// A host thread could not be started.
-    #[error("cannot start a hart thread: {0}")]
+    #[error("cannot start a host thread: {0}")]
     Thread(std::io::Error),
 }

@@ -3,15 +3,16 @@
 //! machine's harts, console and power control.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rvisor_cpu::signals::{FENCE_I_REQUEST, FLUSH_REQUEST};
+use rvisor_cpu::signals::{EXIT_REQUEST, FENCE_I_REQUEST};
 use rvisor_cpu::trap::irq_bits;
 use rvisor_cpu::{Hart, HartSignals};
 use rvisor_memory::{GuestRam, SystemControl};
-use rvisor_platform::sbi::{self, hsm, SbiCall, SbiEnv, SbiOutcome};
+use rvisor_platform::sbi::{self, hsm, SbiCall, SbiEnv, SbiOutcome, SfenceVma};
+use rvisor_virtio::console::ConsoleInput;
 
 /// Cross-thread state of one hart, as the SBI HSM extension sees it.
 pub struct HartShared {
@@ -20,7 +21,22 @@ pub struct HartShared {
     state: AtomicU64,
     start: Mutex<Option<(u64, u64)>>,
     started: Condvar,
+    /// Remote `sfence.vma` requests posted to this hart (a count).
+    fences_posted: AtomicU64,
+    /// Requests it has acted on: `fences_posted` as it was at its last
+    /// TLB flush for them.
+    fences_done: AtomicU64,
+    /// The hart's thread runs no guest code now (parked in `wfi`, stopped,
+    /// or gone); it acts on posted requests before it runs guest code again.
+    parked: AtomicBool,
+    /// Fence waits by this hart that gave up at [`FENCE_WAIT_LIMIT`].
+    fence_timeouts: AtomicU64,
 }
+
+/// How long a remote `sfence.vma` waits for its targets before it gives up
+/// (only a hart thread the host does not schedule for that long is that
+/// slow; the guest then runs on, as it did before fences were waited for).
+const FENCE_WAIT_LIMIT: Duration = Duration::from_millis(100);
 
 impl HartShared {
     /// A hart in HSM state `state`.
@@ -30,7 +46,53 @@ impl HartShared {
             state: AtomicU64::new(if running { hsm::STARTED } else { hsm::STOPPED }),
             start: Mutex::new(None),
             started: Condvar::new(),
+            fences_posted: AtomicU64::new(0),
+            fences_done: AtomicU64::new(0),
+            parked: AtomicBool::new(false),
+            fence_timeouts: AtomicU64::new(0),
         })
+    }
+
+    /// Post a TLB flush to this hart and make it leave guest code at its
+    /// next block boundary (the VMM's hart loop tells this exit from a VM
+    /// stop by `VmControl::reason`). Returns the ticket to wait for.
+    pub fn post_tlb_flush(&self) -> u64 {
+        let ticket = self.fences_posted.fetch_add(1, Ordering::AcqRel) + 1;
+        self.signals.raise(EXIT_REQUEST);
+        ticket
+    }
+
+    /// On the hart's own thread: act on posted TLB flushes. The flush drops
+    /// the TLB only: decoded and translated code is keyed by physical
+    /// address and stays. True if there were any.
+    pub fn apply_fences(&self, hart: &mut Hart) -> bool {
+        let posted = self.fences_posted.load(Ordering::Acquire);
+        if posted == self.fences_done.load(Ordering::Acquire) {
+            return false;
+        }
+        hart.flush_tlb();
+        self.fences_done.fetch_max(posted, Ordering::AcqRel);
+        true
+    }
+
+    /// Is the flush with `ticket` done, or can the hart not use a stale
+    /// translation before it does it?
+    fn fence_done(&self, ticket: u64) -> bool {
+        self.fences_done.load(Ordering::Acquire) >= ticket
+            || self.parked.load(Ordering::Acquire)
+            || self.state() == hsm::STOPPED
+    }
+
+    /// Remote-fence waits of this hart that gave up (a target thread the
+    /// host did not run for [`FENCE_WAIT_LIMIT`]).
+    pub fn fence_timeouts(&self) -> u64 {
+        self.fence_timeouts.load(Ordering::Relaxed)
+    }
+
+    /// Mark the hart's thread as running no guest code (`true`) or about
+    /// to run it again.
+    pub fn set_parked(&self, parked: bool) {
+        self.parked.store(parked, Ordering::Release);
     }
 
     /// HSM state.
@@ -38,14 +100,16 @@ impl HartShared {
         self.state.load(Ordering::Acquire)
     }
 
-    /// Block until another hart starts this one (or the VM stops: `None`).
-    pub fn wait_for_start(&self) -> Option<(u64, u64)> {
+    /// Block until another hart starts this one (or the VM stops, which
+    /// `stopping` tells: `None`). Remote fences posted meanwhile wait: the
+    /// start flushes the TLB.
+    pub fn wait_for_start(&self, stopping: &dyn Fn() -> bool) -> Option<(u64, u64)> {
         let mut g = self.start.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if let Some(s) = g.take() {
                 return Some(s);
             }
-            if self.signals.load() & rvisor_cpu::signals::EXIT_REQUEST != 0 {
+            if stopping() {
                 return None;
             }
             g = self
@@ -100,6 +164,9 @@ pub struct SbiHost {
     pub console: Arc<Mutex<Box<dyn Write + Send>>>,
     /// Guest RAM.
     pub ram: Arc<GuestRam>,
+    /// Console input DBCN reads take: the virtio console's pending input,
+    /// while no driver has claimed it (docs/hypercalls.md, "Console input").
+    pub console_input: Option<ConsoleInput>,
 }
 
 /// Per-hart hypercall state kept by the hart's thread.
@@ -115,6 +182,8 @@ struct CallEnv<'a> {
     host: &'a SbiHost,
     hart: &'a mut Hart,
     state: &'a mut HartSbiState,
+    /// (target hart, ticket) of the TLB flushes this call posted.
+    fences: Vec<(usize, u64)>,
 }
 
 impl SbiEnv for CallEnv<'_> {
@@ -137,10 +206,53 @@ impl SbiEnv for CallEnv<'_> {
             h.signals.raise(FENCE_I_REQUEST);
         }
     }
-    fn remote_sfence_vma(&self, hart: u64) {
-        if let Some(h) = self.host.harts.get(hart as usize) {
-            h.signals.raise(FLUSH_REQUEST);
+    fn remote_sfence_vma(&mut self, hart: u64, fence: SfenceVma) {
+        // The TLB caches 4 KiB pieces of superpages without their size, so
+        // dropping the pages of `fence.range` alone could leave pieces of a
+        // remapped superpage behind: every fence flushes the whole TLB,
+        // which is one generation bump. What the range and ASID save is
+        // elsewhere: the target keeps its decoded and translated code.
+        let _ = fence;
+        if hart == self.hart.config.hart_id {
+            self.hart.flush_tlb();
+        } else if let Some(h) = self.host.harts.get(hart as usize) {
+            self.fences.push((hart as usize, h.post_tlb_flush()));
         }
+    }
+    fn remote_fences_posted(&mut self) {
+        if self.fences.is_empty() {
+            return;
+        }
+        let own = self.host.harts.get(self.hart.config.hart_id as usize);
+        let start = Instant::now();
+        let mut spins = 0u32;
+        loop {
+            // A target may be waiting for this hart's own flush.
+            if let Some(own) = own {
+                own.apply_fences(self.hart);
+            }
+            if self
+                .fences
+                .iter()
+                .all(|&(h, t)| self.host.harts[h].fence_done(t))
+            {
+                break;
+            }
+            if start.elapsed() > FENCE_WAIT_LIMIT {
+                if let Some(own) = own {
+                    own.fence_timeouts.fetch_add(1, Ordering::Relaxed);
+                }
+                tracing::debug!("remote sfence.vma: a target hart did not answer in time");
+                break;
+            }
+            spins += 1;
+            if spins < 64 {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(Duration::from_micros(20));
+            }
+        }
+        self.fences.clear();
     }
     fn hart_state(&self, hart: u64) -> u64 {
         self.host
@@ -167,9 +279,11 @@ impl SbiEnv for CallEnv<'_> {
         let _ = out.flush();
         bytes.len()
     }
-    fn console_read(&self, _buf: &mut [u8]) -> usize {
-        // Console input goes to the virtio console in para mode.
-        0
+    fn console_read(&self, buf: &mut [u8]) -> usize {
+        self.host
+            .console_input
+            .as_ref()
+            .map_or(0, |i| i.take_unclaimed(buf))
     }
     fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
         self.host
@@ -204,7 +318,12 @@ pub fn serve(host: &SbiHost, hart: &mut Hart, state: &mut HartSbiState) -> SbiOu
         args: [x[10], x[11], x[12], x[13], x[14], x[15]],
     };
     state.calls.count(call.eid, call.fid);
-    let mut env = CallEnv { host, hart, state };
+    let mut env = CallEnv {
+        host,
+        hart,
+        state,
+        fences: Vec::new(),
+    };
     sbi::dispatch(&call, &mut env)
 }
 
@@ -236,7 +355,7 @@ mod tests {
     use super::*;
     use rvisor_cpu::{HartConfig, PrivilegeMode};
     use rvisor_memory::{BusBuilder, Clock, RecordingControl, TimerQueue};
-    use rvisor_platform::sbi::eid;
+    use rvisor_platform::sbi::{eid, SbiRet};
 
     const RAM_BASE: u64 = 0x8000_0000;
     const RAM_SIZE: u64 = 1 << 20;
@@ -253,13 +372,17 @@ mod tests {
             cfg.reset_mode = PrivilegeMode::Supervisor;
             cfg.hypercalls = true;
             hs.push(Hart::new(cfg, bus.clone(), signals.clone(), timers.clone()));
-            shared.push(HartShared::new(signals, id == 0));
+            let sh = HartShared::new(signals, id == 0);
+            // No thread runs these harts' guest code unless a test says so.
+            sh.set_parked(true);
+            shared.push(sh);
         }
         let host = SbiHost {
             harts: shared,
             control: Arc::new(RecordingControl::default()),
             console: Arc::new(Mutex::new(Box::new(std::io::sink()))),
             ram,
+            console_input: None,
         };
         (host, hs)
     }
@@ -375,5 +498,113 @@ mod tests {
             panic!("DBCN returns");
         };
         assert_eq!(r.error, sbi::err::INVALID_PARAM);
+    }
+
+    fn dbcn_read(host: &SbiHost, hart: &mut Hart, len: u64, pa: u64) -> SbiRet {
+        hart.x[17] = eid::DBCN;
+        hart.x[16] = 1;
+        hart.x[10] = len;
+        hart.x[11] = pa;
+        hart.x[12] = 0;
+        let SbiOutcome::Return(r) = serve(host, hart, &mut HartSbiState::default()) else {
+            panic!("DBCN returns");
+        };
+        r
+    }
+
+    #[test]
+    fn para_dbcn_read_takes_console_input_until_virtio_console_is_driven() {
+        let (mut host, mut harts) = machine(1);
+        let con = rvisor_virtio::console::VirtioConsole::new(Box::new(std::io::sink()));
+        let input = con.input();
+        host.console_input = Some(input.clone());
+        let h = &mut harts[0];
+        assert_eq!(dbcn_read(&host, h, 16, RAM_BASE + 0x100).value, 0);
+        input.push_input(b"hello");
+        let r = dbcn_read(&host, h, 3, RAM_BASE + 0x100);
+        assert_eq!((r.error, r.value), (0, 3));
+        let r = dbcn_read(&host, h, 16, RAM_BASE + 0x200);
+        assert_eq!((r.error, r.value), (0, 2));
+        let mut got = [0u8; 5];
+        let off = host.ram.offset_of(RAM_BASE + 0x100, 3).unwrap();
+        assert!(host.ram.read_bytes(off, &mut got[..3]));
+        let off = host.ram.offset_of(RAM_BASE + 0x200, 2).unwrap();
+        assert!(host.ram.read_bytes(off, &mut got[3..]));
+        assert_eq!(&got, b"hello");
+        // A read into memory that is not RAM takes nothing.
+        input.push_input(b"x");
+        let r = dbcn_read(&host, h, 4, RAM_BASE + RAM_SIZE - 2);
+        assert_eq!(r.error, sbi::err::INVALID_PARAM);
+        // Legacy getchar takes from the same buffer.
+        h.x[17] = eid::LEGACY_GETCHAR;
+        let SbiOutcome::ReturnLegacy(c) = serve(&host, h, &mut HartSbiState::default()) else {
+            panic!("getchar returns");
+        };
+        assert_eq!(c, i64::from(b'x'));
+        let SbiOutcome::ReturnLegacy(c) = serve(&host, h, &mut HartSbiState::default()) else {
+            panic!("getchar returns");
+        };
+        assert_eq!(c, -1);
+    }
+
+    fn rfence(host: &SbiHost, hart: &mut Hart, mask: u64, start: u64, size: u64) -> SbiRet {
+        hart.x[17] = eid::RFENCE;
+        hart.x[16] = 1;
+        hart.x[10] = mask;
+        hart.x[11] = 0;
+        hart.x[12] = start;
+        hart.x[13] = size;
+        let SbiOutcome::Return(r) = serve(host, hart, &mut HartSbiState::default()) else {
+            panic!("RFENCE returns");
+        };
+        r
+    }
+
+    #[test]
+    fn para_remote_sfence_waits_for_running_targets_and_two_harts_fencing_each_other_finish() {
+        let (host, mut harts) = machine(2);
+        for h in &host.harts {
+            h.set_started();
+            h.set_parked(false);
+        }
+        let (h0, h1) = harts.split_at_mut(1);
+        let (h0, h1) = (&mut h0[0], &mut h1[0]);
+        // Each hart fences the other many times at once: each must act on
+        // the other's request while it waits for its own (no deadlock, no
+        // time-outs), and the request asks the target to leave guest code.
+        std::thread::scope(|s| {
+            let host = &host;
+            s.spawn(move || {
+                for _ in 0..200 {
+                    assert_eq!(rfence(host, h1, 0b01, 0x4000, 0x1000).error, 0);
+                }
+            });
+            for _ in 0..200 {
+                assert_eq!(rfence(host, h0, 0b10, 0, u64::MAX).error, 0);
+            }
+        });
+        for h in &host.harts {
+            assert_eq!(h.fence_timeouts(), 0);
+            assert!(h.fences_done.load(Ordering::Acquire) >= 200);
+            assert_ne!(h.signals.load() & EXIT_REQUEST, 0);
+        }
+        // A target that runs no guest code is not waited for, and a fence
+        // naming a missing hart or a wrapping range posts nothing.
+        host.harts[1].set_parked(true);
+        let before = host.harts[1].fences_posted.load(Ordering::Acquire);
+        assert_eq!(rfence(&host, &mut harts[0], 0b10, 0, 4096).error, 0);
+        assert_eq!(host.harts[0].fence_timeouts(), 0);
+        assert_eq!(
+            rfence(&host, &mut harts[0], 0b110, 0, 4096).error,
+            sbi::err::INVALID_PARAM
+        );
+        assert_eq!(
+            rfence(&host, &mut harts[0], 0b10, u64::MAX, 2).error,
+            sbi::err::INVALID_ADDRESS
+        );
+        assert_eq!(
+            host.harts[1].fences_posted.load(Ordering::Acquire),
+            before + 1
+        );
     }
 }

@@ -13,6 +13,7 @@ use rvisor_virtio::blk::BlkConfig;
 
 use crate::config::{Engine, Mode, VmConfig};
 use crate::console::Console;
+use crate::console_out::{ConsoleWriter, OUTPUT_BUFFER_CAP};
 use crate::control::{ExitReason, HtifControl, VmControl};
 use crate::para::{self, HartSbiState, HartShared, SbiHost};
 use crate::stats::{HypercallCounts, VirtioDeviceStats, VmStats};
@@ -75,6 +76,8 @@ fn run_once(
     initrd: Option<&[u8]>,
 ) -> Result<Outcome, VmError> {
     let control = VmControl::new();
+    let output = ConsoleWriter::spawn(Box::new(std::io::stdout()), OUTPUT_BUFFER_CAP)
+        .map_err(VmError::Thread)?;
     let spec = MachineSpec {
         profile: match config.mode {
             Mode::Full => Profile::Full,
@@ -86,7 +89,7 @@ fn run_once(
         kernel,
         initrd,
         bootargs: config.append.clone(),
-        console: Box::new(std::io::stdout()),
+        console: Box::new(output.handle()),
         control: control.clone(),
         htif_control: Arc::new(HtifControl(control.clone())),
         virtio: virtio_specs(config),
@@ -105,9 +108,10 @@ fn run_once(
     control.attach(machine.harts.iter().map(|h| h.signals.clone()).collect());
 
     let console = Console::get();
-    // Input goes to every console the machine has: a para guest reads
-    // virtio-console (hvc0), but may have been told console=ttyS0 instead;
-    // the console nobody reads just drops what overflows its buffer.
+    // Input goes to the UART and to virtio-console (hvc0): a para guest may
+    // have been told console=ttyS0 instead; the console nobody reads just
+    // drops what overflows its buffer. Until a driver claims the virtio
+    // console, SBI DBCN reads take its pending input (docs/hypercalls.md).
     let uart = machine.uart.clone();
     let hvc = machine.console_input.clone();
     if uart.is_some() || hvc.is_some() {
@@ -138,6 +142,7 @@ fn run_once(
             control: control.clone(),
             console: machine.console.clone(),
             ram: machine.bus.ram().clone(),
+            console_input: machine.console_input.clone(),
         })
     });
 
@@ -169,6 +174,8 @@ fn run_once(
         }
     }
     console.detach();
+    // Everything the guest wrote reaches stdout before the run ends.
+    output.finish();
     let reason = control.reason().unwrap_or(ExitReason::InternalError);
     Ok(Outcome {
         reason,
@@ -242,14 +249,42 @@ fn make_jit(engine: Engine) -> Option<Jit> {
 }
 
 /// Park until an interrupt the hart enabled locally is pending, or a request.
-fn park(hart: &Hart) {
+fn park(hart: &Hart, ctx: &HartCtx) {
     // The timeout only bounds the damage of a missed wake-up.
     let mask = hart.csr.mie | REQUEST_MASK;
+    ctx.shared.set_parked(true);
     hart.signals.wait(mask, Duration::from_millis(50));
+    ctx.shared.set_parked(false);
 }
 
-fn stopped(hart: &Hart) -> bool {
-    hart.signals.load() & EXIT_REQUEST != 0
+/// The hart's exit request is in: true if the VM stops; otherwise it came
+/// from remote fences (SBI RFENCE), which are acted on here.
+fn stopping(hart: &mut Hart, ctx: &HartCtx) -> bool {
+    // `VmControl::stop` records its reason before it raises the request.
+    if ctx.control.reason().is_some() {
+        return true;
+    }
+    ctx.shared.apply_fences(hart);
+    false
+}
+
+/// Sleep in an SBI HSM suspend until an enabled interrupt is pending;
+/// false if the VM stops instead.
+fn suspend(hart: &mut Hart, ctx: &HartCtx) -> bool {
+    while !hart.wfi_wakeup_pending() {
+        if hart.signals.load() & EXIT_REQUEST != 0 {
+            if stopping(hart, ctx) {
+                return false;
+            }
+            // A fence woke us: consume its request so that parking sleeps.
+            hart.signals.take_requests(EXIT_REQUEST);
+            if stopping(hart, ctx) {
+                return false;
+            }
+        }
+        park(hart, ctx);
+    }
+    true
 }
 
 /// A hart's thread: run, park on `wfi`, serve hypercalls, until the VM stops.
@@ -274,7 +309,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
                     steal_base = para::thread_steal_ns().unwrap_or(steal_base);
                 }
             }
-            Exit::Wfi => park(&hart),
+            Exit::Wfi => park(&hart, ctx),
             Exit::Hypercall => {
                 let Some(sbi) = &ctx.sbi else {
                     // Only para-mode harts exit on ecall.
@@ -302,18 +337,19 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
                         hart.x[10] = 0;
                         hart.finish_hypercall();
                         ctx.shared.set_suspended();
-                        while !hart.wfi_wakeup_pending() && !stopped(&hart) {
-                            park(&hart);
-                        }
+                        let woken = suspend(&mut hart, ctx);
                         ctx.shared.set_started();
+                        if !woken {
+                            break;
+                        }
                     }
                     SbiOutcome::SuspendNonRetentive {
                         resume_addr,
                         opaque,
                     } => {
                         ctx.shared.set_suspended();
-                        while !hart.wfi_wakeup_pending() && !stopped(&hart) {
-                            park(&hart);
+                        if !suspend(&mut hart, ctx) {
+                            break;
                         }
                         let id = hart.config.hart_id;
                         hart.start_supervisor(resume_addr, id, opaque);
@@ -321,9 +357,15 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
                     }
                 }
             }
-            Exit::Stopped => break,
+            Exit::Stopped => {
+                if stopping(&mut hart, ctx) {
+                    break;
+                }
+            }
         }
     }
+    // Nobody waits for this hart's fences any more.
+    ctx.shared.set_parked(true);
     // Other harts may still be running: make sure they stop too.
     if ctx.control.reason().is_none() {
         ctx.control.stop(ExitReason::InternalError);
@@ -333,10 +375,17 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
 
 /// Wait until SBI HSM starts this hart; false if the VM stopped instead.
 fn start_stopped_hart(hart: &mut Hart, ctx: &HartCtx) -> bool {
-    match ctx.shared.wait_for_start() {
+    ctx.shared.set_parked(true);
+    let started = ctx
+        .shared
+        .wait_for_start(&|| ctx.control.reason().is_some());
+    ctx.shared.set_parked(false);
+    match started {
         Some((addr, opaque)) => {
             let id = hart.config.hart_id;
+            // (This flushes the TLB: fences posted meanwhile are done.)
             hart.start_supervisor(addr, id, opaque);
+            ctx.shared.apply_fences(hart);
             ctx.shared.set_started();
             true
         }

@@ -101,6 +101,23 @@ impl ConsoleInput {
         rx.fill(&self.metrics);
         n
     }
+
+    /// Take up to `buf.len()` pending input bytes for another reader (the SBI
+    /// debug console), but only while the driver has not claimed the input
+    /// (no `DRIVER_OK` since the last reset). Once it has, every byte belongs
+    /// to the receive queue and this returns 0: one byte never reaches two
+    /// readers, and none typed before the driver came up is lost.
+    pub fn take_unclaimed(&self, buf: &mut [u8]) -> usize {
+        let mut rx = lock(&self.rx);
+        if rx.active.is_some() {
+            return 0;
+        }
+        let n = buf.len().min(rx.pending.len());
+        for (d, s) in buf.iter_mut().zip(rx.pending.drain(..n)) {
+            *d = s;
+        }
+        n
+    }
 }
 
 /// A virtio console.
