@@ -14,7 +14,14 @@ pub type InputSink = Arc<dyn Fn(&[u8]) + Send + Sync>;
 struct Target {
     sink: Option<InputSink>,
     control: Option<Arc<VmControl>>,
+    /// Input read while no VM was attached (the pump starts before the
+    /// machine's devices are wired, and a reset rebuilds them): handed to
+    /// the next sink, so typed-ahead input is not lost.
+    pending: Vec<u8>,
 }
+
+/// Most typed-ahead bytes kept while no VM is attached.
+const PENDING_MAX: usize = 64 * 1024;
 
 /// The console input pump: one thread per process (a rebooted VM gets the
 /// same stdin).
@@ -46,6 +53,7 @@ impl Console {
                     target: Mutex::new(Target {
                         sink: None,
                         control: None,
+                        pending: Vec::new(),
                     }),
                 });
                 let pump = c.clone();
@@ -60,6 +68,10 @@ impl Console {
     /// Send input to `sink`; the escape sequence stops the VM through `control`.
     pub fn attach(&self, sink: InputSink, control: Arc<VmControl>) {
         let mut t = self.target.lock().unwrap_or_else(|e| e.into_inner());
+        let pending = std::mem::take(&mut t.pending);
+        if !pending.is_empty() {
+            sink(&pending);
+        }
         t.sink = Some(sink);
         t.control = Some(control);
     }
@@ -72,12 +84,14 @@ impl Console {
     }
 
     fn deliver(&self, bytes: &[u8]) {
-        let sink = self
-            .target
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .sink
-            .clone();
+        let sink = {
+            let mut t = self.target.lock().unwrap_or_else(|e| e.into_inner());
+            if t.sink.is_none() {
+                let room = PENDING_MAX.saturating_sub(t.pending.len());
+                t.pending.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            }
+            t.sink.clone()
+        };
         if let Some(s) = sink {
             s(bytes);
         }
@@ -134,5 +148,39 @@ impl Console {
                 self.deliver(&out);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn console() -> Console {
+        Console {
+            target: Mutex::new(Target {
+                sink: None,
+                control: None,
+                pending: Vec::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn console_input_typed_before_attach_reaches_the_sink() {
+        let c = console();
+        c.deliver(b"early ");
+        c.deliver(b"bytes");
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let g = got.clone();
+        c.attach(
+            Arc::new(move |b: &[u8]| g.lock().unwrap().extend_from_slice(b)),
+            VmControl::new(),
+        );
+        c.deliver(b" late");
+        assert_eq!(&got.lock().unwrap()[..], b"early bytes late");
+        // Detached again (a reset): held for the next VM, bounded.
+        c.detach();
+        c.deliver(&vec![b'x'; PENDING_MAX + 10]);
+        assert_eq!(c.target.lock().unwrap().pending.len(), PENDING_MAX);
     }
 }
