@@ -354,14 +354,18 @@ impl Jit {
         false
     }
 
-    /// Remember that slot `idx` holds a translation made from the `len`
-    /// guest bytes at `pa` (a copy of them is kept for revalidation).
-    fn note_page(&mut self, ram: &rvisor_memory::GuestRam, pa: u64, len: u64, idx: usize) {
+    /// Remember that slot `idx` holds a translation of `ops` (at `pa`);
+    /// a copy of their bytes is kept for revalidation.
+    /// The copy is rebuilt from the ops' raw bits, not read from RAM again:
+    /// RAM may have changed since the decode (a racing hart's unseen store),
+    /// and the copy must describe what was translated.
+    fn note_page(&mut self, ram: &rvisor_memory::GuestRam, pa: u64, ops: &[Op], idx: usize) {
         self.pages.entry(pa >> 12).or_default().push(idx as u32);
-        let mut bytes = vec![0u8; len as usize];
-        let ok = ram
-            .offset_of(pa, len)
-            .is_some_and(|off| ram.read_bytes(off, &mut bytes));
+        let mut bytes = Vec::with_capacity(ops.len() * 4);
+        for op in ops {
+            bytes.extend_from_slice(&op.raw.to_le_bytes()[..usize::from(op.len)]);
+        }
+        let ok = ram.offset_of(pa, bytes.len() as u64).is_some();
         self.table[idx].copy = if ok {
             self.code_copies.push(bytes.into_boxed_slice());
             (self.code_copies.len() - 1) as u32
@@ -431,11 +435,9 @@ impl Jit {
                     copy: u32::MAX,
                     fence: self.seen_fence,
                 };
-                let len = ops
-                    .get(e.insns - 1)
-                    .map_or(2, |op| u64::from(op.off) + u64::from(op.len));
+                let done = ops.get(..e.insns).unwrap_or(&ops);
+                self.note_page(&hart.ram, pa, done, idx);
                 self.op_store.push(ops);
-                self.note_page(&hart.ram, pa, len, idx);
                 return;
             }
             if attempt == 0 {
