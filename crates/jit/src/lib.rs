@@ -320,12 +320,16 @@ impl Jit {
         let Some(mut list) = self.pages.remove(&page) else {
             return true;
         };
+        // Slots since reused for other code (or still counting) are not
+        // this page's translations any more.
         let table = &self.table;
         list.retain(|&idx| {
             table
                 .get(idx as usize)
-                .is_some_and(|s| s.gen == gen && s.pa >> 12 == page)
+                .is_some_and(|s| s.gen == gen && s.pa >> 12 == page && s.state == State::Translated)
         });
+        list.sort_unstable();
+        list.dedup();
         let same = list.iter().all(|&idx| {
             let s = &self.table[idx as usize];
             match self.code_copies.get(s.copy as usize) {
