@@ -86,6 +86,9 @@ struct RunArgs {
     /// Execution engine
     #[arg(long, value_enum, default_value = "auto")]
     engine: EngineArg,
+    /// Translated-code cache per hart (1M to 1G; flushed whole when full)
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    tcache_size: u64,
     /// Print what the VMM did (traps, emulated instructions, MMIO, interrupts) at exit
     #[arg(long)]
     stats: bool,
@@ -130,6 +133,7 @@ fn config_from(args: RunArgs) -> VmConfig {
         dump_dtb: args.dump_dtb,
         disks: args.disk,
         nets: args.net,
+        tcache_size: args.tcache_size,
     }
 }
 

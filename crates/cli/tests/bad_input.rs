@@ -78,6 +78,13 @@ fn bad_input_zero_cpus_and_tiny_mem_are_one_line() {
 }
 
 #[test]
+fn bad_input_translation_cache_size_is_one_line() {
+    assert_one_line_error(&["run", "--tcache-size", "64K"], "--tcache-size");
+    assert_one_line_error(&["run", "--tcache-size", "2G"], "--tcache-size");
+    assert_one_line_error(&["run", "--tcache-size", "lots"], "size");
+}
+
+#[test]
 fn bad_input_kernel_image_as_firmware_and_truncated_kernel_are_one_line() {
     let mut img = vec![0u8; 100];
     img[0x30..0x38].copy_from_slice(b"RISCV\0\0\0");

@@ -27,6 +27,9 @@ pub struct HartStats {
     pub block_invalidations: u64,
     /// Decoded blocks dropped because a store hit their page.
     pub blocks_dropped: u64,
+    /// Decoded blocks kept after an SMP `fence.i` because their guest bytes
+    /// had not changed.
+    pub blocks_revalidated: u64,
     /// Full page-table walks (TLB misses).
     pub tlb_misses: u64,
     /// Translator (tier 1; zero under the interpreter): blocks translated.
@@ -44,4 +47,7 @@ pub struct HartStats {
     pub jit_flushes: u64,
     /// Translator: translations dropped because their page was written.
     pub jit_dropped: u64,
+    /// Translator: pages whose translations were compared with the guest
+    /// bytes after an SMP `fence.i` and kept.
+    pub jit_pages_revalidated: u64,
 }

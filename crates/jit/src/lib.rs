@@ -26,10 +26,16 @@
 //!   to the dispatcher). Chain entries check the budget and the signal word.
 //! - **Invalidation**: the interpreter's rules. A store to a `PAGE_CODE`
 //!   page ends the block; at the next boundary the RAM code epoch has moved
-//!   and every translation of a page whose flag was cleared is dropped;
-//!   `fence.i` and remote flush requests (seen through the interpreter's
-//!   flush token) drop everything. The code cache is one bounded mapping
-//!   flushed whole when full.
+//!   and the translations of a page whose flag was cleared are compared
+//!   with the guest bytes (all of the page's are dropped if one changed,
+//!   so no chained jump can reach a dropped block). An SMP `fence.i` (seen
+//!   through the interpreter's fence generation) makes every page suspect:
+//!   the dispatcher compares a page's translations with the guest bytes
+//!   when it next enters the page (chains never leave a page, and the
+//!   jump cache starts a new epoch, so every way into a page passes the
+//!   check). Remote flush requests (the interpreter's flush token) drop
+//!   everything. The code cache is one bounded mapping flushed whole when
+//!   full.
 
 mod code;
 mod emit;
@@ -98,9 +104,12 @@ pub struct JitStats {
     pub dropped: u64,
     /// Traps raised inside translated code.
     pub traps: u64,
-    /// Translations kept after a store to their page because their guest
-    /// bytes did not change.
+    /// Pages whose translations were kept after a store to the page
+    /// because their guest bytes did not change.
     pub revalidated: u64,
+    /// Pages whose translations were compared with the guest bytes after a
+    /// `fence.i` and kept.
+    pub pages_revalidated: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +134,9 @@ struct Slot {
     chain: usize,
     /// Index of the guest bytes in `Jit::code_copies`.
     copy: u32,
+    /// The interpreter's fence generation at which the guest bytes were
+    /// last compared with (or translated from) memory.
+    fence: u64,
 }
 
 impl Default for Slot {
@@ -138,6 +150,7 @@ impl Default for Slot {
             entry: 0,
             chain: 0,
             copy: u32::MAX,
+            fence: 0,
         }
     }
 }
@@ -160,6 +173,7 @@ pub struct Jit {
     ctx: Box<Ctx>,
     seen_epoch: u64,
     seen_flush: u64,
+    seen_fence: u64,
     ops: Vec<Op>,
     /// The decoded ops translated code refers to (freed at flushes).
     op_store: Vec<Box<[Op]>>,
@@ -210,6 +224,7 @@ impl Jit {
             ctx: Box::default(),
             seen_epoch: 0,
             seen_flush: 0,
+            seen_fence: 0,
             ops: Vec::with_capacity(64),
             op_store: Vec::new(),
             pages: HashMap::new(),
@@ -249,8 +264,16 @@ impl Jit {
         if token != self.seen_flush {
             self.seen_flush = token;
             self.seen_epoch = hart.ram.code_epoch();
+            self.seen_fence = hart.engine_fence_gen();
             self.flush();
             return;
+        }
+        let fence = hart.engine_fence_gen();
+        if fence != self.seen_fence {
+            // Every slot's stamp is now stale; indirect jumps must come
+            // back to the dispatcher to see that.
+            self.seen_fence = fence;
+            self.new_jc_epoch();
         }
         let epoch = hart.ram.code_epoch();
         if epoch != self.seen_epoch {
@@ -264,7 +287,6 @@ impl Jit {
     /// (a guest whose data shares a page with its code does this often).
     #[cold]
     fn drop_written_pages(&mut self, hart: &Hart) {
-        let gen = self.gen;
         let ram = &hart.ram;
         let mut written = std::mem::take(&mut self.scratch);
         written.clear();
@@ -272,61 +294,82 @@ impl Jit {
             ram.offset_of(page << 12, 2)
                 .is_none_or(|off| ram.page_flags(off) & PAGE_CODE == 0)
         }));
-        let Self {
-            pages,
-            table,
-            code_copies,
-            stats,
-            jc_epoch,
-            ..
-        } = self;
         for &page in &written {
-            // Flag the page again before comparing, so a store racing with
-            // the comparison either lands before it or moves the epoch.
-            if let Some(off) = ram.offset_of(page << 12, 2) {
-                ram.set_page_flags(off, PAGE_CODE);
-            }
-            let Some(list) = pages.get_mut(&page) else {
-                continue;
-            };
-            list.retain(|&idx| {
-                let Some(s) = table.get_mut(idx as usize) else {
-                    return false;
-                };
-                if s.gen != gen || s.pa >> 12 != page {
-                    return false;
-                }
-                // Data sharing a page with code: keep translations whose
-                // guest bytes did not change (the store hit other bytes).
-                if code_copies
-                    .get(s.copy as usize)
-                    .is_some_and(|old| same_bytes(ram, s.pa, old))
-                {
-                    stats.revalidated += 1;
-                    return true;
-                }
-                if s.state == State::Translated {
-                    stats.dropped += 1;
-                }
-                s.gen = 0;
-                *jc_epoch += 1;
-                false
-            });
-            if list.is_empty() {
-                pages.remove(&page);
+            // Data sharing a page with code: the store may have hit other
+            // bytes than the translated ones.
+            if self.check_page(ram, page) {
+                self.stats.revalidated += 1;
             }
         }
         self.scratch = written;
     }
 
-    /// Remember that slot `idx` holds a translation made from the `len`
-    /// guest bytes at `pa` (a copy of them is kept for revalidation).
-    fn note_page(&mut self, ram: &rvisor_memory::GuestRam, pa: u64, len: u64, idx: usize) {
+    /// Compare the translations made from physical `page` with the guest
+    /// bytes: if all still match, stamp them with the current fence
+    /// generation and return `true`; otherwise drop every translation of
+    /// the page (a kept block may be chained to a dropped one).
+    #[cold]
+    fn check_page(&mut self, ram: &rvisor_memory::GuestRam, page: u64) -> bool {
+        let gen = self.gen;
+        // Flag the page again before comparing, so a store racing with the
+        // comparison either lands before it or moves the epoch.
+        let in_ram = ram.offset_of(page << 12, 2);
+        if let Some(off) = in_ram {
+            ram.set_page_flags(off, PAGE_CODE);
+        }
+        let Some(mut list) = self.pages.remove(&page) else {
+            return true;
+        };
+        // Slots since reused for other code (or still counting) are not
+        // this page's translations any more.
+        let table = &self.table;
+        list.retain(|&idx| {
+            table
+                .get(idx as usize)
+                .is_some_and(|s| s.gen == gen && s.pa >> 12 == page && s.state == State::Translated)
+        });
+        list.sort_unstable();
+        list.dedup();
+        let same = list.iter().all(|&idx| {
+            let s = &self.table[idx as usize];
+            match self.code_copies.get(s.copy as usize) {
+                Some(old) => same_bytes(ram, s.pa, old),
+                // No copy: only code outside RAM (ROM) never changes.
+                None => in_ram.is_none(),
+            }
+        });
+        if same {
+            for &idx in &list {
+                self.table[idx as usize].fence = self.seen_fence;
+            }
+            if !list.is_empty() {
+                self.pages.insert(page, list);
+            }
+            return true;
+        }
+        for &idx in &list {
+            let s = &mut self.table[idx as usize];
+            if s.state == State::Translated {
+                self.stats.dropped += 1;
+            }
+            s.gen = 0;
+        }
+        self.new_jc_epoch();
+        false
+    }
+
+    /// Remember that slot `idx` holds a translation of `ops` (at `pa`);
+    /// a copy of their bytes is kept for revalidation.
+    /// The copy is rebuilt from the ops' raw bits, not read from RAM again:
+    /// RAM may have changed since the decode (a racing hart's unseen store),
+    /// and the copy must describe what was translated.
+    fn note_page(&mut self, ram: &rvisor_memory::GuestRam, pa: u64, ops: &[Op], idx: usize) {
         self.pages.entry(pa >> 12).or_default().push(idx as u32);
-        let mut bytes = vec![0u8; len as usize];
-        let ok = ram
-            .offset_of(pa, len)
-            .is_some_and(|off| ram.read_bytes(off, &mut bytes));
+        let mut bytes = Vec::with_capacity(ops.len() * 4);
+        for op in ops {
+            bytes.extend_from_slice(&op.raw.to_le_bytes()[..usize::from(op.len)]);
+        }
+        let ok = ram.offset_of(pa, bytes.len() as u64).is_some();
         self.table[idx].copy = if ok {
             self.code_copies.push(bytes.into_boxed_slice());
             (self.code_copies.len() - 1) as u32
@@ -394,12 +437,11 @@ impl Jit {
                     entry: at + e.entry,
                     chain: at,
                     copy: u32::MAX,
+                    fence: self.seen_fence,
                 };
-                let len = ops
-                    .get(e.insns - 1)
-                    .map_or(2, |op| u64::from(op.off) + u64::from(op.len));
+                let done = ops.get(..e.insns).unwrap_or(&ops);
+                self.note_page(&hart.ram, pa, done, idx);
                 self.op_store.push(ops);
-                self.note_page(&hart.ram, pa, len, idx);
                 return;
             }
             if attempt == 0 {
@@ -428,7 +470,12 @@ impl Jit {
         }
         let pa = (from_pa & !0xfff) | (va & 0xfff);
         let s = self.table[slot_index(va, pa)];
-        if s.gen == self.gen && s.va == va && s.pa == pa && s.state == State::Translated {
+        if s.gen == self.gen
+            && s.va == va
+            && s.pa == pa
+            && s.state == State::Translated
+            && s.fence == self.seen_fence
+        {
             let rel = (s.chain as i64).wrapping_sub(site as i64 + 4);
             if let Ok(rel) = i32::try_from(rel) {
                 self.buf.patch_u32(site, rel as u32);
@@ -450,6 +497,7 @@ impl Jit {
         h.jit_chains = s.chains;
         h.jit_flushes = s.flushes;
         h.jit_dropped = s.dropped;
+        h.jit_pages_revalidated = s.pages_revalidated;
         exit
     }
 
@@ -500,7 +548,14 @@ impl Jit {
                     self.translate(hart, idx, pc, pa);
                 }
             }
-            let s = self.table[idx];
+            let mut s = self.table[idx];
+            if s.state == State::Translated && s.gen == self.gen && s.fence != self.seen_fence {
+                // First entry into this page since a `fence.i`.
+                if self.check_page(&hart.ram, pa >> 12) {
+                    self.stats.pages_revalidated += 1;
+                }
+                s = self.table[idx];
+            }
             if s.state != State::Translated || s.gen != self.gen {
                 match self.interpret(hart) {
                     Ok(n) => steps += n,

@@ -590,3 +590,108 @@ fn self_modifying_code_agrees_with_the_interpreter() {
         }
     }
 }
+
+/// SMP `fence.i`: another hart's store can race with this hart's decode and
+/// go unseen (the page keeps its `PAGE_CODE` flag). Modelled by a raw host
+/// write that leaves the flag alone, made while the hart is parked in a
+/// `wfi`: only the following `fence.i` may make the new code run, in the
+/// interpreter and in the translator. A second `fence.i` with no change in
+/// between must keep the code (revalidated, not re-decoded).
+#[test]
+fn smp_fence_i_sees_code_written_behind_the_harts_back() {
+    use rvisor_isa::encode;
+    use Inst::*;
+    let old = encode(&Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 1,
+    })
+    .expect("encodable");
+    let new = encode(&Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 100,
+    })
+    .expect("encodable");
+    let mut a = Asm::new();
+    let (body, top, target) = (a.label(), a.label(), a.label());
+    a.li(13, 0);
+    a.jal(1, body);
+    a.emit(Wfi); // the host rewrites `target` here
+    a.emit(FenceI);
+    a.jal(1, body);
+    a.emit(FenceI);
+    a.jal(1, body);
+    a.emit(Wfi);
+    a.bind(body);
+    a.li(31, 8);
+    a.bind(top);
+    a.bind(target);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 1,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, top);
+    a.emit(Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    });
+    let code = a.finish().expect("assembles");
+    let at = code
+        .chunks_exact(4)
+        .position(|w| w == old.to_le_bytes())
+        .expect("target in the code") as u64
+        * 4;
+    let run = |smp: bool, step: &mut dyn FnMut(&mut Hart) -> Exit| {
+        let mut h = machine(&code, 3);
+        h.config.smp = smp;
+        assert_eq!(step(&mut h), Exit::Wfi, "first wfi");
+        // Behind the hart's back: a raw store (the one a racing hart makes)
+        // clears no PAGE_CODE flag and moves no code epoch.
+        assert!(h.ram.store_u32(CODE - RAM_BASE + at, new));
+        run_to_wfi(&mut h, &mut *step, 3);
+        h
+    };
+    type Step = Box<dyn FnMut(&mut Hart) -> Exit>;
+    let mut drive: Vec<(&str, Step)> =
+        vec![("interpreter", Box::new(|h: &mut Hart| h.run(1 << 20)))];
+    for policy in [Policy::Always, Policy::Hot(2)] {
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        drive.push(("jit", Box::new(move |h: &mut Hart| jit.run(h, 1 << 20))));
+    }
+    for (name, step) in &mut drive {
+        let h = run(true, &mut **step);
+        assert_eq!(
+            h.x[13],
+            8 + 800 + 800,
+            "{name}: stale code ran after fence.i"
+        );
+        let kept = match *name {
+            "interpreter" => h.stats.blocks_revalidated,
+            _ => h.stats.jit_pages_revalidated,
+        };
+        assert!(
+            kept > 0,
+            "{name}: the second fence.i dropped code instead of revalidating it"
+        );
+    }
+    // The premise: without SMP, fence.i trusts store tracking, which never
+    // saw this write, so the old code keeps running.
+    let mut h = machine(&code, 3);
+    h.config.smp = false;
+    assert_eq!(h.run(1 << 20), Exit::Wfi);
+    assert!(h.ram.store_u32(CODE - RAM_BASE + at, new));
+    run_to_wfi(&mut h, |h| h.run(1 << 20), 3);
+    assert_eq!(
+        h.x[13],
+        8 * 3,
+        "the raw write was not behind the hart's back"
+    );
+}

@@ -123,6 +123,8 @@ pub struct VmConfig {
     pub disks: Vec<DiskSpec>,
     /// virtio-net cards (para mode).
     pub nets: Vec<NetSpec>,
+    /// Bytes of translated code each hart's translator may hold.
+    pub tcache_size: u64,
 }
 
 impl Default for VmConfig {
@@ -141,6 +143,7 @@ impl Default for VmConfig {
             dump_dtb: None,
             disks: Vec::new(),
             nets: Vec::new(),
+            tcache_size: rvisor_jit::DEFAULT_CACHE_SIZE as u64,
         }
     }
 }
@@ -151,6 +154,11 @@ pub const MAX_CPUS: u32 = 64;
 pub const MIN_MEM: u64 = 1 << 20;
 /// Most guest RAM.
 pub const MAX_MEM: u64 = 64 << 30;
+/// Least translation cache per hart (room for the trampoline and a few
+/// thousand blocks).
+pub const MIN_TCACHE: u64 = 1 << 20;
+/// Most translation cache per hart (chained jumps are rel32).
+pub const MAX_TCACHE: u64 = 1 << 30;
 
 impl VmConfig {
     /// Reject configurations no machine can be built from.
@@ -172,6 +180,12 @@ impl VmConfig {
             return Err(BadConfig(format!(
                 "--mem must be a multiple of 4K and at most 64G, not {} bytes",
                 self.mem
+            )));
+        }
+        if !(MIN_TCACHE..=MAX_TCACHE).contains(&self.tcache_size) {
+            return Err(BadConfig(format!(
+                "--tcache-size must be between 1M and 1G, not {} bytes",
+                self.tcache_size
             )));
         }
         if self.mode == Mode::Full && !(self.disks.is_empty() && self.nets.is_empty()) {
@@ -275,6 +289,20 @@ mod tests {
         assert!(c.validate().is_err());
         c.cpus = 1;
         c.mem = 1024;
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn validate_bounds_the_translation_cache() {
+        let mut c = VmConfig {
+            firmware: Some(ImageSource::Builtin("x", &[])),
+            ..Default::default()
+        };
+        c.tcache_size = MIN_TCACHE;
+        assert!(c.validate().is_ok());
+        c.tcache_size = MIN_TCACHE - 1;
+        assert!(c.validate().is_err());
+        c.tcache_size = MAX_TCACHE + 1;
         assert!(c.validate().is_err());
     }
 }

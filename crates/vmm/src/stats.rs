@@ -206,11 +206,17 @@ impl VmStats {
         let _ = writeln!(
             s,
             "  {:<32} {}",
+            "blocks revalidated (fence.i)",
+            sum(|h| h.blocks_revalidated)
+        );
+        let _ = writeln!(
+            s,
+            "  {:<32} {}",
             "TLB misses (page walks)",
             sum(|h| h.tlb_misses)
         );
         type Counter = (&'static str, fn(&HartStats) -> u64);
-        let jit: [Counter; 7] = [
+        let jit: [Counter; 8] = [
             ("blocks translated", |h| h.jit_blocks),
             ("translated code bytes", |h| h.jit_code_bytes),
             ("dispatches to translated code", |h| h.jit_dispatches),
@@ -218,6 +224,7 @@ impl VmStats {
             ("chained exits", |h| h.jit_chains),
             ("translation cache flushes", |h| h.jit_flushes),
             ("translations dropped (writes)", |h| h.jit_dropped),
+            ("pages revalidated (fence.i)", |h| h.jit_pages_revalidated),
         ];
         if sum(|h| h.jit_blocks) > 0 {
             for (name, f) in jit {

@@ -155,6 +155,7 @@ fn run_once(
             shared,
             sbi: sbi.clone(),
             engine: config.engine,
+            tcache_size: config.tcache_size as usize,
         };
         let t = std::thread::Builder::new()
             .name(format!("rvisor-hart{id}"))
@@ -229,17 +230,18 @@ struct HartCtx {
     shared: Arc<HartShared>,
     sbi: Option<Arc<SbiHost>>,
     engine: Engine,
+    tcache_size: usize,
 }
 
 /// The translator for `engine` (none: interpret). A host that refuses the
 /// code cache mapping falls back to the interpreter.
-fn make_jit(engine: Engine) -> Option<Jit> {
+fn make_jit(engine: Engine, cache_size: usize) -> Option<Jit> {
     let policy = match engine {
         Engine::Interp => return None,
         Engine::Jit => Policy::Always,
         Engine::Auto => Policy::Hot(rvisor_jit::DEFAULT_HOT_THRESHOLD),
     };
-    match Jit::new(policy, rvisor_jit::DEFAULT_CACHE_SIZE) {
+    match Jit::new(policy, cache_size) {
         Ok(j) => Some(j),
         Err(e) => {
             tracing::warn!("no translation cache ({e}); interpreting");
@@ -294,7 +296,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
     if ctx.shared.state() != hsm::STARTED && !start_stopped_hart(&mut hart, ctx) {
         return (hart.stats.clone(), sbi_state.calls);
     }
-    let mut jit = make_jit(ctx.engine);
+    let mut jit = make_jit(ctx.engine, ctx.tcache_size);
     loop {
         let exit = match &mut jit {
             Some(j) => j.run(&mut hart, BUDGET),

@@ -10,6 +10,12 @@
 //! `(pa, generation) -> arena range`. A flush bumps the generation and
 //! empties the arena (O(1), no table sweep); a table collision simply
 //! re-decodes, leaving the old ops as garbage until the arena limit flushes.
+//!
+//! An SMP `fence.i` only bumps the generation and keeps the arena: the
+//! blocks of older generations whose ops are still in the arena become
+//! *suspect*. The run loop's hot path sees them as misses; the cold path
+//! compares a suspect block's raw bits with the current guest bytes and
+//! either re-stamps it (no re-decode) or decodes it afresh.
 
 use rvisor_isa::{decode, decode_compressed, insn_len, Inst};
 use rvisor_memory::ram::PAGE_CODE;
@@ -68,6 +74,9 @@ pub(crate) struct BlockRef {
 pub(crate) struct BlockCache {
     table: Box<[Entry]>,
     gen: u32,
+    /// The generation at which the arena was last emptied: entries from
+    /// `arena_gen..gen` still point at live ops (suspect blocks).
+    arena_gen: u32,
 }
 
 impl Default for BlockCache {
@@ -75,6 +84,7 @@ impl Default for BlockCache {
         Self {
             table: vec![Entry::default(); TABLE_SIZE].into_boxed_slice(),
             gen: 1,
+            arena_gen: 1,
         }
     }
 }
@@ -100,6 +110,17 @@ impl BlockCache {
         } else {
             None
         }
+    }
+
+    /// The suspect block starting at `pa` (made before the last
+    /// [`suspect_all`](Self::suspect_all), ops still in the arena).
+    fn suspect(&self, pa: u64) -> Option<BlockRef> {
+        let e = self.table.get(slot(pa))?;
+        (e.pa == pa && e.gen >= self.arena_gen && e.gen < self.gen).then_some(BlockRef {
+            start: e.start as usize,
+            count: usize::from(e.count),
+            bytes: u64::from(e.bytes),
+        })
     }
 
     fn insert(&mut self, pa: u64, b: BlockRef) {
@@ -137,12 +158,29 @@ impl BlockCache {
 
     /// Forget every block (the caller empties the arena).
     pub(crate) fn invalidate(&mut self) {
+        self.bump();
+        self.arena_gen = self.gen;
+    }
+
+    /// Make every block suspect: it must be compared with the guest bytes
+    /// before it runs again (`fence.i` on SMP). `false` if the generation
+    /// wrapped and every block was forgotten instead (the caller empties
+    /// the arena).
+    pub(crate) fn suspect_all(&mut self) -> bool {
+        self.bump()
+    }
+
+    /// Next generation; on wrap-around sweeps the table and returns `false`.
+    fn bump(&mut self) -> bool {
         self.gen = self.gen.wrapping_add(1);
         if self.gen == 0 {
             // Generation wrapped: old entries could alias; sweep once.
             self.table.fill(Entry::default());
             self.gen = 1;
+            self.arena_gen = 1;
+            return false;
         }
+        true
     }
 }
 
@@ -191,8 +229,43 @@ impl Hart {
         .ok_or(Trap::new(Exception::InstAccessFault, va))
     }
 
+    /// Re-stamp the suspect block at `pa` if the guest bytes still hold
+    /// its instructions.
+    fn revalidate(&mut self, arena: &[Op], pc: u64, pa: u64) -> Option<BlockRef> {
+        let b = self.interp.cache.suspect(pa)?;
+        let ops = arena.get(b.start..b.start + b.count)?;
+        let off = self.ram.offset_of(pa, 2);
+        if let Some(off) = off {
+            // As in decoding: flag first, so a store racing with the
+            // comparison either lands before our reads or sees the flag.
+            self.ram.set_page_flags(off, PAGE_CODE);
+        }
+        for op in ops {
+            let a = pa.wrapping_add(u64::from(op.off));
+            let va = pc.wrapping_add(u64::from(op.off));
+            let lo = self.fetch_parcel(va, a).ok()?;
+            let raw = if op.len == 4 {
+                let hi = self
+                    .fetch_parcel(va.wrapping_add(2), a.wrapping_add(2))
+                    .ok()?;
+                u32::from(lo) | (u32::from(hi) << 16)
+            } else {
+                u32::from(lo)
+            };
+            if raw != op.raw {
+                return None;
+            }
+        }
+        self.interp.cache.insert(pa, b);
+        self.stats.blocks_revalidated += 1;
+        Some(b)
+    }
+
     #[cold]
     fn decode_block(&mut self, arena: &mut Vec<Op>, pc: u64, pa: u64) -> Result<Fetched, Trap> {
+        if let Some(b) = self.revalidate(arena, pc, pa) {
+            return Ok(Fetched::Block(b));
+        }
         if pa & 1 != 0 {
             // Unreachable with IALIGN=16 (jalr clears bit 0, offsets are
             // even) unless an xRET/trap vector misbehaves; refuse it exactly.
@@ -336,6 +409,28 @@ mod tests {
         assert_eq!(c.invalidate_written_pages(&ram), 1);
         assert_eq!(c.lookup(0x8000_1000), None);
         assert_eq!(c.lookup(0x8000_2000), Some(b));
+    }
+
+    #[test]
+    fn cache_fence_makes_blocks_suspect_until_the_arena_is_emptied() {
+        let mut c = BlockCache::default();
+        let b = BlockRef {
+            start: 0,
+            count: 1,
+            bytes: 4,
+        };
+        c.insert(0x8000_0000, b);
+        assert_eq!(c.suspect(0x8000_0000), None, "a valid block is not suspect");
+        assert!(c.suspect_all());
+        assert_eq!(c.lookup(0x8000_0000), None);
+        assert_eq!(c.suspect(0x8000_0000), Some(b));
+        assert!(c.suspect_all());
+        assert_eq!(c.suspect(0x8000_0000), Some(b), "still in the arena");
+        c.insert(0x8000_0000, b);
+        assert_eq!(c.lookup(0x8000_0000), Some(b));
+        assert!(c.suspect_all());
+        c.invalidate();
+        assert_eq!(c.suspect(0x8000_0000), None, "its ops are gone");
     }
 
     #[test]

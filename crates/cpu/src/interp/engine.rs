@@ -6,13 +6,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::block::Fetched;
-use super::{Op, PENDING_CODE_WRITTEN, PENDING_FLUSH_BLOCKS};
+use super::{Op, PENDING_CODE_WRITTEN};
 use crate::trap::Trap;
 use crate::{Exit, Hart};
 
 /// A value unique to one "all decoded code dropped" event: a new
-/// `InterpState` (reset) or a flush of every block (`fence.i`, remote
-/// flush requests). Another engine compares it to decide to flush too.
+/// `InterpState` (reset) or a flush of every block (remote flush
+/// requests). Another engine compares it to decide to flush too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FlushToken(u64);
 
@@ -38,7 +38,7 @@ impl Hart {
     #[inline]
     pub fn engine_boundary(&mut self) -> Option<Exit> {
         let epoch = self.ram.code_epoch();
-        if epoch != self.interp.seen_epoch && self.interp.pending & PENDING_FLUSH_BLOCKS == 0 {
+        if epoch != self.interp.seen_epoch {
             self.interp.seen_epoch = epoch;
             self.interp.pending &= !PENDING_CODE_WRITTEN;
             self.interp.arena.clear();
@@ -74,6 +74,13 @@ impl Hart {
     /// engine that sees it change drops all its code too.
     pub fn engine_flush_token(&self) -> u64 {
         self.interp.flush_token.0
+    }
+
+    /// Changes at every SMP `fence.i` (this hart's or requested remotely):
+    /// an engine that sees it change must compare its code with the guest
+    /// bytes before running it again.
+    pub fn engine_fence_gen(&self) -> u64 {
+        self.interp.fence_gen
     }
 
     /// The decoded ops of the block at `pc` (physical `pa`), as the

@@ -38,8 +38,9 @@ use crate::{Exit, Hart};
 
 /// `InterpState::pending`: a store hit a page holding decoded code.
 pub(crate) const PENDING_CODE_WRITTEN: u8 = 1;
-/// `InterpState::pending`: drop every decoded block (`fence.i`).
-pub(crate) const PENDING_FLUSH_BLOCKS: u8 = 2;
+/// `InterpState::pending`: every decoded block must be compared with the
+/// guest bytes before it runs again (SMP `fence.i`).
+pub(crate) const PENDING_FENCE_I: u8 = 2;
 
 /// An LR reservation: the physical address, width and the value LR read
 /// (SC succeeds only by compare-and-swapping that value, which makes it
@@ -79,6 +80,8 @@ pub struct InterpState {
     /// Changes whenever every decoded block is dropped (see
     /// [`Hart::engine_flush_token`]).
     flush_token: engine::FlushToken,
+    /// Counts SMP `fence.i`s (see [`Hart::engine_fence_gen`]).
+    fence_gen: u64,
 }
 
 impl InterpState {
@@ -240,20 +243,33 @@ impl Hart {
         None
     }
 
-    /// Code may have changed: `fence.i` drops every block; a store to a code
-    /// page (this hart's or another's, seen through the RAM code epoch)
-    /// drops the blocks of pages whose `PAGE_CODE` flag the store cleared.
+    /// Code may have changed: a store to a code page (this hart's or
+    /// another's, seen through the RAM code epoch) drops the blocks of pages
+    /// whose `PAGE_CODE` flag the store cleared; an SMP `fence.i` makes
+    /// every block suspect.
     #[cold]
     fn code_changed(&mut self, arena: &mut Vec<Op>, epoch: u64) {
         let pending = std::mem::take(&mut self.interp.pending);
-        self.interp.seen_epoch = epoch;
-        if pending & PENDING_FLUSH_BLOCKS != 0 {
-            self.flush_blocks(arena);
-        } else {
+        if epoch != self.interp.seen_epoch || pending & PENDING_CODE_WRITTEN != 0 {
+            self.interp.seen_epoch = epoch;
             let dropped = self.interp.cache.invalidate_written_pages(&self.ram);
             self.stats.block_invalidations += 1;
             self.stats.blocks_dropped += dropped as u64;
         }
+        if pending & PENDING_FENCE_I != 0 {
+            self.fence_blocks(arena);
+        }
+    }
+
+    /// SMP `fence.i`: a store racing with a decode may have gone unseen, so
+    /// every block is compared with the guest bytes before it next runs
+    /// (lazily, by the decoder; see `block.rs`) instead of being dropped.
+    fn fence_blocks(&mut self, arena: &mut Vec<Op>) {
+        self.interp.fence_gen += 1;
+        if !self.interp.cache.suspect_all() {
+            arena.clear();
+        }
+        self.stats.block_invalidations += 1;
     }
 
     /// Interrupt bits that are pending and locally enabled (a superset of
@@ -272,7 +288,7 @@ impl Hart {
                 self.flush_blocks(arena);
             }
             if req & FENCE_I_REQUEST != 0 {
-                self.flush_blocks(arena);
+                self.fence_blocks(arena);
             }
             if req & EXIT_REQUEST != 0 {
                 return Some(Exit::Stopped);
