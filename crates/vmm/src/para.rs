@@ -572,16 +572,30 @@ mod tests {
         // Each hart fences the other many times at once: each must act on
         // the other's request while it waits for its own (no deadlock, no
         // time-outs), and the request asks the target to leave guest code.
+        // A hart done with its own fences keeps serving the other's until
+        // both are done, as a running hart thread would.
+        let finished = std::sync::atomic::AtomicUsize::new(0);
+        let serve_until_both_done = |me: usize, h: &mut Hart| {
+            finished.fetch_add(1, Ordering::AcqRel);
+            while finished.load(Ordering::Acquire) < 2 {
+                host.harts[me].apply_fences(h);
+                std::thread::yield_now();
+            }
+            host.harts[me].apply_fences(h);
+        };
         std::thread::scope(|s| {
             let host = &host;
+            let serve = &serve_until_both_done;
             s.spawn(move || {
                 for _ in 0..200 {
                     assert_eq!(rfence(host, h1, 0b01, 0x4000, 0x1000).error, 0);
                 }
+                serve(1, h1);
             });
             for _ in 0..200 {
                 assert_eq!(rfence(host, h0, 0b10, 0, u64::MAX).error, 0);
             }
+            serve(0, h0);
         });
         for h in &host.harts {
             assert_eq!(h.fence_timeouts(), 0);
