@@ -24,6 +24,7 @@ use rvisor_cpu::mmu::TLB_SIZE;
 use rvisor_cpu::Hart;
 use rvisor_isa::Inst;
 
+use crate::fp;
 use crate::helpers::{self, Ctx, HelperRet, JC_SIZE, ST_CODE_WRITTEN};
 
 /// Block status returned to the dispatcher in eax: carry on at `hart.pc`.
@@ -457,6 +458,24 @@ impl Emitter {
     /// must stay alive as long as the code).
     fn ext(&mut self, op: &Op, pc: u64, next: u64, index: usize) {
         let fail = self.a.new_dynamic_label();
+        if let Some((f, packed)) = fp::direct(&op.inst) {
+            dynasm!(self.a
+                ; .arch x64
+                ; mov rdi, rbx
+                ; mov rsi, QWORD packed as i64
+                ; mov edx, op.raw as i32
+                ; mov rcx, r12
+                ; mov rax, QWORD f as usize as i64
+                ; call rax
+                ; test rdx, rdx
+                ; jnz =>fail
+            );
+            self.stubs.push(Stub::Helper {
+                label: fail,
+                site: Site { pc, next, index },
+            });
+            return;
+        }
         dynasm!(self.a
             ; .arch x64
             ; mov rdi, rbx

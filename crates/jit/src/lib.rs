@@ -39,6 +39,7 @@
 
 mod code;
 mod emit;
+mod fp;
 mod helpers;
 
 use std::collections::HashMap;

@@ -197,28 +197,191 @@ fn other(rng: &mut Rng) -> Inst {
             aqrl: 0,
         },
         // Odd seeds have FP off (mstatus.FS = 0): illegal instruction.
-        3 => FmvDX {
-            rd: rng.reg(),
-            rs1: rng.reg(),
-        },
-        4 => FaddD {
-            rd: rng.reg(),
-            rs1: rng.reg(),
-            rs2: rng.reg(),
-            rm: RoundingMode::Dyn,
-        },
-        5 => FdivS {
-            rd: rng.reg(),
-            rs1: rng.reg(),
-            rs2: rng.reg(),
-            rm: RoundingMode::Rne,
-        },
-        6 => Fld {
-            rd: rng.reg(),
-            rs1: 8,
-            imm: rng.below(32) as i32 - 16,
-        },
+        3..=6 => fp(rng),
         _ => Ebreak,
+    }
+}
+
+/// A rounding mode: mostly DYN (`frm`, itself sometimes reserved) and the
+/// static ones. The reserved encodings are [`emit_fp`]'s.
+fn rm(rng: &mut Rng) -> RoundingMode {
+    use RoundingMode::*;
+    [Dyn, Dyn, Dyn, Rne, Rtz, Rdn, Rup, Rmm][rng.below(8) as usize]
+}
+
+/// An [`fp`] instruction; now and then one with a rounding-mode field
+/// rewritten to a reserved encoding (5, 6: illegal instruction), which
+/// the assembler refuses to produce.
+fn emit_fp(a: &mut Asm, rng: &mut Rng) {
+    let inst = fp(rng);
+    let has_rm = format!("{inst:?}").contains("rm:");
+    if has_rm && rng.below(8) == 0 {
+        let w = rvisor_isa::encode(&inst).expect("fp encodes");
+        a.word((w & !(7 << 12)) | (5 + rng.below(2) as u32) << 12);
+    } else {
+        a.emit(inst);
+    }
+}
+
+/// An F/D instruction: the ones with direct helpers and a few left to the
+/// interpreter's semantics (`fcvt.w.d`, `fmin`, `fclass`, `fcvt.s.d`).
+fn fp(rng: &mut Rng) -> Inst {
+    use Inst::*;
+    let (rd, rs1, rs2, rs3) = (rng.reg(), rng.reg(), rng.reg(), rng.reg());
+    let xd = rng.rd();
+    let (mrs1, imm) = (8, rng.below(32) as i32 - 16);
+    match rng.below(40) {
+        0 => FaddD {
+            rd,
+            rs1,
+            rs2,
+            rm: rm(rng),
+        },
+        1 => FsubD {
+            rd,
+            rs1,
+            rs2,
+            rm: rm(rng),
+        },
+        2 => FmulD {
+            rd,
+            rs1,
+            rs2,
+            rm: rm(rng),
+        },
+        3 => FdivD {
+            rd,
+            rs1,
+            rs2,
+            rm: rm(rng),
+        },
+        4 => FaddS {
+            rd,
+            rs1,
+            rs2,
+            rm: rm(rng),
+        },
+        5 => FsubS {
+            rd,
+            rs1,
+            rs2,
+            rm: rm(rng),
+        },
+        6 => FmulS {
+            rd,
+            rs1,
+            rs2,
+            rm: rm(rng),
+        },
+        7 => FdivS {
+            rd,
+            rs1,
+            rs2,
+            rm: rm(rng),
+        },
+        8 => FsqrtD {
+            rd,
+            rs1,
+            rm: rm(rng),
+        },
+        9 => FsqrtS {
+            rd,
+            rs1,
+            rm: rm(rng),
+        },
+        10 => FmaddD {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm: rm(rng),
+        },
+        11 => FmsubD {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm: rm(rng),
+        },
+        12 => FnmsubD {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm: rm(rng),
+        },
+        13 => FnmaddS {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm: rm(rng),
+        },
+        14 => FmsubS {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm: rm(rng),
+        },
+        15 => FsgnjD { rd, rs1, rs2 },
+        16 => FsgnjnD { rd, rs1, rs2 },
+        17 => FsgnjxS { rd, rs1, rs2 },
+        18 => FsgnjS { rd, rs1, rs2 },
+        19 => FeqD { rd: xd, rs1, rs2 },
+        20 => FltD { rd: xd, rs1, rs2 },
+        21 => FleS { rd: xd, rs1, rs2 },
+        22 => FltS { rd: xd, rs1, rs2 },
+        23 => FcvtDW {
+            rd,
+            rs1: rng.reg(),
+            rm: rm(rng),
+        },
+        24 => FcvtDLu {
+            rd,
+            rs1: rng.reg(),
+            rm: rm(rng),
+        },
+        25 => FcvtSL {
+            rd,
+            rs1: rng.reg(),
+            rm: rm(rng),
+        },
+        26 => FcvtSWu {
+            rd,
+            rs1: rng.reg(),
+            rm: rm(rng),
+        },
+        27 => FmvDX { rd, rs1: rng.reg() },
+        28 => FmvXD { rd: xd, rs1 },
+        29 => Fld { rd, rs1: mrs1, imm },
+        30 => Flw { rd, rs1: mrs1, imm },
+        31 => Fsd {
+            rs1: mrs1,
+            rs2,
+            imm,
+        },
+        32 => Fsw {
+            rs1: mrs1,
+            rs2,
+            imm,
+        },
+        // Fault: no RAM at x0 + imm.
+        33 => Fld { rd, rs1: 0, imm },
+        34 => FcvtWD {
+            rd: xd,
+            rs1,
+            rm: rm(rng),
+        },
+        35 => FminD { rd, rs1, rs2 },
+        36 => FclassS { rd: xd, rs1 },
+        37 => FcvtSD {
+            rd,
+            rs1,
+            rm: rm(rng),
+        },
+        38 => FmvXW { rd: xd, rs1 },
+        _ => FmvWX { rd, rs1: rng.reg() },
     }
 }
 
@@ -244,7 +407,8 @@ fn program(seed: u64) -> Vec<u8> {
                     break;
                 }
             },
-            70..=74 => a.emit(other(&mut rng)),
+            70..=72 => a.emit(other(&mut rng)),
+            73 | 74 => emit_fp(&mut a, &mut rng),
             75..=82 => {
                 // A forward branch over a few instructions.
                 let skip = a.label();
@@ -270,6 +434,7 @@ fn program(seed: u64) -> Vec<u8> {
                 for _ in 0..1 + rng.below(6) {
                     match rng.below(6) {
                         0 | 1 => a.emit(mem(&mut rng)),
+                        3 => emit_fp(&mut a, &mut rng),
                         // An indirect jump inside the loop (jump cache).
                         2 => {
                             let t = 10 + rng.below(5) as u8;
@@ -399,6 +564,23 @@ fn machine(code: &[u8], seed: u64) -> Hart {
     }
     h.x[8] = DATA + 0x1000 - 8;
     h.x[9] = DATA + 0x1000 + 3;
+    // f registers: boxed and unboxed binary32, binary64 values, NaNs and
+    // infinities; `frm` sometimes reserved (DYN ops then trap).
+    for r in 0..32 {
+        h.f[r] = match rng.below(6) {
+            0 => 0xffff_ffff_0000_0000 | (rng.next() & 0xffff_ffff),
+            1 => 0xffff_ffff_0000_0000 | u64::from((rng.below(2000) as f32 - 1000.0).to_bits()),
+            2 => (rng.below(2000) as f64 / 7.0 - 100.0).to_bits(),
+            3 => [
+                0x7ff8_0000_0000_0000,
+                0x7ff0_0000_0000_0001,
+                f64::INFINITY.to_bits(),
+                1 << 63,
+            ][rng.below(4) as usize],
+            _ => rng.next(),
+        };
+    }
+    h.csr.frm = [0, 0, 0, 1, 2, 3, 4, 5, 7][rng.below(9) as usize];
     h
 }
 

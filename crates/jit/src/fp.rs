@@ -1,0 +1,461 @@
+//! Direct F/D helpers: one monomorphized function per operation (and
+//! format), called from translated code with the operand fields packed at
+//! translation time, instead of `helpers::ext`'s walk through the
+//! interpreter's instruction match. The semantics are the interpreter's
+//! (`rvisor_cpu::interp::fp`) step for step: the `mstatus.FS` check first
+//! (illegal instruction), then the rounding mode (`frm` for DYN; reserved
+//! modes illegal), operands through the NaN box, the `rvisor_fpu` routine,
+//! flags accrued only when raised, and FS marked dirty on an f write.
+//!
+//! Packed operand word: `rd | rs1 << 8 | rs2 << 16 | rs3 << 24 | rm << 32`
+//! (loads/stores: `imm` in bits 32..64 instead of `rm`).
+
+use std::ops::{BitAnd, BitOr, BitXor, Not};
+
+use rvisor_cpu::{Exception, Hart, Trap};
+use rvisor_fpu as fpu;
+use rvisor_fpu::Round;
+use rvisor_isa::Inst;
+
+use crate::helpers::{Ctx, HelperRet, ST_CODE_WRITTEN, ST_OK, ST_TRAP};
+
+/// A direct FP helper: hart, packed operands, raw encoding, context.
+pub type FpFn = extern "sysv64" fn(*mut Hart, u64, u64, *mut Ctx) -> HelperRet;
+
+const BOX: u64 = 0xffff_ffff_0000_0000;
+
+/// An operand format as an f register holds it.
+trait Fmt {
+    type Bits: Copy
+        + BitAnd<Output = Self::Bits>
+        + BitOr<Output = Self::Bits>
+        + BitXor<Output = Self::Bits>
+        + Not<Output = Self::Bits>;
+    const SIGN: Self::Bits;
+    fn operand(reg: u64) -> Self::Bits;
+    fn result(v: Self::Bits) -> u64;
+    fn arith<const OP: u8>(a: Self::Bits, b: Self::Bits, rm: Round) -> (Self::Bits, u8);
+    fn sqrt(a: Self::Bits, rm: Round) -> (Self::Bits, u8);
+    fn fma(a: Self::Bits, b: Self::Bits, c: Self::Bits, rm: Round) -> (Self::Bits, u8);
+    fn cmp<const OP: u8>(a: Self::Bits, b: Self::Bits) -> (bool, u8);
+    fn from_int<const K: u8>(x: u64, rm: Round) -> (Self::Bits, u8);
+}
+
+struct Single;
+struct Double;
+
+const ADD: u8 = 0;
+const SUB: u8 = 1;
+const MUL: u8 = 2;
+const DIV: u8 = 3;
+const EQ: u8 = 0;
+const LT: u8 = 1;
+const LE: u8 = 2;
+const W: u8 = 0;
+const WU: u8 = 1;
+const L: u8 = 2;
+const LU: u8 = 3;
+
+impl Fmt for Single {
+    type Bits = u32;
+    const SIGN: u32 = 1 << 31;
+    #[inline(always)]
+    fn operand(reg: u64) -> u32 {
+        if reg & BOX == BOX {
+            reg as u32
+        } else {
+            fpu::F32_CANONICAL_NAN
+        }
+    }
+    #[inline(always)]
+    fn result(v: u32) -> u64 {
+        BOX | u64::from(v)
+    }
+    #[inline(always)]
+    fn arith<const OP: u8>(a: u32, b: u32, rm: Round) -> (u32, u8) {
+        match OP {
+            ADD => fpu::f32_add(a, b, rm),
+            SUB => fpu::f32_sub(a, b, rm),
+            MUL => fpu::f32_mul(a, b, rm),
+            _ => fpu::f32_div(a, b, rm),
+        }
+    }
+    #[inline(always)]
+    fn sqrt(a: u32, rm: Round) -> (u32, u8) {
+        fpu::f32_sqrt(a, rm)
+    }
+    #[inline(always)]
+    fn fma(a: u32, b: u32, c: u32, rm: Round) -> (u32, u8) {
+        fpu::f32_fma(a, b, c, rm)
+    }
+    #[inline(always)]
+    fn cmp<const OP: u8>(a: u32, b: u32) -> (bool, u8) {
+        match OP {
+            EQ => fpu::f32_eq(a, b),
+            LT => fpu::f32_lt(a, b),
+            _ => fpu::f32_le(a, b),
+        }
+    }
+    #[inline(always)]
+    fn from_int<const K: u8>(x: u64, rm: Round) -> (u32, u8) {
+        match K {
+            W => fpu::i32_to_f32(x as i32, rm),
+            WU => fpu::u32_to_f32(x as u32, rm),
+            L => fpu::i64_to_f32(x as i64, rm),
+            _ => fpu::u64_to_f32(x, rm),
+        }
+    }
+}
+
+impl Fmt for Double {
+    type Bits = u64;
+    const SIGN: u64 = 1 << 63;
+    #[inline(always)]
+    fn operand(reg: u64) -> u64 {
+        reg
+    }
+    #[inline(always)]
+    fn result(v: u64) -> u64 {
+        v
+    }
+    #[inline(always)]
+    fn arith<const OP: u8>(a: u64, b: u64, rm: Round) -> (u64, u8) {
+        match OP {
+            ADD => fpu::f64_add(a, b, rm),
+            SUB => fpu::f64_sub(a, b, rm),
+            MUL => fpu::f64_mul(a, b, rm),
+            _ => fpu::f64_div(a, b, rm),
+        }
+    }
+    #[inline(always)]
+    fn sqrt(a: u64, rm: Round) -> (u64, u8) {
+        fpu::f64_sqrt(a, rm)
+    }
+    #[inline(always)]
+    fn fma(a: u64, b: u64, c: u64, rm: Round) -> (u64, u8) {
+        fpu::f64_fma(a, b, c, rm)
+    }
+    #[inline(always)]
+    fn cmp<const OP: u8>(a: u64, b: u64) -> (bool, u8) {
+        match OP {
+            EQ => fpu::f64_eq(a, b),
+            LT => fpu::f64_lt(a, b),
+            _ => fpu::f64_le(a, b),
+        }
+    }
+    #[inline(always)]
+    fn from_int<const K: u8>(x: u64, rm: Round) -> (u64, u8) {
+        match K {
+            W => fpu::i32_to_f64(x as i32, rm),
+            WU => fpu::u32_to_f64(x as u32, rm),
+            L => fpu::i64_to_f64(x as i64, rm),
+            _ => fpu::u64_to_f64(x, rm),
+        }
+    }
+}
+
+/// The unpacked operand word.
+#[derive(Clone, Copy)]
+struct Regs {
+    rd: usize,
+    rs1: usize,
+    rs2: usize,
+    rs3: usize,
+    rm: u8,
+    imm: i32,
+}
+
+#[inline(always)]
+fn unpack(p: u64) -> Regs {
+    Regs {
+        rd: (p & 31) as usize,
+        rs1: ((p >> 8) & 31) as usize,
+        rs2: ((p >> 16) & 31) as usize,
+        rs3: ((p >> 24) & 31) as usize,
+        rm: (p >> 32) as u8,
+        imm: (p >> 32) as u32 as i32,
+    }
+}
+
+fn pack(rd: u8, rs1: u8, rs2: u8, rs3: u8, hi: u32) -> u64 {
+    u64::from(rd)
+        | u64::from(rs1) << 8
+        | u64::from(rs2) << 16
+        | u64::from(rs3) << 24
+        | u64::from(hi) << 32
+}
+
+/// Store `t` for the dispatcher; the helper's failure status.
+#[cold]
+fn fail(ctx: *mut Ctx, t: Trap) -> HelperRet {
+    // SAFETY: `ctx` is the dispatcher's context, exclusively ours during
+    // the run.
+    unsafe { (*ctx).trap = Some(t) };
+    HelperRet {
+        val: 0,
+        status: ST_TRAP,
+    }
+}
+
+#[cold]
+fn illegal(ctx: *mut Ctx, raw: u64) -> HelperRet {
+    fail(ctx, Trap::new(Exception::IllegalInst, raw))
+}
+
+const OK: HelperRet = HelperRet {
+    val: 0,
+    status: ST_OK,
+};
+
+/// `rm` resolved as the interpreter's `fp_round` does (7 = DYN).
+#[inline(always)]
+fn round(h: &Hart, rm: u8) -> Option<Round> {
+    let bits = if rm == 7 { h.csr.frm } else { rm };
+    match bits {
+        0 => Some(Round::NearestEven),
+        1 => Some(Round::TowardZero),
+        2 => Some(Round::Down),
+        3 => Some(Round::Up),
+        4 => Some(Round::NearestMaxMag),
+        _ => None,
+    }
+}
+
+#[inline(always)]
+fn fw(h: &mut Hart, rd: usize, v: u64, flags: u8) {
+    if flags != 0 {
+        h.accrue_fflags(flags);
+    }
+    h.f[rd] = v;
+    h.set_fs_dirty();
+}
+
+/// The hart behind the dispatcher's pointer.
+#[inline(always)]
+fn hart<'a>(h: *mut Hart) -> &'a mut Hart {
+    // SAFETY: the dispatcher passes the `&mut Hart` it holds, as a raw
+    // pointer, for the duration of the translated code's run; nothing else
+    // uses the hart meanwhile.
+    unsafe { &mut *h }
+}
+
+/// Defines a helper `$name<F: Fmt, consts..>(h, r, raw, ctx)`: the FS check
+/// is done before `$body` runs with `h: &mut Hart` and `r: Regs`.
+macro_rules! helper {
+    ($name:ident <$($c:ident),*> |$h:ident, $r:ident, $raw:ident, $ctx:ident| $body:block) => {
+        extern "sysv64" fn $name<F: Fmt, $(const $c: u8),*>(
+            hp: *mut Hart,
+            p: u64,
+            $raw: u64,
+            $ctx: *mut Ctx,
+        ) -> HelperRet {
+            let $h = hart(hp);
+            if !$h.fp_enabled() {
+                return illegal($ctx, $raw);
+            }
+            let $r = unpack(p);
+            $body
+        }
+    };
+}
+
+helper!(arith<OP> |h, r, raw, ctx| {
+    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+    let (v, fl) = F::arith::<OP>(F::operand(h.f[r.rs1]), F::operand(h.f[r.rs2]), rm);
+    fw(h, r.rd, F::result(v), fl);
+    OK
+});
+
+helper!(sqrt<> |h, r, raw, ctx| {
+    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+    let (v, fl) = F::sqrt(F::operand(h.f[r.rs1]), rm);
+    fw(h, r.rd, F::result(v), fl);
+    OK
+});
+
+// NEG: bit 0 negates the product (a), bit 1 the addend (c).
+helper!(fma<NEG> |h, r, raw, ctx| {
+    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+    let mut a = F::operand(h.f[r.rs1]);
+    let mut c = F::operand(h.f[r.rs3]);
+    if NEG & 1 != 0 {
+        a = a ^ F::SIGN;
+    }
+    if NEG & 2 != 0 {
+        c = c ^ F::SIGN;
+    }
+    let (v, fl) = F::fma(a, F::operand(h.f[r.rs2]), c, rm);
+    fw(h, r.rd, F::result(v), fl);
+    OK
+});
+
+// K: 0 fsgnj, 1 fsgnjn, 2 fsgnjx; a bit operation (no flags, NaNs kept).
+helper!(sgnj<K> |h, r, _raw, _ctx| {
+    let (a, b) = (F::operand(h.f[r.rs1]), F::operand(h.f[r.rs2]));
+    let v = match K {
+        0 => (a & !F::SIGN) | (b & F::SIGN),
+        1 => (a & !F::SIGN) | (!b & F::SIGN),
+        _ => a ^ (b & F::SIGN),
+    };
+    fw(h, r.rd, F::result(v), 0);
+    OK
+});
+
+helper!(cmp<OP> |h, r, _raw, _ctx| {
+    let (v, fl) = F::cmp::<OP>(F::operand(h.f[r.rs1]), F::operand(h.f[r.rs2]));
+    if fl != 0 {
+        h.accrue_fflags(fl);
+    }
+    h.x[r.rd] = u64::from(v);
+    h.x[0] = 0;
+    OK
+});
+
+helper!(from_int<K> |h, r, raw, ctx| {
+    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+    let (v, fl) = F::from_int::<K>(h.x[r.rs1], rm);
+    fw(h, r.rd, F::result(v), fl);
+    OK
+});
+
+// fmv.d / fmv.d.x / fmv.x.d (format unused: always D).
+helper!(fmv_dx<> |h, r, _raw, _ctx| {
+    let v = h.x[r.rs1];
+    fw(h, r.rd, v, 0);
+    OK
+});
+
+helper!(fmv_xd<> |h, r, _raw, _ctx| {
+    h.x[r.rd] = h.f[r.rs1];
+    h.x[0] = 0;
+    OK
+});
+
+// fld (N = 8) / flw (N = 4, boxed).
+helper!(fload<N> |h, r, _raw, ctx| {
+    let va = h.x[r.rs1].wrapping_add(r.imm as i64 as u64);
+    match h.engine_load(va, N) {
+        Ok(v) => {
+            let v = if N == 4 { BOX | (v & 0xffff_ffff) } else { v };
+            fw(h, r.rd, v, 0);
+            OK
+        }
+        Err(t) => fail(ctx, t),
+    }
+});
+
+// fsd (N = 8) / fsw (N = 4, the low 32 bits whatever the box).
+helper!(fstore<N> |h, r, _raw, ctx| {
+    let va = h.x[r.rs1].wrapping_add(r.imm as i64 as u64);
+    let v = h.f[r.rs2];
+    let v = if N == 4 { v & 0xffff_ffff } else { v };
+    match h.engine_store(va, N, v) {
+        Ok(false) => OK,
+        Ok(true) => HelperRet {
+            val: 0,
+            status: ST_CODE_WRITTEN,
+        },
+        Err(t) => fail(ctx, t),
+    }
+});
+
+/// The direct helper and packed operands for `inst`, if it has one.
+pub fn direct(inst: &Inst) -> Option<(FpFn, u64)> {
+    use Inst::*;
+    let rr = |rd, rs1, rs2, rm: rvisor_isa::RoundingMode| pack(rd, rs1, rs2, 0, rm as u32);
+    Some(match *inst {
+        FaddD { rd, rs1, rs2, rm } => (arith::<Double, ADD> as FpFn, rr(rd, rs1, rs2, rm)),
+        FsubD { rd, rs1, rs2, rm } => (arith::<Double, SUB>, rr(rd, rs1, rs2, rm)),
+        FmulD { rd, rs1, rs2, rm } => (arith::<Double, MUL>, rr(rd, rs1, rs2, rm)),
+        FdivD { rd, rs1, rs2, rm } => (arith::<Double, DIV>, rr(rd, rs1, rs2, rm)),
+        FaddS { rd, rs1, rs2, rm } => (arith::<Single, ADD>, rr(rd, rs1, rs2, rm)),
+        FsubS { rd, rs1, rs2, rm } => (arith::<Single, SUB>, rr(rd, rs1, rs2, rm)),
+        FmulS { rd, rs1, rs2, rm } => (arith::<Single, MUL>, rr(rd, rs1, rs2, rm)),
+        FdivS { rd, rs1, rs2, rm } => (arith::<Single, DIV>, rr(rd, rs1, rs2, rm)),
+        FsqrtD { rd, rs1, rm } => (sqrt::<Double>, rr(rd, rs1, 0, rm)),
+        FsqrtS { rd, rs1, rm } => (sqrt::<Single>, rr(rd, rs1, 0, rm)),
+        FmaddD {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm,
+        } => (fma::<Double, 0>, pack(rd, rs1, rs2, rs3, rm as u32)),
+        FmsubD {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm,
+        } => (fma::<Double, 2>, pack(rd, rs1, rs2, rs3, rm as u32)),
+        FnmsubD {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm,
+        } => (fma::<Double, 1>, pack(rd, rs1, rs2, rs3, rm as u32)),
+        FnmaddD {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm,
+        } => (fma::<Double, 3>, pack(rd, rs1, rs2, rs3, rm as u32)),
+        FmaddS {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm,
+        } => (fma::<Single, 0>, pack(rd, rs1, rs2, rs3, rm as u32)),
+        FmsubS {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm,
+        } => (fma::<Single, 2>, pack(rd, rs1, rs2, rs3, rm as u32)),
+        FnmsubS {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm,
+        } => (fma::<Single, 1>, pack(rd, rs1, rs2, rs3, rm as u32)),
+        FnmaddS {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm,
+        } => (fma::<Single, 3>, pack(rd, rs1, rs2, rs3, rm as u32)),
+        FsgnjD { rd, rs1, rs2 } => (sgnj::<Double, 0>, pack(rd, rs1, rs2, 0, 0)),
+        FsgnjnD { rd, rs1, rs2 } => (sgnj::<Double, 1>, pack(rd, rs1, rs2, 0, 0)),
+        FsgnjxD { rd, rs1, rs2 } => (sgnj::<Double, 2>, pack(rd, rs1, rs2, 0, 0)),
+        FsgnjS { rd, rs1, rs2 } => (sgnj::<Single, 0>, pack(rd, rs1, rs2, 0, 0)),
+        FsgnjnS { rd, rs1, rs2 } => (sgnj::<Single, 1>, pack(rd, rs1, rs2, 0, 0)),
+        FsgnjxS { rd, rs1, rs2 } => (sgnj::<Single, 2>, pack(rd, rs1, rs2, 0, 0)),
+        FeqD { rd, rs1, rs2 } => (cmp::<Double, EQ>, pack(rd, rs1, rs2, 0, 0)),
+        FltD { rd, rs1, rs2 } => (cmp::<Double, LT>, pack(rd, rs1, rs2, 0, 0)),
+        FleD { rd, rs1, rs2 } => (cmp::<Double, LE>, pack(rd, rs1, rs2, 0, 0)),
+        FeqS { rd, rs1, rs2 } => (cmp::<Single, EQ>, pack(rd, rs1, rs2, 0, 0)),
+        FltS { rd, rs1, rs2 } => (cmp::<Single, LT>, pack(rd, rs1, rs2, 0, 0)),
+        FleS { rd, rs1, rs2 } => (cmp::<Single, LE>, pack(rd, rs1, rs2, 0, 0)),
+        FcvtDW { rd, rs1, rm } => (from_int::<Double, W>, rr(rd, rs1, 0, rm)),
+        FcvtDWu { rd, rs1, rm } => (from_int::<Double, WU>, rr(rd, rs1, 0, rm)),
+        FcvtDL { rd, rs1, rm } => (from_int::<Double, L>, rr(rd, rs1, 0, rm)),
+        FcvtDLu { rd, rs1, rm } => (from_int::<Double, LU>, rr(rd, rs1, 0, rm)),
+        FcvtSW { rd, rs1, rm } => (from_int::<Single, W>, rr(rd, rs1, 0, rm)),
+        FcvtSWu { rd, rs1, rm } => (from_int::<Single, WU>, rr(rd, rs1, 0, rm)),
+        FcvtSL { rd, rs1, rm } => (from_int::<Single, L>, rr(rd, rs1, 0, rm)),
+        FcvtSLu { rd, rs1, rm } => (from_int::<Single, LU>, rr(rd, rs1, 0, rm)),
+        FmvDX { rd, rs1 } => (fmv_dx::<Double>, pack(rd, rs1, 0, 0, 0)),
+        FmvXD { rd, rs1 } => (fmv_xd::<Double>, pack(rd, rs1, 0, 0, 0)),
+        Fld { rd, rs1, imm } => (fload::<Double, 8>, pack(rd, rs1, 0, 0, imm as u32)),
+        Flw { rd, rs1, imm } => (fload::<Double, 4>, pack(rd, rs1, 0, 0, imm as u32)),
+        Fsd { rs1, rs2, imm } => (fstore::<Double, 8>, pack(0, rs1, rs2, 0, imm as u32)),
+        Fsw { rs1, rs2, imm } => (fstore::<Double, 4>, pack(0, rs1, rs2, 0, imm as u32)),
+        _ => return None,
+    })
+}
