@@ -24,7 +24,9 @@ use rvisor_cpu::mmu::TLB_SIZE;
 use rvisor_cpu::Hart;
 use rvisor_isa::Inst;
 
-use crate::fp;
+use crate::fp::{self, FpFn};
+
+mod fp_inline;
 use crate::helpers::{self, Ctx, HelperRet, JC_SIZE, ST_CODE_WRITTEN};
 
 /// Block status returned to the dispatcher in eax: carry on at `hart.pc`.
@@ -265,6 +267,8 @@ enum SlowCall {
     Load(LoadFn),
     /// The helper and the source register.
     Store(StoreFn, u8),
+    /// A direct FP helper, its packed operands and the raw encoding.
+    Fp(FpFn, u64, u32),
 }
 
 /// Out-of-line code emitted after the block body.
@@ -457,6 +461,9 @@ impl Emitter {
     /// An A/F/D instruction through the interpreter's semantics (`op`
     /// must stay alive as long as the code).
     fn ext(&mut self, op: &Op, pc: u64, next: u64, index: usize) {
+        if self.fp_inline(&op.inst, op.raw, Site { pc, next, index }) {
+            return;
+        }
         let fail = self.a.new_dynamic_label();
         if let Some((f, packed)) = fp::direct(&op.inst) {
             dynasm!(self.a
@@ -815,6 +822,13 @@ impl Emitter {
                         SlowCall::Store(f, rs2) => dynasm!(self.a
                             ; .arch x64
                             ; mov rdx, [rbx + xo(rs2)]
+                            ; mov rcx, r12
+                            ; mov rax, QWORD f as usize as i64
+                        ),
+                        SlowCall::Fp(f, packed, raw) => dynasm!(self.a
+                            ; .arch x64
+                            ; mov rsi, QWORD packed as i64
+                            ; mov edx, raw as i32
                             ; mov rcx, r12
                             ; mov rax, QWORD f as usize as i64
                         ),

@@ -567,7 +567,15 @@ fn machine(code: &[u8], seed: u64) -> Hart {
     // f registers: boxed and unboxed binary32, binary64 values, NaNs and
     // infinities; `frm` sometimes reserved (DYN ops then trap).
     for r in 0..32 {
-        h.f[r] = match rng.below(6) {
+        h.f[r] = match rng.below(11) {
+            // [0.5, 2) with a full significand: inexact products.
+            10 => 0x3fe0_0000_0000_0000 + rng.below(1 << 53),
+            // Small dyadic values: exact sums and products.
+            6 | 7 => ((rng.below(256) as f64 - 128.0) / 4.0).to_bits(),
+            // 27-bit significands: products just below and above 53 bits.
+            8 => ((rng.below(1 << 27) | 1 << 26) as f64).to_bits() | rng.below(2) << 63,
+            // Subnormals and the smallest normals (results near underflow).
+            9 => rng.below(0x0030_0000_0000_0000) | rng.below(2) << 63,
             0 => 0xffff_ffff_0000_0000 | (rng.next() & 0xffff_ffff),
             1 => 0xffff_ffff_0000_0000 | u64::from((rng.below(2000) as f32 - 1000.0).to_bits()),
             2 => (rng.below(2000) as f64 / 7.0 - 100.0).to_bits(),
@@ -632,7 +640,43 @@ fn run_to_wfi(h: &mut Hart, mut step: impl FnMut(&mut Hart) -> Exit, seed: u64) 
 }
 
 fn check_seed(seed: u64, policy: Policy, budget: u64) {
-    let code = program(seed);
+    check_code(&program(seed), seed, policy, budget);
+}
+
+/// An FP-heavy program: mostly `fadd.d`/`fsub.d`/`fmul.d` under RNE or DYN
+/// (the inline templates, exact and inexact, near underflow) among the
+/// other F/D instructions, ending in `wfi`.
+fn fp_program(seed: u64) -> Vec<u8> {
+    use Inst::*;
+    let mut rng = Rng(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1);
+    let mut a = Asm::new();
+    for _ in 0..50 + rng.below(100) {
+        // Results go to f16-f31 so that f0-f15 mostly keep their
+        // initial, crafted values.
+        let (rd, rs1, rs2) = (16 + rng.below(16) as u8, rng.reg(), rng.reg());
+        let rm = [RoundingMode::Rne, RoundingMode::Dyn][rng.below(2) as usize];
+        match rng.below(10) {
+            0..=1 => a.emit(FaddD { rd, rs1, rs2, rm }),
+            2..=3 => a.emit(FsubD { rd, rs1, rs2, rm }),
+            4..=5 => a.emit(FmulD { rd, rs1, rs2, rm }),
+            _ => emit_fp(&mut a, &mut rng),
+        }
+        // fflags is sticky: move it to an x register and clear it now and
+        // then, so that each instruction's flags are compared.
+        if rng.below(2) == 0 {
+            a.emit(Csrrw {
+                rd: rng.rd(),
+                rs1: 0,
+                csr: 0x001,
+            });
+        }
+    }
+    a.emit(Wfi);
+    a.finish().expect("program assembles")
+}
+
+fn check_code(code: &[u8], seed: u64, policy: Policy, budget: u64) {
+    let code = code.to_vec();
     let mut reference = machine(&code, seed);
     run_to_wfi(&mut reference, |h| h.run(budget), seed);
     let mut translated = machine(&code, seed);
@@ -662,6 +706,13 @@ fn check_seed(seed: u64, policy: Policy, budget: u64) {
 fn random_programs_agree_with_the_interpreter_translating_everything() {
     for seed in 1..400 {
         check_seed(seed, Policy::Always, 1 << 20);
+    }
+}
+
+#[test]
+fn fp_heavy_programs_agree_with_the_interpreter() {
+    for seed in 2000..3000 {
+        check_code(&fp_program(seed), seed, Policy::Always, 1 << 20);
     }
 }
 

@@ -1,0 +1,186 @@
+//! Inline templates for `fadd.d`, `fsub.d` and `fmul.d` under
+//! round-to-nearest-even: the host's SSE2 result, with the exactness proof
+//! `rvisor_fpu`'s fast path uses (TwoSum for sums, odd significand parts
+//! for products), so result and `fflags` are the soft-float's. Whatever
+//! that fast path would decline (FS off, another rounding mode, a
+//! non-finite operand, a result outside `[2^(emin+1), inf)`) takes the
+//! out-of-line call of the direct helper, before any state is written.
+//!
+//! The host MXCSR is the default one (nearest-even, no FTZ/DAZ), as
+//! `rvisor_fpu`'s own fast path requires. r8-r10 and xmm0-xmm4 are free:
+//! every helper call of the block clobbers them anyway.
+
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+use rvisor_cpu::csr::mstatus;
+use rvisor_cpu::Hart;
+use rvisor_isa::{Inst, RoundingMode};
+
+use super::{Emitter, Site, SlowCall, Stub};
+use crate::fp;
+
+const F: i32 = std::mem::offset_of!(Hart, f) as i32;
+const MSTATUS: i32 = std::mem::offset_of!(Hart, csr.mstatus) as i32;
+const FRM: i32 = std::mem::offset_of!(Hart, csr.frm) as i32;
+const FFLAGS: i32 = std::mem::offset_of!(Hart, csr.fflags) as i32;
+
+fn fo(r: u8) -> i32 {
+    F + 8 * i32::from(r & 31)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Add,
+    Sub,
+    Mul,
+}
+
+impl Emitter {
+    /// Emit `inst` inline if it is one of ours; false otherwise.
+    pub(super) fn fp_inline(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
+        let (kind, rd, rs1, rs2, rm) = match *inst {
+            Inst::FaddD { rd, rs1, rs2, rm } => (Kind::Add, rd, rs1, rs2, rm),
+            Inst::FsubD { rd, rs1, rs2, rm } => (Kind::Sub, rd, rs1, rs2, rm),
+            Inst::FmulD { rd, rs1, rs2, rm } => (Kind::Mul, rd, rs1, rs2, rm),
+            _ => return false,
+        };
+        if rm != RoundingMode::Rne && rm != RoundingMode::Dyn {
+            return false;
+        }
+        let Some((f, packed)) = fp::direct(inst) else {
+            return false;
+        };
+        let slow = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
+        let fail = self.a.new_dynamic_label();
+        let exact = self.a.new_dynamic_label();
+        dynasm!(self.a
+            ; .arch x64
+            ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
+            ; jz =>slow
+        );
+        if rm == RoundingMode::Dyn {
+            dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 0 ; jne =>slow);
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rax, [rbx + fo(rs1)]
+            ; mov rcx, [rbx + fo(rs2)]
+        );
+        if kind == Kind::Sub {
+            dynasm!(self.a ; .arch x64 ; btc rcx, 63);
+        }
+        // Both operands finite.
+        for r in [0u8, 1] {
+            if r == 0 {
+                dynasm!(self.a ; .arch x64 ; mov rdx, rax);
+            } else {
+                dynasm!(self.a ; .arch x64 ; mov rdx, rcx);
+            }
+            dynasm!(self.a
+                ; .arch x64
+                ; shr rdx, 52
+                ; and edx, 0x7ff
+                ; cmp edx, 0x7ff
+                ; je =>slow
+            );
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; movq xmm0, rax
+            ; movq xmm1, rcx
+            ; movapd xmm2, xmm0
+        );
+        if kind == Kind::Mul {
+            dynasm!(self.a ; .arch x64 ; mulsd xmm2, xmm1);
+        } else {
+            dynasm!(self.a ; .arch x64 ; addsd xmm2, xmm1);
+        }
+        // The result's exponent field in [2, 0x7ff).
+        dynasm!(self.a
+            ; .arch x64
+            ; movq rdi, xmm2
+            ; mov rdx, rdi
+            ; shr rdx, 52
+            ; and edx, 0x7ff
+            ; sub edx, 2
+            ; cmp edx, 0x7ff - 2
+            ; jae =>slow
+            ; mov [rbx + fo(rd)], rdi
+            ; mov rdx, QWORD (mstatus::FS_DIRTY | mstatus::SD) as i64
+            ; or [rbx + MSTATUS], rdx
+        );
+        if kind == Kind::Mul {
+            // Inexact iff the product of the odd parts of the significands
+            // (hidden bit included) needs more than 53 bits.
+            for (src, dst) in [(0u8, 8u8), (1, 9)] {
+                if src == 0 {
+                    dynasm!(self.a ; .arch x64 ; mov rsi, rax);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; mov rsi, rcx);
+                }
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov r10, rsi
+                    ; shl r10, 12
+                    ; shr r10, 12
+                    ; shr rsi, 52
+                    ; and esi, 0x7ff
+                    ; setnz sil
+                    ; movzx esi, sil
+                    ; shl rsi, 52
+                    ; or r10, rsi
+                );
+                if dst == 8 {
+                    dynasm!(self.a ; .arch x64 ; mov r8, r10);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; mov r9, r10);
+                }
+            }
+            // Nonzero: a zero operand gives a zero result, declined above.
+            dynasm!(self.a
+                ; .arch x64
+                ; bsf rcx, r8
+                ; shr r8, cl
+                ; bsf rcx, r9
+                ; shr r9, cl
+                ; mov rax, r8
+                ; mul r9
+                ; shr rax, 53
+                ; or rax, rdx
+                ; jz =>exact
+                ; or BYTE [rbx + FFLAGS], fpu_nx()
+                ; =>exact
+            );
+        } else {
+            // TwoSum: err = (a - (s - (s - a))) + (b - (s - a)).
+            dynasm!(self.a
+                ; .arch x64
+                ; movapd xmm3, xmm2
+                ; subsd xmm3, xmm0
+                ; movapd xmm4, xmm2
+                ; subsd xmm4, xmm3
+                ; subsd xmm0, xmm4
+                ; subsd xmm1, xmm3
+                ; addsd xmm0, xmm1
+                ; xorpd xmm1, xmm1
+                ; ucomisd xmm0, xmm1
+                ; je =>exact
+                ; or BYTE [rbx + FFLAGS], fpu_nx()
+                ; =>exact
+            );
+        }
+        dynasm!(self.a ; .arch x64 ; =>resume);
+        self.stubs.push(Stub::Slow {
+            label: slow,
+            resume,
+            fail,
+            call: SlowCall::Fp(f, packed, raw),
+        });
+        self.stubs.push(Stub::Helper { label: fail, site });
+        true
+    }
+}
+
+fn fpu_nx() -> i8 {
+    rvisor_fpu::NX as i8
+}
