@@ -724,8 +724,16 @@ impl Emitter {
             Divuw { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Divuw),
             Remw { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Remw),
             Remuw { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Remuw),
-            // Fence: x86-64 TSO and one thread per hart (see the interpreter).
-            Fence { .. } => {}
+            // Only store→load ordering needs a host barrier on x86-64 (see
+            // the interpreter's `fence_needs_store_load_barrier`).
+            Fence { pred, succ, fm } => {
+                if rvisor_cpu::interp::fence_needs_store_load_barrier(pred, succ, fm) {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; mfence
+                    );
+                }
+            }
             _ => {}
         }
     }

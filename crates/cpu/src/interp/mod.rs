@@ -102,6 +102,22 @@ impl InterpState {
     }
 }
 
+/// Does `fence pred, succ` (with `fm`) need a host barrier? Guest accesses
+/// are plain moves or locked instructions on x86-64, whose TSO order keeps
+/// every ordering RISC-V fences ask for except one: a later load may pass an
+/// earlier store still in the store buffer. So a fence that orders earlier
+/// writes (W, or device output O) before later reads (R, or device input I)
+/// — `fence rw,rw`, Linux's `smp_mb()` — needs a full host barrier; every
+/// other fence, and `fence.tso` (which exempts store→load), costs nothing.
+/// Without it two harts can each miss the other's store (the store-buffer
+/// litmus test), which loses wake-ups in the guest's scheduler.
+#[inline(always)]
+pub fn fence_needs_store_load_barrier(pred: u8, succ: u8, fm: u8) -> bool {
+    const W_OR_O: u8 = 0b0101;
+    const R_OR_I: u8 = 0b1010;
+    fm != 8 && pred & W_OR_O != 0 && succ & R_OR_I != 0
+}
+
 /// Return early from a block with a trap taken at op `$i`.
 macro_rules! tryop {
     ($self:ident, $e:expr, $base:ident, $i:ident, $op:ident) => {
@@ -550,10 +566,11 @@ impl Hart {
                 Inst::Sllw { rd, rs1, rs2 } => self.xw(rd, i::sllw(self.xr(rs1), self.xr(rs2))),
                 Inst::Srlw { rd, rs1, rs2 } => self.xw(rd, i::srlw(self.xr(rs1), self.xr(rs2))),
                 Inst::Sraw { rd, rs1, rs2 } => self.xw(rd, i::sraw(self.xr(rs1), self.xr(rs2))),
-                // One hart thread sees its own accesses in order and every
-                // guest access is a host atomic or a plain move on x86-64
-                // (TSO): nothing to do for `fence`/`fence.tso`.
-                Inst::Fence { .. } => {}
+                Inst::Fence { pred, succ, fm } => {
+                    if fence_needs_store_load_barrier(pred, succ, fm) {
+                        std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
 
                 // ---- M ------------------------------------------------
                 Inst::Mul { rd, rs1, rs2 } => self.xw(rd, self.xr(rs1).wrapping_mul(self.xr(rs2))),
