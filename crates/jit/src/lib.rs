@@ -156,6 +156,24 @@ impl Default for Slot {
     }
 }
 
+/// One translation made from a page: where its guest bytes were and the
+/// copy of them it was made from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Made {
+    /// The table slot it was made in (which may hold other code now).
+    slot: u32,
+    /// Index in `Jit::code_copies` (`u32::MAX`: code outside RAM).
+    copy: u32,
+    pa: u64,
+}
+
+impl Made {
+    /// Does `s` still hold this translation?
+    fn owns(&self, s: &Slot, gen: u32) -> bool {
+        s.gen == gen && s.state == State::Translated && s.pa == self.pa && s.copy == self.copy
+    }
+}
+
 #[inline(always)]
 fn slot_index(va: u64, pa: u64) -> usize {
     (((pa >> 1) ^ (pa >> 15) ^ (va >> 3)) as usize) & (TABLE_SIZE - 1)
@@ -178,8 +196,11 @@ pub struct Jit {
     ops: Vec<Op>,
     /// The decoded ops translated code refers to (freed at flushes).
     op_store: Vec<Box<[Op]>>,
-    /// Physical page number -> table slots translated from it.
-    pages: HashMap<u64, Vec<u32>>,
+    /// Physical page number -> every translation made from it since the
+    /// last flush, including those whose table slot was since taken by
+    /// other code: their host code lives on, and blocks of the same page
+    /// may still be chained to it.
+    pages: HashMap<u64, Vec<Made>>,
     /// Guest bytes each translation was made from (`Slot::copy` indexes).
     code_copies: Vec<Box<[u8]>>,
     /// Reused buffer of written pages.
@@ -305,10 +326,15 @@ impl Jit {
         self.scratch = written;
     }
 
-    /// Compare the translations made from physical `page` with the guest
-    /// bytes: if all still match, stamp them with the current fence
-    /// generation and return `true`; otherwise drop every translation of
-    /// the page (a kept block may be chained to a dropped one).
+    /// Compare every translation made from physical `page` with the guest
+    /// bytes: if all still match, stamp those still in the table with the
+    /// current fence generation and return `true`; otherwise drop every
+    /// translation of the page and return `false`.
+    ///
+    /// "Every" includes translations whose slot was since taken by other
+    /// code: a block of the page chained to one jumps to its host code
+    /// without the table, so comparing only the slots' current owners
+    /// would let a kept block run a changed neighbour's stale code.
     #[cold]
     fn check_page(&mut self, ram: &rvisor_memory::GuestRam, page: u64) -> bool {
         let gen = self.gen;
@@ -318,42 +344,34 @@ impl Jit {
         if let Some(off) = in_ram {
             ram.set_page_flags(off, PAGE_CODE);
         }
-        let Some(mut list) = self.pages.remove(&page) else {
+        let Some(mut made) = self.pages.remove(&page) else {
             return true;
         };
-        // Slots since reused for other code (or still counting) are not
-        // this page's translations any more.
-        let table = &self.table;
-        list.retain(|&idx| {
-            table
-                .get(idx as usize)
-                .is_some_and(|s| s.gen == gen && s.pa >> 12 == page && s.state == State::Translated)
-        });
-        list.sort_unstable();
-        list.dedup();
-        let same = list.iter().all(|&idx| {
-            let s = &self.table[idx as usize];
-            match self.code_copies.get(s.copy as usize) {
-                Some(old) => same_bytes(ram, s.pa, old),
+        made.sort_unstable();
+        made.dedup();
+        let same = made
+            .iter()
+            .all(|m| match self.code_copies.get(m.copy as usize) {
+                Some(old) => same_bytes(ram, m.pa, old),
                 // No copy: only code outside RAM (ROM) never changes.
                 None => in_ram.is_none(),
-            }
-        });
+            });
         if same {
-            for &idx in &list {
-                self.table[idx as usize].fence = self.seen_fence;
+            for m in &made {
+                let s = &mut self.table[m.slot as usize];
+                if m.owns(s, gen) {
+                    s.fence = self.seen_fence;
+                }
             }
-            if !list.is_empty() {
-                self.pages.insert(page, list);
-            }
+            self.pages.insert(page, made);
             return true;
         }
-        for &idx in &list {
-            let s = &mut self.table[idx as usize];
-            if s.state == State::Translated {
+        for m in &made {
+            let s = &mut self.table[m.slot as usize];
+            if m.owns(s, gen) {
                 self.stats.dropped += 1;
+                s.gen = 0;
             }
-            s.gen = 0;
         }
         self.new_jc_epoch();
         false
@@ -365,18 +383,23 @@ impl Jit {
     /// RAM may have changed since the decode (a racing hart's unseen store),
     /// and the copy must describe what was translated.
     fn note_page(&mut self, ram: &rvisor_memory::GuestRam, pa: u64, ops: &[Op], idx: usize) {
-        self.pages.entry(pa >> 12).or_default().push(idx as u32);
         let mut bytes = Vec::with_capacity(ops.len() * 4);
         for op in ops {
             bytes.extend_from_slice(&op.raw.to_le_bytes()[..usize::from(op.len)]);
         }
         let ok = ram.offset_of(pa, bytes.len() as u64).is_some();
-        self.table[idx].copy = if ok {
+        let copy = if ok {
             self.code_copies.push(bytes.into_boxed_slice());
             (self.code_copies.len() - 1) as u32
         } else {
             u32::MAX
         };
+        self.table[idx].copy = copy;
+        self.pages.entry(pa >> 12).or_default().push(Made {
+            slot: idx as u32,
+            copy,
+            pa,
+        });
     }
 
     /// Hand one block to the interpreter. Returns the steps it took.
@@ -556,6 +579,11 @@ impl Jit {
                     self.stats.pages_revalidated += 1;
                 }
                 s = self.table[idx];
+                if s.fence != self.seen_fence {
+                    // Not vouched for by the check: translate it again.
+                    self.table[idx].gen = 0;
+                    s.gen = 0;
+                }
             }
             if s.state != State::Translated || s.gen != self.gen {
                 match self.interpret(hart) {
