@@ -57,17 +57,7 @@ impl Drop for Disk {
 const DEFAULT_ENGINE: &str = "auto";
 
 fn rvisor(cpus: &str, disk: &Path, append: &str) -> Command {
-    // Open bug (stop note of 2026-11-26): with the translator on 2 vCPUs, a
-    // mount right after module loading intermittently stalls 60 s in the
-    // guest's crc32c self-test. The disk boots run on 2 vCPUs in the
-    // interpreter (the reference engine) until it is fixed; the translator's
-    // 2-vCPU para boot is `linux_para_jit_*_vcpus_boot*` below.
-    let engine = if cpus == "1" {
-        DEFAULT_ENGINE
-    } else {
-        "interp"
-    };
-    rvisor_on(engine, cpus, disk, append)
+    rvisor_on(DEFAULT_ENGINE, cpus, disk, append)
 }
 
 fn rvisor_on(engine: &str, cpus: &str, disk: &Path, append: &str) -> Command {

@@ -174,6 +174,13 @@ impl Made {
     }
 }
 
+/// The translation-table slot of the block at (`va`, `pa`): for tests that
+/// need two blocks to compete for one slot.
+#[doc(hidden)]
+pub fn table_slot(va: u64, pa: u64) -> usize {
+    slot_index(va, pa)
+}
+
 #[inline(always)]
 fn slot_index(va: u64, pa: u64) -> usize {
     (((pa >> 1) ^ (pa >> 15) ^ (va >> 3)) as usize) & (TABLE_SIZE - 1)

@@ -928,3 +928,109 @@ fn smp_fence_i_sees_code_written_behind_the_harts_back() {
         "the raw write was not behind the hart's back"
     );
 }
+
+/// A block chained to a neighbour in its page keeps jumping to the
+/// neighbour's host code after the neighbour's table slot is taken by other
+/// code. When the neighbour's bytes then change (a store and `fence.i`, as
+/// when Linux patches a static key), the page check must compare that
+/// evicted translation too: otherwise the kept block runs stale code.
+#[test]
+fn a_chained_neighbour_evicted_from_the_table_is_still_checked() {
+    use rvisor_isa::encode;
+    use Inst::*;
+    let page = CODE;
+    let (a_at, b_at) = (page + 0x200, page + 0x300);
+    // Code elsewhere whose slot is B's.
+    let evict = (RAM_BASE + 0x1_0000..RAM_BASE + 0x8_0000)
+        .step_by(4)
+        .find(|&e| rvisor_jit::table_slot(e, e) == rvisor_jit::table_slot(b_at, b_at))
+        .expect("an address sharing B's slot");
+    let new = encode(&Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 100,
+    })
+    .expect("encodable");
+    let mut a = Asm::new();
+    let (lp, block_a, block_b) = (a.label(), a.label(), a.label());
+    a.li(13, 0);
+    a.li(31, 20);
+    a.bind(lp);
+    a.jal(1, block_a);
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp);
+    a.li(5, evict);
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 5,
+        imm: 0,
+    });
+    a.li(11, u64::from(new));
+    a.la(10, block_b);
+    a.emit(Sw {
+        rs1: 10,
+        rs2: 11,
+        imm: 0,
+    });
+    a.emit(FenceI);
+    a.jal(1, block_a);
+    a.emit(Wfi);
+    while (a.here() as u64) < a_at - page {
+        a.emit(Addi {
+            rd: 0,
+            rs1: 0,
+            imm: 0,
+        });
+    }
+    a.bind(block_a);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 1,
+    });
+    a.j(block_b);
+    while (a.here() as u64) < b_at - page {
+        a.emit(Addi {
+            rd: 0,
+            rs1: 0,
+            imm: 0,
+        });
+    }
+    a.bind(block_b);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 1,
+    });
+    a.emit(Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    });
+    let code = a.finish().expect("assembles");
+    let ret = encode(&Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    })
+    .expect("encodable");
+    for smp in [false, true] {
+        for policy in [Policy::Always, Policy::Hot(2)] {
+            let mut h = machine(&code, 11);
+            h.config.smp = smp;
+            assert!(h.ram.write_bytes(evict - RAM_BASE, &ret.to_le_bytes()));
+            let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+            run_to_wfi(&mut h, |h| jit.run(h, 1 << 20), 11);
+            assert!(jit.stats.chains > 0, "{policy:?}: A was never chained to B");
+            assert_eq!(
+                h.x[13],
+                20 * 2 + 1 + 100,
+                "{policy:?}, smp {smp}: the evicted, rewritten neighbour ran stale"
+            );
+        }
+    }
+}
