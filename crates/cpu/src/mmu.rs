@@ -375,6 +375,19 @@ impl crate::Hart {
         self.mmu.compute_ctx(self.csr.mstatus);
     }
 
+    /// Act on the TLB flushes other harts posted (remote `sfence.vma`,
+    /// [`HartSignals::post_tlb_flush`](crate::HartSignals::post_tlb_flush)).
+    /// The run loop does this at block boundaries; a VMM calls it where the
+    /// hart waits outside guest code. True if there were any.
+    pub fn apply_tlb_flushes(&mut self) -> bool {
+        let Some(posted) = self.signals.tlb_flushes_posted() else {
+            return false;
+        };
+        self.flush_tlb();
+        self.signals.tlb_flushes_done(posted);
+        true
+    }
+
     /// Recompute the TLB contexts after `mstatus` changed (cheap; no flush).
     pub(crate) fn mmu_update_ctx(&mut self) {
         self.mmu.compute_ctx(self.csr.mstatus);

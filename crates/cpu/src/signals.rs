@@ -16,8 +16,11 @@ pub const FLUSH_REQUEST: u64 = 1 << 62;
 /// Bit asking the hart to drop decoded blocks only (remote `fence.i`, code
 /// pages written by another hart).
 pub const FENCE_I_REQUEST: u64 = 1 << 61;
+/// Bit asking the hart to flush its TLB (remote `sfence.vma`); the flushes
+/// asked for are counted, see [`HartSignals::post_tlb_flush`].
+pub const TLB_FLUSH_REQUEST: u64 = 1 << 60;
 /// The request bits (not interrupts).
-pub const REQUEST_MASK: u64 = EXIT_REQUEST | FLUSH_REQUEST | FENCE_I_REQUEST;
+pub const REQUEST_MASK: u64 = EXIT_REQUEST | FLUSH_REQUEST | FENCE_I_REQUEST | TLB_FLUSH_REQUEST;
 
 /// Shared between a hart's thread and everything that signals it.
 #[derive(Debug, Default)]
@@ -26,6 +29,10 @@ pub struct HartSignals {
     /// positions (MSIP 3, MTIP 7, MEIP 11, SEIP 9, SSIP 1, STIP 5), plus the
     /// request bits above. The hart ORs the `mip` bits into its view of `mip`.
     pub pending: AtomicU64,
+    /// TLB flushes asked for (a count: the latest is the ticket).
+    tlb_posted: AtomicU64,
+    /// `tlb_posted` as it was when the hart last flushed for them.
+    tlb_done: AtomicU64,
     lock: Mutex<()>,
     cv: Condvar,
 }
@@ -65,23 +72,50 @@ impl HartSignals {
         self.raise(EXIT_REQUEST);
     }
 
+    /// Ask the hart to flush its TLB at its next block boundary (which
+    /// translated code reaches within one block). Returns the ticket that
+    /// [`tlb_flushed`](Self::tlb_flushed) reports done.
+    pub fn post_tlb_flush(&self) -> u64 {
+        let ticket = self.tlb_posted.fetch_add(1, Ordering::AcqRel) + 1;
+        self.raise(TLB_FLUSH_REQUEST);
+        ticket
+    }
+
+    /// Has the hart flushed its TLB since the flush with `ticket` was posted?
+    pub fn tlb_flushed(&self, ticket: u64) -> bool {
+        self.tlb_done.load(Ordering::Acquire) >= ticket
+    }
+
+    /// The flushes posted so far, to record as done once the TLB is flushed
+    /// (read before flushing: a later post raises the request again).
+    pub(crate) fn tlb_flushes_posted(&self) -> Option<u64> {
+        let posted = self.tlb_posted.load(Ordering::Acquire);
+        (posted != self.tlb_done.load(Ordering::Acquire)).then_some(posted)
+    }
+
+    pub(crate) fn tlb_flushes_done(&self, posted: u64) {
+        self.tlb_done.fetch_max(posted, Ordering::AcqRel);
+    }
+
     /// Wake the hart's thread if it is parked in [`wait`](Self::wait).
     pub fn wake(&self) {
-        let _g = self.lock.lock().expect("signals lock poisoned");
+        // The lock guards no data (only the sleep/wake handshake), so a
+        // panic that poisoned it left nothing inconsistent.
+        let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         self.cv.notify_all();
     }
 
     /// Park until `pending & mask != 0` or `timeout` passes (spurious wake-ups
     /// are fine: the caller re-checks).
     pub fn wait(&self, mask: u64, timeout: Duration) {
-        let g = self.lock.lock().expect("signals lock poisoned");
+        let g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         if self.load() & mask != 0 {
             return;
         }
         let _ = self
             .cv
             .wait_timeout(g, timeout)
-            .expect("signals lock poisoned");
+            .unwrap_or_else(|e| e.into_inner());
     }
 }
 

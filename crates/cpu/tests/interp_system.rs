@@ -203,6 +203,33 @@ fn exit_request_stops_then_resumes() {
     assert_eq!(h.x[10], 1);
 }
 
+/// A remote `sfence.vma` posted to a running hart: it flushes its TLB at
+/// the next block boundary and reports the ticket done, without leaving
+/// its run loop (the guest does not notice).
+#[test]
+fn posted_tlb_flush_is_done_at_the_next_boundary_without_an_exit() {
+    use rvisor_cpu::mmu::Access;
+    let mut h = hart(|a| {
+        a.emit(Inst::Addi {
+            rd: 10,
+            rs1: 0,
+            imm: 1,
+        });
+        a.emit(Inst::Wfi);
+    });
+    let before = h.tlb_probe(Access::Load).1;
+    let ticket = h.signals.post_tlb_flush();
+    assert!(!h.signals.tlb_flushed(ticket));
+    assert_eq!(h.run(100), Exit::Wfi);
+    assert!(h.signals.tlb_flushed(ticket));
+    assert_ne!(h.tlb_probe(Access::Load).1, before, "the TLB was not flushed");
+    assert_eq!(h.x[10], 1);
+    // Nothing posted since: no second flush.
+    let after = h.tlb_probe(Access::Load).1;
+    assert!(!h.apply_tlb_flushes());
+    assert_eq!(h.tlb_probe(Access::Load).1, after);
+}
+
 #[test]
 fn supervisor_ecall_in_para_mode_is_hypercall() {
     let mut a = Asm::new();

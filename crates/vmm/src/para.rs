@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use rvisor_cpu::signals::{EXIT_REQUEST, FENCE_I_REQUEST};
+use rvisor_cpu::signals::FENCE_I_REQUEST;
 use rvisor_cpu::trap::irq_bits;
 use rvisor_cpu::{Hart, HartSignals};
 use rvisor_memory::{GuestRam, SystemControl};
@@ -21,11 +21,6 @@ pub struct HartShared {
     state: AtomicU64,
     start: Mutex<Option<(u64, u64)>>,
     started: Condvar,
-    /// Remote `sfence.vma` requests posted to this hart (a count).
-    fences_posted: AtomicU64,
-    /// Requests it has acted on: `fences_posted` as it was at its last
-    /// TLB flush for them.
-    fences_done: AtomicU64,
     /// The hart's thread runs no guest code now (parked in `wfi`, stopped,
     /// or gone); it acts on posted requests before it runs guest code again.
     parked: AtomicBool,
@@ -46,39 +41,16 @@ impl HartShared {
             state: AtomicU64::new(if running { hsm::STARTED } else { hsm::STOPPED }),
             start: Mutex::new(None),
             started: Condvar::new(),
-            fences_posted: AtomicU64::new(0),
-            fences_done: AtomicU64::new(0),
             parked: AtomicBool::new(false),
             fence_timeouts: AtomicU64::new(0),
         })
     }
 
-    /// Post a TLB flush to this hart and make it leave guest code at its
-    /// next block boundary (the VMM's hart loop tells this exit from a VM
-    /// stop by `VmControl::reason`). Returns the ticket to wait for.
-    pub fn post_tlb_flush(&self) -> u64 {
-        let ticket = self.fences_posted.fetch_add(1, Ordering::AcqRel) + 1;
-        self.signals.raise(EXIT_REQUEST);
-        ticket
-    }
-
-    /// On the hart's own thread: act on posted TLB flushes. The flush drops
-    /// the TLB only: decoded and translated code is keyed by physical
-    /// address and stays. True if there were any.
-    pub fn apply_fences(&self, hart: &mut Hart) -> bool {
-        let posted = self.fences_posted.load(Ordering::Acquire);
-        if posted == self.fences_done.load(Ordering::Acquire) {
-            return false;
-        }
-        hart.flush_tlb();
-        self.fences_done.fetch_max(posted, Ordering::AcqRel);
-        true
-    }
-
-    /// Is the flush with `ticket` done, or can the hart not use a stale
-    /// translation before it does it?
+    /// Is the TLB flush with `ticket` done, or can the hart not use a stale
+    /// translation before it does it (its run loop flushes at the first
+    /// block boundary)?
     fn fence_done(&self, ticket: u64) -> bool {
-        self.fences_done.load(Ordering::Acquire) >= ticket
+        self.signals.tlb_flushed(ticket)
             || self.parked.load(Ordering::Acquire)
             || self.state() == hsm::STOPPED
     }
@@ -216,7 +188,8 @@ impl SbiEnv for CallEnv<'_> {
         if hart == self.hart.config.hart_id {
             self.hart.flush_tlb();
         } else if let Some(h) = self.host.harts.get(hart as usize) {
-            self.fences.push((hart as usize, h.post_tlb_flush()));
+            self.fences
+                .push((hart as usize, h.signals.post_tlb_flush()));
         }
     }
     fn remote_fences_posted(&mut self) {
@@ -228,9 +201,7 @@ impl SbiEnv for CallEnv<'_> {
         let mut spins = 0u32;
         loop {
             // A target may be waiting for this hart's own flush.
-            if let Some(own) = own {
-                own.apply_fences(self.hart);
-            }
+            self.hart.apply_tlb_flushes();
             if self
                 .fences
                 .iter()
@@ -353,6 +324,7 @@ pub fn write_steal_time(ram: &GuestRam, pa: u64, steal_ns: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rvisor_cpu::signals::{EXIT_REQUEST, TLB_FLUSH_REQUEST};
     use rvisor_cpu::{HartConfig, PrivilegeMode};
     use rvisor_memory::{BusBuilder, Clock, RecordingControl, TimerQueue};
     use rvisor_platform::sbi::{eid, SbiRet};
@@ -571,17 +543,17 @@ mod tests {
         let (h0, h1) = (&mut h0[0], &mut h1[0]);
         // Each hart fences the other many times at once: each must act on
         // the other's request while it waits for its own (no deadlock, no
-        // time-outs), and the request asks the target to leave guest code.
+        // time-outs), and the request asks the target to flush its TLB.
         // A hart done with its own fences keeps serving the other's until
         // both are done, as a running hart thread would.
         let finished = std::sync::atomic::AtomicUsize::new(0);
-        let serve_until_both_done = |me: usize, h: &mut Hart| {
+        let serve_until_both_done = |h: &mut Hart| {
             finished.fetch_add(1, Ordering::AcqRel);
             while finished.load(Ordering::Acquire) < 2 {
-                host.harts[me].apply_fences(h);
+                h.apply_tlb_flushes();
                 std::thread::yield_now();
             }
-            host.harts[me].apply_fences(h);
+            h.apply_tlb_flushes();
         };
         std::thread::scope(|s| {
             let host = &host;
@@ -590,22 +562,24 @@ mod tests {
                 for _ in 0..200 {
                     assert_eq!(rfence(host, h1, 0b01, 0x4000, 0x1000).error, 0);
                 }
-                serve(1, h1);
+                serve(h1);
             });
             for _ in 0..200 {
                 assert_eq!(rfence(host, h0, 0b10, 0, u64::MAX).error, 0);
             }
-            serve(0, h0);
+            serve(h0);
         });
         for h in &host.harts {
             assert_eq!(h.fence_timeouts(), 0);
-            assert!(h.fences_done.load(Ordering::Acquire) >= 200);
-            assert_ne!(h.signals.load() & EXIT_REQUEST, 0);
+            assert!(h.signals.tlb_flushed(200));
+            assert_ne!(h.signals.load() & TLB_FLUSH_REQUEST, 0);
+            // Only the TLB: the hart is not asked to leave its run loop.
+            assert_eq!(h.signals.load() & EXIT_REQUEST, 0);
         }
         // A target that runs no guest code is not waited for, and a fence
         // naming a missing hart or a wrapping range posts nothing.
         host.harts[1].set_parked(true);
-        let before = host.harts[1].fences_posted.load(Ordering::Acquire);
+        let before = host.harts[1].signals.post_tlb_flush();
         assert_eq!(rfence(&host, &mut harts[0], 0b10, 0, 4096).error, 0);
         assert_eq!(host.harts[0].fence_timeouts(), 0);
         assert_eq!(
@@ -616,9 +590,6 @@ mod tests {
             rfence(&host, &mut harts[0], 0b10, u64::MAX, 2).error,
             sbi::err::INVALID_ADDRESS
         );
-        assert_eq!(
-            host.harts[1].fences_posted.load(Ordering::Acquire),
-            before + 1
-        );
+        assert_eq!(host.harts[1].signals.post_tlb_flush(), before + 2);
     }
 }

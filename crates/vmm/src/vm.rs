@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rvisor_cpu::signals::{EXIT_REQUEST, REQUEST_MASK};
+use rvisor_cpu::signals::EXIT_REQUEST;
 use rvisor_cpu::stats::HartStats;
 use rvisor_cpu::{Exit, Hart};
 use rvisor_jit::{Jit, Policy};
@@ -250,39 +250,29 @@ fn make_jit(engine: Engine, cache_size: usize) -> Option<Jit> {
     }
 }
 
-/// Park until an interrupt the hart enabled locally is pending, or a request.
+/// Park until an interrupt the hart enabled locally is pending, or a stop.
+/// Other requests (remote fences) wait for the hart's next block boundary:
+/// a parked hart runs no guest code, so nobody waits for it to act on them.
 fn park(hart: &Hart, ctx: &HartCtx) {
     // The timeout only bounds the damage of a missed wake-up.
-    let mask = hart.csr.mie | REQUEST_MASK;
+    let mask = hart.csr.mie | EXIT_REQUEST;
     ctx.shared.set_parked(true);
     hart.signals.wait(mask, Duration::from_millis(50));
     ctx.shared.set_parked(false);
 }
 
-/// The hart's exit request is in: true if the VM stops; otherwise it came
-/// from remote fences (SBI RFENCE), which are acted on here.
-fn stopping(hart: &mut Hart, ctx: &HartCtx) -> bool {
+/// The hart's exit request is in: true if the VM stops.
+fn stopping(ctx: &HartCtx) -> bool {
     // `VmControl::stop` records its reason before it raises the request.
-    if ctx.control.reason().is_some() {
-        return true;
-    }
-    ctx.shared.apply_fences(hart);
-    false
+    ctx.control.reason().is_some()
 }
 
 /// Sleep in an SBI HSM suspend until an enabled interrupt is pending;
 /// false if the VM stops instead.
 fn suspend(hart: &mut Hart, ctx: &HartCtx) -> bool {
     while !hart.wfi_wakeup_pending() {
-        if hart.signals.load() & EXIT_REQUEST != 0 {
-            if stopping(hart, ctx) {
-                return false;
-            }
-            // A fence woke us: consume its request so that parking sleeps.
-            hart.signals.take_requests(EXIT_REQUEST);
-            if stopping(hart, ctx) {
-                return false;
-            }
+        if hart.signals.load() & EXIT_REQUEST != 0 && stopping(ctx) {
+            return false;
         }
         park(hart, ctx);
     }
@@ -360,7 +350,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
                 }
             }
             Exit::Stopped => {
-                if stopping(&mut hart, ctx) {
+                if stopping(ctx) {
                     break;
                 }
             }
@@ -385,9 +375,9 @@ fn start_stopped_hart(hart: &mut Hart, ctx: &HartCtx) -> bool {
     match started {
         Some((addr, opaque)) => {
             let id = hart.config.hart_id;
-            // (This flushes the TLB: fences posted meanwhile are done.)
             hart.start_supervisor(addr, id, opaque);
-            ctx.shared.apply_fences(hart);
+            // (Its TLB is empty; this records the fences posted meanwhile.)
+            hart.apply_tlb_flushes();
             ctx.shared.set_started();
             true
         }

@@ -32,7 +32,9 @@ use rvisor_isa::Inst;
 pub use self::block::Op;
 use self::block::{BlockCache, Fetched};
 use self::i::{imm64, sext32};
-use crate::signals::{EXIT_REQUEST, FENCE_I_REQUEST, FLUSH_REQUEST, REQUEST_MASK};
+use crate::signals::{
+    EXIT_REQUEST, FENCE_I_REQUEST, FLUSH_REQUEST, REQUEST_MASK, TLB_FLUSH_REQUEST,
+};
 use crate::trap::Trap;
 use crate::{Exit, Hart};
 
@@ -302,6 +304,11 @@ impl Hart {
             if req & FLUSH_REQUEST != 0 {
                 self.flush_tlb();
                 self.flush_blocks(arena);
+            }
+            if req & TLB_FLUSH_REQUEST != 0 {
+                // Decoded and translated code is keyed by physical address
+                // and stays; the translator sees the new TLB generation.
+                self.apply_tlb_flushes();
             }
             if req & FENCE_I_REQUEST != 0 {
                 self.fence_blocks(arena);
