@@ -222,7 +222,11 @@ fn posted_tlb_flush_is_done_at_the_next_boundary_without_an_exit() {
     assert!(!h.signals.tlb_flushed(ticket));
     assert_eq!(h.run(100), Exit::Wfi);
     assert!(h.signals.tlb_flushed(ticket));
-    assert_ne!(h.tlb_probe(Access::Load).1, before, "the TLB was not flushed");
+    assert_ne!(
+        h.tlb_probe(Access::Load).1,
+        before,
+        "the TLB was not flushed"
+    );
     assert_eq!(h.x[10], 1);
     // Nothing posted since: no second flush.
     let after = h.tlb_probe(Access::Load).1;
