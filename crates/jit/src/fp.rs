@@ -10,10 +10,8 @@
 //! Packed operand word: `rd | rs1 << 8 | rs2 << 16 | rs3 << 24 | rm << 32`
 //! (loads/stores: `imm` in bits 32..64 instead of `rm`).
 
-use std::ops::{BitAnd, BitOr, BitXor, Not};
-
+use rvisor_cpu::interp::{Arith, Cmp, Double, Format, Int, Single};
 use rvisor_cpu::{Exception, Hart, Trap};
-use rvisor_fpu as fpu;
 use rvisor_fpu::Round;
 use rvisor_isa::Inst;
 
@@ -22,28 +20,9 @@ use crate::helpers::{Ctx, HelperRet, ST_CODE_WRITTEN, ST_OK, ST_TRAP};
 /// A direct FP helper: hart, packed operands, raw encoding, context.
 pub type FpFn = extern "sysv64" fn(*mut Hart, u64, u64, *mut Ctx) -> HelperRet;
 
-const BOX: u64 = 0xffff_ffff_0000_0000;
-
-/// An operand format as an f register holds it.
-trait Fmt {
-    type Bits: Copy
-        + BitAnd<Output = Self::Bits>
-        + BitOr<Output = Self::Bits>
-        + BitXor<Output = Self::Bits>
-        + Not<Output = Self::Bits>;
-    const SIGN: Self::Bits;
-    fn operand(reg: u64) -> Self::Bits;
-    fn result(v: Self::Bits) -> u64;
-    fn arith<const OP: u8>(a: Self::Bits, b: Self::Bits, rm: Round) -> (Self::Bits, u8);
-    fn sqrt(a: Self::Bits, rm: Round) -> (Self::Bits, u8);
-    fn fma(a: Self::Bits, b: Self::Bits, c: Self::Bits, rm: Round) -> (Self::Bits, u8);
-    fn cmp<const OP: u8>(a: Self::Bits, b: Self::Bits) -> (bool, u8);
-    fn from_int<const K: u8>(x: u64, rm: Round) -> (Self::Bits, u8);
-}
-
-struct Single;
-struct Double;
-
+// The operation of a helper is a const parameter (one monomorphized
+// function each); these map it onto the interpreter's operation enums,
+// whose `match` then folds away.
 const ADD: u8 = 0;
 const SUB: u8 = 1;
 const MUL: u8 = 2;
@@ -56,101 +35,32 @@ const WU: u8 = 1;
 const L: u8 = 2;
 const LU: u8 = 3;
 
-impl Fmt for Single {
-    type Bits = u32;
-    const SIGN: u32 = 1 << 31;
-    #[inline(always)]
-    fn operand(reg: u64) -> u32 {
-        if reg & BOX == BOX {
-            reg as u32
-        } else {
-            fpu::F32_CANONICAL_NAN
-        }
-    }
-    #[inline(always)]
-    fn result(v: u32) -> u64 {
-        BOX | u64::from(v)
-    }
-    #[inline(always)]
-    fn arith<const OP: u8>(a: u32, b: u32, rm: Round) -> (u32, u8) {
-        match OP {
-            ADD => fpu::f32_add(a, b, rm),
-            SUB => fpu::f32_sub(a, b, rm),
-            MUL => fpu::f32_mul(a, b, rm),
-            _ => fpu::f32_div(a, b, rm),
-        }
-    }
-    #[inline(always)]
-    fn sqrt(a: u32, rm: Round) -> (u32, u8) {
-        fpu::f32_sqrt(a, rm)
-    }
-    #[inline(always)]
-    fn fma(a: u32, b: u32, c: u32, rm: Round) -> (u32, u8) {
-        fpu::f32_fma(a, b, c, rm)
-    }
-    #[inline(always)]
-    fn cmp<const OP: u8>(a: u32, b: u32) -> (bool, u8) {
-        match OP {
-            EQ => fpu::f32_eq(a, b),
-            LT => fpu::f32_lt(a, b),
-            _ => fpu::f32_le(a, b),
-        }
-    }
-    #[inline(always)]
-    fn from_int<const K: u8>(x: u64, rm: Round) -> (u32, u8) {
-        match K {
-            W => fpu::i32_to_f32(x as i32, rm),
-            WU => fpu::u32_to_f32(x as u32, rm),
-            L => fpu::i64_to_f32(x as i64, rm),
-            _ => fpu::u64_to_f32(x, rm),
-        }
+#[inline(always)]
+const fn arith_op(op: u8) -> Arith {
+    match op {
+        ADD => Arith::Add,
+        SUB => Arith::Sub,
+        MUL => Arith::Mul,
+        _ => Arith::Div,
     }
 }
 
-impl Fmt for Double {
-    type Bits = u64;
-    const SIGN: u64 = 1 << 63;
-    #[inline(always)]
-    fn operand(reg: u64) -> u64 {
-        reg
+#[inline(always)]
+const fn cmp_op(op: u8) -> Cmp {
+    match op {
+        EQ => Cmp::Eq,
+        LT => Cmp::Lt,
+        _ => Cmp::Le,
     }
-    #[inline(always)]
-    fn result(v: u64) -> u64 {
-        v
-    }
-    #[inline(always)]
-    fn arith<const OP: u8>(a: u64, b: u64, rm: Round) -> (u64, u8) {
-        match OP {
-            ADD => fpu::f64_add(a, b, rm),
-            SUB => fpu::f64_sub(a, b, rm),
-            MUL => fpu::f64_mul(a, b, rm),
-            _ => fpu::f64_div(a, b, rm),
-        }
-    }
-    #[inline(always)]
-    fn sqrt(a: u64, rm: Round) -> (u64, u8) {
-        fpu::f64_sqrt(a, rm)
-    }
-    #[inline(always)]
-    fn fma(a: u64, b: u64, c: u64, rm: Round) -> (u64, u8) {
-        fpu::f64_fma(a, b, c, rm)
-    }
-    #[inline(always)]
-    fn cmp<const OP: u8>(a: u64, b: u64) -> (bool, u8) {
-        match OP {
-            EQ => fpu::f64_eq(a, b),
-            LT => fpu::f64_lt(a, b),
-            _ => fpu::f64_le(a, b),
-        }
-    }
-    #[inline(always)]
-    fn from_int<const K: u8>(x: u64, rm: Round) -> (u64, u8) {
-        match K {
-            W => fpu::i32_to_f64(x as i32, rm),
-            WU => fpu::u32_to_f64(x as u32, rm),
-            L => fpu::i64_to_f64(x as i64, rm),
-            _ => fpu::u64_to_f64(x, rm),
-        }
+}
+
+#[inline(always)]
+const fn int_kind(k: u8) -> Int {
+    match k {
+        W => Int::W,
+        WU => Int::Wu,
+        L => Int::L,
+        _ => Int::Lu,
     }
 }
 
@@ -239,11 +149,13 @@ fn hart<'a>(h: *mut Hart) -> &'a mut Hart {
     unsafe { &mut *h }
 }
 
-/// Defines a helper `$name<F: Fmt, consts..>(h, r, raw, ctx)`: the FS check
+/// Defines a helper `$name<F: Format, consts..>(h, r, raw, ctx)`: the FS check
 /// is done before `$body` runs with `h: &mut Hart` and `r: Regs`.
 macro_rules! helper {
     ($name:ident <$($c:ident),*> |$h:ident, $r:ident, $raw:ident, $ctx:ident| $body:block) => {
-        extern "sysv64" fn $name<F: Fmt, $(const $c: u8),*>(
+        // One shape for every helper; the moves and loads ignore `F`.
+        #[allow(clippy::extra_unused_type_parameters)]
+        extern "sysv64" fn $name<F: Format, $(const $c: u8),*>(
             hp: *mut Hart,
             p: u64,
             $raw: u64,
@@ -261,7 +173,7 @@ macro_rules! helper {
 
 helper!(arith<OP> |h, r, raw, ctx| {
     let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
-    let (v, fl) = F::arith::<OP>(F::operand(h.f[r.rs1]), F::operand(h.f[r.rs2]), rm);
+    let (v, fl) = F::arith(arith_op(OP), F::operand(h.f[r.rs1]), F::operand(h.f[r.rs2]), rm);
     fw(h, r.rd, F::result(v), fl);
     OK
 });
@@ -302,7 +214,7 @@ helper!(sgnj<K> |h, r, _raw, _ctx| {
 });
 
 helper!(cmp<OP> |h, r, _raw, _ctx| {
-    let (v, fl) = F::cmp::<OP>(F::operand(h.f[r.rs1]), F::operand(h.f[r.rs2]));
+    let (v, fl) = F::cmp(cmp_op(OP), F::operand(h.f[r.rs1]), F::operand(h.f[r.rs2]));
     if fl != 0 {
         h.accrue_fflags(fl);
     }
@@ -313,7 +225,7 @@ helper!(cmp<OP> |h, r, _raw, _ctx| {
 
 helper!(from_int<K> |h, r, raw, ctx| {
     let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
-    let (v, fl) = F::from_int::<K>(h.x[r.rs1], rm);
+    let (v, fl) = F::from_int(int_kind(K), h.x[r.rs1], rm);
     fw(h, r.rd, F::result(v), fl);
     OK
 });
@@ -336,7 +248,7 @@ helper!(fload<N> |h, r, _raw, ctx| {
     let va = h.x[r.rs1].wrapping_add(r.imm as i64 as u64);
     match h.engine_load(va, N) {
         Ok(v) => {
-            let v = if N == 4 { BOX | (v & 0xffff_ffff) } else { v };
+            let v = if N == 4 { Single::result(v as u32) } else { v };
             fw(h, r.rd, v, 0);
             OK
         }

@@ -19,7 +19,7 @@ use crate::trap::Trap;
 use crate::Hart;
 
 /// An IEEE 754 format as the F or D extension holds it in an f register.
-pub(super) trait Format {
+pub trait Format {
     /// The raw encoding.
     type Bits: Copy
         + BitAnd<Output = Self::Bits>
@@ -32,12 +32,19 @@ pub(super) trait Format {
     fn operand(reg: u64) -> Self::Bits;
     /// Register bits for a result.
     fn result(v: Self::Bits) -> u64;
+    /// `op` rounded per `rm`; the result and the exception flags.
     fn arith(op: Arith, a: Self::Bits, b: Self::Bits, rm: Round) -> (Self::Bits, u8);
+    /// Square root.
     fn sqrt(a: Self::Bits, rm: Round) -> (Self::Bits, u8);
+    /// `a * b + c`, rounded once.
     fn fma(a: Self::Bits, b: Self::Bits, c: Self::Bits, rm: Round) -> (Self::Bits, u8);
+    /// `fmin` (IEEE 754-2019 minimumNumber).
     fn min(a: Self::Bits, b: Self::Bits) -> (Self::Bits, u8);
+    /// `fmax` (maximumNumber).
     fn max(a: Self::Bits, b: Self::Bits) -> (Self::Bits, u8);
+    /// `feq`/`flt`/`fle`.
     fn cmp(op: Cmp, a: Self::Bits, b: Self::Bits) -> (bool, u8);
+    /// `fclass`: the one-hot class mask.
     fn classify(a: Self::Bits) -> u64;
     /// To an integer, as the value `rd` receives (32-bit results
     /// sign-extended, the unsigned one too).
@@ -48,43 +55,57 @@ pub(super) trait Format {
 
 /// Rounded two-operand arithmetic.
 #[derive(Clone, Copy)]
-pub(super) enum Arith {
+pub enum Arith {
+    /// Addition.
     Add,
+    /// Subtraction.
     Sub,
+    /// Multiplication.
     Mul,
+    /// Division.
     Div,
 }
 
 /// Comparisons (`feq` is quiet, `flt`/`fle` signalling: `rvisor_fpu`'s).
 #[derive(Clone, Copy)]
-pub(super) enum Cmp {
+pub enum Cmp {
+    /// `feq` (quiet).
     Eq,
+    /// `flt`.
     Lt,
+    /// `fle`.
     Le,
 }
 
 /// Integer side of a conversion: `w`, `wu`, `l`, `lu`.
 #[derive(Clone, Copy)]
-pub(super) enum Int {
+pub enum Int {
+    /// Signed 32-bit.
     W,
+    /// Unsigned 32-bit.
     Wu,
+    /// Signed 64-bit.
     L,
+    /// Unsigned 64-bit.
     Lu,
 }
 
 /// Sign injection: `fsgnj`, `fsgnjn`, `fsgnjx`.
 #[derive(Clone, Copy)]
-pub(super) enum Sgnj {
+pub enum Sgnj {
+    /// `fsgnj`.
     Copy,
+    /// `fsgnjn`.
     Negate,
+    /// `fsgnjx`.
     Xor,
 }
 
 /// binary32 (F), NaN-boxed in the 64-bit registers.
-pub(super) struct Single;
+pub struct Single;
 
 /// binary64 (D).
-pub(super) struct Double;
+pub struct Double;
 
 impl Format for Single {
     type Bits = u32;
@@ -107,18 +128,23 @@ impl Format for Single {
             Arith::Div => fpu::f32_div(a, b, rm),
         }
     }
+    #[inline(always)]
     fn sqrt(a: u32, rm: Round) -> (u32, u8) {
         fpu::f32_sqrt(a, rm)
     }
+    #[inline(always)]
     fn fma(a: u32, b: u32, c: u32, rm: Round) -> (u32, u8) {
         fpu::f32_fma(a, b, c, rm)
     }
+    #[inline(always)]
     fn min(a: u32, b: u32) -> (u32, u8) {
         fpu::f32_min(a, b)
     }
+    #[inline(always)]
     fn max(a: u32, b: u32) -> (u32, u8) {
         fpu::f32_max(a, b)
     }
+    #[inline(always)]
     fn cmp(op: Cmp, a: u32, b: u32) -> (bool, u8) {
         match op {
             Cmp::Eq => fpu::f32_eq(a, b),
@@ -126,9 +152,11 @@ impl Format for Single {
             Cmp::Le => fpu::f32_le(a, b),
         }
     }
+    #[inline(always)]
     fn classify(a: u32) -> u64 {
         fpu::f32_classify(a)
     }
+    #[inline(always)]
     fn to_int(kind: Int, a: u32, rm: Round) -> (u64, u8) {
         match kind {
             Int::W => widen_i32(fpu::f32_to_i32(a, rm)),
@@ -137,6 +165,7 @@ impl Format for Single {
             Int::Lu => fpu::f32_to_u64(a, rm),
         }
     }
+    #[inline(always)]
     fn from_int(kind: Int, x: u64, rm: Round) -> (u32, u8) {
         match kind {
             Int::W => fpu::i32_to_f32(x as i32, rm),
@@ -168,18 +197,23 @@ impl Format for Double {
             Arith::Div => fpu::f64_div(a, b, rm),
         }
     }
+    #[inline(always)]
     fn sqrt(a: u64, rm: Round) -> (u64, u8) {
         fpu::f64_sqrt(a, rm)
     }
+    #[inline(always)]
     fn fma(a: u64, b: u64, c: u64, rm: Round) -> (u64, u8) {
         fpu::f64_fma(a, b, c, rm)
     }
+    #[inline(always)]
     fn min(a: u64, b: u64) -> (u64, u8) {
         fpu::f64_min(a, b)
     }
+    #[inline(always)]
     fn max(a: u64, b: u64) -> (u64, u8) {
         fpu::f64_max(a, b)
     }
+    #[inline(always)]
     fn cmp(op: Cmp, a: u64, b: u64) -> (bool, u8) {
         match op {
             Cmp::Eq => fpu::f64_eq(a, b),
@@ -187,9 +221,11 @@ impl Format for Double {
             Cmp::Le => fpu::f64_le(a, b),
         }
     }
+    #[inline(always)]
     fn classify(a: u64) -> u64 {
         fpu::f64_classify(a)
     }
+    #[inline(always)]
     fn to_int(kind: Int, a: u64, rm: Round) -> (u64, u8) {
         match kind {
             Int::W => widen_i32(fpu::f64_to_i32(a, rm)),
@@ -198,6 +234,7 @@ impl Format for Double {
             Int::Lu => fpu::f64_to_u64(a, rm),
         }
     }
+    #[inline(always)]
     fn from_int(kind: Int, x: u64, rm: Round) -> (u64, u8) {
         match kind {
             Int::W => fpu::i32_to_f64(x as i32, rm),

@@ -31,6 +31,9 @@ use rvisor_isa::Inst;
 
 pub use self::block::Op;
 use self::block::{BlockCache, Fetched};
+/// F/D semantics over the operand format, shared with the translator's
+/// direct FP helpers.
+pub use self::fp::{Arith, Cmp, Double, Format, Int, Sgnj, Single};
 use self::i::{imm64, sext32};
 use crate::signals::{
     EXIT_REQUEST, FENCE_I_REQUEST, FLUSH_REQUEST, REQUEST_MASK, TLB_FLUSH_REQUEST,
