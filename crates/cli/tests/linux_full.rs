@@ -3,6 +3,8 @@
 //! (`auto`), the translator alone (`jit`) and the interpreter alone, and an
 //! interactive shell driven through a pipe. Fixtures come from `tests/guests/fetch.sh`.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -10,20 +12,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 fn fixtures() -> PathBuf {
-    let dir = std::env::var_os("RVISOR_GUESTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME").expect("HOME is set");
-            PathBuf::from(home).join(".cache/rvisor-guests")
-        });
-    for f in ["Image", "initramfs.cpio.gz", "fw_dynamic.bin"] {
-        assert!(
-            dir.join(f).is_file(),
-            "guest fixture {} is missing: run tests/guests/fetch.sh (scripts/test.sh does it)",
-            dir.join(f).display()
-        );
-    }
-    dir
+    common::fixtures(&["Image", "initramfs.cpio.gz", "fw_dynamic.bin"])
 }
 
 fn rvisor(args: &[&str]) -> Command {
@@ -42,40 +31,6 @@ fn rvisor(args: &[&str]) -> Command {
     c
 }
 
-/// Run to completion with a deadline; returns (exit code, stdout).
-fn run_to_end(mut cmd: Command, limit: Duration) -> (Option<i32>, String) {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn rvisor");
-    let out = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut s = String::new();
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            s.push_str(&line);
-            s.push('\n');
-        }
-        let _ = tx.send(s);
-    });
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            let text = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
-            return (status.code(), text);
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            let text = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
-            panic!("rvisor did not finish within {limit:?}; output:\n{text}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 fn boot(cpus: &str) -> String {
     boot_on(cpus, "auto")
 }
@@ -91,7 +46,8 @@ fn boot_on(cpus: &str, engine: &str) -> String {
         "console=ttyS0 rvisor.test=1",
     ]);
     cmd.env("RVISOR_LOG", "warn");
-    let (code, out) = run_to_end(cmd, Duration::from_secs(600));
+    let (code, out, err) = common::run_to_end(cmd, Duration::from_secs(600));
+    eprint!("{err}");
     assert!(out.contains("OpenSBI v"), "no OpenSBI banner:\n{out}");
     assert!(out.contains("Linux version 6.12"), "no kernel log:\n{out}");
     assert!(

@@ -6,31 +6,22 @@
 //! `tests/guests/fetch.sh`; the tests work on a temporary copy of
 //! `rootfs.ext4`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use common::{drain, lines, wait_exit, Running};
 
 /// One boot may take this long on a loaded 2-core host (a boot takes
 /// 15-20 s when the machine is quiet).
 const BOOT_LIMIT: Duration = Duration::from_secs(600);
 
 fn fixtures() -> PathBuf {
-    let dir = std::env::var_os("RVISOR_GUESTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME").expect("HOME is set");
-            PathBuf::from(home).join(".cache/rvisor-guests")
-        });
-    for f in ["Image", "initramfs.cpio.gz", "rootfs.ext4"] {
-        assert!(
-            dir.join(f).is_file(),
-            "guest fixture {} is missing: run tests/guests/fetch.sh (scripts/test.sh does it)",
-            dir.join(f).display()
-        );
-    }
-    dir
+    common::fixtures(&["Image", "initramfs.cpio.gz", "rootfs.ext4"])
 }
 
 /// A private copy of the fixture disk, removed when dropped.
@@ -77,72 +68,9 @@ fn rvisor_on(engine: &str, cpus: &str, disk: &Path, append: &str) -> Command {
     c
 }
 
-/// Collect a pipe's lines on a thread; they arrive on the channel.
-fn lines(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-/// Everything left on `rx` until the sender is gone (or 10 s pass).
-fn drain(rx: &mpsc::Receiver<String>, into: &mut String) {
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(10)) {
-        into.push_str(&line);
-        into.push('\n');
-    }
-}
-
-/// A running rvisor, killed if the test fails before it exits (an orphan
-/// would keep the test harness's output pipe open).
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if self.0.try_wait().ok().flatten().is_none() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-/// Wait for the child to exit; kill it and fail past `limit`.
-fn wait_exit(child: &mut Child, limit: Duration, what: &str) -> Option<i32> {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status.code();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("rvisor did not exit within {limit:?} ({what})");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// A boot with no input: (exit code, console output, stderr with --stats).
-fn run_to_end(mut cmd: Command) -> (Option<i32>, String, String) {
-    let mut child = Running(
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn rvisor"),
-    );
-    let out = lines(child.0.stdout.take().expect("stdout"));
-    let err = lines(child.0.stderr.take().expect("stderr"));
-    let code = wait_exit(&mut child.0, BOOT_LIMIT, "boot");
-    let (mut o, mut e) = (String::new(), String::new());
-    drain(&out, &mut o);
-    drain(&err, &mut e);
-    (code, o, e)
+fn run_to_end(cmd: Command) -> (Option<i32>, String, String) {
+    common::run_to_end(cmd, BOOT_LIMIT)
 }
 
 /// The count `--stats` printed for hypercall `name` ("srst.system_reset").
