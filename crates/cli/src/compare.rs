@@ -234,6 +234,17 @@ fn work_rows(configs: &[Config]) -> Vec<Work> {
         "instret".into(),
         get("instret".into()),
     )];
+    for (mode, key) in [
+        ("M-mode (firmware)", "m"),
+        ("S-mode (kernel)", "s"),
+        ("U-mode (user)", "u"),
+    ] {
+        rows.push((
+            format!("  in {mode}"),
+            format!("instret.{key}"),
+            get(format!("instructions retired by privilege/{mode}")),
+        ));
+    }
     rows.push((
         "traps (exceptions + interrupts)".into(),
         "traps".into(),
@@ -742,6 +753,10 @@ mod tests {
 
     const REPORT: &str = "noise\n== rvisor stats (1 hart(s), 3.021 s wall)
 instructions retired: 2051660120 (679.1 M/s)
+instructions retired by privilege:
+  M-mode (firmware)                151660120
+  S-mode (kernel)                  1400000000
+  U-mode (user)                    500000000
 traps taken by cause:
   ecall from U-mode                1168
   supervisor timer interrupt       564
@@ -763,6 +778,14 @@ MMIO accesses by device:
     fn parses_a_stats_report() {
         let s = parse_stats(REPORT).expect("parses");
         assert_eq!(s["instret"], 2_051_660_120);
+        assert_eq!(
+            s["instructions retired by privilege/M-mode (firmware)"],
+            151_660_120
+        );
+        assert_eq!(
+            s["instructions retired by privilege/U-mode (user)"],
+            500_000_000
+        );
         assert_eq!(s["traps taken by cause/ecall from U-mode"], 1168);
         assert_eq!(s["traps taken by cause/supervisor timer interrupt"], 564);
         assert_eq!(s["sensitive instructions emulated/hypercalls"], 37);

@@ -142,12 +142,30 @@ impl Hart {
         hart
     }
 
+    /// Enter privilege `new`, crediting the instructions retired since the
+    /// last switch to the mode being left.
+    pub(crate) fn switch_privilege(&mut self, new: PrivilegeMode) {
+        let s = &mut self.stats;
+        s.instret_by_privilege[self.prv as usize & 3] += s.instret - s.privilege_mark;
+        s.privilege_mark = s.instret;
+        self.prv = new;
+    }
+
+    /// The counters, with the instructions retired since the last privilege
+    /// switch credited to the current mode.
+    pub fn stats_snapshot(&self) -> HartStats {
+        let mut s = self.stats.clone();
+        s.instret_by_privilege[self.prv as usize & 3] += s.instret - s.privilege_mark;
+        s.privilege_mark = s.instret;
+        s
+    }
+
     /// Return to the reset state (registers zero, pc = reset pc, reset mode).
     pub fn reset(&mut self) {
         self.x = [0; 32];
         self.f = [0; 32];
         self.pc = self.config.reset_pc;
-        self.prv = self.config.reset_mode;
+        self.switch_privilege(self.config.reset_mode);
         self.csr = CsrFile::new(&self.config);
         self.mmu = Mmu::new(&self.config);
         // A pending supervisor timer does not survive reset.
@@ -163,7 +181,7 @@ impl Hart {
     /// supervisor interrupts disabled: the state SBI HSM `hart_start` and a
     /// non-retentive resume promise (SBI §9); other registers are undefined.
     pub fn start_supervisor(&mut self, pc: u64, a0: u64, a1: u64) {
-        self.prv = PrivilegeMode::Supervisor;
+        self.switch_privilege(PrivilegeMode::Supervisor);
         self.pc = pc;
         self.x[10] = a0;
         self.x[11] = a1;

@@ -50,4 +50,11 @@ pub struct HartStats {
     /// Translator: pages whose translations were compared with the guest
     /// bytes after an SMP `fence.i` and kept.
     pub jit_pages_revalidated: u64,
+    /// Instructions retired in U-, S- and M-mode (indexed by the privilege
+    /// encoding, 0, 1 and 3), counted at privilege switches: an xRET in
+    /// the middle of a block may credit the block's earlier instructions
+    /// to the new mode (a block holds at most 64).
+    pub instret_by_privilege: [u64; 4],
+    /// `instret` at the last privilege switch.
+    pub(crate) privilege_mark: u64,
 }

@@ -150,7 +150,7 @@ impl crate::Hart {
                 v |= mstatus::SPIE;
             }
             self.csr.set_mstatus_raw(v);
-            self.prv = PrivilegeMode::Supervisor;
+            self.switch_privilege(PrivilegeMode::Supervisor);
             tvec = self.csr.stvec;
         } else {
             self.csr.mcause = mcause;
@@ -162,7 +162,7 @@ impl crate::Hart {
                 v |= mstatus::MPIE;
             }
             self.csr.set_mstatus_raw(v);
-            self.prv = PrivilegeMode::Machine;
+            self.switch_privilege(PrivilegeMode::Machine);
             tvec = self.csr.mtvec;
         }
         let base = tvec & !3;
@@ -259,7 +259,7 @@ impl crate::Hart {
             v &= !mstatus::MPRV;
         }
         self.csr.set_mstatus_raw(v);
-        self.prv = new;
+        self.switch_privilege(new);
         self.pc = self.csr.mepc;
         self.after_privilege_change();
         Ok(())
@@ -284,7 +284,7 @@ impl crate::Hart {
         }
         v |= mstatus::SPIE;
         self.csr.set_mstatus_raw(v);
-        self.prv = new;
+        self.switch_privilege(new);
         self.pc = self.csr.sepc;
         self.after_privilege_change();
         Ok(())

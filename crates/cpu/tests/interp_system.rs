@@ -234,6 +234,56 @@ fn posted_tlb_flush_is_done_at_the_next_boundary_without_an_exit() {
     assert_eq!(h.tlb_probe(Access::Load).1, after);
 }
 
+/// `--stats` splits instructions by privilege: 100 loop iterations in
+/// M-mode, then `mret` to S-mode and 50 there (credited at the switch,
+/// within one block of the exact split).
+#[test]
+fn instructions_are_counted_by_privilege() {
+    let mut h = hart(|a| {
+        let (m_loop, s_code, s_loop) = (a.label(), a.label(), a.label());
+        // PMP: all of memory for S-mode (NAPOT, RWX).
+        a.li(5, u64::MAX >> 10);
+        csrw(a, 0x3b0, 5);
+        a.li(5, 0x1f);
+        csrw(a, 0x3a0, 5);
+        a.li(5, 100);
+        a.bind(m_loop);
+        a.emit(Inst::Addi {
+            rd: 5,
+            rs1: 5,
+            imm: -1,
+        });
+        a.bne(5, 0, m_loop);
+        a.la(6, s_code);
+        csrw(a, MEPC, 6);
+        a.li(7, 1 << 11); // MPP = S
+        csrw(a, MSTATUS, 7);
+        a.emit(Inst::Mret);
+        a.bind(s_code);
+        a.li(5, 50);
+        a.bind(s_loop);
+        a.emit(Inst::Addi {
+            rd: 5,
+            rs1: 5,
+            imm: -1,
+        });
+        a.bne(5, 0, s_loop);
+        a.emit(Inst::Wfi);
+    });
+    assert_eq!(h.run(10_000), Exit::Wfi);
+    assert_eq!(h.prv, PrivilegeMode::Supervisor);
+    let s = h.stats_snapshot();
+    let (u, sv, m) = (
+        s.instret_by_privilege[0],
+        s.instret_by_privilege[1],
+        s.instret_by_privilege[3],
+    );
+    assert_eq!(u + sv + m, s.instret);
+    assert_eq!(u, 0);
+    assert!((200..=220).contains(&m), "M-mode instructions: {m}");
+    assert!((100..=120).contains(&sv), "S-mode instructions: {sv}");
+}
+
 #[test]
 fn supervisor_ecall_in_para_mode_is_hypercall() {
     let mut a = Asm::new();

@@ -162,6 +162,15 @@ impl VmStats {
             instret as f64 / secs.max(1e-9) / 1e6
         );
         let sum = |f: fn(&HartStats) -> u64| self.harts.iter().map(f).sum::<u64>();
+        let _ = writeln!(s, "instructions retired by privilege:");
+        for (mode, i) in [
+            ("M-mode (firmware)", 3),
+            ("S-mode (kernel)", 1),
+            ("U-mode (user)", 0),
+        ] {
+            let n: u64 = self.harts.iter().map(|h| h.instret_by_privilege[i]).sum();
+            let _ = writeln!(s, "  {mode:<32} {n}");
+        }
         let _ = writeln!(s, "traps taken by cause:");
         for (i, name) in EXCEPTION_NAMES.iter().enumerate() {
             let n: u64 = self

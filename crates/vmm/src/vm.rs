@@ -284,7 +284,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
     let mut sbi_state = HartSbiState::default();
     let mut steal_base = para::thread_steal_ns().unwrap_or(0);
     if ctx.shared.state() != hsm::STARTED && !start_stopped_hart(&mut hart, ctx) {
-        return (hart.stats.clone(), sbi_state.calls);
+        return (hart.stats_snapshot(), sbi_state.calls);
     }
     let mut jit = make_jit(ctx.engine, ctx.tcache_size);
     loop {
@@ -362,7 +362,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
     if ctx.control.reason().is_none() {
         ctx.control.stop(ExitReason::InternalError);
     }
-    (hart.stats.clone(), sbi_state.calls)
+    (hart.stats_snapshot(), sbi_state.calls)
 }
 
 /// Wait until SBI HSM starts this hart; false if the VM stopped instead.
