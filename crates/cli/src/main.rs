@@ -104,6 +104,13 @@ struct RunArgs {
     /// Attach a virtio-net card to an existing host tap interface (para mode; repeatable)
     #[arg(long, value_name = "tap=NAME")]
     net: Vec<NetSpec>,
+    /// At exit, write the firmware's begin_signature..end_signature memory to FILE in hex
+    /// (riscv-arch-test signatures, as Spike's +signature= writes them)
+    #[arg(long, value_name = "FILE")]
+    signature: Option<PathBuf>,
+    /// Bytes per line of the --signature file
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "signature")]
+    signature_granularity: u32,
 }
 
 fn config_from(args: RunArgs) -> VmConfig {
@@ -134,6 +141,9 @@ fn config_from(args: RunArgs) -> VmConfig {
         disks: args.disk,
         nets: args.net,
         tcache_size: args.tcache_size,
+        signature: args
+            .signature
+            .map(|path| (path, args.signature_granularity)),
     }
 }
 
@@ -161,7 +171,15 @@ fn main() -> ExitCode {
             let text = e.to_string();
             let first = text.lines().next().unwrap_or("invalid arguments");
             let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("rvisor: {first} (see rvisor --help)");
+            // "...were not provided:" names them on the next line.
+            let detail = match first.ends_with(':') {
+                true => text.lines().skip(1).map(str::trim).find(|l| !l.is_empty()),
+                false => None,
+            };
+            match detail {
+                Some(d) => eprintln!("rvisor: {first} {d} (see rvisor --help)"),
+                None => eprintln!("rvisor: {first} (see rvisor --help)"),
+            }
             return ExitCode::from(2);
         }
     };

@@ -301,6 +301,53 @@ fn suite_passes(engine: &str, oracle: bool) {
     );
 }
 
+/// `--signature` dumps the program's begin_signature..end_signature area at
+/// exit as Spike does (riscv-arch-test's result check), on every engine and
+/// at two granularities; a program without the symbols is refused.
+#[test]
+fn signature_area_is_dumped_like_spike() {
+    let elf = built_suite().join("signature.elf");
+    let dir = std::env::temp_dir().join(format!("rvisor-sig-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for engine in ["interp", "jit", "auto"] {
+        for (granularity, expected) in [
+            ("4", "11223344\nffffffff\n89abcdef\n01234567\n0000002a\n"),
+            (
+                "8",
+                "ffffffff11223344\n0123456789abcdef\n000000000000002a\n",
+            ),
+        ] {
+            let file = dir.join(format!("{engine}-{granularity}.sig"));
+            let out = run_with_timeout(
+                Command::new(env!("CARGO_BIN_EXE_rvisor"))
+                    .args(["run", "--mode", "full", "--engine", engine, "--firmware"])
+                    .arg(&elf)
+                    .arg("--signature")
+                    .arg(&file)
+                    .args(["--signature-granularity", granularity]),
+            );
+            assert!(
+                out.status.is_some_and(|s| s.success()),
+                "{engine}: {}\n{}",
+                out.describe(),
+                out.stderr
+            );
+            let text = std::fs::read_to_string(&file).expect("signature written");
+            assert_eq!(text, expected, "{engine}, granularity {granularity}");
+        }
+    }
+    let out = run_with_timeout(
+        Command::new(env!("CARGO_BIN_EXE_rvisor"))
+            .args(["run", "--mode", "full", "--firmware"])
+            .arg(built_suite().join("rv64m.elf"))
+            .arg("--signature")
+            .arg(dir.join("none.sig")),
+    );
+    assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("begin_signature"), "{}", out.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn deliberately_failing_program_is_reported_with_its_test_number() {
     // selftest/fail3.S passes tests 1 and 2 and fails test 3.

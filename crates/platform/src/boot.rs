@@ -23,6 +23,9 @@ pub struct Firmware {
     pub span: (u64, u64),
     /// `tohost`/`fromhost` symbols (HTIF), when the ELF has them.
     pub htif: Option<(u64, Option<u64>)>,
+    /// `[begin_signature, end_signature)`, when the ELF has both symbols
+    /// (riscv-arch-test's result area).
+    pub signature: Option<(u64, u64)>,
     elf: Option<ElfImage>,
     raw: Vec<u8>,
 }
@@ -34,10 +37,15 @@ impl Firmware {
         if is_elf(&bytes) {
             let elf = ElfImage::parse(&bytes)?;
             let htif = elf.symbol("tohost").map(|t| (t, elf.symbol("fromhost")));
+            let signature = elf
+                .symbol("begin_signature")
+                .zip(elf.symbol("end_signature"))
+                .filter(|(b, e)| b <= e);
             return Ok(Self {
                 entry: elf.entry,
                 span: elf.span(),
                 htif,
+                signature,
                 elf: Some(elf),
                 raw: Vec::new(),
             });
@@ -55,6 +63,7 @@ impl Firmware {
             entry: DRAM_BASE,
             span: (DRAM_BASE, end),
             htif: None,
+            signature: None,
             elf: None,
             raw: bytes,
         })

@@ -127,6 +127,8 @@ pub struct Machine {
     pub virtio: Vec<VirtioSlot>,
     /// Input of the virtio console, if there is one.
     pub console_input: Option<ConsoleInput>,
+    /// The firmware's signature area (`begin_signature`..`end_signature`).
+    pub signature: Option<(u64, u64)>,
 }
 
 /// The reset ROM: read-only bytes; writes are ignored.
@@ -252,6 +254,8 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
         }
     }
 
+    let signature = firmware.as_ref().and_then(|f| f.signature);
+
     // Images and device tree placement.
     let mut extensions = vec!["zicntr", "zicsr", "zifencei"];
     if spec.profile == Profile::Full || spec.profile == Profile::Para {
@@ -352,5 +356,6 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
         console: out,
         virtio,
         console_input,
+        signature,
     })
 }

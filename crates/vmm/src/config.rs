@@ -125,6 +125,9 @@ pub struct VmConfig {
     pub nets: Vec<NetSpec>,
     /// Bytes of translated code each hart's translator may hold.
     pub tcache_size: u64,
+    /// Write the firmware's signature area here at exit, in lines of this
+    /// many bytes (riscv-arch-test; Spike's `+signature=`).
+    pub signature: Option<(PathBuf, u32)>,
 }
 
 impl Default for VmConfig {
@@ -144,6 +147,7 @@ impl Default for VmConfig {
             disks: Vec::new(),
             nets: Vec::new(),
             tcache_size: rvisor_jit::DEFAULT_CACHE_SIZE as u64,
+            signature: None,
         }
     }
 }
@@ -187,6 +191,19 @@ impl VmConfig {
                 "--tcache-size must be between 1M and 1G, not {} bytes",
                 self.tcache_size
             )));
+        }
+        if let Some((_, g)) = &self.signature {
+            if !g.is_power_of_two() || *g > 64 {
+                return Err(BadConfig(format!(
+                    "--signature-granularity must be a power of two up to 64, not {g}"
+                )));
+            }
+            if self.firmware.is_none() {
+                return Err(BadConfig(
+                    "--signature needs a --firmware ELF with begin_signature and end_signature"
+                        .into(),
+                ));
+            }
         }
         if self.mode == Mode::Full && !(self.disks.is_empty() && self.nets.is_empty()) {
             return Err(BadConfig(

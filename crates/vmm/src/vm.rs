@@ -1,5 +1,6 @@
 //! Running a VM: one host thread per hart, the console, and the way out.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -105,6 +106,11 @@ fn run_once(
             stats: VmStats::default(),
         });
     }
+    if config.signature.is_some() && machine.signature.is_none() {
+        return Err(VmError::BadConfig(
+            "--signature: the firmware has no begin_signature/end_signature symbols".into(),
+        ));
+    }
     control.attach(machine.harts.iter().map(|h| h.signals.clone()).collect());
 
     let console = Console::get();
@@ -178,6 +184,13 @@ fn run_once(
     // Everything the guest wrote reaches stdout before the run ends.
     output.finish();
     let reason = control.reason().unwrap_or(ExitReason::InternalError);
+    if let (Some((path, granularity)), Some(range)) = (&config.signature, machine.signature) {
+        let text = signature_text(machine.bus.ram(), range, *granularity as usize);
+        std::fs::write(path, text).map_err(|source| VmError::WriteFile {
+            path: path.clone(),
+            source,
+        })?;
+    }
     Ok(Outcome {
         reason,
         stats: VmStats {
@@ -195,6 +208,30 @@ fn run_once(
                 .collect(),
         },
     })
+}
+
+/// The signature area `[begin, end)` as Spike's `+signature=` writes it:
+/// one line per `granularity` bytes, most significant byte first, in hex,
+/// the last line padded with zero bytes. Bytes outside RAM read as zero.
+fn signature_text(
+    ram: &rvisor_memory::GuestRam,
+    (begin, end): (u64, u64),
+    granularity: usize,
+) -> String {
+    let len = end.saturating_sub(begin).min(1 << 30) as usize;
+    let mut bytes = vec![0u8; len];
+    if let Some(off) = ram.offset_of(begin, len as u64) {
+        let _ = ram.read_bytes(off, &mut bytes);
+    }
+    let mut text = String::with_capacity(len * 2 + len / granularity.max(1) + 1);
+    for line in bytes.chunks(granularity.max(1)) {
+        for i in (0..granularity).rev() {
+            let b = line.get(i).copied().unwrap_or(0);
+            let _ = write!(text, "{b:02x}");
+        }
+        text.push('\n');
+    }
+    text
 }
 
 /// The virtio devices of a para machine: console and rng always (slots 0
