@@ -67,7 +67,7 @@ pub struct Ctx {
 }
 
 /// Jump-cache entries (a power of two).
-pub const JC_SIZE: usize = 1024;
+pub const JC_SIZE: usize = 4096;
 
 /// A jump-cache entry: indirect-jump target `va` -> chain entry `code`,
 /// valid while `epoch` is the translator's current one.

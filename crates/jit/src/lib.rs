@@ -72,7 +72,10 @@ fn same_bytes(ram: &rvisor_memory::GuestRam, pa: u64, old: &[u8]) -> bool {
 
 /// Most saved guest-code copies before the whole cache is flushed.
 const MAX_COPIES: usize = 1 << 20;
-/// Direct-mapped table slots (a power of two).
+/// Table slots (a power of two), in sets of two ways: with one way, two
+/// hot blocks sharing a slot kept resetting each other's execution count
+/// and were interpreted forever (2.5 M interpreted dispatches in a shell
+/// loop that runs 1.4 G instructions).
 const TABLE_SIZE: usize = 1 << 15;
 
 /// When blocks are translated.
@@ -174,16 +177,17 @@ impl Made {
     }
 }
 
-/// The translation-table slot of the block at (`va`, `pa`): for tests that
-/// need two blocks to compete for one slot.
+/// The translation-table set of the block at (`va`, `pa`): for tests that
+/// need blocks to compete for one set (of two slots).
 #[doc(hidden)]
-pub fn table_slot(va: u64, pa: u64) -> usize {
-    slot_index(va, pa)
+pub fn table_set(va: u64, pa: u64) -> usize {
+    set_index(va, pa)
 }
 
+/// The set of (`va`, `pa`); its slots are `2 * set` and `2 * set + 1`.
 #[inline(always)]
-fn slot_index(va: u64, pa: u64) -> usize {
-    (((pa >> 1) ^ (pa >> 15) ^ (va >> 3)) as usize) & (TABLE_SIZE - 1)
+fn set_index(va: u64, pa: u64) -> usize {
+    (((pa >> 1) ^ (pa >> 15) ^ (va >> 3)) as usize) & (TABLE_SIZE / 2 - 1)
 }
 
 type EnterFn = extern "sysv64" fn(*mut Hart, *mut Ctx, usize) -> u32;
@@ -195,6 +199,8 @@ pub struct Jit {
     enter: EnterFn,
     epilogue: usize,
     table: Box<[Slot]>,
+    /// Per set: the way used last (the other one is replaced first).
+    mru: Box<[u8]>,
     gen: u32,
     ctx: Box<Ctx>,
     seen_epoch: u64,
@@ -249,6 +255,7 @@ impl Jit {
             enter,
             epilogue: base + t.epilogue,
             table: vec![Slot::default(); TABLE_SIZE].into_boxed_slice(),
+            mru: vec![0; TABLE_SIZE / 2].into_boxed_slice(),
             gen: 1,
             ctx: Box::default(),
             seen_epoch: 0,
@@ -489,6 +496,45 @@ impl Jit {
         self.table[idx].state = State::Interpret;
     }
 
+    /// The slot holding (`va`, `pa`), if any.
+    #[inline(always)]
+    fn find(&self, va: u64, pa: u64) -> Option<usize> {
+        let set = set_index(va, pa);
+        (2 * set..2 * set + 2).find(|&i| {
+            let s = &self.table[i];
+            s.gen == self.gen && s.va == va && s.pa == pa
+        })
+    }
+
+    /// The slot of (`va`, `pa`): its own, or a new one (counting) in place
+    /// of a free way or of the way its set used less recently.
+    #[inline(always)]
+    fn slot_for(&mut self, va: u64, pa: u64) -> usize {
+        let set = set_index(va, pa);
+        let idx = match self.find(va, pa) {
+            Some(i) => i,
+            None => {
+                let (a, b) = (2 * set, 2 * set + 1);
+                let victim = if self.table[a].gen != self.gen {
+                    a
+                } else if self.table[b].gen != self.gen {
+                    b
+                } else {
+                    2 * set + 1 - usize::from(self.mru[set] & 1)
+                };
+                self.table[victim] = Slot {
+                    va,
+                    pa,
+                    gen: self.gen,
+                    ..Slot::default()
+                };
+                victim
+            }
+        };
+        self.mru[set] = (idx & 1) as u8;
+        idx
+    }
+
     /// Patch the exit the last run recorded to jump straight to the block
     /// now at `hart.pc`, if it is translated and in the same page as the
     /// block that exited.
@@ -500,13 +546,11 @@ impl Jit {
             return;
         }
         let pa = (from_pa & !0xfff) | (va & 0xfff);
-        let s = self.table[slot_index(va, pa)];
-        if s.gen == self.gen
-            && s.va == va
-            && s.pa == pa
-            && s.state == State::Translated
-            && s.fence == self.seen_fence
-        {
+        let Some(idx) = self.find(va, pa) else {
+            return;
+        };
+        let s = self.table[idx];
+        if s.state == State::Translated && s.fence == self.seen_fence {
             let rel = (s.chain as i64).wrapping_sub(site as i64 + 4);
             if let Ok(rel) = i32::try_from(rel) {
                 self.buf.patch_u32(site, rel as u32);
@@ -559,16 +603,8 @@ impl Jit {
             };
             self.refresh_epoch(hart);
             let from_indirect = std::mem::take(&mut self.ctx.indirect) != 0;
-            let idx = slot_index(pc, pa);
+            let idx = self.slot_for(pc, pa);
             let s = &mut self.table[idx];
-            if s.gen != self.gen || s.va != pc || s.pa != pa {
-                *s = Slot {
-                    va: pc,
-                    pa,
-                    gen: self.gen,
-                    ..Slot::default()
-                };
-            }
             if s.state == State::Counting {
                 s.hits = s.hits.saturating_add(1);
                 let hot = match self.policy {

@@ -940,11 +940,15 @@ fn a_chained_neighbour_evicted_from_the_table_is_still_checked() {
     use Inst::*;
     let page = CODE;
     let (a_at, b_at) = (page + 0x200, page + 0x300);
-    // Code elsewhere whose slot is B's.
-    let evict = (RAM_BASE + 0x1_0000..RAM_BASE + 0x8_0000)
+    // Two pieces of code elsewhere in B's table set (of two slots): running
+    // both evicts B.
+    let mut same_set = (RAM_BASE + 0x1_0000..RAM_BASE + 0x8_0000)
         .step_by(4)
-        .find(|&e| rvisor_jit::table_slot(e, e) == rvisor_jit::table_slot(b_at, b_at))
-        .expect("an address sharing B's slot");
+        .filter(|&e| rvisor_jit::table_set(e, e) == rvisor_jit::table_set(b_at, b_at));
+    let evict = [
+        same_set.next().expect("an address in B's set"),
+        same_set.next().expect("a second address in B's set"),
+    ];
     let new = encode(&Addi {
         rd: 13,
         rs1: 13,
@@ -963,12 +967,14 @@ fn a_chained_neighbour_evicted_from_the_table_is_still_checked() {
         imm: -1,
     });
     a.bne(31, 0, lp);
-    a.li(5, evict);
-    a.emit(Jalr {
-        rd: 1,
-        rs1: 5,
-        imm: 0,
-    });
+    for e in evict {
+        a.li(5, e);
+        a.emit(Jalr {
+            rd: 1,
+            rs1: 5,
+            imm: 0,
+        });
+    }
     a.li(11, u64::from(new));
     a.la(10, block_b);
     a.emit(Sw {
@@ -1022,7 +1028,9 @@ fn a_chained_neighbour_evicted_from_the_table_is_still_checked() {
         for policy in [Policy::Always, Policy::Hot(2)] {
             let mut h = machine(&code, 11);
             h.config.smp = smp;
-            assert!(h.ram.write_bytes(evict - RAM_BASE, &ret.to_le_bytes()));
+            for e in evict {
+                assert!(h.ram.write_bytes(e - RAM_BASE, &ret.to_le_bytes()));
+            }
             let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
             run_to_wfi(&mut h, |h| jit.run(h, 1 << 20), 11);
             assert!(jit.stats.chains > 0, "{policy:?}: A was never chained to B");
