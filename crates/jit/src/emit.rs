@@ -308,6 +308,14 @@ impl Emitter {
     /// Leave the block for guest pc `pc` after `retired` instructions,
     /// through a jump the dispatcher may patch to chain to the successor.
     fn exit_direct(&mut self, pc: u64, retired: usize) {
+        if (pc ^ self.block_va) & !0xfff != 0 {
+            // Never chained (the target page's mapping may change under
+            // a patched jump): through the jump cache, whose entries the
+            // translator drops when the translation state changes.
+            dynasm!(self.a ; .arch x64 ; mov rax, QWORD pc as i64);
+            self.exit_indirect(retired);
+            return;
+        }
         let label = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64

@@ -1042,3 +1042,75 @@ fn a_chained_neighbour_evicted_from_the_table_is_still_checked() {
         }
     }
 }
+
+/// Direct jumps and branches between two code pages go through the jump
+/// cache instead of the dispatcher (never chained): a loop bouncing
+/// between the pages, with a conditional branch across too, agrees with
+/// the interpreter under every policy and small budgets.
+#[test]
+fn direct_jumps_across_pages_agree_with_the_interpreter() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let (top, far, back, far_branch, cont, done) = (
+        a.label(),
+        a.label(),
+        a.label(),
+        a.label(),
+        a.label(),
+        a.label(),
+    );
+    a.li(13, 0);
+    a.li(31, 300);
+    a.bind(top);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 1,
+    });
+    a.j(far);
+    a.bind(back);
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.emit(Andi {
+        rd: 12,
+        rs1: 31,
+        imm: 1,
+    });
+    // Conditional branch into the next page.
+    a.bne(12, 0, far_branch);
+    a.bind(cont);
+    a.bne(31, 0, top);
+    a.j(done);
+    while a.here() < 0x1000 {
+        a.emit(Addi {
+            rd: 0,
+            rs1: 0,
+            imm: 0,
+        });
+    }
+    a.bind(far);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 3,
+    });
+    a.j(back);
+    a.bind(far_branch);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 5,
+    });
+    a.j(cont);
+    a.bind(done);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    for policy in [Policy::Always, Policy::Hot(2)] {
+        for budget in [1 << 20, 7] {
+            check_code(&code, 5, policy, budget);
+        }
+    }
+}
