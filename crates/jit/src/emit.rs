@@ -29,7 +29,7 @@ use rvisor_cpu::Hart;
 use rvisor_isa::Inst;
 
 use crate::fp::{self, FpFn};
-use regs::{Loc, RegCache, RAX, RCX, RDX};
+use regs::{Loc, RegCache, PENDING, RAX, RCX, RDX};
 
 mod fp_inline;
 mod regs;
@@ -334,6 +334,9 @@ impl Emitter {
     /// through a jump the dispatcher may patch to chain to the successor.
     fn exit_direct(&mut self, pc: u64, retired: usize) {
         let label = self.a.new_dynamic_label();
+        if self.looping {
+            dynasm!(self.a ; .arch x64 ; add [rbx + L.instret], Rq(PENDING));
+        }
         dynasm!(self.a
             ; .arch x64
             ; mov rax, QWORD pc as i64
@@ -656,8 +659,9 @@ impl Emitter {
         let out = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64
-            ; add QWORD [rbx + L.instret], retired as i32
+            ; add Rq(PENDING), retired as i32
             ; mov rax, [rbx + L.instret]
+            ; add rax, Rq(PENDING)
             ; cmp rax, [r12 + L.trap_ctx_limit]
             ; jae =>out
             ; mov rax, [r12 + L.signals]
@@ -671,6 +675,7 @@ impl Emitter {
         self.write_back(&at_edge);
         dynasm!(self.a
             ; .arch x64
+            ; add [rbx + L.instret], Rq(PENDING)
             ; mov rax, QWORD self.block_va as i64
             ; mov [rbx + L.pc], rax
             ; mov eax, RET_CONTINUE
@@ -953,6 +958,7 @@ impl Emitter {
                     // path, and write no x register.
                     dynasm!(self.a ; .arch x64 ; =>label);
                     self.write_back(&regs);
+                    self.flush_pending();
                     dynasm!(self.a ; .arch x64 ; mov rdi, rbx);
                     match call {
                         SlowCall::Load(f) => dynasm!(self.a

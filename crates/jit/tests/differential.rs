@@ -29,9 +29,17 @@ const DATA_LEN: usize = 0x2000;
 /// the data base pointers (s0, s1) and the loop counter (t6).
 const RESERVED: [u8; 6] = [5, 6, 7, 8, 9, 31];
 
-struct Rng(u64);
+/// The registers of [`program_few_regs`]: more than the translator caches
+/// in host registers in one block, so blocks mix cached and uncached
+/// registers, and with x0 and the loop counter.
+const FEW_REGS: [u8; 11] = [0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 31];
+
+struct Rng(u64, &'static [u8]);
 
 impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed, &[])
+    }
     fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
@@ -43,8 +51,12 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+    /// A register: any, or one of the pool if there is one.
     fn reg(&mut self) -> u8 {
-        self.below(32) as u8
+        match self.1.len() {
+            0 => self.below(32) as u8,
+            n => self.1[self.below(n as u64) as usize],
+        }
     }
     fn rd(&mut self) -> u8 {
         loop {
@@ -387,7 +399,20 @@ fn fp(rng: &mut Rng) -> Inst {
 
 /// A random program ending in `wfi`.
 fn program(seed: u64) -> Vec<u8> {
-    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    program_from(Rng::new(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1))
+}
+
+/// A random program whose instructions use only [`FEW_REGS`] (besides the
+/// fixed ones: data bases, jalr targets): each register is read and
+/// written many times in a block, as the register cache needs to be
+/// exercised (rd = rs, x0 operands, helper calls and slow paths between
+/// a register's uses, traps inside loops that keep registers in host
+/// registers).
+fn program_few_regs(seed: u64) -> Vec<u8> {
+    program_from(Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1, &FEW_REGS))
+}
+
+fn program_from(mut rng: Rng) -> Vec<u8> {
     let mut a = Asm::new();
     let n = 40 + rng.below(200);
     let mut i = 0;
@@ -537,7 +562,7 @@ fn machine(code: &[u8], seed: u64) -> Hart {
     let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
     assert!(ram.write_bytes(HANDLER - RAM_BASE, &handler()));
     assert!(ram.write_bytes(CODE - RAM_BASE, code));
-    let mut rng = Rng(seed ^ 0x5555_aaaa_1234_5678 | 1);
+    let mut rng = Rng::new(seed ^ 0x5555_aaaa_1234_5678 | 1);
     let data: Vec<u8> = (0..DATA_LEN).map(|_| rng.next() as u8).collect();
     assert!(ram.write_bytes(DATA - RAM_BASE, &data));
     let bus = Arc::new(BusBuilder::new(ram).build());
@@ -648,7 +673,7 @@ fn check_seed(seed: u64, policy: Policy, budget: u64) {
 /// other F/D instructions, ending in `wfi`.
 fn fp_program(seed: u64) -> Vec<u8> {
     use Inst::*;
-    let mut rng = Rng(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1);
+    let mut rng = Rng::new(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1);
     let mut a = Asm::new();
     for _ in 0..50 + rng.below(100) {
         // Results go to f16-f31 so that f0-f15 mostly keep their
@@ -722,6 +747,134 @@ fn random_programs_agree_under_small_budgets_and_hot_threshold() {
         check_seed(seed, Policy::Hot(2), 1 + seed % 13);
         check_seed(seed, Policy::Always, 1 + seed % 7);
     }
+}
+
+#[test]
+fn few_register_programs_agree_with_the_interpreter() {
+    for seed in 3000..3400 {
+        check_code(&program_few_regs(seed), seed, Policy::Always, 1 << 20);
+    }
+    for seed in 3400..3600 {
+        check_code(&program_few_regs(seed), seed, Policy::Always, 1 + seed % 11);
+        check_code(&program_few_regs(seed), seed, Policy::Hot(2), 1 + seed % 5);
+    }
+}
+
+/// Loops that keep their registers in host registers and trap in a later
+/// iteration (a load, then a store, walking off the end of RAM; the
+/// handler skips them): registers, `instret` and the trap state must be
+/// the interpreter's at each trap, and after the loops.
+#[test]
+fn loops_trapping_after_some_iterations_agree_with_the_interpreter() {
+    use Inst::*;
+    let mut a = Asm::new();
+    a.li(18, RAM_BASE + RAM_SIZE - 40);
+    a.li(31, 12);
+    let top = a.label();
+    a.bind(top);
+    a.emit(Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 1,
+    });
+    a.emit(Ld {
+        rd: 11,
+        rs1: 18,
+        imm: 0,
+    });
+    a.emit(Add {
+        rd: 12,
+        rs1: 12,
+        rs2: 11,
+    });
+    a.emit(Addi {
+        rd: 18,
+        rs1: 18,
+        imm: 8,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, top);
+    a.li(18, RAM_BASE + RAM_SIZE - 24);
+    a.li(31, 9);
+    let top = a.label();
+    a.bind(top);
+    a.emit(Sd {
+        rs1: 18,
+        rs2: 10,
+        imm: 0,
+    });
+    a.emit(Xor {
+        rd: 10,
+        rs1: 10,
+        rs2: 12,
+    });
+    a.emit(Addi {
+        rd: 18,
+        rs1: 18,
+        imm: 8,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, top);
+    // Helper calls made in line: an AMO and an FP load (FP is on: even
+    // seed).
+    a.li(18, RAM_BASE + RAM_SIZE - 16);
+    a.li(31, 5);
+    let top = a.label();
+    a.bind(top);
+    a.emit(AmoaddD {
+        rd: 11,
+        rs1: 18,
+        rs2: 10,
+        aqrl: 0,
+    });
+    a.emit(Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 3,
+    });
+    a.emit(Fld {
+        rd: 1,
+        rs1: 18,
+        imm: 0,
+    });
+    a.emit(Addi {
+        rd: 18,
+        rs1: 18,
+        imm: 8,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, top);
+    a.emit(Csrrs {
+        rd: 13,
+        rs1: 0,
+        csr: 0xb02,
+    });
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    for budget in [1 << 20, 1, 2, 3, 5, 7, 11] {
+        check_code(&code, 6, Policy::Always, budget);
+        check_code(&code, 6, Policy::Hot(1), budget);
+    }
+    let mut h = machine(&code, 6);
+    let mut jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+    run_to_wfi(&mut h, |h| jit.run(h, 1 << 20), 6);
+    assert_eq!(
+        jit.stats.traps,
+        7 + 6 + 2 * 3,
+        "the loops trap in later iterations"
+    );
 }
 
 #[test]

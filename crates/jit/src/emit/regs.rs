@@ -26,6 +26,12 @@ use super::{xo, Emitter};
 /// context pointers; `rax`, `rcx`, `rdx`, `rsi`, `rdi` are template scratch.
 const HOST: [u8; 8] = [13, 14, 15, 5, 8, 9, 10, 11];
 
+/// In a looping block, rbp counts the instructions its back edges retired
+/// that `stats.instret` does not hold yet (the architectural count is the
+/// sum): a memory add per iteration would chain each iteration to the
+/// last one's store. Added to `instret` before each helper call and exit.
+pub(super) const PENDING: u8 = 5;
+
 /// Host register numbers of the scratch registers the templates name.
 pub(super) const RAX: u8 = 0;
 pub(super) const RCX: u8 = 1;
@@ -169,7 +175,8 @@ impl RegCache {
         regs.sort_by_key(|&r| (std::cmp::Reverse(uses[r]), first[r]));
         let mut c = Self::none();
         c.written = written;
-        for (&r, &h) in regs.iter().zip(HOST.iter()) {
+        let hosts = HOST.iter().filter(|&&h| !looping || h != PENDING);
+        for (&r, &h) in regs.iter().zip(hosts) {
             c.host[r] = h;
         }
         c
@@ -286,8 +293,22 @@ impl Emitter {
         self.write_back(&s);
     }
 
-    /// Before a helper call made in line: `Hart::x` becomes exact.
+    /// Add the pending instruction count of a looping block to
+    /// `stats.instret` (before a helper call: its trap path reads it).
+    pub(super) fn flush_pending(&mut self) {
+        if self.looping {
+            dynasm!(self.a
+                ; .arch x64
+                ; add [rbx + super::L.instret], Rq(PENDING)
+                ; xor Rd(PENDING), Rd(PENDING)
+            );
+        }
+    }
+
+    /// Before a helper call made in line: `Hart::x` and `instret` become
+    /// exact.
     pub(super) fn spill(&mut self) {
+        self.flush_pending();
         self.write_back_all();
         for st in self.regs.st.iter_mut() {
             if *st == St::Dirty {
@@ -318,6 +339,7 @@ impl Emitter {
     /// loop head's state counts the ones the block writes as dirty, so
     /// that the back edge needs no stores.
     pub(super) fn load_for_loop(&mut self) {
+        dynasm!(self.a ; .arch x64 ; xor Rd(PENDING), Rd(PENDING));
         let s = self.regs;
         for (r, h) in s.cached() {
             dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
@@ -401,6 +423,9 @@ mod tests {
             })
             .collect();
         let c = RegCache::plan(&ops, true);
+        assert_eq!(c.cached().count(), HOST.len() - 1, "rbp counts");
+        assert!(c.cached().all(|(_, h)| h != PENDING));
+        let c = RegCache::plan(&ops, false);
         assert_eq!(c.cached().count(), HOST.len());
     }
 }
