@@ -2,20 +2,24 @@
 //! assembled with dynasm-rs.
 //!
 //! Register use in translated code: rbx = `*mut Hart`, r12 = `*mut Ctx`;
-//! rax, rcx, rdx, rsi, rdi are scratch; r13-r15, rbp and r8-r11 cache the
+//! rax, rcx, rdx, rsi, rdi are scratch; r13-r15 and r8-r11 cache the
 //! block's most used guest registers ([`regs`]), written back to
-//! `Hart::x` before every exit and every helper call, so state is exact
-//! wherever the interpreter or a helper can see it.
+//! `Hart::x` before every exit and every helper call; rbp counts retired
+//! instructions not yet added to `stats.instret` (added before every
+//! helper call and by the epilogue). So the hart is exact wherever the
+//! interpreter or a helper can see it.
 //!
 //! Block layout:
 //! ```text
-//! chain_entry:  budget check (instret >= ctx.instret_limit -> dispatcher)
+//! chain_entry:  budget check (instret + rbp >= ctx.instret_limit -> dispatcher)
 //!               interrupt/request check (*signals & ctx.irq_mask -> dispatcher)
+//!               (to the dispatcher: pc = this block's start)
 //! entry:        (looping blocks: load the cached registers)
 //! head:         the body, one template per instruction
-//!               exits: registers written back, pc and instret set, then
-//!               a patchable `jmp rel32`; a branch back to the block's own
-//!               start checks budget and interrupts and jumps to `head`
+//!               exits: registers written back, rbp += instructions, then
+//!               a patchable `jmp rel32` (its stub stores pc); a branch
+//!               back to the block's own start checks budget and
+//!               interrupts and jumps to `head`
 //! out of line:  helper-failure stubs, unchained exit stubs
 //! ```
 //! The dispatcher enters at `entry` (it has done the boundary work itself);
@@ -136,11 +140,13 @@ pub fn trampoline(base: usize) -> Trampoline {
         ; sub rsp, 8
         ; mov rbx, rdi
         ; mov r12, rsi
+        ; xor ebp, ebp
         ; jmp rdx
     );
     let epilogue = a.offset().0;
     dynasm!(a
         ; .arch x64
+        ; add [rbx + L.instret], rbp
         ; add rsp, 8
         ; pop r15
         ; pop r14
@@ -292,7 +298,11 @@ enum Stub {
         regs: RegCache,
     },
     /// An unchained direct exit: records its patch site for the dispatcher.
-    Chain { label: DynamicLabel, site: usize },
+    Chain {
+        label: DynamicLabel,
+        site: usize,
+        pc: u64,
+    },
 }
 
 struct Emitter {
@@ -334,18 +344,15 @@ impl Emitter {
     /// through a jump the dispatcher may patch to chain to the successor.
     fn exit_direct(&mut self, pc: u64, retired: usize) {
         let label = self.a.new_dynamic_label();
-        if self.looping {
-            dynasm!(self.a ; .arch x64 ; add [rbx + L.instret], Rq(PENDING));
-        }
+        // pc is only stored when the dispatcher is reached: by the stub,
+        // or by the successor's chain entry when its checks fail.
         dynasm!(self.a
             ; .arch x64
-            ; mov rax, QWORD pc as i64
-            ; mov [rbx + L.pc], rax
-            ; add QWORD [rbx + L.instret], retired as i32
+            ; add Rq(PENDING), retired as i32
             ; jmp =>label
         );
         let site = self.base + self.a.offset().0 - 4;
-        self.stubs.push(Stub::Chain { label, site });
+        self.stubs.push(Stub::Chain { label, site, pc });
     }
 
     /// Leave the block with `rax` holding the next pc (not chained).
@@ -357,8 +364,7 @@ impl Emitter {
         let miss = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64
-            ; mov [rbx + L.pc], rax
-            ; add QWORD [rbx + L.instret], retired as i32
+            ; add Rq(PENDING), retired as i32
             ; mov ecx, eax
             ; shr ecx, 1
             ; and ecx, (JC_SIZE - 1) as i32
@@ -371,6 +377,7 @@ impl Emitter {
             ; jne =>miss
             ; jmp QWORD [rcx + 16]
             ; =>miss
+            ; mov [rbx + L.pc], rax
             ; mov QWORD [r12 + L.indirect], 1
             ; mov eax, RET_CONTINUE
         );
@@ -675,7 +682,6 @@ impl Emitter {
         self.write_back(&at_edge);
         dynasm!(self.a
             ; .arch x64
-            ; add [rbx + L.instret], Rq(PENDING)
             ; mov rax, QWORD self.block_va as i64
             ; mov [rbx + L.pc], rax
             ; mov eax, RET_CONTINUE
@@ -1017,10 +1023,12 @@ impl Emitter {
                     );
                     jmp_abs(&mut self.a, self.base, self.epilogue);
                 }
-                Stub::Chain { label, site } => {
+                Stub::Chain { label, site, pc } => {
                     dynasm!(self.a
                         ; .arch x64
                         ; =>label
+                        ; mov rax, QWORD pc as i64
+                        ; mov [rbx + L.pc], rax
                         ; mov rax, QWORD site as i64
                         ; mov [r12 + L.chain_site], rax
                         ; mov rax, QWORD self.block_va as i64
@@ -1087,6 +1095,7 @@ pub fn translate(
     dynasm!(e.a
         ; .arch x64
         ; mov rax, [rbx + L.instret]
+        ; add rax, Rq(PENDING)
         ; cmp rax, [r12 + L.trap_ctx_limit]
         ; jae =>to_dispatcher
         ; mov rax, [r12 + L.signals]
@@ -1173,6 +1182,8 @@ pub fn translate(
     dynasm!(e.a
         ; .arch x64
         ; =>to_dispatcher
+        ; mov rax, QWORD pc as i64
+        ; mov [rbx + L.pc], rax
         ; mov eax, RET_CONTINUE
     );
     jmp_abs(&mut e.a, base, epilogue);

@@ -877,6 +877,72 @@ fn loops_trapping_after_some_iterations_agree_with_the_interpreter() {
     );
 }
 
+/// Endless loops (one self-looping block, then two blocks chained to each
+/// other): every `run` returns within its budget (the chain entries and
+/// back edges count the instructions retired so far), with the registers
+/// and pc the interpreter has after as many instructions.
+#[test]
+fn endless_chained_loops_return_within_the_budget() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let (one, two, other) = (a.label(), a.label(), a.label());
+    a.bind(one);
+    a.emit(Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 1,
+    });
+    a.emit(Addi {
+        rd: 11,
+        rs1: 10,
+        imm: -7,
+    });
+    a.bne(10, 12, one);
+    a.bind(two);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 3,
+    });
+    a.beq(0, 0, other);
+    a.emit(Wfi);
+    a.bind(other);
+    a.emit(Xor {
+        rd: 14,
+        rs1: 14,
+        rs2: 13,
+    });
+    a.j(two);
+    let code = a.finish().expect("assembles");
+    for budget in [1, 10, 1000, 100_000] {
+        let mut h = machine(&code, 8);
+        // The first loop ends after 5000 iterations.
+        h.x[10] = 0;
+        h.x[12] = 5000;
+        let mut jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+        let mut reference = machine(&code, 8);
+        reference.x[10] = 0;
+        reference.x[12] = 5000;
+        for _ in 0..50 {
+            let before = h.stats.instret;
+            assert_eq!(jit.run(&mut h, budget), Exit::Budget);
+            let ran = h.stats.instret - before;
+            assert!(
+                (budget..budget + 4).contains(&ran),
+                "budget {budget}: ran {ran} instructions"
+            );
+            while reference.stats.instret < h.stats.instret {
+                reference.run(1);
+            }
+            assert_eq!(state(&reference), state(&h), "budget {budget}");
+        }
+        assert!(
+            jit.stats.chains > 0 || budget < 1000,
+            "no block was chained"
+        );
+    }
+}
+
 #[test]
 fn the_generator_exercises_traps_and_translation() {
     // A test that always passes is no test: make sure the programs trap in
