@@ -340,15 +340,23 @@ type StoreFn = extern "sysv64" fn(*mut Hart, u64, u64, *mut Ctx) -> HelperRet;
 type ExtFn = extern "sysv64" fn(*mut Hart, *const Op, *mut Ctx) -> HelperRet;
 
 impl Emitter {
+    /// rbp += `retired` (see [`PENDING`]).
+    fn add_pending(&mut self, retired: usize) {
+        match i8::try_from(retired) {
+            Ok(b) => dynasm!(self.a ; .arch x64 ; add Rq(PENDING), BYTE b),
+            Err(_) => dynasm!(self.a ; .arch x64 ; add Rq(PENDING), retired as i32),
+        }
+    }
+
     /// Leave the block for guest pc `pc` after `retired` instructions,
     /// through a jump the dispatcher may patch to chain to the successor.
     fn exit_direct(&mut self, pc: u64, retired: usize) {
         let label = self.a.new_dynamic_label();
         // pc is only stored when the dispatcher is reached: by the stub,
         // or by the successor's chain entry when its checks fail.
+        self.add_pending(retired);
         dynasm!(self.a
             ; .arch x64
-            ; add Rq(PENDING), retired as i32
             ; jmp =>label
         );
         let site = self.base + self.a.offset().0 - 4;
@@ -362,9 +370,9 @@ impl Emitter {
     /// fills the cache.
     fn exit_indirect(&mut self, retired: usize) {
         let miss = self.a.new_dynamic_label();
+        self.add_pending(retired);
         dynasm!(self.a
             ; .arch x64
-            ; add Rq(PENDING), retired as i32
             ; mov ecx, eax
             ; shr ecx, 1
             ; and ecx, (JC_SIZE - 1) as i32
@@ -604,7 +612,9 @@ impl Emitter {
         let b = self.loc(rs2);
         match (self.loc(rs1), b) {
             (Loc::Reg(x), Loc::Reg(y)) => dynasm!(self.a ; .arch x64 ; cmp Rq(x), Rq(y)),
-            (Loc::Reg(x), Loc::Mem(_)) if rs2 == 0 => dynasm!(self.a ; .arch x64 ; cmp Rq(x), 0),
+            (Loc::Reg(x), Loc::Mem(_)) if rs2 == 0 => {
+                dynasm!(self.a ; .arch x64 ; test Rq(x), Rq(x))
+            }
             (Loc::Reg(x), Loc::Mem(m)) => dynasm!(self.a ; .arch x64 ; cmp Rq(x), [rbx + m]),
             (Loc::Mem(m), Loc::Reg(y)) => dynasm!(self.a ; .arch x64 ; cmp [rbx + m], Rq(y)),
             (Loc::Mem(_), Loc::Mem(m)) => {
@@ -664,9 +674,9 @@ impl Emitter {
     /// to the dispatcher at its start.
     fn back_edge(&mut self, retired: usize) {
         let out = self.a.new_dynamic_label();
+        self.add_pending(retired);
         dynasm!(self.a
             ; .arch x64
-            ; add Rq(PENDING), retired as i32
             ; mov rax, [rbx + L.instret]
             ; add rax, Rq(PENDING)
             ; cmp rax, [r12 + L.trap_ctx_limit]
@@ -849,6 +859,26 @@ impl Emitter {
         }
     }
 
+    /// `dst op= imm` (add, xor, or, and), with the short encoding of a
+    /// byte-sized immediate.
+    fn op_imm(&mut self, op: Alu, dst: u8, imm: i32) {
+        if let Ok(b) = i8::try_from(imm) {
+            match op {
+                Alu::Add => dynasm!(self.a ; .arch x64 ; add Rq(dst), BYTE b),
+                Alu::Xor => dynasm!(self.a ; .arch x64 ; xor Rq(dst), BYTE b),
+                Alu::Or => dynasm!(self.a ; .arch x64 ; or Rq(dst), BYTE b),
+                _ => dynasm!(self.a ; .arch x64 ; and Rq(dst), BYTE b),
+            }
+        } else {
+            match op {
+                Alu::Add => dynasm!(self.a ; .arch x64 ; add Rq(dst), imm),
+                Alu::Xor => dynasm!(self.a ; .arch x64 ; xor Rq(dst), imm),
+                Alu::Or => dynasm!(self.a ; .arch x64 ; or Rq(dst), imm),
+                _ => dynasm!(self.a ; .arch x64 ; and Rq(dst), imm),
+            }
+        }
+    }
+
     fn alu_imm(&mut self, rd: u8, rs1: u8, imm: i32, op: Alu) {
         if rd == 0 {
             return;
@@ -866,12 +896,8 @@ impl Emitter {
             }
             _ => {
                 self.mov_to(d, rs1);
-                match op {
-                    _ if imm == 0 && op != Alu::And => {}
-                    Alu::Add => dynasm!(self.a ; .arch x64 ; add Rq(d), imm),
-                    Alu::Xor => dynasm!(self.a ; .arch x64 ; xor Rq(d), imm),
-                    Alu::Or => dynasm!(self.a ; .arch x64 ; or Rq(d), imm),
-                    _ => dynasm!(self.a ; .arch x64 ; and Rq(d), imm),
+                if imm != 0 || op == Alu::And {
+                    self.op_imm(op, d, imm);
                 }
             }
         }
@@ -922,7 +948,30 @@ impl Emitter {
             return;
         }
         let b = self.loc(rs2);
-        self.loc(rs1);
+        let a = self.loc(rs1);
+        let commutes = matches!(op, Alu::Add | Alu::Xor | Alu::Or | Alu::And | Alu::Mul);
+        match self.regs.host(rd) {
+            // neg / negw in place.
+            Some(h) if rd == rs2 && rs1 == 0 && op == Alu::Sub => {
+                if word {
+                    dynasm!(self.a ; .arch x64 ; neg Rd(h) ; movsxd Rq(h), Rd(h));
+                } else {
+                    dynasm!(self.a ; .arch x64 ; neg Rq(h));
+                }
+                self.set_rd(rd, h);
+                return;
+            }
+            // rd = rs2 op rs1, in place.
+            Some(h) if rd == rs2 && rd != rs1 && commutes => {
+                self.alu_op(op, word, h, a);
+                if word {
+                    dynasm!(self.a ; .arch x64 ; movsxd Rq(h), Rd(h));
+                }
+                self.set_rd(rd, h);
+                return;
+            }
+            _ => {}
+        }
         // rd's register cannot take rs1 first when it is rs2's too.
         let d = match self.regs.host(rd) {
             Some(h) if rd == rs1 || rd != rs2 => h,

@@ -102,6 +102,9 @@ fn compressed_ok(inst: &Inst) -> bool {
 
 fn alu(rng: &mut Rng) -> Inst {
     use Inst::*;
+    if !rng.1.is_empty() && rng.below(4) == 0 {
+        return idiom(rng);
+    }
     let (rd, rs1, rs2) = (rng.rd(), rng.reg(), rng.reg());
     let imm = rng.imm12();
     let sh = rng.below(64) as u8;
@@ -156,6 +159,61 @@ fn alu(rng: &mut Rng) -> Inst {
         _ => Auipc {
             rd,
             imm: (rng.next() as i32) & !0xfff,
+        },
+    }
+}
+
+/// The pseudo-instructions compilers emit, often in place (rd = rs):
+/// the translator has shortcuts for several.
+fn idiom(rng: &mut Rng) -> Inst {
+    use Inst::*;
+    let rd = rng.rd();
+    let rs = if rng.below(2) == 0 { rd } else { rng.reg() };
+    match rng.below(9) {
+        0 => Subw {
+            rd,
+            rs1: 0,
+            rs2: rs,
+        },
+        1 => Sub {
+            rd,
+            rs1: 0,
+            rs2: rs,
+        },
+        2 => Addiw {
+            rd,
+            rs1: rs,
+            imm: 0,
+        },
+        3 => Xori {
+            rd,
+            rs1: rs,
+            imm: -1,
+        },
+        4 => Addi {
+            rd,
+            rs1: rs,
+            imm: 0,
+        },
+        5 => Sltiu {
+            rd,
+            rs1: rs,
+            imm: 1,
+        },
+        6 => Sltu {
+            rd,
+            rs1: 0,
+            rs2: rs,
+        },
+        7 => Addw {
+            rd,
+            rs1: rng.reg(),
+            rs2: rd,
+        },
+        _ => Mulw {
+            rd,
+            rs1: rng.reg(),
+            rs2: rd,
         },
     }
 }
