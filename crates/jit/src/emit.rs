@@ -433,6 +433,7 @@ impl Emitter {
     /// rsi = x[rs1] + imm (the effective address of a load or store).
     fn address(&mut self, rs1: u8, imm: i32) {
         match self.loc(rs1) {
+            Loc::Reg(h) if imm == 0 => dynasm!(self.a ; .arch x64 ; mov rsi, Rq(h)),
             Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; lea rsi, [Rq(h) + imm]),
             Loc::Mem(m) => dynasm!(self.a
                 ; .arch x64
@@ -1179,6 +1180,7 @@ pub fn translate(
             }
             Inst::Jalr { rd, rs1, imm } => {
                 match e.loc(rs1) {
+                    Loc::Reg(h) if imm == 0 => dynasm!(e.a ; .arch x64 ; mov rax, Rq(h)),
                     Loc::Reg(h) => dynasm!(e.a ; .arch x64 ; lea rax, [Rq(h) + imm]),
                     Loc::Mem(m) => dynasm!(e.a ; .arch x64 ; mov rax, [rbx + m] ; add rax, imm),
                 }
