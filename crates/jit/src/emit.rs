@@ -2,16 +2,24 @@
 //! assembled with dynasm-rs.
 //!
 //! Register use in translated code: rbx = `*mut Hart`, r12 = `*mut Ctx`;
-//! rax, rcx, rdx, rsi, rdi are scratch. Guest registers live in the hart
-//! (`Hart::x`), so state is exact at every helper call and every exit
-//! without any write-back.
+//! rax, rcx, rdx, rsi, rdi are scratch; r13-r15 and r8-r11 cache the
+//! block's most used guest registers ([`regs`]), written back to
+//! `Hart::x` before every exit and every helper call; rbp counts retired
+//! instructions not yet added to `stats.instret` (added before every
+//! helper call and by the epilogue). So the hart is exact wherever the
+//! interpreter or a helper can see it.
 //!
 //! Block layout:
 //! ```text
-//! chain_entry:  budget check (instret >= ctx.instret_limit -> dispatcher)
+//! chain_entry:  budget check (instret + rbp >= ctx.instret_limit -> dispatcher)
 //!               interrupt/request check (*signals & ctx.irq_mask -> dispatcher)
-//! entry:        the body, one template per instruction
-//!               exits: pc and instret set, then a patchable `jmp rel32`
+//!               (to the dispatcher: pc = this block's start)
+//! entry:        (looping blocks: load the cached registers)
+//! head:         the body, one template per instruction
+//!               exits: registers written back, rbp += instructions, then
+//!               a patchable `jmp rel32` (its stub stores pc); a branch
+//!               back to the block's own start checks budget and
+//!               interrupts and jumps to `head`
 //! out of line:  helper-failure stubs, unchained exit stubs
 //! ```
 //! The dispatcher enters at `entry` (it has done the boundary work itself);
@@ -25,8 +33,10 @@ use rvisor_cpu::Hart;
 use rvisor_isa::Inst;
 
 use crate::fp::{self, FpFn};
+use regs::{Loc, RegCache, PENDING, RAX, RCX, RDX};
 
 mod fp_inline;
+mod regs;
 use crate::helpers::{self, Ctx, HelperRet, JC_SIZE, ST_CODE_WRITTEN};
 
 /// Block status returned to the dispatcher in eax: carry on at `hart.pc`.
@@ -130,11 +140,13 @@ pub fn trampoline(base: usize) -> Trampoline {
         ; sub rsp, 8
         ; mov rbx, rdi
         ; mov r12, rsi
+        ; xor ebp, ebp
         ; jmp rdx
     );
     let epilogue = a.offset().0;
     dynasm!(a
         ; .arch x64
+        ; add [rbx + L.instret], rbp
         ; add rsp, 8
         ; pop r15
         ; pop r14
@@ -282,14 +294,22 @@ enum Stub {
         resume: DynamicLabel,
         fail: DynamicLabel,
         call: SlowCall,
+        /// The register cache where the fast path left.
+        regs: RegCache,
     },
     /// An unchained direct exit: records its patch site for the dispatcher.
-    Chain { label: DynamicLabel, site: usize },
+    Chain {
+        label: DynamicLabel,
+        site: usize,
+        pc: u64,
+    },
 }
 
 struct Emitter {
     a: Asm,
-    /// The register the last `store_rd` wrote from rax, and the code
+    /// The guest register cache's state at the current point.
+    regs: RegCache,
+    /// The register the last `set_rd` wrote from rax, and the code
     /// offset just after that store.
     last_store: Option<(u8, usize)>,
     /// Guest virtual and physical pc of the block.
@@ -298,6 +318,21 @@ struct Emitter {
     base: usize,
     epilogue: usize,
     stubs: Vec<Stub>,
+    /// Whether the block ends in a jump back to its own start.
+    looping: bool,
+    /// Where that jump goes: the body, after the registers are loaded.
+    head: DynamicLabel,
+}
+
+/// The two-operand ALU operations with a register or memory source.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Alu {
+    Add,
+    Sub,
+    Xor,
+    Or,
+    And,
+    Mul,
 }
 
 type LoadFn = extern "sysv64" fn(*mut Hart, u64, *mut Ctx) -> HelperRet;
@@ -305,6 +340,14 @@ type StoreFn = extern "sysv64" fn(*mut Hart, u64, u64, *mut Ctx) -> HelperRet;
 type ExtFn = extern "sysv64" fn(*mut Hart, *const Op, *mut Ctx) -> HelperRet;
 
 impl Emitter {
+    /// rbp += `retired` (see [`PENDING`]).
+    fn add_pending(&mut self, retired: usize) {
+        match i8::try_from(retired) {
+            Ok(b) => dynasm!(self.a ; .arch x64 ; add Rq(PENDING), BYTE b),
+            Err(_) => dynasm!(self.a ; .arch x64 ; add Rq(PENDING), retired as i32),
+        }
+    }
+
     /// Leave the block for guest pc `pc` after `retired` instructions,
     /// through a jump the dispatcher may patch to chain to the successor.
     fn exit_direct(&mut self, pc: u64, retired: usize) {
@@ -317,15 +360,15 @@ impl Emitter {
             return;
         }
         let label = self.a.new_dynamic_label();
+        // pc is only stored when the dispatcher is reached: by the stub,
+        // or by the successor's chain entry when its checks fail.
+        self.add_pending(retired);
         dynasm!(self.a
             ; .arch x64
-            ; mov rax, QWORD pc as i64
-            ; mov [rbx + L.pc], rax
-            ; add QWORD [rbx + L.instret], retired as i32
             ; jmp =>label
         );
         let site = self.base + self.a.offset().0 - 4;
-        self.stubs.push(Stub::Chain { label, site });
+        self.stubs.push(Stub::Chain { label, site, pc });
     }
 
     /// Leave the block with `rax` holding the next pc (not chained).
@@ -335,10 +378,9 @@ impl Emitter {
     /// fills the cache.
     fn exit_indirect(&mut self, retired: usize) {
         let miss = self.a.new_dynamic_label();
+        self.add_pending(retired);
         dynasm!(self.a
             ; .arch x64
-            ; mov [rbx + L.pc], rax
-            ; add QWORD [rbx + L.instret], retired as i32
             ; mov ecx, eax
             ; shr ecx, 1
             ; and ecx, (JC_SIZE - 1) as i32
@@ -351,6 +393,7 @@ impl Emitter {
             ; jne =>miss
             ; jmp QWORD [rcx + 16]
             ; =>miss
+            ; mov [rbx + L.pc], rax
             ; mov QWORD [r12 + L.indirect], 1
             ; mov eax, RET_CONTINUE
         );
@@ -395,16 +438,26 @@ impl Emitter {
         );
     }
 
+    /// rsi = x[rs1] + imm (the effective address of a load or store).
+    fn address(&mut self, rs1: u8, imm: i32) {
+        match self.loc(rs1) {
+            Loc::Reg(h) if imm == 0 => dynasm!(self.a ; .arch x64 ; mov rsi, Rq(h)),
+            Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; lea rsi, [Rq(h) + imm]),
+            Loc::Mem(m) => dynasm!(self.a
+                ; .arch x64
+                ; mov rsi, [rbx + m]
+                ; add rsi, imm
+            ),
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn load(&mut self, f: LoadFn, size: u8, signed: bool, rd: u8, rs1: u8, imm: i32, site: Site) {
         let fail = self.a.new_dynamic_label();
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rsi, [rbx + xo(rs1)]
-            ; add rsi, imm
-        );
+        self.address(rs1, imm);
+        let regs = self.regs;
         self.tlb_probe(size, false, slow);
         dynasm!(self.a ; .arch x64 ; add rcx, [r12 + L.host_base]);
         match (size, signed) {
@@ -417,14 +470,13 @@ impl Emitter {
             _ => dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rcx]),
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
-        if rd != 0 {
-            dynasm!(self.a ; .arch x64 ; mov [rbx + xo(rd)], rax);
-        }
+        self.set_rd(rd, RAX);
         self.stubs.push(Stub::Slow {
             label: slow,
             resume,
             fail,
             call: SlowCall::Load(f),
+            regs,
         });
         self.stubs.push(Stub::Helper { label: fail, site });
     }
@@ -433,11 +485,9 @@ impl Emitter {
         let fail = self.a.new_dynamic_label();
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rsi, [rbx + xo(rs1)]
-            ; add rsi, imm
-        );
+        let value = self.loc(rs2);
+        self.address(rs1, imm);
+        let regs = self.regs;
         self.tlb_probe(size, true, slow);
         // Flagged pages (code, watched) take the helper.
         dynasm!(self.a
@@ -448,8 +498,11 @@ impl Emitter {
             ; cmp BYTE [rax], 0
             ; jne =>slow
             ; add rcx, [r12 + L.host_base]
-            ; mov rdx, [rbx + xo(rs2)]
         );
+        match value {
+            Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov rdx, Rq(h)),
+            Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; mov rdx, [rbx + m]),
+        }
         match size {
             1 => dynasm!(self.a ; .arch x64 ; mov [rcx], dl),
             2 => dynasm!(self.a ; .arch x64 ; mov [rcx], dx),
@@ -462,6 +515,7 @@ impl Emitter {
             resume,
             fail,
             call: SlowCall::Store(f, rs2),
+            regs,
         });
         self.stubs.push(Stub::Helper { label: fail, site });
     }
@@ -473,6 +527,8 @@ impl Emitter {
             return;
         }
         let fail = self.a.new_dynamic_label();
+        // The helper reads and may write any x register.
+        self.spill();
         if let Some((f, packed)) = fp::direct(&op.inst) {
             dynasm!(self.a
                 ; .arch x64
@@ -485,22 +541,19 @@ impl Emitter {
                 ; test rdx, rdx
                 ; jnz =>fail
             );
-            self.stubs.push(Stub::Helper {
-                label: fail,
-                site: Site { pc, next, index },
-            });
-            return;
+        } else {
+            dynasm!(self.a
+                ; .arch x64
+                ; mov rdi, rbx
+                ; mov rsi, QWORD op as *const Op as i64
+                ; mov rdx, r12
+                ; mov rax, QWORD helpers::ext as ExtFn as usize as i64
+                ; call rax
+                ; test rdx, rdx
+                ; jnz =>fail
+            );
         }
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rdi, rbx
-            ; mov rsi, QWORD op as *const Op as i64
-            ; mov rdx, r12
-            ; mov rax, QWORD helpers::ext as ExtFn as usize as i64
-            ; call rax
-            ; test rdx, rdx
-            ; jnz =>fail
-        );
+        self.forget();
         self.stubs.push(Stub::Helper {
             label: fail,
             site: Site { pc, next, index },
@@ -522,11 +575,8 @@ impl Emitter {
         let word = matches!(kind, Divw | Divuw | Remw | Remuw);
         let signed = matches!(kind, Div | Rem | Divw | Remw);
         let rem = matches!(kind, Rem | Remu | Remw | Remuw);
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rcx, [rbx + xo(rs2)]
-            ; mov rax, [rbx + xo(rs1)]
-        );
+        self.mov_to(RCX, rs2);
+        self.mov_to(RAX, rs1);
         if word {
             dynasm!(self.a ; .arch x64 ; test ecx, ecx ; jz =>zero);
             if signed {
@@ -563,27 +613,24 @@ impl Emitter {
             (false, true) => dynasm!(self.a ; .arch x64 ; neg eax ; movsxd rax, eax),
         }
         dynasm!(self.a ; .arch x64 ; =>done);
-        self.store_rd(rd);
+        self.set_rd(rd, RAX);
     }
 
-    /// x[rd] = rax (x0 stays zero).
-    fn store_rd(&mut self, rd: u8) {
-        if rd != 0 {
-            dynasm!(self.a ; .arch x64 ; mov [rbx + xo(rd)], rax);
-            self.last_store = Some((rd, self.a.offset().0));
+    /// Compare x[rs1] with x[rs2] (flags as `cmp x[rs1], x[rs2]`).
+    fn compare(&mut self, rs1: u8, rs2: u8) {
+        let b = self.loc(rs2);
+        match (self.loc(rs1), b) {
+            (Loc::Reg(x), Loc::Reg(y)) => dynasm!(self.a ; .arch x64 ; cmp Rq(x), Rq(y)),
+            (Loc::Reg(x), Loc::Mem(_)) if rs2 == 0 => {
+                dynasm!(self.a ; .arch x64 ; test Rq(x), Rq(x))
+            }
+            (Loc::Reg(x), Loc::Mem(m)) => dynasm!(self.a ; .arch x64 ; cmp Rq(x), [rbx + m]),
+            (Loc::Mem(m), Loc::Reg(y)) => dynasm!(self.a ; .arch x64 ; cmp [rbx + m], Rq(y)),
+            (Loc::Mem(_), Loc::Mem(m)) => {
+                self.mov_to(RAX, rs1);
+                dynasm!(self.a ; .arch x64 ; cmp rax, [rbx + m]);
+            }
         }
-    }
-
-    /// rax = x[rs]. Skips the load (and its store-to-load forwarding
-    /// latency on dependency chains) when the code emitted just before is
-    /// the store of x[rs] from rax: nothing in between can have changed
-    /// either, and no jump lands between them (labels inside a block body
-    /// are placed before such stores or end the block).
-    fn load_rs(&mut self, rs: u8) {
-        if self.last_store == Some((rs, self.a.offset().0)) {
-            return;
-        }
-        dynasm!(self.a ; .arch x64 ; mov rax, [rbx + xo(rs)]);
     }
 
     fn branch(&mut self, inst: &Inst, pc: u64, next: u64, retired: usize) {
@@ -596,23 +643,69 @@ impl Emitter {
             | Inst::Bgeu { rs1, rs2, imm } => (rs1, rs2, imm),
             _ => return,
         };
-        let taken = self.a.new_dynamic_label();
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rax, [rbx + xo(rs1)]
-            ; cmp rax, [rbx + xo(rs2)]
-        );
+        let target = pc.wrapping_add(imm as i64 as u64);
+        self.compare(rs1, rs2);
+        let other = self.a.new_dynamic_label();
+        if target == self.block_va && self.looping {
+            // Not taken: to `other` (the fall-through exit); taken: the
+            // back edge, in line.
+            match inst {
+                Inst::Beq { .. } => dynasm!(self.a ; .arch x64 ; jne =>other),
+                Inst::Bne { .. } => dynasm!(self.a ; .arch x64 ; je =>other),
+                Inst::Blt { .. } => dynasm!(self.a ; .arch x64 ; jge =>other),
+                Inst::Bge { .. } => dynasm!(self.a ; .arch x64 ; jl =>other),
+                Inst::Bltu { .. } => dynasm!(self.a ; .arch x64 ; jae =>other),
+                _ => dynasm!(self.a ; .arch x64 ; jb =>other),
+            }
+            self.back_edge(retired);
+            dynasm!(self.a ; .arch x64 ; =>other);
+            self.write_back_all();
+            self.exit_direct(next, retired);
+            return;
+        }
+        // Stores leave the flags alone.
+        self.write_back_all();
         match inst {
-            Inst::Beq { .. } => dynasm!(self.a ; .arch x64 ; je =>taken),
-            Inst::Bne { .. } => dynasm!(self.a ; .arch x64 ; jne =>taken),
-            Inst::Blt { .. } => dynasm!(self.a ; .arch x64 ; jl =>taken),
-            Inst::Bge { .. } => dynasm!(self.a ; .arch x64 ; jge =>taken),
-            Inst::Bltu { .. } => dynasm!(self.a ; .arch x64 ; jb =>taken),
-            _ => dynasm!(self.a ; .arch x64 ; jae =>taken),
+            Inst::Beq { .. } => dynasm!(self.a ; .arch x64 ; je =>other),
+            Inst::Bne { .. } => dynasm!(self.a ; .arch x64 ; jne =>other),
+            Inst::Blt { .. } => dynasm!(self.a ; .arch x64 ; jl =>other),
+            Inst::Bge { .. } => dynasm!(self.a ; .arch x64 ; jge =>other),
+            Inst::Bltu { .. } => dynasm!(self.a ; .arch x64 ; jb =>other),
+            _ => dynasm!(self.a ; .arch x64 ; jae =>other),
         }
         self.exit_direct(next, retired);
-        dynasm!(self.a ; .arch x64 ; =>taken);
-        self.exit_direct(pc.wrapping_add(imm as i64 as u64), retired);
+        dynasm!(self.a ; .arch x64 ; =>other);
+        self.exit_direct(target, retired);
+    }
+
+    /// The jump from the end of a looping block back to its own start,
+    /// with the checks of a chain entry; when one fails, the block exits
+    /// to the dispatcher at its start.
+    fn back_edge(&mut self, retired: usize) {
+        let out = self.a.new_dynamic_label();
+        self.add_pending(retired);
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rax, [rbx + L.instret]
+            ; add rax, Rq(PENDING)
+            ; cmp rax, [r12 + L.trap_ctx_limit]
+            ; jae =>out
+            ; mov rax, [r12 + L.signals]
+            ; mov rax, [rax]
+            ; test rax, [r12 + L.irq_mask]
+            ; jnz =>out
+        );
+        let at_edge = self.regs;
+        self.reload_for_loop();
+        dynasm!(self.a ; .arch x64 ; jmp =>self.head ; =>out);
+        self.write_back(&at_edge);
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rax, QWORD self.block_va as i64
+            ; mov [rbx + L.pc], rax
+            ; mov eax, RET_CONTINUE
+        );
+        jmp_abs(&mut self.a, self.base, self.epilogue);
     }
 
     /// One non-control-flow instruction at `pc` (index `i` in the block).
@@ -622,15 +715,14 @@ impl Emitter {
         use Inst::*;
         let site = Site { pc, next, index: i };
         match *inst {
-            Lui { rd, imm } => {
-                if rd != 0 {
-                    dynasm!(self.a ; .arch x64 ; mov QWORD [rbx + xo(rd)], imm);
-                }
-            }
+            Lui { rd, imm } => self.set_rd_imm(rd, imm),
             Auipc { rd, imm } => {
-                let v = pc.wrapping_add(imm as i64 as u64);
-                dynasm!(self.a ; .arch x64 ; mov rax, QWORD v as i64);
-                self.store_rd(rd);
+                if rd != 0 {
+                    let v = pc.wrapping_add(imm as i64 as u64);
+                    let d = self.dst(rd);
+                    dynasm!(self.a ; .arch x64 ; mov Rq(d), QWORD v as i64);
+                    self.set_rd(rd, d);
+                }
             }
             Lb { rd, rs1, imm } => self.load(helpers::load::<1, true>, 1, true, rd, rs1, imm, site),
             Lh { rd, rs1, imm } => self.load(helpers::load::<2, true>, 2, true, rd, rs1, imm, site),
@@ -651,29 +743,25 @@ impl Emitter {
             Sh { rs1, rs2, imm } => self.store(helpers::store::<2>, 2, rs1, rs2, imm, site),
             Sw { rs1, rs2, imm } => self.store(helpers::store::<4>, 4, rs1, rs2, imm, site),
             Sd { rs1, rs2, imm } => self.store(helpers::store::<8>, 8, rs1, rs2, imm, site),
-            Addi { rd, rs1, imm } => {
-                if rd != 0 {
-                    self.load_rs(rs1);
-                    dynasm!(self.a ; .arch x64 ; add rax, imm);
-                    self.store_rd(rd);
-                }
-            }
+            Addi { rd, rs1, imm } => self.alu_imm(rd, rs1, imm, Alu::Add),
             Slti { rd, rs1, imm } | Sltiu { rd, rs1, imm } => {
                 if rd != 0 {
-                    self.load_rs(rs1);
-                    dynasm!(self.a ; .arch x64 ; cmp rax, imm);
+                    match self.loc(rs1) {
+                        Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; cmp Rq(h), imm),
+                        Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; cmp QWORD [rbx + m], imm),
+                    }
                     if matches!(inst, Slti { .. }) {
                         dynasm!(self.a ; .arch x64 ; setl al);
                     } else {
                         dynasm!(self.a ; .arch x64 ; setb al);
                     }
                     dynasm!(self.a ; .arch x64 ; movzx eax, al);
-                    self.store_rd(rd);
+                    self.set_rd(rd, RAX);
                 }
             }
-            Xori { rd, rs1, imm } => self.alu_imm(rd, rs1, imm, 0),
-            Ori { rd, rs1, imm } => self.alu_imm(rd, rs1, imm, 1),
-            Andi { rd, rs1, imm } => self.alu_imm(rd, rs1, imm, 2),
+            Xori { rd, rs1, imm } => self.alu_imm(rd, rs1, imm, Alu::Xor),
+            Ori { rd, rs1, imm } => self.alu_imm(rd, rs1, imm, Alu::Or),
+            Andi { rd, rs1, imm } => self.alu_imm(rd, rs1, imm, Alu::And),
             Slli { rd, rs1, shamt } => self.shift_imm(rd, rs1, shamt, 0, false),
             Srli { rd, rs1, shamt } => self.shift_imm(rd, rs1, shamt, 1, false),
             Srai { rd, rs1, shamt } => self.shift_imm(rd, rs1, shamt, 2, false),
@@ -682,22 +770,32 @@ impl Emitter {
             Sraiw { rd, rs1, shamt } => self.shift_imm(rd, rs1, shamt, 2, true),
             Addiw { rd, rs1, imm } => {
                 if rd != 0 {
-                    self.load_rs(rs1);
-                    dynasm!(self.a ; .arch x64 ; add eax, imm ; movsxd rax, eax);
-                    self.store_rd(rd);
+                    let d = self.dst(rd);
+                    match (imm, self.loc(rs1)) {
+                        // sext.w
+                        (0, Loc::Reg(h)) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h)),
+                        (0, Loc::Mem(m)) => {
+                            dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [rbx + m])
+                        }
+                        _ => {
+                            self.mov_to(d, rs1);
+                            dynasm!(self.a ; .arch x64 ; add Rd(d), imm ; movsxd Rq(d), Rd(d));
+                        }
+                    }
+                    self.set_rd(rd, d);
                 }
             }
-            Add { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, 0),
-            Sub { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, 1),
-            Xor { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, 2),
-            Or { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, 3),
-            And { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, 4),
-            Mul { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, 5),
-            Addw { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, 6),
-            Subw { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, 7),
-            Mulw { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, 8),
-            Slt { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, 9),
-            Sltu { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, 10),
+            Add { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, Alu::Add, false),
+            Sub { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, Alu::Sub, false),
+            Xor { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, Alu::Xor, false),
+            Or { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, Alu::Or, false),
+            And { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, Alu::And, false),
+            Mul { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, Alu::Mul, false),
+            Addw { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, Alu::Add, true),
+            Subw { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, Alu::Sub, true),
+            Mulw { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, Alu::Mul, true),
+            Slt { rd, rs1, rs2 } => self.set_less(rd, rs1, rs2, true),
+            Sltu { rd, rs1, rs2 } => self.set_less(rd, rs1, rs2, false),
             Sll { rd, rs1, rs2 } => self.shift_rr(rd, rs1, rs2, 0, false),
             Srl { rd, rs1, rs2 } => self.shift_rr(rd, rs1, rs2, 1, false),
             Sra { rd, rs1, rs2 } => self.shift_rr(rd, rs1, rs2, 2, false),
@@ -706,22 +804,24 @@ impl Emitter {
             Sraw { rd, rs1, rs2 } => self.shift_rr(rd, rs1, rs2, 2, true),
             Mulh { rd, rs1, rs2 } | Mulhu { rd, rs1, rs2 } | Mulhsu { rd, rs1, rs2 } => {
                 if rd != 0 {
-                    self.load_rs(rs1);
-                    match inst {
-                        Mulh { .. } => dynasm!(self.a ; .arch x64 ; imul QWORD [rbx + xo(rs2)]),
-                        _ => dynasm!(self.a ; .arch x64 ; mul QWORD [rbx + xo(rs2)]),
+                    let b = self.loc(rs2);
+                    self.mov_to(RAX, rs1);
+                    match (inst, b) {
+                        (Mulh { .. }, Loc::Reg(h)) => dynasm!(self.a ; .arch x64 ; imul Rq(h)),
+                        (Mulh { .. }, Loc::Mem(m)) => {
+                            dynasm!(self.a ; .arch x64 ; imul QWORD [rbx + m])
+                        }
+                        (_, Loc::Reg(h)) => dynasm!(self.a ; .arch x64 ; mul Rq(h)),
+                        (_, Loc::Mem(m)) => dynasm!(self.a ; .arch x64 ; mul QWORD [rbx + m]),
                     }
                     if matches!(inst, Mulhsu { .. }) {
                         // hi(signed a * unsigned b) = hi_u(a, b) - (a < 0 ? b : 0)
-                        dynasm!(self.a
-                            ; .arch x64
-                            ; mov rcx, [rbx + xo(rs1)]
-                            ; sar rcx, 63
-                            ; and rcx, [rbx + xo(rs2)]
-                            ; sub rdx, rcx
-                        );
+                        self.mov_to(RCX, rs1);
+                        dynasm!(self.a ; .arch x64 ; sar rcx, 63);
+                        self.alu_op(Alu::And, false, RCX, b);
+                        dynasm!(self.a ; .arch x64 ; sub rdx, rcx);
                     }
-                    dynasm!(self.a ; .arch x64 ; mov [rbx + xo(rd)], rdx);
+                    self.set_rd(rd, RDX);
                 }
             }
             Div { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Div),
@@ -746,79 +846,168 @@ impl Emitter {
         }
     }
 
-    fn alu_imm(&mut self, rd: u8, rs1: u8, imm: i32, op: u8) {
+    /// `dst op= src`, 64-bit or (`word`) 32-bit.
+    fn alu_op(&mut self, op: Alu, word: bool, dst: u8, src: Loc) {
+        macro_rules! go {
+            ($op:ident) => {
+                match (word, src) {
+                    (false, Loc::Reg(s)) => dynasm!(self.a ; .arch x64 ; $op Rq(dst), Rq(s)),
+                    (false, Loc::Mem(m)) => dynasm!(self.a ; .arch x64 ; $op Rq(dst), QWORD [rbx + m]),
+                    (true, Loc::Reg(s)) => dynasm!(self.a ; .arch x64 ; $op Rd(dst), Rd(s)),
+                    (true, Loc::Mem(m)) => dynasm!(self.a ; .arch x64 ; $op Rd(dst), DWORD [rbx + m]),
+                }
+            };
+        }
+        match op {
+            Alu::Add => go!(add),
+            Alu::Sub => go!(sub),
+            Alu::Xor => go!(xor),
+            Alu::Or => go!(or),
+            Alu::And => go!(and),
+            Alu::Mul => go!(imul),
+        }
+    }
+
+    /// `dst op= imm` (add, xor, or, and), with the short encoding of a
+    /// byte-sized immediate.
+    fn op_imm(&mut self, op: Alu, dst: u8, imm: i32) {
+        if let Ok(b) = i8::try_from(imm) {
+            match op {
+                Alu::Add => dynasm!(self.a ; .arch x64 ; add Rq(dst), BYTE b),
+                Alu::Xor => dynasm!(self.a ; .arch x64 ; xor Rq(dst), BYTE b),
+                Alu::Or => dynasm!(self.a ; .arch x64 ; or Rq(dst), BYTE b),
+                _ => dynasm!(self.a ; .arch x64 ; and Rq(dst), BYTE b),
+            }
+        } else {
+            match op {
+                Alu::Add => dynasm!(self.a ; .arch x64 ; add Rq(dst), imm),
+                Alu::Xor => dynasm!(self.a ; .arch x64 ; xor Rq(dst), imm),
+                Alu::Or => dynasm!(self.a ; .arch x64 ; or Rq(dst), imm),
+                _ => dynasm!(self.a ; .arch x64 ; and Rq(dst), imm),
+            }
+        }
+    }
+
+    fn alu_imm(&mut self, rd: u8, rs1: u8, imm: i32, op: Alu) {
         if rd == 0 {
             return;
         }
-        self.load_rs(rs1);
-        match op {
-            0 => dynasm!(self.a ; .arch x64 ; xor rax, imm),
-            1 => dynasm!(self.a ; .arch x64 ; or rax, imm),
-            _ => dynasm!(self.a ; .arch x64 ; and rax, imm),
+        if rs1 == 0 {
+            // li, and friends: a constant.
+            self.set_rd_imm(rd, if op == Alu::And { 0 } else { imm });
+            return;
         }
-        self.store_rd(rd);
+        let d = self.dst(rd);
+        let src = self.loc(rs1);
+        match src {
+            Loc::Reg(s) if s != d && op == Alu::Add && imm != 0 => {
+                dynasm!(self.a ; .arch x64 ; lea Rq(d), [Rq(s) + imm])
+            }
+            _ => {
+                self.mov_to(d, rs1);
+                if imm != 0 || op == Alu::And {
+                    self.op_imm(op, d, imm);
+                }
+            }
+        }
+        self.set_rd(rd, d);
     }
 
     fn shift_imm(&mut self, rd: u8, rs1: u8, shamt: u8, op: u8, word: bool) {
         if rd == 0 {
             return;
         }
-        self.load_rs(rs1);
+        let d = self.dst(rd);
+        self.mov_to(d, rs1);
         let sh = if word { shamt & 31 } else { shamt & 63 } as i8;
         match (op, word) {
-            (0, false) => dynasm!(self.a ; .arch x64 ; shl rax, sh),
-            (1, false) => dynasm!(self.a ; .arch x64 ; shr rax, sh),
-            (_, false) => dynasm!(self.a ; .arch x64 ; sar rax, sh),
-            (0, true) => dynasm!(self.a ; .arch x64 ; shl eax, sh ; movsxd rax, eax),
-            (1, true) => dynasm!(self.a ; .arch x64 ; shr eax, sh ; movsxd rax, eax),
-            (_, true) => dynasm!(self.a ; .arch x64 ; sar eax, sh ; movsxd rax, eax),
+            (0, false) => dynasm!(self.a ; .arch x64 ; shl Rq(d), sh),
+            (1, false) => dynasm!(self.a ; .arch x64 ; shr Rq(d), sh),
+            (_, false) => dynasm!(self.a ; .arch x64 ; sar Rq(d), sh),
+            (0, true) => dynasm!(self.a ; .arch x64 ; shl Rd(d), sh ; movsxd Rq(d), Rd(d)),
+            (1, true) => dynasm!(self.a ; .arch x64 ; shr Rd(d), sh ; movsxd Rq(d), Rd(d)),
+            (_, true) => dynasm!(self.a ; .arch x64 ; sar Rd(d), sh ; movsxd Rq(d), Rd(d)),
         }
-        self.store_rd(rd);
+        self.set_rd(rd, d);
     }
 
     fn shift_rr(&mut self, rd: u8, rs1: u8, rs2: u8, op: u8, word: bool) {
         if rd == 0 {
             return;
         }
-        // x86 masks the count to 6 bits (5 for 32-bit operands), as RISC-V does.
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rcx, [rbx + xo(rs2)]
-            ; mov rax, [rbx + xo(rs1)]
-        );
+        // x86 masks the count to 6 bits (5 for 32-bit operands), as RISC-V
+        // does. The count is in rcx before rd's register is written.
+        self.loc(rs1);
+        self.mov_to(RCX, rs2);
+        let d = self.dst(rd);
+        self.mov_to(d, rs1);
         match (op, word) {
-            (0, false) => dynasm!(self.a ; .arch x64 ; shl rax, cl),
-            (1, false) => dynasm!(self.a ; .arch x64 ; shr rax, cl),
-            (_, false) => dynasm!(self.a ; .arch x64 ; sar rax, cl),
-            (0, true) => dynasm!(self.a ; .arch x64 ; shl eax, cl ; movsxd rax, eax),
-            (1, true) => dynasm!(self.a ; .arch x64 ; shr eax, cl ; movsxd rax, eax),
-            (_, true) => dynasm!(self.a ; .arch x64 ; sar eax, cl ; movsxd rax, eax),
+            (0, false) => dynasm!(self.a ; .arch x64 ; shl Rq(d), cl),
+            (1, false) => dynasm!(self.a ; .arch x64 ; shr Rq(d), cl),
+            (_, false) => dynasm!(self.a ; .arch x64 ; sar Rq(d), cl),
+            (0, true) => dynasm!(self.a ; .arch x64 ; shl Rd(d), cl ; movsxd Rq(d), Rd(d)),
+            (1, true) => dynasm!(self.a ; .arch x64 ; shr Rd(d), cl ; movsxd Rq(d), Rd(d)),
+            (_, true) => dynasm!(self.a ; .arch x64 ; sar Rd(d), cl ; movsxd Rq(d), Rd(d)),
         }
-        self.store_rd(rd);
+        self.set_rd(rd, d);
     }
 
-    fn alu_rr(&mut self, rd: u8, rs1: u8, rs2: u8, op: u8) {
+    fn alu_rr(&mut self, rd: u8, rs1: u8, rs2: u8, op: Alu, word: bool) {
         if rd == 0 {
             return;
         }
-        self.load_rs(rs1);
-        let m = xo(rs2);
-        match op {
-            0 => dynasm!(self.a ; .arch x64 ; add rax, [rbx + m]),
-            1 => dynasm!(self.a ; .arch x64 ; sub rax, [rbx + m]),
-            2 => dynasm!(self.a ; .arch x64 ; xor rax, [rbx + m]),
-            3 => dynasm!(self.a ; .arch x64 ; or rax, [rbx + m]),
-            4 => dynasm!(self.a ; .arch x64 ; and rax, [rbx + m]),
-            5 => dynasm!(self.a ; .arch x64 ; imul rax, [rbx + m]),
-            6 => dynasm!(self.a ; .arch x64 ; add eax, [rbx + m] ; movsxd rax, eax),
-            7 => dynasm!(self.a ; .arch x64 ; sub eax, [rbx + m] ; movsxd rax, eax),
-            8 => dynasm!(self.a ; .arch x64 ; imul eax, [rbx + m] ; movsxd rax, eax),
-            9 => dynasm!(self.a ; .arch x64 ; cmp rax, [rbx + m] ; setl al ; movzx eax, al),
-            _ => dynasm!(self.a ; .arch x64 ; cmp rax, [rbx + m] ; setb al ; movzx eax, al),
+        let b = self.loc(rs2);
+        let a = self.loc(rs1);
+        let commutes = matches!(op, Alu::Add | Alu::Xor | Alu::Or | Alu::And | Alu::Mul);
+        match self.regs.host(rd) {
+            // neg / negw in place.
+            Some(h) if rd == rs2 && rs1 == 0 && op == Alu::Sub => {
+                if word {
+                    dynasm!(self.a ; .arch x64 ; neg Rd(h) ; movsxd Rq(h), Rd(h));
+                } else {
+                    dynasm!(self.a ; .arch x64 ; neg Rq(h));
+                }
+                self.set_rd(rd, h);
+                return;
+            }
+            // rd = rs2 op rs1, in place.
+            Some(h) if rd == rs2 && rd != rs1 && commutes => {
+                self.alu_op(op, word, h, a);
+                if word {
+                    dynasm!(self.a ; .arch x64 ; movsxd Rq(h), Rd(h));
+                }
+                self.set_rd(rd, h);
+                return;
+            }
+            _ => {}
         }
-        self.store_rd(rd);
+        // rd's register cannot take rs1 first when it is rs2's too.
+        let d = match self.regs.host(rd) {
+            Some(h) if rd == rs1 || rd != rs2 => h,
+            _ => RAX,
+        };
+        self.mov_to(d, rs1);
+        self.alu_op(op, word, d, b);
+        if word {
+            dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(d));
+        }
+        self.set_rd(rd, d);
     }
 
+    /// slt / sltu.
+    fn set_less(&mut self, rd: u8, rs1: u8, rs2: u8, signed: bool) {
+        if rd == 0 {
+            return;
+        }
+        self.compare(rs1, rs2);
+        if signed {
+            dynasm!(self.a ; .arch x64 ; setl al);
+        } else {
+            dynasm!(self.a ; .arch x64 ; setb al);
+        }
+        dynasm!(self.a ; .arch x64 ; movzx eax, al);
+        self.set_rd(rd, RAX);
+    }
     fn emit_stubs(&mut self) {
         for stub in std::mem::take(&mut self.stubs) {
             match stub {
@@ -827,8 +1016,14 @@ impl Emitter {
                     resume,
                     fail,
                     call,
+                    regs,
                 } => {
-                    dynasm!(self.a ; .arch x64 ; =>label ; mov rdi, rbx);
+                    // The helpers read `Hart::x` only through the trap
+                    // path, and write no x register.
+                    dynasm!(self.a ; .arch x64 ; =>label);
+                    self.write_back(&regs);
+                    self.flush_pending();
+                    dynasm!(self.a ; .arch x64 ; mov rdi, rbx);
                     match call {
                         SlowCall::Load(f) => dynasm!(self.a
                             ; .arch x64
@@ -854,8 +1049,9 @@ impl Emitter {
                         ; call rax
                         ; test rdx, rdx
                         ; jnz =>fail
-                        ; jmp =>resume
                     );
+                    self.reload_clobbered(&regs);
+                    dynasm!(self.a ; .arch x64 ; jmp =>resume);
                 }
                 Stub::Helper {
                     label,
@@ -885,10 +1081,12 @@ impl Emitter {
                     );
                     jmp_abs(&mut self.a, self.base, self.epilogue);
                 }
-                Stub::Chain { label, site } => {
+                Stub::Chain { label, site, pc } => {
                     dynasm!(self.a
                         ; .arch x64
                         ; =>label
+                        ; mov rax, QWORD pc as i64
+                        ; mov [rbx + L.pc], rax
                         ; mov rax, QWORD site as i64
                         ; mov [r12 + L.chain_site], rax
                         ; mov rax, QWORD self.block_va as i64
@@ -919,19 +1117,43 @@ pub fn translate(
     if n == 0 {
         return None;
     }
+    // The translated part ends at its first control-flow instruction.
+    let body = ops[..n]
+        .iter()
+        .position(|op| op.inst.is_control_flow())
+        .map_or(&ops[..n], |i| &ops[..=i]);
+    let looping = body.last().is_some_and(|op| {
+        let at = pc.wrapping_add(u64::from(op.off));
+        match op.inst {
+            Inst::Jal { imm, .. }
+            | Inst::Beq { imm, .. }
+            | Inst::Bne { imm, .. }
+            | Inst::Blt { imm, .. }
+            | Inst::Bge { imm, .. }
+            | Inst::Bltu { imm, .. }
+            | Inst::Bgeu { imm, .. } => at.wrapping_add(imm as i64 as u64) == pc,
+            _ => false,
+        }
+    });
+    let mut a = Asm::new(base);
+    let head = a.new_dynamic_label();
     let mut e = Emitter {
-        a: Asm::new(base),
+        a,
+        regs: RegCache::plan(body, looping),
         last_store: None,
         block_va: pc,
         block_pa: pa,
         base,
         epilogue,
         stubs: Vec::new(),
+        looping,
+        head,
     };
     let to_dispatcher = e.a.new_dynamic_label();
     dynasm!(e.a
         ; .arch x64
         ; mov rax, [rbx + L.instret]
+        ; add rax, Rq(PENDING)
         ; cmp rax, [r12 + L.trap_ctx_limit]
         ; jae =>to_dispatcher
         ; mov rax, [r12 + L.signals]
@@ -940,33 +1162,46 @@ pub fn translate(
         ; jnz =>to_dispatcher
     );
     let entry = e.a.offset().0;
+    if looping {
+        e.load_for_loop();
+    }
+    dynasm!(e.a ; .arch x64 ; =>head);
     let mut ended = false;
-    for (i, op) in ops[..n].iter().enumerate() {
+    for (i, op) in body.iter().enumerate() {
         let ipc = pc.wrapping_add(u64::from(op.off));
         let next = ipc.wrapping_add(u64::from(op.len));
         match op.inst {
             Inst::Jal { rd, imm } => {
                 if rd != 0 {
-                    dynasm!(e.a ; .arch x64 ; mov rax, QWORD next as i64);
-                    e.store_rd(rd);
+                    let d = e.dst(rd);
+                    dynasm!(e.a ; .arch x64 ; mov Rq(d), QWORD next as i64);
+                    e.set_rd(rd, d);
                 }
-                e.exit_direct(ipc.wrapping_add(imm as i64 as u64), i + 1);
+                let target = ipc.wrapping_add(imm as i64 as u64);
+                if looping && target == pc {
+                    e.back_edge(i + 1);
+                } else {
+                    e.write_back_all();
+                    e.exit_direct(target, i + 1);
+                }
                 ended = true;
             }
             Inst::Jalr { rd, rs1, imm } => {
-                dynasm!(e.a
-                    ; .arch x64
-                    ; mov rax, [rbx + xo(rs1)]
-                    ; add rax, imm
-                    ; and rax, -2
-                );
-                if rd != 0 {
-                    dynasm!(e.a
-                        ; .arch x64
-                        ; mov rcx, QWORD next as i64
-                        ; mov [rbx + xo(rd)], rcx
-                    );
+                match e.loc(rs1) {
+                    Loc::Reg(h) if imm == 0 => dynasm!(e.a ; .arch x64 ; mov rax, Rq(h)),
+                    Loc::Reg(h) => dynasm!(e.a ; .arch x64 ; lea rax, [Rq(h) + imm]),
+                    Loc::Mem(m) => dynasm!(e.a ; .arch x64 ; mov rax, [rbx + m] ; add rax, imm),
                 }
+                dynasm!(e.a ; .arch x64 ; and rax, -2);
+                if rd != 0 {
+                    let d = match e.regs.host(rd) {
+                        Some(h) => h,
+                        None => RCX,
+                    };
+                    dynasm!(e.a ; .arch x64 ; mov Rq(d), QWORD next as i64);
+                    e.set_rd(rd, d);
+                }
+                e.write_back_all();
                 e.exit_indirect(i + 1);
                 ended = true;
             }
@@ -982,6 +1217,7 @@ pub fn translate(
         }
     }
     if !ended {
+        e.write_back_all();
         // Fell off the end of the block, or stopped before an instruction
         // the interpreter must execute.
         match ops.get(n) {
@@ -1005,6 +1241,8 @@ pub fn translate(
     dynasm!(e.a
         ; .arch x64
         ; =>to_dispatcher
+        ; mov rax, QWORD pc as i64
+        ; mov [rbx + L.pc], rax
         ; mov eax, RET_CONTINUE
     );
     jmp_abs(&mut e.a, base, epilogue);

@@ -10,8 +10,9 @@
 //!   no block boundary in between, exactly where its own block would end:
 //!   the interpreter stays the single source of truth for everything subtle.
 //! - **Code generator**: a dynasm-rs template emitter ([`emit`]), ~1 µs per
-//!   block; guest registers stay in the `Hart`, so state is exact at every
-//!   helper call and exit without write-back.
+//!   block; a block keeps its most used guest registers in host registers
+//!   and writes them back to the `Hart` before every helper call and exit,
+//!   so state is exact wherever Rust code sees it.
 //! - **Memory**: loads/stores call Rust helpers ([`helpers`]) that run the
 //!   interpreter's own load/store path (TLB, page walk, PMP, MMIO, page
 //!   flags), so faults and device accesses are exactly the interpreter's.

@@ -29,9 +29,17 @@ const DATA_LEN: usize = 0x2000;
 /// the data base pointers (s0, s1) and the loop counter (t6).
 const RESERVED: [u8; 6] = [5, 6, 7, 8, 9, 31];
 
-struct Rng(u64);
+/// The registers of [`program_few_regs`]: more than the translator caches
+/// in host registers in one block, so blocks mix cached and uncached
+/// registers, and with x0 and the loop counter.
+const FEW_REGS: [u8; 11] = [0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 31];
+
+struct Rng(u64, &'static [u8]);
 
 impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed, &[])
+    }
     fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
@@ -43,8 +51,12 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+    /// A register: any, or one of the pool if there is one.
     fn reg(&mut self) -> u8 {
-        self.below(32) as u8
+        match self.1.len() {
+            0 => self.below(32) as u8,
+            n => self.1[self.below(n as u64) as usize],
+        }
     }
     fn rd(&mut self) -> u8 {
         loop {
@@ -90,6 +102,9 @@ fn compressed_ok(inst: &Inst) -> bool {
 
 fn alu(rng: &mut Rng) -> Inst {
     use Inst::*;
+    if !rng.1.is_empty() && rng.below(4) == 0 {
+        return idiom(rng);
+    }
     let (rd, rs1, rs2) = (rng.rd(), rng.reg(), rng.reg());
     let imm = rng.imm12();
     let sh = rng.below(64) as u8;
@@ -144,6 +159,61 @@ fn alu(rng: &mut Rng) -> Inst {
         _ => Auipc {
             rd,
             imm: (rng.next() as i32) & !0xfff,
+        },
+    }
+}
+
+/// The pseudo-instructions compilers emit, often in place (rd = rs):
+/// the translator has shortcuts for several.
+fn idiom(rng: &mut Rng) -> Inst {
+    use Inst::*;
+    let rd = rng.rd();
+    let rs = if rng.below(2) == 0 { rd } else { rng.reg() };
+    match rng.below(9) {
+        0 => Subw {
+            rd,
+            rs1: 0,
+            rs2: rs,
+        },
+        1 => Sub {
+            rd,
+            rs1: 0,
+            rs2: rs,
+        },
+        2 => Addiw {
+            rd,
+            rs1: rs,
+            imm: 0,
+        },
+        3 => Xori {
+            rd,
+            rs1: rs,
+            imm: -1,
+        },
+        4 => Addi {
+            rd,
+            rs1: rs,
+            imm: 0,
+        },
+        5 => Sltiu {
+            rd,
+            rs1: rs,
+            imm: 1,
+        },
+        6 => Sltu {
+            rd,
+            rs1: 0,
+            rs2: rs,
+        },
+        7 => Addw {
+            rd,
+            rs1: rng.reg(),
+            rs2: rd,
+        },
+        _ => Mulw {
+            rd,
+            rs1: rng.reg(),
+            rs2: rd,
         },
     }
 }
@@ -387,7 +457,20 @@ fn fp(rng: &mut Rng) -> Inst {
 
 /// A random program ending in `wfi`.
 fn program(seed: u64) -> Vec<u8> {
-    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    program_from(Rng::new(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1))
+}
+
+/// A random program whose instructions use only [`FEW_REGS`] (besides the
+/// fixed ones: data bases, jalr targets): each register is read and
+/// written many times in a block, as the register cache needs to be
+/// exercised (rd = rs, x0 operands, helper calls and slow paths between
+/// a register's uses, traps inside loops that keep registers in host
+/// registers).
+fn program_few_regs(seed: u64) -> Vec<u8> {
+    program_from(Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1, &FEW_REGS))
+}
+
+fn program_from(mut rng: Rng) -> Vec<u8> {
     let mut a = Asm::new();
     let n = 40 + rng.below(200);
     let mut i = 0;
@@ -537,7 +620,7 @@ fn machine(code: &[u8], seed: u64) -> Hart {
     let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
     assert!(ram.write_bytes(HANDLER - RAM_BASE, &handler()));
     assert!(ram.write_bytes(CODE - RAM_BASE, code));
-    let mut rng = Rng(seed ^ 0x5555_aaaa_1234_5678 | 1);
+    let mut rng = Rng::new(seed ^ 0x5555_aaaa_1234_5678 | 1);
     let data: Vec<u8> = (0..DATA_LEN).map(|_| rng.next() as u8).collect();
     assert!(ram.write_bytes(DATA - RAM_BASE, &data));
     let bus = Arc::new(BusBuilder::new(ram).build());
@@ -648,7 +731,7 @@ fn check_seed(seed: u64, policy: Policy, budget: u64) {
 /// other F/D instructions, ending in `wfi`.
 fn fp_program(seed: u64) -> Vec<u8> {
     use Inst::*;
-    let mut rng = Rng(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1);
+    let mut rng = Rng::new(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1);
     let mut a = Asm::new();
     for _ in 0..50 + rng.below(100) {
         // Results go to f16-f31 so that f0-f15 mostly keep their
@@ -721,6 +804,200 @@ fn random_programs_agree_under_small_budgets_and_hot_threshold() {
     for seed in 1000..1200 {
         check_seed(seed, Policy::Hot(2), 1 + seed % 13);
         check_seed(seed, Policy::Always, 1 + seed % 7);
+    }
+}
+
+#[test]
+fn few_register_programs_agree_with_the_interpreter() {
+    for seed in 3000..3400 {
+        check_code(&program_few_regs(seed), seed, Policy::Always, 1 << 20);
+    }
+    for seed in 3400..3600 {
+        check_code(&program_few_regs(seed), seed, Policy::Always, 1 + seed % 11);
+        check_code(&program_few_regs(seed), seed, Policy::Hot(2), 1 + seed % 5);
+    }
+}
+
+/// Loops that keep their registers in host registers and trap in a later
+/// iteration (a load, then a store, walking off the end of RAM; the
+/// handler skips them): registers, `instret` and the trap state must be
+/// the interpreter's at each trap, and after the loops.
+#[test]
+fn loops_trapping_after_some_iterations_agree_with_the_interpreter() {
+    use Inst::*;
+    let mut a = Asm::new();
+    a.li(18, RAM_BASE + RAM_SIZE - 40);
+    a.li(31, 12);
+    let top = a.label();
+    a.bind(top);
+    a.emit(Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 1,
+    });
+    a.emit(Ld {
+        rd: 11,
+        rs1: 18,
+        imm: 0,
+    });
+    a.emit(Add {
+        rd: 12,
+        rs1: 12,
+        rs2: 11,
+    });
+    a.emit(Addi {
+        rd: 18,
+        rs1: 18,
+        imm: 8,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, top);
+    a.li(18, RAM_BASE + RAM_SIZE - 24);
+    a.li(31, 9);
+    let top = a.label();
+    a.bind(top);
+    a.emit(Sd {
+        rs1: 18,
+        rs2: 10,
+        imm: 0,
+    });
+    a.emit(Xor {
+        rd: 10,
+        rs1: 10,
+        rs2: 12,
+    });
+    a.emit(Addi {
+        rd: 18,
+        rs1: 18,
+        imm: 8,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, top);
+    // Helper calls made in line: an AMO and an FP load (FP is on: even
+    // seed).
+    a.li(18, RAM_BASE + RAM_SIZE - 16);
+    a.li(31, 5);
+    let top = a.label();
+    a.bind(top);
+    a.emit(AmoaddD {
+        rd: 11,
+        rs1: 18,
+        rs2: 10,
+        aqrl: 0,
+    });
+    a.emit(Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 3,
+    });
+    a.emit(Fld {
+        rd: 1,
+        rs1: 18,
+        imm: 0,
+    });
+    a.emit(Addi {
+        rd: 18,
+        rs1: 18,
+        imm: 8,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, top);
+    a.emit(Csrrs {
+        rd: 13,
+        rs1: 0,
+        csr: 0xb02,
+    });
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    for budget in [1 << 20, 1, 2, 3, 5, 7, 11] {
+        check_code(&code, 6, Policy::Always, budget);
+        check_code(&code, 6, Policy::Hot(1), budget);
+    }
+    let mut h = machine(&code, 6);
+    let mut jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+    run_to_wfi(&mut h, |h| jit.run(h, 1 << 20), 6);
+    assert_eq!(
+        jit.stats.traps,
+        7 + 6 + 2 * 3,
+        "the loops trap in later iterations"
+    );
+}
+
+/// Endless loops (one self-looping block, then two blocks chained to each
+/// other): every `run` returns within its budget (the chain entries and
+/// back edges count the instructions retired so far), with the registers
+/// and pc the interpreter has after as many instructions.
+#[test]
+fn endless_chained_loops_return_within_the_budget() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let (one, two, other) = (a.label(), a.label(), a.label());
+    a.bind(one);
+    a.emit(Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 1,
+    });
+    a.emit(Addi {
+        rd: 11,
+        rs1: 10,
+        imm: -7,
+    });
+    a.bne(10, 12, one);
+    a.bind(two);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 3,
+    });
+    a.beq(0, 0, other);
+    a.emit(Wfi);
+    a.bind(other);
+    a.emit(Xor {
+        rd: 14,
+        rs1: 14,
+        rs2: 13,
+    });
+    a.j(two);
+    let code = a.finish().expect("assembles");
+    for budget in [1, 10, 1000, 100_000] {
+        let mut h = machine(&code, 8);
+        // The first loop ends after 5000 iterations.
+        h.x[10] = 0;
+        h.x[12] = 5000;
+        let mut jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+        let mut reference = machine(&code, 8);
+        reference.x[10] = 0;
+        reference.x[12] = 5000;
+        for _ in 0..50 {
+            let before = h.stats.instret;
+            assert_eq!(jit.run(&mut h, budget), Exit::Budget);
+            let ran = h.stats.instret - before;
+            assert!(
+                (budget..budget + 4).contains(&ran),
+                "budget {budget}: ran {ran} instructions"
+            );
+            while reference.stats.instret < h.stats.instret {
+                reference.run(1);
+            }
+            assert_eq!(state(&reference), state(&h), "budget {budget}");
+        }
+        assert!(
+            jit.stats.chains > 0 || budget < 1000,
+            "no block was chained"
+        );
     }
 }
 

@@ -7,8 +7,10 @@
 //! out-of-line call of the direct helper, before any state is written.
 //!
 //! The host MXCSR is the default one (nearest-even, no FTZ/DAZ), as
-//! `rvisor_fpu`'s own fast path requires. r8-r10 and xmm0-xmm4 are free:
-//! every helper call of the block clobbers them anyway.
+//! `rvisor_fpu`'s own fast path requires. The templates use the scratch
+//! registers rax, rcx, rdx, rsi, rdi and xmm0-xmm4 (free: every helper
+//! call of the block clobbers them anyway), and no integer register the
+//! register cache uses.
 
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 use rvisor_cpu::csr::mstatus;
@@ -53,6 +55,7 @@ impl Emitter {
         let resume = self.a.new_dynamic_label();
         let fail = self.a.new_dynamic_label();
         let exact = self.a.new_dynamic_label();
+        let regs = self.regs;
         dynasm!(self.a
             ; .arch x64
             ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
@@ -112,39 +115,38 @@ impl Emitter {
         if kind == Kind::Mul {
             // Inexact iff the product of the odd parts of the significands
             // (hidden bit included) needs more than 53 bits.
-            for (src, dst) in [(0u8, 8u8), (1, 9)] {
-                if src == 0 {
-                    dynasm!(self.a ; .arch x64 ; mov rsi, rax);
-                } else {
-                    dynasm!(self.a ; .arch x64 ; mov rsi, rcx);
-                }
-                dynasm!(self.a
-                    ; .arch x64
-                    ; mov r10, rsi
-                    ; shl r10, 12
-                    ; shr r10, 12
-                    ; shr rsi, 52
-                    ; and esi, 0x7ff
-                    ; setnz sil
-                    ; movzx esi, sil
-                    ; shl rsi, 52
-                    ; or r10, rsi
-                );
-                if dst == 8 {
-                    dynasm!(self.a ; .arch x64 ; mov r8, r10);
-                } else {
-                    dynasm!(self.a ; .arch x64 ; mov r9, r10);
-                }
-            }
+            // a's odd part to rdi, b's to rsi (the result in rdi is
+            // stored already).
+            dynasm!(self.a
+                ; .arch x64
+                ; mov rdi, rax
+                ; shl rdi, 12
+                ; shr rdi, 12
+                ; shr rax, 52
+                ; and eax, 0x7ff
+                ; setnz al
+                ; movzx eax, al
+                ; shl rax, 52
+                ; or rdi, rax
+                ; mov rsi, rcx
+                ; shl rsi, 12
+                ; shr rsi, 12
+                ; shr rcx, 52
+                ; and ecx, 0x7ff
+                ; setnz cl
+                ; movzx ecx, cl
+                ; shl rcx, 52
+                ; or rsi, rcx
+            );
             // Nonzero: a zero operand gives a zero result, declined above.
             dynasm!(self.a
                 ; .arch x64
-                ; bsf rcx, r8
-                ; shr r8, cl
-                ; bsf rcx, r9
-                ; shr r9, cl
-                ; mov rax, r8
-                ; mul r9
+                ; bsf rcx, rdi
+                ; shr rdi, cl
+                ; bsf rcx, rsi
+                ; shr rsi, cl
+                ; mov rax, rdi
+                ; mul rsi
                 ; shr rax, 53
                 ; or rax, rdx
                 ; jz =>exact
@@ -175,6 +177,7 @@ impl Emitter {
             resume,
             fail,
             call: SlowCall::Fp(f, packed, raw),
+            regs,
         });
         self.stubs.push(Stub::Helper { label: fail, site });
         true

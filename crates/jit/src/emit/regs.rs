@@ -1,0 +1,428 @@
+//! Block-local guest register caching.
+//!
+//! Within one translated block the most-used guest registers live in host
+//! registers: loaded from `Hart::x` on first read, written back before
+//! every exit and every helper call (the interpreter, the helpers and the
+//! trap path read `Hart::x`), reloaded after a call. The body of a block
+//! is straight-line code (it ends at its first control-flow instruction;
+//! slow paths are out of line and come back to the point they left), so
+//! the state of each cached register at each point is known when the code
+//! is emitted: no run-time bookkeeping.
+//!
+//! A block whose final jump or branch goes back to its own first
+//! instruction loops inside its own code: it loads every cached register
+//! on entry, the back edge does the chain entry's budget and interrupt
+//! checks, and the registers stay in host registers across iterations.
+
+use dynasmrt::{dynasm, DynasmApi};
+use rvisor_cpu::interp::Op;
+use rvisor_isa::Inst;
+
+use super::{xo, Emitter};
+
+/// Host registers the cache may use, in order of preference: the
+/// callee-saved ones first (helper calls leave them alone), then the
+/// caller-saved ones no template uses. `rbx`, `r12` hold the hart and
+/// context pointers; `rax`, `rcx`, `rdx`, `rsi`, `rdi` are template
+/// scratch; `rbp` is [`PENDING`].
+const HOST: [u8; 7] = [13, 14, 15, 8, 9, 10, 11];
+
+/// rbp counts the instructions retired in translated code that
+/// `stats.instret` does not hold yet (the architectural count is the
+/// sum): zeroed on entry from the dispatcher, added to `instret` before
+/// each helper call and by the epilogue. A memory add per block would
+/// chain every block (and every iteration of a loop) to the last one's
+/// store.
+pub(super) const PENDING: u8 = 5;
+
+/// Host register numbers of the scratch registers the templates name.
+pub(super) const RAX: u8 = 0;
+pub(super) const RCX: u8 = 1;
+pub(super) const RDX: u8 = 2;
+
+fn caller_saved(h: u8) -> bool {
+    (8..=11).contains(&h)
+}
+
+/// Where a cached register's value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum St {
+    /// Only in `Hart::x` (the host register holds nothing of use).
+    Memory,
+    /// In both, equal.
+    Clean,
+    /// In the host register; `Hart::x` may be stale.
+    Dirty,
+}
+
+/// The cache's state at one point of the emitted code.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct RegCache {
+    /// Host register of each guest register (0: not cached; x0 never is).
+    host: [u8; 32],
+    st: [St; 32],
+    /// Guest registers some instruction of the block writes.
+    written: u32,
+}
+
+/// A guest register operand: a host register or its `Hart::x` slot
+/// (`[rbx + offset]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Loc {
+    Reg(u8),
+    Mem(i32),
+}
+
+/// The integer registers an instruction with a template reads and writes
+/// (x0 included; A/F/D instructions reach `Hart::x` through helpers and
+/// count for nothing).
+fn operands(inst: &Inst) -> ([u8; 2], u8) {
+    use Inst::*;
+    match *inst {
+        Lui { rd, .. } | Auipc { rd, .. } | Jal { rd, .. } => ([0, 0], rd),
+        Jalr { rd, rs1, .. }
+        | Lb { rd, rs1, .. }
+        | Lh { rd, rs1, .. }
+        | Lw { rd, rs1, .. }
+        | Ld { rd, rs1, .. }
+        | Lbu { rd, rs1, .. }
+        | Lhu { rd, rs1, .. }
+        | Lwu { rd, rs1, .. }
+        | Addi { rd, rs1, .. }
+        | Slti { rd, rs1, .. }
+        | Sltiu { rd, rs1, .. }
+        | Xori { rd, rs1, .. }
+        | Ori { rd, rs1, .. }
+        | Andi { rd, rs1, .. }
+        | Slli { rd, rs1, .. }
+        | Srli { rd, rs1, .. }
+        | Srai { rd, rs1, .. }
+        | Addiw { rd, rs1, .. }
+        | Slliw { rd, rs1, .. }
+        | Srliw { rd, rs1, .. }
+        | Sraiw { rd, rs1, .. } => ([rs1, 0], rd),
+        Beq { rs1, rs2, .. }
+        | Bne { rs1, rs2, .. }
+        | Blt { rs1, rs2, .. }
+        | Bge { rs1, rs2, .. }
+        | Bltu { rs1, rs2, .. }
+        | Bgeu { rs1, rs2, .. }
+        | Sb { rs1, rs2, .. }
+        | Sh { rs1, rs2, .. }
+        | Sw { rs1, rs2, .. }
+        | Sd { rs1, rs2, .. } => ([rs1, rs2], 0),
+        Add { rd, rs1, rs2 }
+        | Sub { rd, rs1, rs2 }
+        | Sll { rd, rs1, rs2 }
+        | Slt { rd, rs1, rs2 }
+        | Sltu { rd, rs1, rs2 }
+        | Xor { rd, rs1, rs2 }
+        | Srl { rd, rs1, rs2 }
+        | Sra { rd, rs1, rs2 }
+        | Or { rd, rs1, rs2 }
+        | And { rd, rs1, rs2 }
+        | Addw { rd, rs1, rs2 }
+        | Subw { rd, rs1, rs2 }
+        | Sllw { rd, rs1, rs2 }
+        | Srlw { rd, rs1, rs2 }
+        | Sraw { rd, rs1, rs2 }
+        | Mul { rd, rs1, rs2 }
+        | Mulh { rd, rs1, rs2 }
+        | Mulhsu { rd, rs1, rs2 }
+        | Mulhu { rd, rs1, rs2 }
+        | Div { rd, rs1, rs2 }
+        | Divu { rd, rs1, rs2 }
+        | Rem { rd, rs1, rs2 }
+        | Remu { rd, rs1, rs2 }
+        | Mulw { rd, rs1, rs2 }
+        | Divw { rd, rs1, rs2 }
+        | Divuw { rd, rs1, rs2 }
+        | Remw { rd, rs1, rs2 }
+        | Remuw { rd, rs1, rs2 } => ([rs1, rs2], rd),
+        _ => ([0, 0], 0),
+    }
+}
+
+impl RegCache {
+    /// No register cached.
+    pub(super) fn none() -> Self {
+        Self {
+            host: [0; 32],
+            st: [St::Memory; 32],
+            written: 0,
+        }
+    }
+
+    /// Choose the cached registers of the block `ops`: the most used
+    /// ones (reads and writes), among those used at least twice (once is
+    /// enough in a loop: every iteration uses it).
+    pub(super) fn plan(ops: &[Op], looping: bool) -> Self {
+        let mut uses = [0u32; 32];
+        let mut first = [usize::MAX; 32];
+        let mut written = 0u32;
+        for (i, op) in ops.iter().enumerate() {
+            let (reads, rd) = operands(&op.inst);
+            for r in reads.into_iter().chain([rd]) {
+                let r = usize::from(r & 31);
+                if r != 0 {
+                    uses[r] += 1;
+                    first[r] = first[r].min(i);
+                }
+            }
+            if rd != 0 {
+                written |= 1 << (rd & 31);
+            }
+        }
+        let min = if looping { 1 } else { 2 };
+        let mut regs: Vec<usize> = (1..32).filter(|&r| uses[r] >= min).collect();
+        regs.sort_by_key(|&r| (std::cmp::Reverse(uses[r]), first[r]));
+        let mut c = Self::none();
+        c.written = written;
+        for (&r, &h) in regs.iter().zip(HOST.iter()) {
+            c.host[r] = h;
+        }
+        c
+    }
+
+    fn cached(&self) -> impl Iterator<Item = (u8, u8)> + '_ {
+        (1..32u8).filter_map(|r| {
+            let h = self.host[usize::from(r)];
+            (h != 0).then_some((r, h))
+        })
+    }
+
+    /// Host register of guest register `r`, if cached.
+    pub(super) fn host(&self, r: u8) -> Option<u8> {
+        match self.host[usize::from(r & 31)] {
+            0 => None,
+            h => Some(h),
+        }
+    }
+}
+
+impl Emitter {
+    /// Where x[r] is now; a cached register not loaded yet is loaded.
+    /// Every operand of a template must be located before its first jump
+    /// to an out-of-line path, so that both paths agree on the state.
+    pub(super) fn loc(&mut self, r: u8) -> Loc {
+        let r = r & 31;
+        let Some(h) = self.regs.host(r) else {
+            return Loc::Mem(xo(r));
+        };
+        if self.regs.st[usize::from(r)] == St::Memory {
+            dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
+            self.regs.st[usize::from(r)] = St::Clean;
+        }
+        Loc::Reg(h)
+    }
+
+    /// Host register `dst` = x[r]. Skips the load of an uncached register
+    /// into rax (and its store-to-load forwarding latency on dependency
+    /// chains) when the code emitted just before is the store of x[r] from
+    /// rax: nothing in between can have changed either, and no jump lands
+    /// between them (labels inside a block body are placed before such
+    /// stores or end the block).
+    pub(super) fn mov_to(&mut self, dst: u8, r: u8) {
+        match self.loc(r) {
+            Loc::Reg(h) if h == dst => {}
+            Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rq(dst), Rq(h)),
+            Loc::Mem(_) if r == 0 => dynasm!(self.a ; .arch x64 ; xor Rd(dst), Rd(dst)),
+            Loc::Mem(m) => {
+                if dst == RAX && self.last_store == Some((r & 31, self.a.offset().0)) {
+                    return;
+                }
+                dynasm!(self.a ; .arch x64 ; mov Rq(dst), [rbx + m]);
+            }
+        }
+    }
+
+    /// The host register an instruction writing `rd` should compute
+    /// into: rd's own if cached, else rax (then [`Self::set_rd`]).
+    pub(super) fn dst(&self, rd: u8) -> u8 {
+        self.regs.host(rd).unwrap_or(RAX)
+    }
+
+    /// x[rd] = host register `src` (x0 stays zero).
+    pub(super) fn set_rd(&mut self, rd: u8, src: u8) {
+        let rd = rd & 31;
+        if rd == 0 {
+            return;
+        }
+        match self.regs.host(rd) {
+            Some(h) => {
+                if h != src {
+                    dynasm!(self.a ; .arch x64 ; mov Rq(h), Rq(src));
+                }
+                self.regs.st[usize::from(rd)] = St::Dirty;
+            }
+            None => {
+                dynasm!(self.a ; .arch x64 ; mov [rbx + xo(rd)], Rq(src));
+                if src == RAX {
+                    self.last_store = Some((rd, self.a.offset().0));
+                }
+            }
+        }
+    }
+
+    /// x[rd] = a sign-extended 32-bit constant.
+    pub(super) fn set_rd_imm(&mut self, rd: u8, imm: i32) {
+        let rd = rd & 31;
+        if rd == 0 {
+            return;
+        }
+        match self.regs.host(rd) {
+            Some(h) => {
+                dynasm!(self.a ; .arch x64 ; mov Rq(h), imm);
+                self.regs.st[usize::from(rd)] = St::Dirty;
+            }
+            None => dynasm!(self.a ; .arch x64 ; mov QWORD [rbx + xo(rd)], imm),
+        }
+    }
+
+    /// Write the dirty registers of `state` back to `Hart::x` (the
+    /// emitter's own state is left as it is).
+    pub(super) fn write_back(&mut self, state: &RegCache) {
+        for (r, h) in state.cached() {
+            if state.st[usize::from(r)] == St::Dirty {
+                dynasm!(self.a ; .arch x64 ; mov [rbx + xo(r)], Rq(h));
+            }
+        }
+    }
+
+    /// [`Self::write_back`] of the current state, before an exit.
+    pub(super) fn write_back_all(&mut self) {
+        let s = self.regs;
+        self.write_back(&s);
+    }
+
+    /// Add the pending instruction count to `stats.instret` (before a
+    /// helper call: the hart is exact wherever Rust code can see it).
+    pub(super) fn flush_pending(&mut self) {
+        dynasm!(self.a
+            ; .arch x64
+            ; add [rbx + super::L.instret], Rq(PENDING)
+            ; xor Rd(PENDING), Rd(PENDING)
+        );
+    }
+
+    /// Before a helper call made in line: `Hart::x` and `instret` become
+    /// exact.
+    pub(super) fn spill(&mut self) {
+        self.flush_pending();
+        self.write_back_all();
+        for st in self.regs.st.iter_mut() {
+            if *st == St::Dirty {
+                *st = St::Clean;
+            }
+        }
+    }
+
+    /// After a helper call made in line: the helper may have written any
+    /// x register and clobbered the caller-saved host registers; cached
+    /// registers are read again when next used.
+    pub(super) fn forget(&mut self) {
+        self.regs.st = [St::Memory; 32];
+    }
+
+    /// In an out-of-line path, after a helper call that writes no x
+    /// register: reload the caller-saved host registers `state` holds
+    /// values in (written back before the call).
+    pub(super) fn reload_clobbered(&mut self, state: &RegCache) {
+        for (r, h) in state.cached() {
+            if caller_saved(h) && state.st[usize::from(r)] != St::Memory {
+                dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
+            }
+        }
+    }
+
+    /// At the top of a looping block: load every cached register. The
+    /// loop head's state counts the ones the block writes as dirty, so
+    /// that the back edge needs no stores.
+    pub(super) fn load_for_loop(&mut self) {
+        let s = self.regs;
+        for (r, h) in s.cached() {
+            dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
+            self.regs.st[usize::from(r)] = if s.written & (1 << r) != 0 {
+                St::Dirty
+            } else {
+                St::Clean
+            };
+        }
+    }
+
+    /// At the back edge: bring the state to the loop head's (load what a
+    /// helper call made the block forget).
+    pub(super) fn reload_for_loop(&mut self) {
+        let s = self.regs;
+        for (r, h) in s.cached() {
+            if s.st[usize::from(r)] == St::Memory {
+                dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(inst: Inst) -> Op {
+        Op {
+            inst,
+            raw: 0,
+            off: 0,
+            len: 4,
+        }
+    }
+
+    #[test]
+    fn plan_picks_the_most_used_registers() {
+        use Inst::*;
+        let ops = [
+            op(Add {
+                rd: 10,
+                rs1: 10,
+                rs2: 11,
+            }),
+            op(Add {
+                rd: 10,
+                rs1: 10,
+                rs2: 12,
+            }),
+            op(Addi {
+                rd: 13,
+                rs1: 0,
+                imm: 1,
+            }),
+            op(Bne {
+                rs1: 10,
+                rs2: 11,
+                imm: -8,
+            }),
+        ];
+        let c = RegCache::plan(&ops, false);
+        assert_eq!(c.host(10), Some(HOST[0]));
+        assert_eq!(c.host(11), Some(HOST[1]));
+        assert_eq!(c.host(12), None, "used once");
+        assert_eq!(c.host(0), None, "x0 is never cached");
+        let c = RegCache::plan(&ops, true);
+        assert!(c.host(12).is_some() && c.host(13).is_some());
+        assert_eq!(c.written, 1 << 10 | 1 << 13);
+    }
+
+    #[test]
+    fn plan_uses_at_most_the_host_registers() {
+        let ops: Vec<Op> = (1..32u8)
+            .map(|r| {
+                op(Inst::Add {
+                    rd: r,
+                    rs1: r,
+                    rs2: r,
+                })
+            })
+            .collect();
+        let c = RegCache::plan(&ops, true);
+        assert_eq!(c.cached().count(), HOST.len());
+        assert!(c.cached().all(|(_, h)| h != PENDING));
+    }
+}
