@@ -27,6 +27,7 @@ use rvisor_isa::Inst;
 use crate::fp::{self, FpFn};
 
 mod fp_inline;
+mod spin_hook;
 use crate::helpers::{self, Ctx, HelperRet, JC_SIZE, ST_CODE_WRITTEN};
 
 /// Block status returned to the dispatcher in eax: carry on at `hart.pc`.
@@ -932,6 +933,9 @@ pub fn translate(
         ; jnz =>to_dispatcher
     );
     let entry = e.a.offset().0;
+    if let Some(mask) = rvisor_cpu::spin::spin_candidate(pc, &ops[..n]) {
+        e.spin_point(pc, mask);
+    }
     let mut ended = false;
     for (i, op) in ops[..n].iter().enumerate() {
         let ipc = pc.wrapping_add(u64::from(op.off));
