@@ -104,6 +104,8 @@ pub struct Hart {
     pub stimer_id: TimerId,
     /// The STIP line (bit 5 of `signals`) the supervisor timer raises.
     pub stip_line: Arc<HartIrq>,
+    /// Spin-loop detector state.
+    pub spin: crate::spin::SpinState,
 }
 
 impl Hart {
@@ -137,6 +139,7 @@ impl Hart {
             stats: HartStats::default(),
             stimer_id,
             stip_line,
+            spin: crate::spin::SpinState::default(),
         };
         hart.reset();
         hart

@@ -14,6 +14,7 @@ pub mod interp;
 pub mod mmu;
 pub mod pmp;
 pub mod signals;
+pub mod spin;
 pub mod stats;
 pub mod trap;
 

@@ -32,6 +32,8 @@ pub struct HartStats {
     pub blocks_revalidated: u64,
     /// Full page-table walks (TLB misses).
     pub tlb_misses: u64,
+    /// Host-thread yields in detected guest spin loops (see `spin`).
+    pub spin_yields: u64,
     /// Translator (tier 1; zero under the interpreter): blocks translated.
     pub jit_blocks: u64,
     /// Translator: bytes of host code emitted.

@@ -37,6 +37,7 @@ use regs::{Loc, RegCache, PENDING, RAX, RCX, RDX};
 
 mod fp_inline;
 mod regs;
+mod spin_hook;
 use crate::helpers::{self, Ctx, HelperRet, JC_SIZE, ST_CODE_WRITTEN};
 
 /// Block status returned to the dispatcher in eax: carry on at `hart.pc`.
@@ -1135,6 +1136,10 @@ pub fn translate(
             _ => false,
         }
     });
+    let spin = rvisor_cpu::spin::spin_candidate(pc, body);
+    // A spin-wait loop must pass its spin point every time round: it does
+    // not loop inside the block with its registers kept in host registers.
+    let looping = looping && spin.is_none();
     let mut a = Asm::new(base);
     let head = a.new_dynamic_label();
     let mut e = Emitter {
@@ -1162,6 +1167,10 @@ pub fn translate(
         ; jnz =>to_dispatcher
     );
     let entry = e.a.offset().0;
+    if let Some(mask) = spin {
+        // Before any guest register is cached: the call clobbers r8-r11.
+        e.spin_point(pc, mask);
+    }
     if looping {
         e.load_for_loop();
     }

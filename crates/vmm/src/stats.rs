@@ -224,6 +224,7 @@ impl VmStats {
             "TLB misses (page walks)",
             sum(|h| h.tlb_misses)
         );
+        let _ = writeln!(s, "  {:<32} {}", "spin-loop yields", sum(|h| h.spin_yields));
         type Counter = (&'static str, fn(&HartStats) -> u64);
         let jit: [Counter; 8] = [
             ("blocks translated", |h| h.jit_blocks),

@@ -55,6 +55,7 @@ struct Entry {
     start: u32,
     count: u16,
     bytes: u16,
+    spin: u32,
 }
 
 /// A block found in (or just added to) the cache.
@@ -66,6 +67,9 @@ pub(crate) struct BlockRef {
     pub count: usize,
     /// Bytes covered (pc after the block when it falls through).
     pub bytes: u64,
+    /// Nonzero for a spin candidate: the register mask of
+    /// [`crate::spin::spin_candidate`].
+    pub spin: u32,
 }
 
 /// The direct-mapped block table (the arena lives beside it in
@@ -106,6 +110,7 @@ impl BlockCache {
                 start: e.start as usize,
                 count: usize::from(e.count),
                 bytes: u64::from(e.bytes),
+                spin: e.spin,
             })
         } else {
             None
@@ -120,6 +125,7 @@ impl BlockCache {
             start: e.start as usize,
             count: usize::from(e.count),
             bytes: u64::from(e.bytes),
+            spin: e.spin,
         })
     }
 
@@ -132,6 +138,7 @@ impl BlockCache {
                 start: b.start as u32,
                 count: b.count as u16,
                 bytes: b.bytes as u16,
+                spin: b.spin,
             };
         }
     }
@@ -320,10 +327,15 @@ impl Hart {
                 break;
             }
         }
+        let spin = arena
+            .get(start..)
+            .and_then(|ops| crate::spin::spin_candidate(pc, ops))
+            .unwrap_or(0);
         let b = BlockRef {
             start,
             count: arena.len() - start,
             bytes: k,
+            spin,
         };
         self.interp.cache.insert(pa, b);
         self.stats.blocks_decoded += 1;
@@ -384,6 +396,7 @@ mod tests {
             start: 3,
             count: 2,
             bytes: 6,
+            spin: 0,
         };
         c.insert(0x8000_0000, b);
         assert_eq!(c.lookup(0x8000_0000), Some(b));
@@ -400,6 +413,7 @@ mod tests {
             start: 0,
             count: 1,
             bytes: 4,
+            spin: 0,
         };
         ram.set_page_flags(0x1000, PAGE_CODE);
         ram.set_page_flags(0x2000, PAGE_CODE);
@@ -418,6 +432,7 @@ mod tests {
             start: 0,
             count: 1,
             bytes: 4,
+            spin: 0,
         };
         c.insert(0x8000_0000, b);
         assert_eq!(c.suspect(0x8000_0000), None, "a valid block is not suspect");
@@ -443,6 +458,7 @@ mod tests {
             start: 0,
             count: 1,
             bytes: 4,
+            spin: 0,
         };
         c.insert(0x1000, b);
         c.invalidate();

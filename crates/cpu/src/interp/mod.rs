@@ -211,7 +211,12 @@ impl Hart {
             // of line.
             let r = match self.interp.cache.lookup(pa) {
                 Some(b) => match arena.get(b.start..b.start + b.count) {
-                    Some(ops) => self.exec_block(ops, b.bytes),
+                    Some(ops) => {
+                        if b.spin != 0 {
+                            self.spin_pass(pc, b.spin);
+                        }
+                        self.exec_block(ops, b.bytes)
+                    }
                     None => Ok(1), // unreachable: ranges come from this arena
                 },
                 None => self.run_uncached(arena, pc, pa),

@@ -1,0 +1,548 @@
+//! Spin-loop detection, the software counterpart of KVM's pause-loop
+//! exiting: a hart that keeps re-running the same short loop without any
+//! change to its registers is waiting for another hart (a lock, an IPI
+//! acknowledgement, a flag), and its host thread gives the CPU away so that
+//! the hart it waits for can run when the host has fewer cores free than
+//! the guest has harts.
+//!
+//! Engines count passes through the entry of the blocks
+//! [`spin_candidate`] picks (a pause hint, or the short back-branch block of
+//! a loop) and call [`Hart::spin_point`] every [`SAMPLE`] passes. A yield is invisible to the guest: no
+//! architectural state changes, and the next block boundary still takes
+//! pending interrupts and requests at once.
+
+use rvisor_isa::Inst;
+
+use crate::interp::Op;
+use crate::Hart;
+
+/// Passes through spin points between two looks at the registers (the
+/// translator counts them down inline, so a loop that is not spinning pays
+/// one decrement per pass).
+pub const SAMPLE: u32 = 16;
+
+/// Sampled passes in a row with unchanged registers before the hart is
+/// taken to be spinning (`SAMPLE * DETECT` passes: a short wait costs less
+/// spun than given away).
+pub const DETECT: u32 = 4;
+
+/// Calls while spinning that miss the spin point before the detector
+/// forgets it (the loop was left through another way).
+const FORGET_AFTER: u32 = 64;
+
+/// Longest block (in instructions) taken for a spin loop's body.
+const MAX_OPS: usize = 8;
+
+/// Furthest backward jump (in bytes) a spin loop makes.
+const MAX_BACK: u64 = 64;
+
+/// What the detector remembers of the last spin point sampled.
+#[derive(Clone, Debug)]
+pub struct SpinState {
+    /// Passes left before the next call to [`Hart::spin_point`]; the
+    /// translator decrements it inline at every spin point.
+    pub countdown: u32,
+    pc: u64,
+    mask: u32,
+    regs: [u64; 32],
+    streak: u32,
+    spinning: bool,
+    misses: u32,
+}
+
+impl Default for SpinState {
+    fn default() -> Self {
+        Self {
+            countdown: SAMPLE,
+            pc: u64::MAX,
+            mask: u32::MAX,
+            regs: [0; 32],
+            streak: 0,
+            spinning: false,
+            misses: 0,
+        }
+    }
+}
+
+impl SpinState {
+    fn sample(&mut self, pc: u64, mask: u32, regs: &[u64; 32]) {
+        self.pc = pc;
+        self.mask = mask;
+        self.regs = *regs;
+        self.streak = 0;
+        self.spinning = false;
+        self.misses = 0;
+        self.countdown = SAMPLE;
+    }
+}
+
+/// `pause` (Zihintpause): `fence w,0`, what Linux's `cpu_relax()` runs.
+pub fn is_pause(inst: &Inst) -> bool {
+    matches!(
+        inst,
+        Inst::Fence {
+            pred: 1,
+            succ: 0,
+            fm: 0
+        }
+    )
+}
+
+fn is_load(inst: &Inst) -> bool {
+    use Inst::*;
+    matches!(
+        inst,
+        Lb { .. }
+            | Lh { .. }
+            | Lw { .. }
+            | Ld { .. }
+            | Lbu { .. }
+            | Lhu { .. }
+            | Lwu { .. }
+            | LrW { .. }
+            | LrD { .. }
+            | Flw { .. }
+            | Fld { .. }
+    )
+}
+
+/// Anything that writes memory (or may: AMOs, SC) is progress, not a wait.
+fn may_store(inst: &Inst) -> bool {
+    use Inst::*;
+    matches!(
+        inst,
+        Sb { .. }
+            | Sh { .. }
+            | Sw { .. }
+            | Sd { .. }
+            | Fsw { .. }
+            | Fsd { .. }
+            | ScW { .. }
+            | ScD { .. }
+            | AmoswapW { .. }
+            | AmoaddW { .. }
+            | AmoxorW { .. }
+            | AmoandW { .. }
+            | AmoorW { .. }
+            | AmominW { .. }
+            | AmomaxW { .. }
+            | AmominuW { .. }
+            | AmomaxuW { .. }
+            | AmoswapD { .. }
+            | AmoaddD { .. }
+            | AmoxorD { .. }
+            | AmoandD { .. }
+            | AmoorD { .. }
+            | AmominD { .. }
+            | AmomaxD { .. }
+            | AmominuD { .. }
+            | AmomaxuD { .. }
+    )
+}
+
+/// The backward target of a block's last instruction, if it jumps or
+/// branches back at most `MAX_BACK` bytes before the block's start `pc`
+/// (or to the start itself).
+fn backward_target(pc: u64, op: &Op) -> Option<u64> {
+    use Inst::*;
+    let imm = match op.inst {
+        Jal { rd: 0, imm } => imm,
+        Beq { imm, .. }
+        | Bne { imm, .. }
+        | Blt { imm, .. }
+        | Bge { imm, .. }
+        | Bltu { imm, .. }
+        | Bgeu { imm, .. } => imm,
+        _ => return None,
+    };
+    let at = pc.wrapping_add(u64::from(op.off));
+    let target = at.wrapping_add(imm as i64 as u64);
+    (target <= pc && pc - target <= MAX_BACK).then_some(target)
+}
+
+/// ra, sp, gp, tp, s0-s11: a loop that calls functions keeps its state
+/// there.
+const CALLEE_SAVED: u32 = 0b0000_1111_1111_1100_0000_0011_0001_1110;
+
+fn bit(r: u8) -> u32 {
+    1 << (r & 31)
+}
+
+/// The integer registers `inst` reads (all of them for kinds a spin
+/// candidate rarely holds).
+fn reads(inst: &Inst) -> u32 {
+    use Inst::*;
+    match *inst {
+        Lui { .. } | Auipc { .. } | Jal { .. } | Fence { .. } => 0,
+        Beq { rs1, rs2, .. }
+        | Bne { rs1, rs2, .. }
+        | Blt { rs1, rs2, .. }
+        | Bge { rs1, rs2, .. }
+        | Bltu { rs1, rs2, .. }
+        | Bgeu { rs1, rs2, .. }
+        | Add { rs1, rs2, .. }
+        | Sub { rs1, rs2, .. }
+        | Sll { rs1, rs2, .. }
+        | Slt { rs1, rs2, .. }
+        | Sltu { rs1, rs2, .. }
+        | Xor { rs1, rs2, .. }
+        | Srl { rs1, rs2, .. }
+        | Sra { rs1, rs2, .. }
+        | Or { rs1, rs2, .. }
+        | And { rs1, rs2, .. }
+        | Addw { rs1, rs2, .. }
+        | Subw { rs1, rs2, .. }
+        | Sllw { rs1, rs2, .. }
+        | Srlw { rs1, rs2, .. }
+        | Sraw { rs1, rs2, .. }
+        | Mul { rs1, rs2, .. }
+        | Mulh { rs1, rs2, .. }
+        | Mulhsu { rs1, rs2, .. }
+        | Mulhu { rs1, rs2, .. }
+        | Div { rs1, rs2, .. }
+        | Divu { rs1, rs2, .. }
+        | Rem { rs1, rs2, .. }
+        | Remu { rs1, rs2, .. }
+        | Mulw { rs1, rs2, .. }
+        | Divw { rs1, rs2, .. }
+        | Divuw { rs1, rs2, .. }
+        | Remw { rs1, rs2, .. }
+        | Remuw { rs1, rs2, .. } => bit(rs1) | bit(rs2),
+        Jalr { rs1, .. }
+        | Lb { rs1, .. }
+        | Lh { rs1, .. }
+        | Lw { rs1, .. }
+        | Ld { rs1, .. }
+        | Lbu { rs1, .. }
+        | Lhu { rs1, .. }
+        | Lwu { rs1, .. }
+        | LrW { rs1, .. }
+        | LrD { rs1, .. }
+        | Flw { rs1, .. }
+        | Fld { rs1, .. }
+        | Addi { rs1, .. }
+        | Slti { rs1, .. }
+        | Sltiu { rs1, .. }
+        | Xori { rs1, .. }
+        | Ori { rs1, .. }
+        | Andi { rs1, .. }
+        | Slli { rs1, .. }
+        | Srli { rs1, .. }
+        | Srai { rs1, .. }
+        | Addiw { rs1, .. }
+        | Slliw { rs1, .. }
+        | Srliw { rs1, .. }
+        | Sraiw { rs1, .. } => bit(rs1),
+        _ => u32::MAX,
+    }
+}
+
+/// Whether the block at `pc` made of `ops` (as an engine will run them)
+/// looks like the end of a spin-wait's body: it holds a pause hint, or it
+/// is short, never stores, and jumps back at most `MAX_BACK` bytes. A
+/// block that jumps back to its own start must also load (otherwise it is
+/// a counted loop, whose every pass the countdown would slow down).
+///
+/// `Some(mask)`: the integer registers whose change means progress: those
+/// the block reads, and the callee-saved ones. Loops that call functions
+/// (OpenSBI's wait for remote fences takes and drops a lock per pass, so
+/// ticket values pass through its temporaries) are caught at their short
+/// back-branch block and compared on these only.
+pub fn spin_candidate(pc: u64, ops: &[Op]) -> Option<u32> {
+    let mask = ops.iter().fold(CALLEE_SAVED, |m, op| m | reads(&op.inst)) & !1;
+    if ops.iter().any(|op| is_pause(&op.inst)) {
+        return Some(mask);
+    }
+    let target = ops.last().and_then(|last| backward_target(pc, last))?;
+    (ops.len() <= MAX_OPS
+        && !ops.iter().any(|op| may_store(&op.inst))
+        && (target < pc || ops.iter().any(|op| is_load(&op.inst))))
+    .then_some(mask)
+}
+
+/// Are the registers in `mask` those of the last sample? (One pass
+/// without early exit; it runs once every `SAMPLE` passes.)
+#[inline(always)]
+fn same_regs(a: &[u64; 32], b: &[u64; 32], mask: u32) -> bool {
+    let mut diff = 0;
+    for i in 1..32 {
+        let keep = 0u64.wrapping_sub(u64::from(mask >> i & 1));
+        diff |= (a[i] ^ b[i]) & keep;
+    }
+    diff == 0
+}
+
+impl Hart {
+    /// A pass through a spin point at `pc` (whose registers of interest
+    /// are `mask`, from [`spin_candidate`]) when the countdown ran out. The
+    /// hart spins if it comes back to the same point with the same
+    /// registers sample after sample; then its host thread yields at every
+    /// pass until the registers change (the awaited store arrived).
+    #[inline(never)]
+    pub fn spin_point(&mut self, pc: u64, mask: u32) {
+        let s = &mut self.spin;
+        if pc != s.pc {
+            if s.spinning && s.misses < FORGET_AFTER {
+                // Another point of the same loop: wait for ours.
+                s.misses += 1;
+                s.countdown = 1;
+            } else {
+                s.sample(pc, mask, &self.x);
+            }
+            return;
+        }
+        if !same_regs(&s.regs, &self.x, s.mask) {
+            s.sample(pc, mask, &self.x);
+            return;
+        }
+        s.misses = 0;
+        s.streak = s.streak.saturating_add(1);
+        if s.streak < DETECT {
+            s.countdown = SAMPLE;
+            return;
+        }
+        s.spinning = true;
+        s.countdown = 1;
+        self.stats.spin_yields += 1;
+        std::thread::yield_now();
+    }
+
+    /// [`spin_point`](Self::spin_point) behind the countdown, as the
+    /// translator runs it (for the interpreter and tests).
+    #[inline]
+    pub fn spin_pass(&mut self, pc: u64, mask: u32) {
+        self.spin.countdown = self.spin.countdown.wrapping_sub(1);
+        if self.spin.countdown == 0 {
+            self.spin_point(pc, mask);
+        }
+    }
+
+    /// Whether the detector takes the hart to be spinning.
+    pub fn spinning(&self) -> bool {
+        self.spin.spinning
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(inst: Inst, off: u16) -> Op {
+        Op {
+            inst,
+            raw: 0,
+            off,
+            len: 4,
+        }
+    }
+
+    #[test]
+    fn ticket_lock_wait_is_a_candidate() {
+        // OpenSBI's spin_lock: 308: and; beq out / 310: lw; fence r,rw; j 308.
+        let body = [
+            op(
+                Inst::Lw {
+                    rd: 13,
+                    rs1: 10,
+                    imm: 0,
+                },
+                0,
+            ),
+            op(
+                Inst::Fence {
+                    pred: 2,
+                    succ: 3,
+                    fm: 0,
+                },
+                4,
+            ),
+            op(Inst::Jal { rd: 0, imm: -8 }, 8),
+        ];
+        assert!(spin_candidate(0x8000_a310, &body).is_some());
+    }
+
+    #[test]
+    fn stores_calls_and_long_jumps_are_not() {
+        let store_loop = [
+            op(
+                Inst::Lw {
+                    rd: 13,
+                    rs1: 10,
+                    imm: 0,
+                },
+                0,
+            ),
+            op(
+                Inst::Sw {
+                    rs1: 11,
+                    rs2: 13,
+                    imm: 0,
+                },
+                4,
+            ),
+            op(
+                Inst::Bne {
+                    rs1: 13,
+                    rs2: 0,
+                    imm: -8,
+                },
+                8,
+            ),
+        ];
+        assert!(spin_candidate(0x1000, &store_loop).is_none());
+        let far = [
+            op(
+                Inst::Lw {
+                    rd: 13,
+                    rs1: 10,
+                    imm: 0,
+                },
+                0,
+            ),
+            op(
+                Inst::Bne {
+                    rs1: 13,
+                    rs2: 0,
+                    imm: -200,
+                },
+                4,
+            ),
+        ];
+        assert!(spin_candidate(0x1000, &far).is_none());
+        let forward = [
+            op(
+                Inst::Lw {
+                    rd: 13,
+                    rs1: 10,
+                    imm: 0,
+                },
+                0,
+            ),
+            op(
+                Inst::Bne {
+                    rs1: 13,
+                    rs2: 0,
+                    imm: 8,
+                },
+                4,
+            ),
+        ];
+        assert!(spin_candidate(0x1000, &forward).is_none());
+        let counted = [
+            op(
+                Inst::Addi {
+                    rd: 5,
+                    rs1: 5,
+                    imm: -1,
+                },
+                0,
+            ),
+            op(
+                Inst::Bne {
+                    rs1: 5,
+                    rs2: 0,
+                    imm: -4,
+                },
+                4,
+            ),
+        ];
+        assert!(spin_candidate(0x1000, &counted).is_none());
+        // The back branch of a loop through calls (OpenSBI's tlb_sync).
+        let latch = [op(
+            Inst::Bne {
+                rs1: 10,
+                rs2: 0,
+                imm: -22,
+            },
+            0,
+        )];
+        let mask = spin_candidate(0x8000_64dc, &latch).expect("candidate");
+        // a0 (the dequeue's result) and the callee-saved registers, not
+        // the temporaries the lock's tickets pass through.
+        assert_eq!(
+            mask & (1 << 10 | 1 << 11 | 1 << 2 | 1 << 9),
+            1 << 10 | 1 << 2 | 1 << 9
+        );
+    }
+
+    #[test]
+    fn only_a_loop_that_changes_nothing_yields() {
+        let mut h = crate::test_util::hart();
+        h.x[13] = 1;
+        let detect = SAMPLE * (DETECT + 1);
+        for _ in 0..detect - 1 {
+            h.spin_pass(0x8000_0010, u32::MAX);
+        }
+        assert!(!h.spinning());
+        h.spin_pass(0x8000_0010, u32::MAX);
+        assert!(h.spinning());
+        assert_eq!(h.stats.spin_yields, 1);
+        // Spinning: every pass yields, and passes through another point of
+        // the loop do not end it.
+        for _ in 0..10 {
+            h.spin_pass(0x8000_0010, u32::MAX);
+            h.spin_pass(0x8000_0020, u32::MAX);
+        }
+        assert!(h.spinning());
+        assert_eq!(h.stats.spin_yields, 11);
+        // The loaded value changed: the wait is over.
+        h.x[13] = 0;
+        h.spin_pass(0x8000_0010, u32::MAX);
+        assert!(!h.spinning());
+        // A loop making progress through a counter never yields.
+        for i in 0..10 * detect {
+            h.x[5] = u64::from(i);
+            h.spin_pass(0x8000_0010, u32::MAX);
+        }
+        assert!(!h.spinning());
+        assert_eq!(h.stats.spin_yields, 11);
+    }
+
+    #[test]
+    fn registers_outside_the_mask_do_not_count() {
+        let mut h = crate::test_util::hart();
+        for i in 0..SAMPLE * (DETECT + 1) {
+            h.x[11] = u64::from(i);
+            h.spin_pass(0x8000_0010, 1 << 10);
+        }
+        assert!(h.spinning());
+    }
+
+    #[test]
+    fn a_spin_left_another_way_is_forgotten() {
+        let mut h = crate::test_util::hart();
+        for _ in 0..SAMPLE * (DETECT + 1) {
+            h.spin_pass(0x8000_0010, u32::MAX);
+        }
+        assert!(h.spinning());
+        for _ in 0..=FORGET_AFTER {
+            h.spin_pass(0x8000_0040, u32::MAX);
+        }
+        assert!(!h.spinning());
+        assert_eq!(h.spin.countdown, SAMPLE);
+    }
+
+    #[test]
+    fn a_pause_makes_any_block_a_candidate() {
+        let relax = [
+            op(
+                Inst::Div {
+                    rd: 15,
+                    rs1: 15,
+                    rs2: 0,
+                },
+                0,
+            ),
+            op(
+                Inst::Fence {
+                    pred: 1,
+                    succ: 0,
+                    fm: 0,
+                },
+                4,
+            ),
+            op(Inst::Jal { rd: 0, imm: 400 }, 8),
+        ];
+        assert!(spin_candidate(0x1000, &relax).is_some());
+    }
+}
