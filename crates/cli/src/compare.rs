@@ -332,6 +332,11 @@ fn work_rows(configs: &[Config]) -> Vec<Work> {
             "sensitive instructions emulated/sfence.vma",
         ),
         ("wfi", "wfi", "sensitive instructions emulated/wfi"),
+        (
+            "spin-loop yields (host thread given away)",
+            "spin_yields",
+            "engine/spin-loop yields",
+        ),
     ] {
         rows.push((label.into(), key.into(), get(stat.into())));
     }

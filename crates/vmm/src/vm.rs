@@ -106,10 +106,17 @@ fn run_once(
             stats: VmStats::default(),
         });
     }
-    if config.signature.is_some() && machine.signature.is_none() {
-        return Err(VmError::BadConfig(
-            "--signature: the firmware has no begin_signature/end_signature symbols".into(),
-        ));
+    if config.signature.is_some() {
+        let Some((begin, end)) = machine.signature else {
+            return Err(VmError::BadConfig(
+                "--signature: the firmware has no begin_signature/end_signature symbols".into(),
+            ));
+        };
+        if machine.bus.ram().offset_of(begin, end - begin).is_none() {
+            return Err(VmError::BadConfig(format!(
+                "--signature: begin_signature..end_signature ({begin:#x}..{end:#x}) is not in guest RAM"
+            )));
+        }
     }
     control.attach(machine.harts.iter().map(|h| h.signals.clone()).collect());
 
@@ -185,7 +192,14 @@ fn run_once(
     output.finish();
     let reason = control.reason().unwrap_or(ExitReason::InternalError);
     if let (Some((path, granularity)), Some(range)) = (&config.signature, machine.signature) {
-        let text = signature_text(machine.bus.ram(), range, *granularity as usize);
+        let text = signature_text(machine.bus.ram(), range, *granularity as usize).ok_or_else(
+            || {
+                VmError::BadConfig(format!(
+                    "--signature: begin_signature..end_signature ({:#x}..{:#x}) is not in guest RAM",
+                    range.0, range.1
+                ))
+            },
+        )?;
         std::fs::write(path, text).map_err(|source| VmError::WriteFile {
             path: path.clone(),
             source,
@@ -212,26 +226,28 @@ fn run_once(
 
 /// The signature area `[begin, end)` as Spike's `+signature=` writes it:
 /// one line per `granularity` bytes, most significant byte first, in hex,
-/// the last line padded with zero bytes. Bytes outside RAM read as zero.
+/// the last line padded with zero bytes. `None` if the area is not in RAM.
 fn signature_text(
     ram: &rvisor_memory::GuestRam,
     (begin, end): (u64, u64),
     granularity: usize,
-) -> String {
-    let len = end.saturating_sub(begin).min(1 << 30) as usize;
-    let mut bytes = vec![0u8; len];
-    if let Some(off) = ram.offset_of(begin, len as u64) {
-        let _ = ram.read_bytes(off, &mut bytes);
+) -> Option<String> {
+    let len = end.checked_sub(begin)?;
+    let off = ram.offset_of(begin, len)?;
+    let mut bytes = vec![0u8; usize::try_from(len).ok()?];
+    if !ram.read_bytes(off, &mut bytes) {
+        return None;
     }
-    let mut text = String::with_capacity(len * 2 + len / granularity.max(1) + 1);
-    for line in bytes.chunks(granularity.max(1)) {
+    let granularity = granularity.max(1);
+    let mut text = String::with_capacity(bytes.len() * 2 + bytes.len() / granularity + 1);
+    for line in bytes.chunks(granularity) {
         for i in (0..granularity).rev() {
             let b = line.get(i).copied().unwrap_or(0);
             let _ = write!(text, "{b:02x}");
         }
         text.push('\n');
     }
-    text
+    Some(text)
 }
 
 /// The virtio devices of a para machine: console and rng always (slots 0
