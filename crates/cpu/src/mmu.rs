@@ -41,8 +41,28 @@ pub struct Mmu {
     /// Tag context per (current privilege, access kind); row 2 is unused.
     ctx: [[u64; 3]; 4],
     gen: u64,
+    /// Which 2 MiB regions (hashed, one bit each) hold a superpage whose
+    /// pieces are in the TLB since the last flush, and whether a larger one
+    /// is: an `sfence.vma` of one address there flushes everything (the
+    /// TLB does not record which entries came from which superpage).
+    superpages: [u64; SUPERPAGE_WORDS],
+    huge_pages: bool,
+    /// Single-page flushes so far, and the last page flushed (for the
+    /// translator's jump cache).
+    page_flushes: u64,
+    last_page_flushed: u64,
     /// Physical memory protection registers.
     pub pmp: Pmp,
+}
+
+/// Words of `Mmu::superpages` (64 * 64 bits).
+const SUPERPAGE_WORDS: usize = 64;
+
+/// The bit of `Mmu::superpages` for the 2 MiB region holding `va`.
+#[inline(always)]
+fn superpage_bit(va: u64) -> (usize, u64) {
+    let h = ((va >> 21) ^ (va >> 33)) as usize & (SUPERPAGE_WORDS * 64 - 1);
+    (h / 64, 1 << (h % 64))
 }
 
 impl std::fmt::Debug for Mmu {
@@ -60,6 +80,10 @@ impl Default for Mmu {
             tlb: Box::new([[TlbEntry::default(); TLB_SIZE]; 3]),
             ctx: [[0; 3]; 4],
             gen: 1,
+            superpages: [0; SUPERPAGE_WORDS],
+            huge_pages: false,
+            page_flushes: 0,
+            last_page_flushed: 0,
             pmp: Pmp::default(),
         };
         m.compute_ctx(0);
@@ -117,6 +141,8 @@ impl Mmu {
     /// Invalidate every entry by moving to a new generation (the arrays are
     /// cleared only when the generation counter wraps).
     fn flush(&mut self) {
+        self.superpages = [0; SUPERPAGE_WORDS];
+        self.huge_pages = false;
         self.gen += 1;
         if self.gen > MAX_GEN {
             self.gen = 1;
@@ -212,7 +238,16 @@ impl crate::Hart {
         let pa = if eff == PrivilegeMode::Machine || mode == satp::BARE {
             va
         } else {
-            self.walk(va, access, eff, mode)?
+            let (pa, level) = self.walk(va, access, eff, mode)?;
+            match level {
+                0 => {}
+                1 => {
+                    let (w, bit) = superpage_bit(va);
+                    self.mmu.superpages[w] |= bit;
+                }
+                _ => self.mmu.huge_pages = true,
+            }
+            pa
         };
         match self.mmu.pmp.check_page(pa & !PAGE_MASK, eff, access) {
             PageCheck::Uniform(true) => {
@@ -256,7 +291,14 @@ impl crate::Hart {
     /// The page walk (supervisor.adoc "Virtual Address Translation Process"),
     /// with hardware A/D updating by compare-and-swap; restarts from the root
     /// if another hart changed the PTE under us.
-    fn walk(&mut self, va: u64, access: Access, eff: PrivilegeMode, mode: u8) -> Result<u64, Trap> {
+    /// Returns the physical address and the leaf's level (0: a 4 KiB page).
+    fn walk(
+        &mut self,
+        va: u64,
+        access: Access,
+        eff: PrivilegeMode,
+        mode: u8,
+    ) -> Result<(u64, u32), Trap> {
         let levels: u32 = match mode {
             satp::SV39 => 3,
             satp::SV48 => 4,
@@ -347,7 +389,7 @@ impl crate::Hart {
                     }
                 }
                 let mask = (1u64 << (12 + 9 * level)) - 1;
-                return Ok(((ppn << 12) & !mask) | (va & mask));
+                return Ok((((ppn << 12) & !mask) | (va & mask), level));
             }
         }
     }
@@ -355,18 +397,51 @@ impl crate::Hart {
     /// `sfence.vma`: `vaddr`/`asid` are `None` for rs1/rs2 = x0. Checks
     /// `mstatus.TVM`; flushes the matching TLB entries.
     ///
-    /// Every variant flushes the whole TLB: with a generation counter that
-    /// costs one increment. The illegal-instruction trap carries tval 0 (the
-    /// caller has the instruction bits and may substitute them).
+    /// With an address, only that page's entries go (whatever their ASID:
+    /// a superset), unless a superpage cached since the last flush may
+    /// cover it; otherwise the whole TLB, which with a generation counter
+    /// costs one increment. Linux fences one address after most page
+    /// faults. The illegal-instruction trap carries tval 0 (the caller has
+    /// the instruction bits and may substitute them).
     pub fn sfence_vma(&mut self, vaddr: Option<u64>, asid: Option<u64>) -> Result<(), Trap> {
-        let _ = (vaddr, asid);
+        let _ = asid;
         let tvm = self.csr.mstatus & mstatus::TVM != 0;
         if self.prv == PrivilegeMode::User || (self.prv == PrivilegeMode::Supervisor && tvm) {
             return Err(Trap::new(Exception::IllegalInst, 0));
         }
         // The interpreter counts `stats.sfences`.
-        self.flush_tlb();
+        match vaddr {
+            Some(va) => self.flush_tlb_page(va),
+            None => self.flush_tlb(),
+        }
         Ok(())
+    }
+
+    /// Drop the TLB entries of the page holding `va` (every access kind and
+    /// privilege context), or everything if a superpage may cover it.
+    fn flush_tlb_page(&mut self, va: u64) {
+        let (w, bit) = superpage_bit(va);
+        if self.mmu.huge_pages || self.mmu.superpages[w] & bit != 0 {
+            self.flush_tlb();
+            return;
+        }
+        let page = va & !PAGE_MASK;
+        let idx = (va >> 12) as usize & (TLB_SIZE - 1);
+        for kind in self.mmu.tlb.iter_mut() {
+            if kind[idx].tag & !PAGE_MASK == page {
+                kind[idx] = TlbEntry::default();
+            }
+        }
+        self.mmu.page_flushes += 1;
+        self.mmu.last_page_flushed = page;
+    }
+
+    /// Single-page TLB flushes so far and the last page flushed: whatever
+    /// caches translations of virtual addresses outside the TLB (the
+    /// translator's jump cache) must drop that page's (a full flush
+    /// changes the tag context of [`tlb_probe`](Self::tlb_probe) instead).
+    pub fn tlb_page_flushes(&self) -> (u64, u64) {
+        (self.mmu.page_flushes, self.mmu.last_page_flushed)
     }
 
     /// Drop every TLB entry (satp write, privilege or MPRV/SUM/MXR change).
@@ -690,6 +765,39 @@ mod tests {
         h.csr_access(n::SATP, CsrOp::Write, 0, false, true, 0)
             .expect("satp");
         assert_eq!(h.translate(0x1000, Access::Load), Ok(0x1000));
+    }
+
+    /// `sfence.vma` of one address drops only that page's entries (every
+    /// kind), unless a superpage cached since the last flush may cover it:
+    /// then a piece of the superpage cached under another page goes too.
+    #[test]
+    fn mmu_sfence_of_one_page_keeps_others_but_not_superpage_pieces() {
+        let (mut h, mut pt) = s_hart(satp::SV39);
+        let a = pt.map(&h, 0x1000, DATA, 0, V | R | W | X | A | D);
+        pt.map(&h, 0x2000, DATA + 0x2000, 0, V | R | A);
+        for access in [Access::Fetch, Access::Load, Access::Store] {
+            assert_eq!(h.translate(0x1000, access), Ok(DATA));
+        }
+        assert_eq!(h.translate(0x2000, Access::Load), Ok(DATA + 0x2000));
+        pt.write(&h, a, ((DATA + 0x1000) >> 12) << 10 | V | R | W | X | A | D);
+        let (flushes, _) = h.tlb_page_flushes();
+        h.sfence_vma(Some(0x1234), None).expect("sfence");
+        assert_eq!(h.tlb_page_flushes(), (flushes + 1, 0x1000));
+        for access in [Access::Fetch, Access::Load, Access::Store] {
+            assert_eq!(h.tlb_lookup(0x1000, access), None, "{access:?} kept");
+            assert_eq!(h.translate(0x1000, access), Ok(DATA + 0x1000));
+        }
+        // The other page's entry stayed.
+        assert_eq!(h.tlb_lookup(0x2000, Access::Load), Some(DATA + 0x2000));
+
+        // A 2 MiB superpage at 0x4020_0000: its piece at +0x3000 is cached;
+        // remapping the superpage and fencing another address inside it
+        // must drop that piece too.
+        let big = pt.map(&h, 0x4020_0000, DATA + 0x20_0000, 1, V | R | A);
+        assert_eq!(h.translate(0x4020_3000, Access::Load), Ok(DATA + 0x20_3000));
+        pt.write(&h, big, ((DATA + 0x40_0000) >> 12) << 10 | V | R | A);
+        h.sfence_vma(Some(0x4020_0000), None).expect("sfence");
+        assert_eq!(h.translate(0x4020_3000, Access::Load), Ok(DATA + 0x40_3000));
     }
 
     #[test]

@@ -186,6 +186,16 @@ pub fn table_set(va: u64, pa: u64) -> usize {
 }
 
 /// The set of (`va`, `pa`); its slots are `2 * set` and `2 * set + 1`.
+/// Words of `Jit::jc_pages`.
+const JC_PAGE_WORDS: usize = 16;
+
+/// The bit of `Jit::jc_pages` for the virtual page holding `va`.
+#[inline(always)]
+fn jc_page_bit(va: u64) -> (usize, u64) {
+    let h = ((va >> 12) ^ (va >> 22)) as usize & (JC_PAGE_WORDS * 64 - 1);
+    (h / 64, 1 << (h % 64))
+}
+
 #[inline(always)]
 fn set_index(va: u64, pa: u64) -> usize {
     (((pa >> 1) ^ (pa >> 15) ^ (va >> 3)) as usize) & (TABLE_SIZE / 2 - 1)
@@ -223,6 +233,11 @@ pub struct Jit {
     jcache: Box<[JcEntry]>,
     jc_epoch: u64,
     jc_snapshot: u64,
+    /// The hart's single-page TLB flushes seen so far.
+    jc_page_flushes: u64,
+    /// Virtual pages (hashed, one bit each) the jump cache has entries in
+    /// this epoch: a single-page flush of another page keeps the epoch.
+    jc_pages: [u64; JC_PAGE_WORDS],
     /// Counters.
     pub stats: JitStats,
 }
@@ -270,6 +285,8 @@ impl Jit {
             jcache: vec![JcEntry::default(); JC_SIZE].into_boxed_slice(),
             jc_epoch: 1,
             jc_snapshot: 0,
+            jc_page_flushes: 0,
+            jc_pages: [0; JC_PAGE_WORDS],
             stats: JitStats::default(),
         })
     }
@@ -639,6 +656,8 @@ impl Jit {
             if from_indirect {
                 let e = &mut self.jcache[(pc >> 1) as usize & (JC_SIZE - 1)];
                 *e = JcEntry::new(pc, self.jc_epoch, s.chain);
+                let (w, bit) = jc_page_bit(pc);
+                self.jc_pages[w] |= bit;
             }
             steps += self.execute(hart, s.entry, budget - steps);
             if self.ctx.chain_site != 0 {
@@ -665,10 +684,22 @@ impl Jit {
             self.jc_snapshot = snap;
             self.new_jc_epoch();
         }
+        let (flushes, page) = hart.tlb_page_flushes();
+        if flushes != self.jc_page_flushes {
+            // One `sfence.vma` per boundary at most; more, or one of a page
+            // with entries, and they all go.
+            let one = flushes == self.jc_page_flushes.wrapping_add(1);
+            self.jc_page_flushes = flushes;
+            let (w, bit) = jc_page_bit(page);
+            if !one || self.jc_pages[w] & bit != 0 {
+                self.new_jc_epoch();
+            }
+        }
     }
 
     fn new_jc_epoch(&mut self) {
         self.jc_epoch += 1;
+        self.jc_pages = [0; JC_PAGE_WORDS];
     }
 
     /// Run translated code from `entry` (and whatever it chains to).

@@ -1391,3 +1391,105 @@ fn direct_jumps_across_pages_agree_with_the_interpreter() {
         }
     }
 }
+
+/// `sfence.vma` of one address keeps the rest of the TLB, so the jump
+/// cache cannot rely on the TLB generation alone: an S-mode program calls
+/// code at a virtual page through `jalr` (jump cache), the host remaps that
+/// page to other code, and after `sfence.vma` of that page the next call
+/// must run the new code, in every engine.
+#[test]
+fn sfence_of_one_code_page_reaches_the_jump_cache() {
+    use Inst::*;
+    const SV39: u64 = 8 << 60;
+    const LEAF: u64 = 0xcf; // V R W X A D
+    let (root, l1, l0_c, l0_main) = (
+        RAM_BASE + 0x4_0000,
+        RAM_BASE + 0x4_1000,
+        RAM_BASE + 0x4_2000,
+        RAM_BASE + 0x4_3000,
+    );
+    let (pa_old, pa_new) = (RAM_BASE + 0x5_0000, RAM_BASE + 0x5_1000);
+    let (va_c, va_main) = (0x1000_0000u64, 0x2000_0000u64);
+    let pte = |pa: u64, flags: u64| (pa >> 12) << 10 | flags;
+    let callee = |imm: i32| {
+        let mut a = Asm::new();
+        a.emit(Addi {
+            rd: 13,
+            rs1: 13,
+            imm,
+        });
+        a.emit(Jalr {
+            rd: 0,
+            rs1: 1,
+            imm: 0,
+        });
+        a.finish().expect("assembles")
+    };
+    let mut a = Asm::new();
+    let lp = a.label();
+    a.li(13, 0);
+    a.li(31, 10);
+    a.li(5, va_c);
+    a.bind(lp);
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp);
+    a.emit(Wfi); // the host remaps va_c here
+    a.emit(SfenceVma { rs1: 5, rs2: 0 });
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    let make = || {
+        let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
+        assert!(ram.write_bytes(CODE - RAM_BASE, &code));
+        assert!(ram.write_bytes(pa_old - RAM_BASE, &callee(1)));
+        assert!(ram.write_bytes(pa_new - RAM_BASE, &callee(100)));
+        let put = |at: u64, v: u64| assert!(ram.write_bytes(at - RAM_BASE, &v.to_le_bytes()));
+        put(root, pte(l1, 1));
+        put(l1 + ((va_c >> 21) & 0x1ff) * 8, pte(l0_c, 1));
+        put(l1 + ((va_main >> 21) & 0x1ff) * 8, pte(l0_main, 1));
+        put(l0_c, pte(pa_old, LEAF));
+        put(l0_main, pte(CODE, LEAF));
+        let bus = Arc::new(BusBuilder::new(ram).build());
+        let mut cfg = HartConfig::machine(0, va_main);
+        cfg.reset_mode = rvisor_cpu::PrivilegeMode::Supervisor;
+        let mut h = Hart::new(cfg, bus, HartSignals::new(), TimerQueue::new(Clock::new()));
+        h.csr.satp = SV39 | root >> 12;
+        h.flush_tlb();
+        h
+    };
+    let remap = |h: &Hart| assert!(h.ram.store_u64(l0_c - RAM_BASE, pte(pa_new, LEAF)));
+    type Step = Box<dyn FnMut(&mut Hart) -> Exit>;
+    let mut drive: Vec<(String, Step)> = vec![(
+        "interpreter".into(),
+        Box::new(|h: &mut Hart| h.run(1 << 20)),
+    )];
+    for policy in [Policy::Always, Policy::Hot(2)] {
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        drive.push((
+            format!("{policy:?}"),
+            Box::new(move |h: &mut Hart| jit.run(h, 1 << 20)),
+        ));
+    }
+    for (name, step) in &mut drive {
+        let mut h = make();
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: first wfi");
+        assert_eq!(h.x[13], 10, "{name}: before the remap");
+        remap(&h);
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: second wfi");
+        assert_eq!(h.x[13], 110, "{name}: stale code after sfence.vma");
+        assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
+    }
+}
