@@ -172,68 +172,11 @@ fn bit(r: u8) -> u32 {
 /// candidate rarely holds).
 fn reads(inst: &Inst) -> u32 {
     use Inst::*;
-    match *inst {
-        Lui { .. } | Auipc { .. } | Jal { .. } | Fence { .. } => 0,
-        Beq { rs1, rs2, .. }
-        | Bne { rs1, rs2, .. }
-        | Blt { rs1, rs2, .. }
-        | Bge { rs1, rs2, .. }
-        | Bltu { rs1, rs2, .. }
-        | Bgeu { rs1, rs2, .. }
-        | Add { rs1, rs2, .. }
-        | Sub { rs1, rs2, .. }
-        | Sll { rs1, rs2, .. }
-        | Slt { rs1, rs2, .. }
-        | Sltu { rs1, rs2, .. }
-        | Xor { rs1, rs2, .. }
-        | Srl { rs1, rs2, .. }
-        | Sra { rs1, rs2, .. }
-        | Or { rs1, rs2, .. }
-        | And { rs1, rs2, .. }
-        | Addw { rs1, rs2, .. }
-        | Subw { rs1, rs2, .. }
-        | Sllw { rs1, rs2, .. }
-        | Srlw { rs1, rs2, .. }
-        | Sraw { rs1, rs2, .. }
-        | Mul { rs1, rs2, .. }
-        | Mulh { rs1, rs2, .. }
-        | Mulhsu { rs1, rs2, .. }
-        | Mulhu { rs1, rs2, .. }
-        | Div { rs1, rs2, .. }
-        | Divu { rs1, rs2, .. }
-        | Rem { rs1, rs2, .. }
-        | Remu { rs1, rs2, .. }
-        | Mulw { rs1, rs2, .. }
-        | Divw { rs1, rs2, .. }
-        | Divuw { rs1, rs2, .. }
-        | Remw { rs1, rs2, .. }
-        | Remuw { rs1, rs2, .. } => bit(rs1) | bit(rs2),
-        Jalr { rs1, .. }
-        | Lb { rs1, .. }
-        | Lh { rs1, .. }
-        | Lw { rs1, .. }
-        | Ld { rs1, .. }
-        | Lbu { rs1, .. }
-        | Lhu { rs1, .. }
-        | Lwu { rs1, .. }
-        | LrW { rs1, .. }
-        | LrD { rs1, .. }
-        | Flw { rs1, .. }
-        | Fld { rs1, .. }
-        | Addi { rs1, .. }
-        | Slti { rs1, .. }
-        | Sltiu { rs1, .. }
-        | Xori { rs1, .. }
-        | Ori { rs1, .. }
-        | Andi { rs1, .. }
-        | Slli { rs1, .. }
-        | Srli { rs1, .. }
-        | Srai { rs1, .. }
-        | Addiw { rs1, .. }
-        | Slliw { rs1, .. }
-        | Srliw { rs1, .. }
-        | Sraiw { rs1, .. } => bit(rs1),
-        _ => u32::MAX,
+    match (inst.int_operands(), *inst) {
+        (Some(([a, b], _)), _) => bit(a) | bit(b),
+        (None, Fence { .. }) => 0,
+        (None, LrW { rs1, .. } | LrD { rs1, .. } | Flw { rs1, .. } | Fld { rs1, .. }) => bit(rs1),
+        (None, _) => u32::MAX,
     }
 }
 

@@ -929,4 +929,75 @@ impl Inst {
                 | Inst::SfenceVma { .. }
         )
     }
+
+    /// The x registers an RV64I or M instruction reads (x0 in unused
+    /// places) and writes (0: none); `None` for every other instruction
+    /// (A, F, D and system instructions, whose register use varies).
+    pub fn int_operands(&self) -> Option<([u8; 2], u8)> {
+        use Inst::*;
+        match *self {
+            Lui { rd, .. } | Auipc { rd, .. } | Jal { rd, .. } => Some(([0, 0], rd)),
+            Jalr { rd, rs1, .. }
+            | Lb { rd, rs1, .. }
+            | Lh { rd, rs1, .. }
+            | Lw { rd, rs1, .. }
+            | Ld { rd, rs1, .. }
+            | Lbu { rd, rs1, .. }
+            | Lhu { rd, rs1, .. }
+            | Lwu { rd, rs1, .. }
+            | Addi { rd, rs1, .. }
+            | Slti { rd, rs1, .. }
+            | Sltiu { rd, rs1, .. }
+            | Xori { rd, rs1, .. }
+            | Ori { rd, rs1, .. }
+            | Andi { rd, rs1, .. }
+            | Slli { rd, rs1, .. }
+            | Srli { rd, rs1, .. }
+            | Srai { rd, rs1, .. }
+            | Addiw { rd, rs1, .. }
+            | Slliw { rd, rs1, .. }
+            | Srliw { rd, rs1, .. }
+            | Sraiw { rd, rs1, .. } => Some(([rs1, 0], rd)),
+            Beq { rs1, rs2, .. }
+            | Bne { rs1, rs2, .. }
+            | Blt { rs1, rs2, .. }
+            | Bge { rs1, rs2, .. }
+            | Bltu { rs1, rs2, .. }
+            | Bgeu { rs1, rs2, .. }
+            | Sb { rs1, rs2, .. }
+            | Sh { rs1, rs2, .. }
+            | Sw { rs1, rs2, .. }
+            | Sd { rs1, rs2, .. } => Some(([rs1, rs2], 0)),
+            Add { rd, rs1, rs2 }
+            | Sub { rd, rs1, rs2 }
+            | Sll { rd, rs1, rs2 }
+            | Slt { rd, rs1, rs2 }
+            | Sltu { rd, rs1, rs2 }
+            | Xor { rd, rs1, rs2 }
+            | Srl { rd, rs1, rs2 }
+            | Sra { rd, rs1, rs2 }
+            | Or { rd, rs1, rs2 }
+            | And { rd, rs1, rs2 }
+            | Addw { rd, rs1, rs2 }
+            | Subw { rd, rs1, rs2 }
+            | Sllw { rd, rs1, rs2 }
+            | Srlw { rd, rs1, rs2 }
+            | Sraw { rd, rs1, rs2 }
+            | Mul { rd, rs1, rs2 }
+            | Mulh { rd, rs1, rs2 }
+            | Mulhsu { rd, rs1, rs2 }
+            | Mulhu { rd, rs1, rs2 }
+            | Div { rd, rs1, rs2 }
+            | Divu { rd, rs1, rs2 }
+            | Rem { rd, rs1, rs2 }
+            | Remu { rd, rs1, rs2 }
+            | Mulw { rd, rs1, rs2 }
+            | Divw { rd, rs1, rs2 }
+            | Divuw { rd, rs1, rs2 }
+            | Remw { rd, rs1, rs2 }
+            | Remuw { rd, rs1, rs2 } => Some(([rs1, rs2], rd)),
+
+            _ => None,
+        }
+    }
 }
