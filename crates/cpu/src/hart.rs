@@ -148,9 +148,7 @@ impl Hart {
     /// Enter privilege `new`, crediting the instructions retired since the
     /// last switch to the mode being left.
     pub(crate) fn switch_privilege(&mut self, new: PrivilegeMode) {
-        let s = &mut self.stats;
-        s.instret_by_privilege[self.prv as usize & 3] += s.instret - s.privilege_mark;
-        s.privilege_mark = s.instret;
+        self.stats.credit_privilege(self.prv as usize);
         self.prv = new;
     }
 
@@ -158,8 +156,7 @@ impl Hart {
     /// switch credited to the current mode.
     pub fn stats_snapshot(&self) -> HartStats {
         let mut s = self.stats.clone();
-        s.instret_by_privilege[self.prv as usize & 3] += s.instret - s.privilege_mark;
-        s.privilege_mark = s.instret;
+        s.credit_privilege(self.prv as usize);
         s
     }
 

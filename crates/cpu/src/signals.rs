@@ -11,8 +11,6 @@ use rvisor_memory::IrqLine;
 /// Bit in [`HartSignals::pending`] (above every `mip` bit) that asks the hart
 /// to return `Exit::Stopped` at the next block boundary.
 pub const EXIT_REQUEST: u64 = 1 << 63;
-/// Bit asking the hart to flush its TLB and decoded blocks (remote fences).
-pub const FLUSH_REQUEST: u64 = 1 << 62;
 /// Bit asking the hart to drop decoded blocks only (remote `fence.i`, code
 /// pages written by another hart).
 pub const FENCE_I_REQUEST: u64 = 1 << 61;
@@ -20,7 +18,7 @@ pub const FENCE_I_REQUEST: u64 = 1 << 61;
 /// asked for are counted, see [`HartSignals::post_tlb_flush`].
 pub const TLB_FLUSH_REQUEST: u64 = 1 << 60;
 /// The request bits (not interrupts).
-pub const REQUEST_MASK: u64 = EXIT_REQUEST | FLUSH_REQUEST | FENCE_I_REQUEST | TLB_FLUSH_REQUEST;
+pub const REQUEST_MASK: u64 = EXIT_REQUEST | FENCE_I_REQUEST | TLB_FLUSH_REQUEST;
 
 /// Shared between a hart's thread and everything that signals it.
 #[derive(Debug, Default)]

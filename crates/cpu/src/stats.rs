@@ -60,3 +60,12 @@ pub struct HartStats {
     /// `instret` at the last privilege switch.
     pub(crate) privilege_mark: u64,
 }
+
+impl HartStats {
+    /// Credit the instructions retired since the last privilege switch to
+    /// privilege `prv` (its encoding).
+    pub(crate) fn credit_privilege(&mut self, prv: usize) {
+        self.instret_by_privilege[prv & 3] += self.instret - self.privilege_mark;
+        self.privilege_mark = self.instret;
+    }
+}

@@ -34,7 +34,7 @@
 //!   the dispatcher compares a page's translations with the guest bytes
 //!   when it next enters the page (chains never leave a page, and the
 //!   jump cache starts a new epoch, so every way into a page passes the
-//!   check). Remote flush requests (the interpreter's flush token) drop
+//!   check). A hart reset (the interpreter's flush token) drops
 //!   everything. The code cache is one bounded mapping flushed whole when
 //!   full.
 

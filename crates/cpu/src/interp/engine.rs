@@ -10,9 +10,9 @@ use super::{Op, PENDING_CODE_WRITTEN};
 use crate::trap::Trap;
 use crate::{Exit, Hart};
 
-/// A value unique to one "all decoded code dropped" event: a new
-/// `InterpState` (reset) or a flush of every block (remote flush
-/// requests). Another engine compares it to decide to flush too.
+/// A value unique to one "all decoded code dropped" event (a new
+/// `InterpState`: hart reset). Another engine compares it to decide to
+/// flush too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FlushToken(u64);
 
@@ -26,7 +26,8 @@ impl Default for FlushToken {
 
 impl Hart {
     /// The block-boundary work of the interpreter's run loop: stop requests,
-    /// remote flushes, taking a pending interrupt, and code invalidation.
+    /// remote TLB flushes and `fence.i`, taking a pending interrupt, and code
+    /// invalidation.
     /// `Some(exit)` if the engine must return to the VMM.
     ///
     /// One difference: when code pages were written, every decoded block is

@@ -35,9 +35,7 @@ use self::block::{BlockCache, Fetched};
 /// direct FP helpers.
 pub use self::fp::{Arith, Cmp, Double, Format, Int, Sgnj, Single};
 use self::i::{imm64, sext32};
-use crate::signals::{
-    EXIT_REQUEST, FENCE_I_REQUEST, FLUSH_REQUEST, REQUEST_MASK, TLB_FLUSH_REQUEST,
-};
+use crate::signals::{EXIT_REQUEST, FENCE_I_REQUEST, REQUEST_MASK, TLB_FLUSH_REQUEST};
 use crate::trap::Trap;
 use crate::{Exit, Hart};
 
@@ -309,10 +307,6 @@ impl Hart {
     fn boundary_slow(&mut self, arena: &mut Vec<Op>, sig: u64) -> Option<Exit> {
         if sig & REQUEST_MASK != 0 {
             let req = self.signals.take_requests(REQUEST_MASK);
-            if req & FLUSH_REQUEST != 0 {
-                self.flush_tlb();
-                self.flush_blocks(arena);
-            }
             if req & TLB_FLUSH_REQUEST != 0 {
                 // Decoded and translated code is keyed by physical address
                 // and stays; the translator sees the new TLB generation.
@@ -331,14 +325,6 @@ impl Hart {
             self.take_interrupt(irq);
         }
         None
-    }
-
-    /// Drop every decoded block of this hart.
-    fn flush_blocks(&mut self, arena: &mut Vec<Op>) {
-        self.interp.flush_token = engine::FlushToken::default();
-        arena.clear();
-        self.interp.cache.invalidate();
-        self.stats.block_invalidations += 1;
     }
 
     /// Take synchronous exception `t` at `self.pc`.
