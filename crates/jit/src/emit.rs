@@ -679,12 +679,10 @@ impl Emitter {
         self.exit_direct(target, retired);
     }
 
-    /// The jump from the end of a looping block back to its own start,
-    /// with the checks of a chain entry; when one fails, the block exits
-    /// to the dispatcher at its start.
-    fn back_edge(&mut self, retired: usize) {
-        let out = self.a.new_dynamic_label();
-        self.add_pending(retired);
+    /// A chain entry's checks: the instruction budget (instret plus the
+    /// retired count pending in rbp) and the signal word under the
+    /// interrupt/request mask; either jumps to `out`.
+    fn entry_checks(&mut self, out: DynamicLabel) {
         dynasm!(self.a
             ; .arch x64
             ; mov rax, [rbx + L.instret]
@@ -696,6 +694,15 @@ impl Emitter {
             ; test rax, [r12 + L.irq_mask]
             ; jnz =>out
         );
+    }
+
+    /// The jump from the end of a looping block back to its own start,
+    /// with the checks of a chain entry; when one fails, the block exits
+    /// to the dispatcher at its start.
+    fn back_edge(&mut self, retired: usize) {
+        let out = self.a.new_dynamic_label();
+        self.add_pending(retired);
+        self.entry_checks(out);
         let at_edge = self.regs;
         self.reload_for_loop();
         dynasm!(self.a ; .arch x64 ; jmp =>self.head ; =>out);
@@ -1155,17 +1162,7 @@ pub fn translate(
         head,
     };
     let to_dispatcher = e.a.new_dynamic_label();
-    dynasm!(e.a
-        ; .arch x64
-        ; mov rax, [rbx + L.instret]
-        ; add rax, Rq(PENDING)
-        ; cmp rax, [r12 + L.trap_ctx_limit]
-        ; jae =>to_dispatcher
-        ; mov rax, [r12 + L.signals]
-        ; mov rax, [rax]
-        ; test rax, [r12 + L.irq_mask]
-        ; jnz =>to_dispatcher
-    );
+    e.entry_checks(to_dispatcher);
     let entry = e.a.offset().0;
     if let Some(mask) = spin {
         // Before any guest register is cached: the call clobbers r8-r11.
