@@ -26,12 +26,24 @@ const PAGE_MASK: u64 = 0xfff;
 const MAX_GEN: u64 = 0xff;
 
 /// One cached page: `tag` = page address | context, 0 when invalid.
-/// `repr(C)`: translated code reads entries inline (tag at 0, page at 8).
+/// `repr(C)`: translated code reads entries inline. Its probe compares
+/// `ram_tag`, which is `tag` when the whole page is guest RAM and 0
+/// otherwise (MMIO and unbacked pages always take its slow path), and then
+/// adds `host_delta` to the guest virtual address to get the host address.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub struct TlbEntry {
     tag: u64,
     pa_page: u64,
+    ram_tag: u64,
+    host_delta: u64,
+}
+
+impl TlbEntry {
+    /// Offset of `ram_tag` (for translated code).
+    pub const RAM_TAG: i32 = std::mem::offset_of!(TlbEntry, ram_tag) as i32;
+    /// Offset of `host_delta` (for translated code).
+    pub const HOST_DELTA: i32 = std::mem::offset_of!(TlbEntry, host_delta) as i32;
 }
 
 /// Translation state and TLB of one hart.
@@ -253,9 +265,21 @@ impl crate::Hart {
             PageCheck::Uniform(true) => {
                 let a = access as usize;
                 let tag = (va & !PAGE_MASK) | self.mmu.ctx[self.prv as usize & 3][a];
+                let pa_page = pa & !PAGE_MASK;
+                let ram_off = pa_page.wrapping_sub(self.ram.base());
+                let in_ram = ram_off < self.ram.size() && self.ram.size() - ram_off >= 0x1000;
+                let (ram_tag, host_delta) = if in_ram {
+                    // Host address = va + host_delta within this page.
+                    let host = (self.ram.host_base() as u64).wrapping_add(ram_off);
+                    (tag, host.wrapping_sub(va & !PAGE_MASK))
+                } else {
+                    (0, 0)
+                };
                 self.mmu.tlb[a][(va >> 12) as usize & (TLB_SIZE - 1)] = TlbEntry {
                     tag,
-                    pa_page: pa & !PAGE_MASK,
+                    pa_page,
+                    ram_tag,
+                    host_delta,
                 };
                 Ok(pa)
             }

@@ -19,7 +19,7 @@ use crate::Hart;
 /// Passes through spin points between two looks at the registers (the
 /// translator counts them down inline, so a loop that is not spinning pays
 /// one decrement per pass).
-pub const SAMPLE: u32 = 16;
+pub const SAMPLE: u32 = 256;
 
 /// Sampled passes in a row with unchanged registers before the hart is
 /// taken to be spinning (`SAMPLE * DETECT` passes: a short wait costs less

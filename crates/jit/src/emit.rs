@@ -28,7 +28,11 @@
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 use rvisor_cpu::interp::Op;
-use rvisor_cpu::mmu::TLB_SIZE;
+use rvisor_cpu::mmu::{TlbEntry, TLB_SIZE};
+
+/// Size of a TLB entry (a power of two: the probe scales the index by a shift).
+const ENTRY_BYTES: usize = std::mem::size_of::<TlbEntry>();
+const _: () = assert!(ENTRY_BYTES.is_power_of_two());
 use rvisor_cpu::Hart;
 use rvisor_isa::Inst;
 
@@ -65,10 +69,7 @@ struct Layout {
     chain_pa: i32,
     tag_load: i32,
     tag_store: i32,
-    ram_base: i32,
-    ram_size: i32,
-    host_base: i32,
-    flags: i32,
+    flags_bias: i32,
 }
 
 const fn layout() -> Layout {
@@ -90,10 +91,7 @@ const fn layout() -> Layout {
         tlb_store: std::mem::offset_of!(Ctx, tlb_store) as i32,
         tag_load: std::mem::offset_of!(Ctx, tag_load) as i32,
         tag_store: std::mem::offset_of!(Ctx, tag_store) as i32,
-        ram_base: std::mem::offset_of!(Ctx, ram_base) as i32,
-        ram_size: std::mem::offset_of!(Ctx, ram_size) as i32,
-        host_base: std::mem::offset_of!(Ctx, host_base) as i32,
-        flags: std::mem::offset_of!(Ctx, flags) as i32,
+        flags_bias: std::mem::offset_of!(Ctx, flags_bias) as i32,
     }
 }
 
@@ -402,40 +400,31 @@ impl Emitter {
     }
 
     /// The inline TLB probe shared by loads and stores: va in rsi; on a
-    /// hit leaves the RAM offset in rcx, else jumps to `slow`. Exactly the
-    /// interpreter's fast-path conditions: no page crossing, a TLB entry
-    /// for this access kind and privilege context, and RAM behind it.
+    /// hit leaves the host address's distance from va in rcx (so the
+    /// access is `[rsi + rcx]`), else jumps to `slow`. Exactly the
+    /// interpreter's fast-path conditions: no page crossing (the last
+    /// byte's page must carry the tag of the first's entry), a TLB entry
+    /// for this access kind and privilege context, and RAM behind it (an
+    /// entry's RAM tag is 0 otherwise).
     fn tlb_probe(&mut self, size: u8, store: bool, slow: DynamicLabel) {
         let (tlb, tag) = if store {
             (L.tlb_store, L.tag_store)
         } else {
             (L.tlb_load, L.tag_load)
         };
-        let last = 0x1000 - i32::from(size);
+        const SHIFT: i8 = ENTRY_BYTES.trailing_zeros() as i8;
         dynasm!(self.a
             ; .arch x64
             ; mov eax, esi
-            ; and eax, 0xfff
-            ; cmp eax, last
-            ; ja =>slow
-            ; mov rax, rsi
-            ; shr rax, 12
-            ; and eax, (TLB_SIZE - 1) as i32
-            ; shl eax, 4
+            ; shr eax, 12 - SHIFT
+            ; and eax, ((TLB_SIZE - 1) << SHIFT) as i32
             ; add rax, [r12 + tlb]
-            ; mov rcx, rsi
+            ; lea rcx, [rsi + i32::from(size) - 1]
             ; and rcx, -4096
             ; or rcx, [r12 + tag]
-            ; cmp rcx, [rax]
+            ; cmp rcx, [rax + TlbEntry::RAM_TAG]
             ; jne =>slow
-            ; mov ecx, esi
-            ; and ecx, 0xfff
-            ; or rcx, [rax + 8]
-            ; sub rcx, [r12 + L.ram_base]
-            ; mov rdx, [r12 + L.ram_size]
-            ; sub rdx, i32::from(size)
-            ; cmp rcx, rdx
-            ; ja =>slow
+            ; mov rcx, [rax + TlbEntry::HOST_DELTA]
         );
     }
 
@@ -460,15 +449,14 @@ impl Emitter {
         self.address(rs1, imm);
         let regs = self.regs;
         self.tlb_probe(size, false, slow);
-        dynasm!(self.a ; .arch x64 ; add rcx, [r12 + L.host_base]);
         match (size, signed) {
-            (1, true) => dynasm!(self.a ; .arch x64 ; movsx rax, BYTE [rcx]),
-            (1, false) => dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rcx]),
-            (2, true) => dynasm!(self.a ; .arch x64 ; movsx rax, WORD [rcx]),
-            (2, false) => dynasm!(self.a ; .arch x64 ; movzx eax, WORD [rcx]),
-            (4, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rcx]),
-            (4, false) => dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rcx]),
-            _ => dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rcx]),
+            (1, true) => dynasm!(self.a ; .arch x64 ; movsx rax, BYTE [rsi + rcx]),
+            (1, false) => dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rsi + rcx]),
+            (2, true) => dynasm!(self.a ; .arch x64 ; movsx rax, WORD [rsi + rcx]),
+            (2, false) => dynasm!(self.a ; .arch x64 ; movzx eax, WORD [rsi + rcx]),
+            (4, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rsi + rcx]),
+            (4, false) => dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsi + rcx]),
+            _ => dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsi + rcx]),
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
         self.set_rd(rd, RAX);
@@ -493,12 +481,12 @@ impl Emitter {
         // Flagged pages (code, watched) take the helper.
         dynasm!(self.a
             ; .arch x64
+            ; add rcx, rsi
             ; mov rax, rcx
             ; shr rax, 12
-            ; add rax, [r12 + L.flags]
+            ; add rax, [r12 + L.flags_bias]
             ; cmp BYTE [rax], 0
             ; jne =>slow
-            ; add rcx, [r12 + L.host_base]
         );
         match value {
             Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov rdx, Rq(h)),

@@ -56,14 +56,10 @@ pub struct Ctx {
     pub tag_load: u64,
     /// Tag context of stores at the current privilege.
     pub tag_store: u64,
-    /// Guest-physical base of RAM.
-    pub ram_base: u64,
-    /// RAM size in bytes.
-    pub ram_size: u64,
-    /// Host address of RAM offset 0.
-    pub host_base: usize,
-    /// Host address of the RAM page flags.
-    pub flags: usize,
+    /// Host address of the RAM page flags, less the host page number of
+    /// RAM offset 0 (wrapping): adding a RAM host address's page number
+    /// gives its page's flag byte.
+    pub flags_bias: usize,
 }
 
 /// Jump-cache entries (a power of two).

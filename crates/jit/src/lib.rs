@@ -201,6 +201,20 @@ fn set_index(va: u64, pa: u64) -> usize {
     (((pa >> 1) ^ (pa >> 15) ^ (va >> 3)) as usize) & (TABLE_SIZE / 2 - 1)
 }
 
+/// `/tmp/perf-PID.map`, which `perf report` reads to name JIT code, when
+/// the environment asks for it (a developer's tool: blocks are named by
+/// guest pc).
+fn perf_map() -> Option<std::io::LineWriter<std::fs::File>> {
+    std::env::var_os("RVISOR_PERF_MAP")?;
+    let path = format!("/tmp/perf-{}.map", std::process::id());
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .ok()?;
+    Some(std::io::LineWriter::new(file))
+}
+
 type EnterFn = extern "sysv64" fn(*mut Hart, *mut Ctx, usize) -> u32;
 
 /// The translator of one hart (each hart thread owns one).
@@ -238,6 +252,8 @@ pub struct Jit {
     /// Virtual pages (hashed, one bit each) the jump cache has entries in
     /// this epoch: a single-page flush of another page keeps the epoch.
     jc_pages: [u64; JC_PAGE_WORDS],
+    /// `perf` symbol map of translated code (`RVISOR_PERF_MAP=1`).
+    perf_map: Option<std::io::LineWriter<std::fs::File>>,
     /// Counters.
     pub stats: JitStats,
 }
@@ -287,6 +303,7 @@ impl Jit {
             jc_snapshot: 0,
             jc_page_flushes: 0,
             jc_pages: [0; JC_PAGE_WORDS],
+            perf_map: perf_map(),
             stats: JitStats::default(),
         })
     }
@@ -495,6 +512,11 @@ impl Jit {
                     copy: u32::MAX,
                     fence: self.seen_fence,
                 };
+                if let Some(m) = self.perf_map.as_mut() {
+                    use std::io::Write;
+                    // A failed write only loses profiler symbols.
+                    let _ = writeln!(m, "{at:x} {:x} rv {pc:#x}", e.code.len());
+                }
                 let done = ops.get(..e.insns).unwrap_or(&ops);
                 self.note_page(&hart.ram, pa, done, idx);
                 self.op_store.push(ops);
@@ -722,10 +744,8 @@ impl Jit {
         let (tlb, tag) = hart.tlb_probe(Access::Store);
         self.ctx.tlb_store = tlb as usize;
         self.ctx.tag_store = tag;
-        self.ctx.ram_base = hart.ram.base();
-        self.ctx.ram_size = hart.ram.size();
-        self.ctx.host_base = hart.ram.host_base() as usize;
-        self.ctx.flags = hart.ram.page_flags_ptr() as usize;
+        self.ctx.flags_bias =
+            (hart.ram.page_flags_ptr() as usize).wrapping_sub(hart.ram.host_base() as usize >> 12);
         self.ctx.chain_site = 0;
         self.ctx.indirect = 0;
         self.ctx.fallback = 0;

@@ -1493,3 +1493,128 @@ fn sfence_of_one_code_page_reaches_the_jump_cache() {
         assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
     }
 }
+
+/// A load or store that straddles two virtual pages mapped to physical
+/// pages far apart reads and writes both halves where the page tables say
+/// (translated code's inline TLB path must leave it to the slow path: the
+/// host bytes after the first page belong to another guest page).
+#[test]
+fn accesses_straddling_pages_mapped_apart_agree_with_the_interpreter() {
+    use Inst::*;
+    const SV39: u64 = 8 << 60;
+    const LEAF: u64 = 0xcf; // V R W X A D
+    let (root, l1, l0) = (
+        RAM_BASE + 0x4_0000,
+        RAM_BASE + 0x4_1000,
+        RAM_BASE + 0x4_2000,
+    );
+    // Virtual pages va, va + 4K map to physical pages 12K apart; the
+    // physical page right after the first holds other bytes.
+    let (pa_lo, pa_gap, pa_hi) = (
+        RAM_BASE + 0x5_0000,
+        RAM_BASE + 0x5_1000,
+        RAM_BASE + 0x5_3000,
+    );
+    let (va, va_main) = (0x1000_0000u64, 0x2000_0000u64);
+    let pte = |pa: u64, flags: u64| (pa >> 12) << 10 | flags;
+    let mut a = Asm::new();
+    let lp = a.label();
+    a.li(13, 0);
+    a.li(14, 0);
+    a.li(31, 20);
+    a.li(5, va + 0xffc);
+    a.bind(lp);
+    // x10 = 8 bytes across the boundary; x13 accumulates; then store
+    // x13 across the boundary and read its two halves back one page each.
+    a.emit(Ld {
+        rd: 10,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 10,
+    });
+    a.emit(Lw {
+        rd: 11,
+        rs1: 5,
+        imm: 2,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 11,
+    });
+    a.emit(Sd {
+        rs1: 5,
+        rs2: 13,
+        imm: 0,
+    });
+    a.emit(Lwu {
+        rd: 12,
+        rs1: 5,
+        imm: 4,
+    });
+    a.emit(Add {
+        rd: 14,
+        rs1: 14,
+        rs2: 12,
+    });
+    a.emit(Sh {
+        rs1: 5,
+        rs2: 14,
+        imm: 3,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    let run = |name: &str, step: &mut dyn FnMut(&mut Hart) -> Exit| {
+        let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
+        assert!(ram.write_bytes(CODE - RAM_BASE, &code));
+        let fill = |pa: u64, seed: u8| {
+            let bytes: Vec<u8> = (0..4096u32)
+                .map(|i| (i as u8).wrapping_mul(7) ^ seed)
+                .collect();
+            assert!(ram.write_bytes(pa - RAM_BASE, &bytes));
+        };
+        fill(pa_lo, 0x11);
+        fill(pa_gap, 0x5a);
+        fill(pa_hi, 0xc3);
+        let put = |at: u64, v: u64| assert!(ram.write_bytes(at - RAM_BASE, &v.to_le_bytes()));
+        put(root, pte(l1, 1));
+        put(l1 + ((va >> 21) & 0x1ff) * 8, pte(l0, 1));
+        put(l1 + ((va_main >> 21) & 0x1ff) * 8, pte(l0 + 0x1000, 1));
+        put(l0 + ((va >> 12) & 0x1ff) * 8, pte(pa_lo, LEAF));
+        put(l0 + (((va >> 12) + 1) & 0x1ff) * 8, pte(pa_hi, LEAF));
+        put(l0 + 0x1000 + ((va_main >> 12) & 0x1ff) * 8, pte(CODE, LEAF));
+        let bus = Arc::new(BusBuilder::new(ram.clone()).build());
+        let mut cfg = HartConfig::machine(0, va_main);
+        cfg.reset_mode = rvisor_cpu::PrivilegeMode::Supervisor;
+        let mut h = Hart::new(cfg, bus, HartSignals::new(), TimerQueue::new(Clock::new()));
+        h.csr.satp = SV39 | root >> 12;
+        h.flush_tlb();
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: wfi");
+        assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
+        let mut gap = vec![0; 16];
+        assert!(ram.read_bytes(pa_gap - RAM_BASE, &mut gap));
+        assert_eq!(
+            gap[0], 0x5a,
+            "{name}: wrote the physical page after the first"
+        );
+        (h.x[13], h.x[14], gap)
+    };
+    let want = run("interpreter", &mut |h: &mut Hart| h.run(1 << 20));
+    for policy in [Policy::Always, Policy::Hot(2)] {
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        let got = run(&format!("{policy:?}"), &mut |h: &mut Hart| {
+            jit.run(h, 1 << 20)
+        });
+        assert_eq!(got, want, "{policy:?}");
+    }
+}
