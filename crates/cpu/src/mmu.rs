@@ -139,7 +139,11 @@ impl Mmu {
                     prv
                 };
                 let mut c = self.gen << 4 | eff;
-                if eff == 1 && mstatus & mstatus::SUM != 0 {
+                // SUM never changes what S may fetch: keeping it out of the
+                // fetch context spares fetch entries (and the translator's
+                // jump cache, keyed by it) Linux's SUM toggles around every
+                // user copy.
+                if data && eff == 1 && mstatus & mstatus::SUM != 0 {
                     c |= 1 << 2;
                 }
                 if a == Access::Load as usize && eff != 3 && mstatus & mstatus::MXR != 0 {

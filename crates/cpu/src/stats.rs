@@ -52,6 +52,10 @@ pub struct HartStats {
     /// Translator: pages whose translations were compared with the guest
     /// bytes after an SMP `fence.i` and kept.
     pub jit_pages_revalidated: u64,
+    /// Translator: returns from translated code to the dispatcher by
+    /// reason (interpreted instruction, jump-cache miss, unchained direct
+    /// exit, other: budget, interrupts, traps).
+    pub jit_exits: [u64; 4],
     /// Instructions retired in U-, S- and M-mode (indexed by the privilege
     /// encoding, 0, 1 and 3), counted at privilege switches: an xRET in
     /// the middle of a block may credit the block's earlier instructions

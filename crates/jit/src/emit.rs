@@ -42,7 +42,7 @@ use regs::{Loc, RegCache, PENDING, RAX, RCX, RDX};
 mod fp_inline;
 mod regs;
 mod spin_hook;
-use crate::helpers::{self, Ctx, HelperRet, JC_SIZE, ST_CODE_WRITTEN};
+use crate::helpers::{self, Ctx, HelperRet, JC_MIX, JC_SIZE, ST_CODE_WRITTEN};
 
 /// Block status returned to the dispatcher in eax: carry on at `hart.pc`.
 pub const RET_CONTINUE: i32 = 0;
@@ -381,7 +381,10 @@ impl Emitter {
         dynasm!(self.a
             ; .arch x64
             ; mov ecx, eax
+            ; mov edx, eax
             ; shr ecx, 1
+            ; shr edx, JC_MIX as i8
+            ; xor ecx, edx
             ; and ecx, (JC_SIZE - 1) as i32
             ; shl ecx, 5
             ; add rcx, [r12 + L.jcache]

@@ -63,7 +63,21 @@ pub struct Ctx {
 }
 
 /// Jump-cache entries (a power of two).
-pub const JC_SIZE: usize = 4096;
+pub const JC_SIZE: usize = 16384;
+
+/// The jump-cache entry of guest pc `va`: the page offset's bits mixed
+/// with the page number's, so that targets at the same offset of
+/// different pages (function entries, return points) spread out.
+/// Translated code computes the same ([`emit`](crate::emit)'s
+/// `exit_indirect`).
+#[inline(always)]
+pub fn jc_index(va: u64) -> usize {
+    ((va >> 1) ^ (va >> JC_MIX)) as usize & (JC_SIZE - 1)
+}
+
+/// The shift that brings page-number bits under the offset bits.
+pub const JC_MIX: u8 = 15;
+const _: () = assert!(JC_MIX < 32, "translated code hashes with 32-bit shifts");
 
 /// A jump-cache entry: indirect-jump target `va` -> chain entry `code`,
 /// valid while `epoch` is the translator's current one.

@@ -115,7 +115,19 @@ pub struct JitStats {
     /// Pages whose translations were compared with the guest bytes after a
     /// `fence.i` and kept.
     pub pages_revalidated: u64,
+    /// Returns from translated code to the dispatcher, by why: an
+    /// instruction left to the interpreter (CSR access, xRET, fences,
+    /// ecall, wfi), an indirect jump that missed the jump cache, a direct
+    /// exit not chained (yet), and the rest (budget, interrupts and
+    /// requests, traps).
+    pub exits: [u64; 4],
 }
+
+/// Indexes of [`JitStats::exits`].
+const EXIT_FALLBACK: usize = 0;
+const EXIT_INDIRECT: usize = 1;
+const EXIT_UNCHAINED: usize = 2;
+const EXIT_OTHER: usize = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -245,12 +257,22 @@ pub struct Jit {
     scratch: Vec<u64>,
     /// The jump cache for indirect jumps (read by translated code).
     jcache: Box<[JcEntry]>,
+    /// The epoch of the current privilege's entries.
     jc_epoch: u64,
-    jc_snapshot: u64,
+    /// Last epoch handed out.
+    jc_last: u64,
+    /// Per privilege: the translation state (fetch TLB context and satp)
+    /// its epoch was made for, and that epoch. A trap to S and the return
+    /// to U switch epochs without dropping either's entries.
+    jc_snapshot: [u64; 4],
+    jc_prv_epoch: [u64; 4],
+    /// The privilege `jc_epoch` is of.
+    jc_prv: usize,
     /// The hart's single-page TLB flushes seen so far.
     jc_page_flushes: u64,
     /// Virtual pages (hashed, one bit each) the jump cache has entries in
-    /// this epoch: a single-page flush of another page keeps the epoch.
+    /// (of any privilege) since it was last dropped whole: a single-page
+    /// flush of another page keeps the epochs.
     jc_pages: [u64; JC_PAGE_WORDS],
     /// `perf` symbol map of translated code (`RVISOR_PERF_MAP=1`).
     perf_map: Option<std::io::LineWriter<std::fs::File>>,
@@ -300,7 +322,10 @@ impl Jit {
             scratch: Vec::new(),
             jcache: vec![JcEntry::default(); JC_SIZE].into_boxed_slice(),
             jc_epoch: 1,
-            jc_snapshot: 0,
+            jc_last: 1,
+            jc_snapshot: [0; 4],
+            jc_prv_epoch: [1; 4],
+            jc_prv: 0,
             jc_page_flushes: 0,
             jc_pages: [0; JC_PAGE_WORDS],
             perf_map: perf_map(),
@@ -613,6 +638,7 @@ impl Jit {
         h.jit_flushes = s.flushes;
         h.jit_dropped = s.dropped;
         h.jit_pages_revalidated = s.pages_revalidated;
+        h.jit_exits = s.exits;
         exit
     }
 
@@ -676,12 +702,22 @@ impl Jit {
                 continue;
             }
             if from_indirect {
-                let e = &mut self.jcache[(pc >> 1) as usize & (JC_SIZE - 1)];
+                let e = &mut self.jcache[helpers::jc_index(pc)];
                 *e = JcEntry::new(pc, self.jc_epoch, s.chain);
                 let (w, bit) = jc_page_bit(pc);
                 self.jc_pages[w] |= bit;
             }
             steps += self.execute(hart, s.entry, budget - steps);
+            let why = if self.ctx.fallback != 0 {
+                EXIT_FALLBACK
+            } else if self.ctx.indirect != 0 {
+                EXIT_INDIRECT
+            } else if self.ctx.chain_site != 0 {
+                EXIT_UNCHAINED
+            } else {
+                EXIT_OTHER
+            };
+            self.stats.exits[why] += 1;
             if self.ctx.chain_site != 0 {
                 self.try_chain(hart);
             }
@@ -698,14 +734,18 @@ impl Jit {
     /// Jump-cache entries hold (va -> code) pairs valid only under the
     /// translation state they were made in (page tables, privilege, TLB
     /// generation: all reflected in the fetch TLB context) and while no
-    /// code was dropped: a change starts a new epoch.
+    /// code was dropped: a change starts a new epoch for that privilege.
     #[inline(always)]
     fn refresh_epoch(&mut self, hart: &Hart) {
+        let prv = hart.prv as usize & 3;
         let snap = hart.tlb_probe(Access::Fetch).1 ^ hart.csr.satp.rotate_left(17);
-        if snap != self.jc_snapshot {
-            self.jc_snapshot = snap;
-            self.new_jc_epoch();
+        if snap != self.jc_snapshot[prv] {
+            self.jc_snapshot[prv] = snap;
+            self.jc_last += 1;
+            self.jc_prv_epoch[prv] = self.jc_last;
         }
+        self.jc_prv = prv;
+        self.jc_epoch = self.jc_prv_epoch[prv];
         let (flushes, page) = hart.tlb_page_flushes();
         if flushes != self.jc_page_flushes {
             // One `sfence.vma` per boundary at most; more, or one of a page
@@ -719,14 +759,16 @@ impl Jit {
         }
     }
 
+    /// Drop every jump-cache entry (of every privilege).
     fn new_jc_epoch(&mut self) {
-        self.jc_epoch += 1;
+        for e in &mut self.jc_prv_epoch {
+            self.jc_last += 1;
+            *e = self.jc_last;
+        }
+        self.jc_epoch = self.jc_prv_epoch[self.jc_prv];
         self.jc_pages = [0; JC_PAGE_WORDS];
     }
 
-    /// Run translated code from `entry` (and whatever it chains to).
-    /// Returns the steps taken.
-    #[inline(always)]
     fn execute(&mut self, hart: &mut Hart, entry: usize, left: u64) -> u64 {
         let mie = hart.csr.mie;
         self.ctx.irq_mask = mie | REQUEST_MASK;

@@ -226,7 +226,7 @@ impl VmStats {
         );
         let _ = writeln!(s, "  {:<32} {}", "spin-loop yields", sum(|h| h.spin_yields));
         type Counter = (&'static str, fn(&HartStats) -> u64);
-        let jit: [Counter; 8] = [
+        let jit: [Counter; 12] = [
             ("blocks translated", |h| h.jit_blocks),
             ("translated code bytes", |h| h.jit_code_bytes),
             ("dispatches to translated code", |h| h.jit_dispatches),
@@ -235,6 +235,10 @@ impl VmStats {
             ("translation cache flushes", |h| h.jit_flushes),
             ("translations dropped (writes)", |h| h.jit_dropped),
             ("pages revalidated (fence.i)", |h| h.jit_pages_revalidated),
+            ("exits: to the interpreter", |h| h.jit_exits[0]),
+            ("exits: jump-cache misses", |h| h.jit_exits[1]),
+            ("exits: unchained jumps", |h| h.jit_exits[2]),
+            ("exits: budget, irq, trap", |h| h.jit_exits[3]),
         ];
         if sum(|h| h.jit_blocks) > 0 {
             for (name, f) in jit {
