@@ -9,7 +9,7 @@
  *   matrix - 12x12 int16 matrices: add/multiply by a constant, matrix x
  *            vector and matrix x matrix into int32, bit-field products;
  *   state  - a switch-based number scanner over ~200 bytes of
- *            comma-separated text, before and after mutating the text;
+ *            comma-separated text, before and after each of 4 mutations;
  *   crc    - bitwise CRC-16 (reflected polynomial 0xA001) of every phase's
  *            results, chained from phase to phase and iteration to iteration.
  *
@@ -343,15 +343,13 @@ MIX_CALL unsigned mix_scan_token(const uint8_t **pp, uint32_t *trans)
     return st;
 }
 
-MIX_CALL uint16_t mix_scan(const uint8_t *text, uint16_t crc)
+/* Adds the final state of every token of `text` to final[] and the
+ * transitions out of each state to trans[]. */
+MIX_CALL void mix_scan(const uint8_t *text, uint32_t *final, uint32_t *trans)
 {
-    uint32_t final[MIX_STATES] = { 0 }, trans[MIX_STATES] = { 0 };
     const uint8_t *p = text;
     while (*p)
         final[mix_scan_token(&p, trans)]++;
-    for (int s = 0; s < MIX_STATES; s++)
-        crc = mix_crc16((uint16_t)(final[s] << 8 ^ trans[s]), crc);
-    return crc;
 }
 
 /* Flips the case bit (0x20) of every `stride`-th non-comma byte from `first`:
@@ -364,15 +362,19 @@ MIX_CALL void mix_mutate(uint8_t *text, unsigned first, unsigned stride)
             text[i] ^= 0x20;
 }
 
+/* Four rounds of: scan, mutate, scan the mutated text, undo the mutation. */
 MIX_CALL uint16_t mix_state(uint8_t *text, uint16_t seed, uint16_t crc)
 {
+    uint32_t final[MIX_STATES] = { 0 }, trans[MIX_STATES] = { 0 };
     unsigned first = seed & 7, stride = 3 + ((seed >> 3) & 7);
-    for (int r = 0; r < 3; r++) {
-        crc = mix_scan(text, crc);
+    for (unsigned r = 0; r < 4; r++) {
+        mix_scan(text, final, trans);
         mix_mutate(text, first + r, stride + r);
-        crc = mix_scan(text, crc);
+        mix_scan(text, final, trans);
         mix_mutate(text, first + r, stride + r);
     }
+    for (int st = 0; st < MIX_STATES; st++)
+        crc = mix_crc16((uint16_t)(final[st] << 8 ^ trans[st]), crc);
     return crc;
 }
 

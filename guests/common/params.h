@@ -29,6 +29,6 @@
 #define BENCH_MEM_EXPECT    0x76ff0b7a14290c3cull
 #define BENCH_FP_EXPECT     0x40c28b9ed8fd76d1ull
 #define BENCH_BRANCH_EXPECT 0xda6389ed819c4b12ull
-#define BENCH_MIX_EXPECT    0x52ea8115146752eaull
+#define BENCH_MIX_EXPECT    0x35a0b218773335a0ull
 
 #endif
