@@ -1,6 +1,7 @@
 #!/bin/sh
 # Rebuild rvisor's bare-metal guests into the committed prebuilt ELFs:
-#   hello/hello.elf, bench/int.elf, bench/mem.elf, bench/branch.elf, bench/fp.elf
+#   hello/hello.elf, bench/int.elf, bench/mem.elf, bench/branch.elf, bench/fp.elf,
+#   bench/mix.elf
 #
 # Usage: guests/build.sh          build all ELFs
 #        guests/build.sh --ref    also print expected results from the host
@@ -41,6 +42,7 @@ build bench/int.elf -Ibench bench/int.c
 build bench/mem.elf -Ibench bench/mem.c
 build bench/branch.elf -Ibench bench/branch.c
 build bench/fp.elf -Ibench bench/fp.c
+build bench/mix.elf -Ibench bench/mix.c
 
 for arg in "$@"; do
     case $arg in
@@ -50,7 +52,8 @@ for arg in "$@"; do
         rm -f /tmp/rvisor-guest-ref.$$
         ;;
     --test)
-        for elf in hello/hello.elf bench/int.elf bench/mem.elf bench/branch.elf bench/fp.elf; do
+        for elf in hello/hello.elf bench/int.elf bench/mem.elf bench/branch.elf bench/fp.elf \
+                   bench/mix.elf; do
             echo "== $elf"
             start=$(date +%s.%N)
             rc=0
@@ -62,7 +65,7 @@ for arg in "$@"; do
         done
         ;;
     --native)
-        for b in int mem branch fp; do
+        for b in int mem branch fp mix; do
             cc -O2 -std=gnu11 -ffp-contract=off -fno-math-errno -Wall -Wextra -Wno-main \
                 -Inative -Icommon -Ibench "bench/$b.c" -o "/tmp/rvisor-native-$b.$$"
             rc=0

@@ -21,6 +21,7 @@
 #define BENCH_FP_W        512
 #define BENCH_FP_H        640
 #define BENCH_FP_MAXIT    384
+#define BENCH_MIX_ITERS   12000ull
 
 #define HELLO_INT_EXPECT    0x846aaa6c73fd7d8full
 #define HELLO_MEM_EXPECT    0xee1b144dc1e4044dull
@@ -28,5 +29,6 @@
 #define BENCH_MEM_EXPECT    0x76ff0b7a14290c3cull
 #define BENCH_FP_EXPECT     0x40c28b9ed8fd76d1ull
 #define BENCH_BRANCH_EXPECT 0xda6389ed819c4b12ull
+#define BENCH_MIX_EXPECT    0x35a0b218773335a0ull
 
 #endif

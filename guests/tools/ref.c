@@ -1,12 +1,13 @@
 /*
  * ref.c - host-side reference: runs the guests' kernels (common/kernels.h)
- * natively and prints the expected results.  Used when changing a kernel or
+ * and common/mix.h natively and prints the expected results.  Used when changing a kernel or
  * its parameters:  cc -O2 -I common -I bench -I hello tools/ref.c -o /tmp/ref && /tmp/ref
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <inttypes.h>
 #include "kernels.h"
+#include "mix.h"
 #include "params.h"
 
 static uint64_t collatz_direct(int64_t limit)
@@ -23,6 +24,7 @@ int main(void)
     static uint32_t buf[2 * BENCH_MEM_WORDS];
     static uint8_t scratch[BENCH_SIEVE_N];
     static uint32_t arr[BENCH_SORT_N];
+    static struct mix_data mix;
     int64_t mem[4] = { 0, 1, 0, BENCH_VM_LIMIT };
 
     if (vm_run(vm_collatz, mem) != (int64_t)collatz_direct(BENCH_VM_LIMIT)) {
@@ -39,5 +41,6 @@ int main(void)
            kernel_branch(scratch, BENCH_SIEVE_N, BENCH_VM_LIMIT, arr, BENCH_SORT_N));
     printf("#define BENCH_FP_EXPECT     0x%016" PRIx64 "ull\n",
            kernel_fp(BENCH_FP_W, BENCH_FP_H, BENCH_FP_MAXIT));
+    printf("#define BENCH_MIX_EXPECT    0x%016" PRIx64 "ull\n", kernel_mix(&mix, BENCH_MIX_ITERS));
     return 0;
 }

@@ -21,11 +21,12 @@ use crate::runs::{
     secs, timed, Outcome, TempDir, QEMU, READY,
 };
 
-static GUESTS: [(&str, &[u8]); 4] = [
+static GUESTS: [(&str, &[u8]); 5] = [
     ("int", include_bytes!("../../../guests/bench/int.elf")),
     ("mem", include_bytes!("../../../guests/bench/mem.elf")),
     ("branch", include_bytes!("../../../guests/bench/branch.elf")),
     ("fp", include_bytes!("../../../guests/bench/fp.elf")),
+    ("mix", include_bytes!("../../../guests/bench/mix.elf")),
 ];
 
 const GUEST_TIMEOUT: Duration = Duration::from_secs(300);
@@ -42,8 +43,8 @@ pub struct BenchArgs {
     /// Repetitions per benchmark (the table shows medians)
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     reps: u32,
-    /// Run only this benchmark (int, mem, branch, fp, boot); repeatable
-    #[arg(long, value_name = "NAME", value_parser = ["int", "mem", "branch", "fp", "boot"])]
+    /// Run only this benchmark (int, mem, branch, fp, mix, boot); repeatable
+    #[arg(long, value_name = "NAME", value_parser = ["int", "mem", "branch", "fp", "mix", "boot"])]
     only: Vec<String>,
     /// Do not run QEMU even if it is installed
     #[arg(long)]
@@ -490,5 +491,20 @@ mod tests {
         assert_eq!(l.instret, 364_716_859);
         assert_eq!(parse_line("RVISOR-BENCH name=fp ok=1"), None);
         assert_eq!(parse_line("hello"), None);
+    }
+
+    #[test]
+    fn every_bundled_guest_can_be_chosen_with_only() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            bench: BenchArgs,
+        }
+        for (name, elf) in GUESTS {
+            assert!(elf.starts_with(b"\x7fELF"), "{name}");
+            let cli = <Cli as clap::Parser>::try_parse_from(["bench", "--only", name])
+                .unwrap_or_else(|e| panic!("--only {name}: {e}"));
+            assert_eq!(cli.bench.only, [name]);
+        }
     }
 }

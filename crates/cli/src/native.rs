@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The sources, by their path under guests/.
-static SOURCES: [(&str, &str); 8] = [
+static SOURCES: [(&str, &str); 10] = [
     ("native/rt.h", include_str!("../../../guests/native/rt.h")),
     (
         "common/kernels.h",
         include_str!("../../../guests/common/kernels.h"),
     ),
+    ("common/mix.h", include_str!("../../../guests/common/mix.h")),
     (
         "common/params.h",
         include_str!("../../../guests/common/params.h"),
@@ -29,6 +30,7 @@ static SOURCES: [(&str, &str); 8] = [
         include_str!("../../../guests/bench/branch.c"),
     ),
     ("bench/fp.c", include_str!("../../../guests/bench/fp.c")),
+    ("bench/mix.c", include_str!("../../../guests/bench/mix.c")),
 ];
 
 /// The flags of guests/build.sh that decide the result (no FMA contraction:

@@ -29,6 +29,26 @@ fn bench_fp_runs_and_checks_its_result() {
     assert!(row.contains("364716859"), "{row}");
 }
 
+/// The CoreMark-like guest: a wrong result in any of its phases (list,
+/// matrix, state machine, CRC) fails the check.
+#[test]
+fn bench_mix_runs_and_checks_its_result() {
+    let out = rvisor(&["bench", "--no-qemu", "--reps", "1", "--only", "mix"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "status {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("mix "))
+        .unwrap_or_else(|| panic!("no mix row in:\n{stdout}"));
+    assert!(row.ends_with("| ok"), "{row}");
+    assert!(row.contains("1528767493"), "{row}");
+}
+
 #[test]
 fn bench_rejects_an_unknown_benchmark() {
     let out = rvisor(&["bench", "--only", "nosuch"]);

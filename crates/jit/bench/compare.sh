@@ -6,7 +6,7 @@
 set -eu
 RVISOR=${1:-target/release/rvisor}
 [ $# -gt 0 ] && shift
-GUESTS=${*:-guests/bench/int.elf guests/bench/mem.elf guests/bench/branch.elf guests/bench/fp.elf}
+GUESTS=${*:-guests/bench/int.elf guests/bench/mem.elf guests/bench/branch.elf guests/bench/fp.elf guests/bench/mix.elf}
 QEMU=${QEMU:-qemu-system-riscv64}
 [ -x "$RVISOR" ] || { echo "rvisor binary not found: $RVISOR" >&2; exit 1; }
 command -v "$QEMU" >/dev/null || { echo "$QEMU not found" >&2; exit 1; }
