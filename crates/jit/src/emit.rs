@@ -341,6 +341,9 @@ type ExtFn = extern "sysv64" fn(*mut Hart, *const Op, *mut Ctx) -> HelperRet;
 impl Emitter {
     /// rbp += `retired` (see [`PENDING`]).
     fn add_pending(&mut self, retired: usize) {
+        if retired == 0 {
+            return;
+        }
         match i8::try_from(retired) {
             Ok(b) => dynasm!(self.a ; .arch x64 ; add Rq(PENDING), BYTE b),
             Err(_) => dynasm!(self.a ; .arch x64 ; add Rq(PENDING), retired as i32),
@@ -668,6 +671,65 @@ impl Emitter {
         self.exit_direct(next, retired);
         dynasm!(self.a ; .arch x64 ; =>other);
         self.exit_direct(target, retired);
+    }
+
+    /// A conditional branch to `label`, inside the block (the state is
+    /// the canonical one on both sides).
+    fn branch_inside(&mut self, inst: &Inst, label: DynamicLabel) {
+        let (rs1, rs2) = match *inst {
+            Inst::Beq { rs1, rs2, .. }
+            | Inst::Bne { rs1, rs2, .. }
+            | Inst::Blt { rs1, rs2, .. }
+            | Inst::Bge { rs1, rs2, .. }
+            | Inst::Bltu { rs1, rs2, .. }
+            | Inst::Bgeu { rs1, rs2, .. } => (rs1, rs2),
+            _ => return,
+        };
+        self.compare(rs1, rs2);
+        match inst {
+            Inst::Beq { .. } => dynasm!(self.a ; .arch x64 ; je =>label),
+            Inst::Bne { .. } => dynasm!(self.a ; .arch x64 ; jne =>label),
+            Inst::Blt { .. } => dynasm!(self.a ; .arch x64 ; jl =>label),
+            Inst::Bge { .. } => dynasm!(self.a ; .arch x64 ; jge =>label),
+            Inst::Bltu { .. } => dynasm!(self.a ; .arch x64 ; jb =>label),
+            _ => dynasm!(self.a ; .arch x64 ; jae =>label),
+        }
+    }
+
+    /// A conditional branch in the middle of a block whose taken side
+    /// leaves it (or is the back edge of a looping block); the block goes
+    /// on when it is not taken. `retired` counts the branch.
+    fn side_exit(&mut self, inst: &Inst, pc: u64, retired: usize) {
+        let (rs1, rs2, imm) = match *inst {
+            Inst::Beq { rs1, rs2, imm }
+            | Inst::Bne { rs1, rs2, imm }
+            | Inst::Blt { rs1, rs2, imm }
+            | Inst::Bge { rs1, rs2, imm }
+            | Inst::Bltu { rs1, rs2, imm }
+            | Inst::Bgeu { rs1, rs2, imm } => (rs1, rs2, imm),
+            _ => return,
+        };
+        let target = pc.wrapping_add(imm as i64 as u64);
+        self.compare(rs1, rs2);
+        let stay = self.a.new_dynamic_label();
+        match inst {
+            Inst::Beq { .. } => dynasm!(self.a ; .arch x64 ; jne =>stay),
+            Inst::Bne { .. } => dynasm!(self.a ; .arch x64 ; je =>stay),
+            Inst::Blt { .. } => dynasm!(self.a ; .arch x64 ; jge =>stay),
+            Inst::Bge { .. } => dynasm!(self.a ; .arch x64 ; jl =>stay),
+            Inst::Bltu { .. } => dynasm!(self.a ; .arch x64 ; jae =>stay),
+            _ => dynasm!(self.a ; .arch x64 ; jb =>stay),
+        }
+        // The exit's code leaves the emitter's state as it was: it is
+        // that of the path that stays.
+        if target == self.block_va && self.looping {
+            self.back_edge(retired);
+        } else {
+            self.write_back_all();
+            self.exit_direct(target, retired);
+        }
+        dynasm!(self.a ; .arch x64 ; =>stay);
+        self.last_store = None;
     }
 
     /// A chain entry's checks: the instruction budget (instret plus the
@@ -1101,10 +1163,68 @@ impl Emitter {
     }
 }
 
-/// Translate the leading translatable ops of a block whose first
-/// instruction is at guest pc `pc`, for placement at host address `base`.
-/// `bytes` is the decoded block's fall-through length. `None` if the first
-/// op is not translatable.
+/// The guest pc a conditional branch or `jal` at `at` jumps to.
+fn jump_target(inst: &Inst, at: u64) -> Option<u64> {
+    match *inst {
+        Inst::Jal { imm, .. }
+        | Inst::Beq { imm, .. }
+        | Inst::Bne { imm, .. }
+        | Inst::Blt { imm, .. }
+        | Inst::Bge { imm, .. }
+        | Inst::Bltu { imm, .. }
+        | Inst::Bgeu { imm, .. } => Some(at.wrapping_add(imm as i64 as u64)),
+        _ => None,
+    }
+}
+
+/// How much of `ops` (all translatable, contiguous from guest pc `pc`)
+/// one translation covers, and where its jumps that stay inside it go.
+///
+/// A translation runs on past conditional branches (whose taken side
+/// leaves, or, forward, jumps inside) and forward `j`s to an instruction
+/// it covers, so that if/else diamonds and loops with them are one piece
+/// of host code; it ends at its first call, indirect jump, or other
+/// `jal`. Only forward jumps stay inside: the code has no loop but the
+/// back edge to its own start, which checks the budget and interrupts.
+fn region(ops: &[Op], pc: u64) -> (usize, Vec<Option<usize>>) {
+    let index_of = |target: u64| {
+        let off = u16::try_from(target.wrapping_sub(pc)).ok()?;
+        ops.binary_search_by_key(&off, |op| op.off).ok()
+    };
+    let at = |op: &Op| pc.wrapping_add(u64::from(op.off));
+    let len = ops
+        .iter()
+        .enumerate()
+        .position(|(i, op)| match op.inst {
+            Inst::Jalr { .. } => true,
+            Inst::Jal { rd, .. } => {
+                rd != 0
+                    || jump_target(&op.inst, at(op))
+                        .and_then(index_of)
+                        .is_none_or(|t| t <= i)
+            }
+            _ => false,
+        })
+        .map_or(ops.len(), |i| i + 1);
+    let inside = ops[..len]
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            if op.inst.is_control_flow() && !matches!(op.inst, Inst::Jal { rd, .. } if rd != 0) {
+                let t = jump_target(&op.inst, at(op)).and_then(index_of)?;
+                (t > i && t < len).then_some(t)
+            } else {
+                None
+            }
+        })
+        .collect();
+    (len, inside)
+}
+
+/// Translate the leading translatable ops of `ops` (contiguous guest code
+/// whose first instruction is at guest pc `pc`), for placement at host
+/// address `base`. `bytes` is the length of the guest code `ops` cover.
+/// `None` if the first op is not translatable.
 pub fn translate(
     ops: &[Op],
     (pc, pa): (u64, u64),
@@ -1116,23 +1236,13 @@ pub fn translate(
     if n == 0 {
         return None;
     }
-    // The translated part ends at its first control-flow instruction.
-    let body = ops[..n]
-        .iter()
-        .position(|op| op.inst.is_control_flow())
-        .map_or(&ops[..n], |i| &ops[..=i]);
+    let (len, inside) = region(&ops[..n], pc);
+    let body = &ops[..len];
     let looping = body.last().is_some_and(|op| {
         let at = pc.wrapping_add(u64::from(op.off));
-        match op.inst {
-            Inst::Jal { imm, .. }
-            | Inst::Beq { imm, .. }
-            | Inst::Bne { imm, .. }
-            | Inst::Blt { imm, .. }
-            | Inst::Bge { imm, .. }
-            | Inst::Bltu { imm, .. }
-            | Inst::Bgeu { imm, .. } => at.wrapping_add(imm as i64 as u64) == pc,
-            _ => false,
-        }
+        op.inst.is_control_flow()
+            && !matches!(op.inst, Inst::Jalr { .. })
+            && jump_target(&op.inst, at) == Some(pc)
     });
     let spin = rvisor_cpu::spin::spin_candidate(pc, body);
     // A spin-wait loop must pass its spin point every time round: it does
@@ -1163,10 +1273,36 @@ pub fn translate(
         e.load_for_loop();
     }
     dynasm!(e.a ; .arch x64 ; =>head);
-    let mut ended = false;
+    let labels: Vec<Option<DynamicLabel>> = {
+        let mut l = vec![None; len];
+        for &t in inside.iter().flatten() {
+            l[t] = Some(e.a.new_dynamic_label());
+        }
+        l
+    };
+    // Instructions retired on the current path since rbp was last brought
+    // up to date (at every jump inside the block and at its targets, so
+    // that every path into a label has counted its own).
+    let mut seg = 0usize;
+    let mut reachable = true;
     for (i, op) in body.iter().enumerate() {
+        if let Some(label) = labels[i] {
+            if reachable {
+                e.add_pending(seg);
+                e.canonicalize();
+            } else {
+                e.assume_canonical();
+            }
+            dynasm!(e.a ; .arch x64 ; =>label);
+            seg = 0;
+            reachable = true;
+        }
+        if !reachable {
+            continue;
+        }
         let ipc = pc.wrapping_add(u64::from(op.off));
         let next = ipc.wrapping_add(u64::from(op.len));
+        let inner = inside[i].and_then(|t| labels[t]);
         match op.inst {
             Inst::Jal { rd, imm } => {
                 if rd != 0 {
@@ -1175,13 +1311,17 @@ pub fn translate(
                     e.set_rd(rd, d);
                 }
                 let target = ipc.wrapping_add(imm as i64 as u64);
-                if looping && target == pc {
-                    e.back_edge(i + 1);
+                if let Some(label) = inner {
+                    e.add_pending(seg + 1);
+                    e.canonicalize();
+                    dynasm!(e.a ; .arch x64 ; jmp =>label);
+                } else if looping && target == pc {
+                    e.back_edge(seg + 1);
                 } else {
                     e.write_back_all();
-                    e.exit_direct(target, i + 1);
+                    e.exit_direct(target, seg + 1);
                 }
-                ended = true;
+                reachable = false;
             }
             Inst::Jalr { rd, rs1, imm } => {
                 match e.loc(rs1) {
@@ -1199,25 +1339,38 @@ pub fn translate(
                     e.set_rd(rd, d);
                 }
                 e.write_back_all();
-                e.exit_indirect(i + 1);
-                ended = true;
+                e.exit_indirect(seg + 1);
+                reachable = false;
             }
             inst if inst.is_control_flow() => {
-                e.branch(&inst, ipc, next, i + 1);
-                ended = true;
+                if let Some(label) = inner {
+                    e.add_pending(seg + 1);
+                    seg = 0;
+                    e.canonicalize();
+                    e.branch_inside(&inst, label);
+                } else if i + 1 == len {
+                    e.branch(&inst, ipc, next, seg + 1);
+                    reachable = false;
+                } else {
+                    e.side_exit(&inst, ipc, seg + 1);
+                    seg += 1;
+                }
             }
-            inst if templated(&inst) => e.simple(&inst, ipc, next, i),
-            _ => e.ext(op, ipc, next, i),
-        }
-        if ended {
-            break;
+            inst if templated(&inst) => {
+                e.simple(&inst, ipc, next, seg);
+                seg += 1;
+            }
+            _ => {
+                e.ext(op, ipc, next, seg);
+                seg += 1;
+            }
         }
     }
-    if !ended {
+    if reachable {
         e.write_back_all();
         // Fell off the end of the block, or stopped before an instruction
         // the interpreter must execute.
-        match ops.get(n) {
+        match ops.get(len) {
             Some(op) => {
                 // The interpreter runs this instruction as the end of the
                 // same block: no boundary (interrupt) in between.
@@ -1226,13 +1379,13 @@ pub fn translate(
                     ; .arch x64
                     ; mov rax, QWORD at as i64
                     ; mov [rbx + L.pc], rax
-                    ; add QWORD [rbx + L.instret], n as i32
+                    ; add QWORD [rbx + L.instret], seg as i32
                     ; mov QWORD [r12 + L.fallback], 1
                     ; mov eax, RET_CONTINUE
                 );
                 jmp_abs(&mut e.a, base, epilogue);
             }
-            None => e.exit_direct(pc.wrapping_add(bytes), n),
+            None => e.exit_direct(pc.wrapping_add(bytes), seg),
         }
     }
     dynasm!(e.a
@@ -1248,6 +1401,6 @@ pub fn translate(
     Some(Emitted {
         code,
         entry,
-        insns: n,
+        insns: len,
     })
 }

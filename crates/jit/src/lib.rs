@@ -49,6 +49,7 @@ use rvisor_cpu::interp::Op;
 use rvisor_cpu::mmu::Access;
 use rvisor_cpu::signals::REQUEST_MASK;
 use rvisor_cpu::{Exit, Hart};
+use rvisor_isa::Inst;
 use rvisor_memory::ram::PAGE_CODE;
 
 use crate::code::CodeBuffer;
@@ -56,7 +57,7 @@ use crate::emit::RET_TRAP;
 use crate::helpers::{Ctx, JcEntry, JC_SIZE};
 
 /// Default size of a hart's translation cache.
-pub const DEFAULT_CACHE_SIZE: usize = 64 << 20;
+pub const DEFAULT_CACHE_SIZE: usize = 128 << 20;
 /// Executions after which `auto` translates a block.
 pub const DEFAULT_HOT_THRESHOLD: u32 = 16;
 /// Whether RAM at `pa` still holds the bytes `old` (at most one block:
@@ -122,6 +123,10 @@ pub struct JitStats {
     /// requests, traps).
     pub exits: [u64; 4],
 }
+
+/// Most instructions one translation is made from (blocks joined past
+/// conditional branches).
+const MAX_REGION_OPS: usize = 128;
 
 /// Indexes of [`JitStats::exits`].
 const EXIT_FALLBACK: usize = 0;
@@ -501,10 +506,37 @@ impl Jit {
             };
         }
         self.ops.clear();
-        let Some(bytes) = hart.engine_block(pc, pa, &mut self.ops) else {
+        let Some(mut bytes) = hart.engine_block(pc, pa, &mut self.ops) else {
             self.table[idx].state = State::Interpret;
             return;
         };
+        // Past a conditional branch or a forward `j`, the code that
+        // follows in the same page joins the translation (see
+        // `emit::region`, which decides how much of it is used).
+        while self.ops.len() < MAX_REGION_OPS
+            && (pa.wrapping_add(bytes) & 0xfff) != 0
+            && self.ops.last().is_some_and(|op| match op.inst {
+                Inst::Jal { rd, imm } => rd == 0 && imm > 0,
+                inst => inst.is_control_flow() && !matches!(inst, Inst::Jalr { .. }),
+            })
+        {
+            let first = self.ops.len();
+            let Some(more) = hart.engine_block(
+                pc.wrapping_add(bytes),
+                pa.wrapping_add(bytes),
+                &mut self.ops,
+            ) else {
+                break;
+            };
+            let Ok(shift) = u16::try_from(bytes) else {
+                self.ops.truncate(first);
+                break;
+            };
+            for op in &mut self.ops[first..] {
+                op.off = op.off.wrapping_add(shift);
+            }
+            bytes += more;
+        }
         if self
             .ops
             .first()

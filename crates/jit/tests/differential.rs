@@ -1618,3 +1618,75 @@ fn accesses_straddling_pages_mapped_apart_agree_with_the_interpreter() {
         assert_eq!(got, want, "{policy:?}");
     }
 }
+
+/// An if/else inside one translation (a forward branch and a forward `j`
+/// that stay in it), with a helper call (AMO) on one side: both paths
+/// must bring the cached registers to the same state at the join, and
+/// count their own instructions.
+#[test]
+fn branches_inside_a_translation_agree_with_the_interpreter() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let (lp, other, join, skip) = (a.label(), a.label(), a.label(), a.label());
+    a.li(31, 50);
+    a.bind(lp);
+    let add = |a: &mut Asm, rd: u8, rs1: u8, rs2: u8| a.emit(Add { rd, rs1, rs2 });
+    add(&mut a, 10, 10, 11);
+    add(&mut a, 12, 12, 10);
+    add(&mut a, 14, 14, 12);
+    a.emit(Andi {
+        rd: 15,
+        rs1: 10,
+        imm: 1,
+    });
+    a.beq(15, 0, other);
+    a.emit(AmoaddD {
+        rd: 13,
+        rs1: 8,
+        rs2: 11,
+        aqrl: 0,
+    });
+    add(&mut a, 16, 16, 13);
+    a.jal(0, join);
+    a.bind(other);
+    add(&mut a, 13, 13, 14);
+    a.emit(Xor {
+        rd: 16,
+        rs1: 16,
+        rs2: 12,
+    });
+    a.bind(join);
+    add(&mut a, 10, 10, 13);
+    add(&mut a, 11, 11, 16);
+    add(&mut a, 17, 17, 10);
+    add(&mut a, 18, 18, 11);
+    // If-then: the helper call falls through into the join.
+    a.emit(Andi {
+        rd: 15,
+        rs1: 11,
+        imm: 2,
+    });
+    a.bne(15, 0, skip);
+    a.emit(AmoaddD {
+        rd: 14,
+        rs1: 8,
+        rs2: 12,
+        aqrl: 0,
+    });
+    a.bind(skip);
+    add(&mut a, 12, 12, 14);
+    add(&mut a, 16, 16, 12);
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    for seed in 1..24 {
+        check_code(&code, seed, Policy::Always, 1 << 20);
+        check_code(&code, seed, Policy::Hot(2), 1 << 20);
+        check_code(&code, seed, Policy::Always, 7);
+    }
+}

@@ -272,19 +272,40 @@ impl Emitter {
         }
     }
 
-    /// At the top of a looping block: load every cached register. The
-    /// loop head's state counts the ones the block writes as dirty, so
-    /// that the back edge needs no stores.
-    pub(super) fn load_for_loop(&mut self) {
+    /// Bring the state to the one every jump inside a block agrees on:
+    /// each cached register loaded, and counted dirty if the block writes
+    /// it anywhere (so no path needs stores to get there). Jumps inside the
+    /// block and their targets, and the top of a looping block, are in
+    /// this state.
+    pub(super) fn canonicalize(&mut self) {
         let s = self.regs;
         for (r, h) in s.cached() {
-            dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
+            if s.st[usize::from(r)] == St::Memory {
+                dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
+            }
+        }
+        self.assume_canonical();
+    }
+
+    /// Take the state to be the canonical one (at a label only jumps
+    /// reach: each of them canonicalized).
+    pub(super) fn assume_canonical(&mut self) {
+        let s = self.regs;
+        for (r, _) in s.cached() {
             self.regs.st[usize::from(r)] = if s.written & (1 << r) != 0 {
                 St::Dirty
             } else {
                 St::Clean
             };
         }
+        self.last_store = None;
+    }
+
+    /// At the top of a looping block: load every cached register (the
+    /// loop head's state is the canonical one, so the back edge needs no
+    /// stores).
+    pub(super) fn load_for_loop(&mut self) {
+        self.canonicalize();
     }
 
     /// At the back edge: bring the state to the loop head's (load what a
