@@ -317,10 +317,6 @@ struct Emitter {
     base: usize,
     epilogue: usize,
     stubs: Vec<Stub>,
-    /// Whether the block ends in a jump back to its own start.
-    looping: bool,
-    /// Where that jump goes: the body, after the registers are loaded.
-    head: DynamicLabel,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -628,106 +624,82 @@ impl Emitter {
         }
     }
 
-    fn branch(&mut self, inst: &Inst, pc: u64, next: u64, retired: usize) {
-        let (rs1, rs2, imm) = match *inst {
+    /// The operands and offset of a conditional branch.
+    fn branch_operands(inst: &Inst) -> Option<(u8, u8, i32)> {
+        match *inst {
             Inst::Beq { rs1, rs2, imm }
             | Inst::Bne { rs1, rs2, imm }
             | Inst::Blt { rs1, rs2, imm }
             | Inst::Bge { rs1, rs2, imm }
             | Inst::Bltu { rs1, rs2, imm }
-            | Inst::Bgeu { rs1, rs2, imm } => (rs1, rs2, imm),
-            _ => return,
+            | Inst::Bgeu { rs1, rs2, imm } => Some((rs1, rs2, imm)),
+            _ => None,
+        }
+    }
+
+    /// Compare a conditional branch's operands and jump to `label` when
+    /// it is taken (`when` true) or not taken (`when` false).
+    fn branch_to(&mut self, inst: &Inst, when: bool, label: DynamicLabel) {
+        let Some((rs1, rs2, _)) = Self::branch_operands(inst) else {
+            return;
+        };
+        self.compare(rs1, rs2);
+        self.jcc(inst, when, label);
+    }
+
+    /// The jump of a conditional branch on flags already set by
+    /// [`Self::compare`]: to `label` when taken (`when` true) or not.
+    fn jcc(&mut self, inst: &Inst, when: bool, label: DynamicLabel) {
+        match (inst, when) {
+            (Inst::Beq { .. }, true) | (Inst::Bne { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; je =>label)
+            }
+            (Inst::Bne { .. }, true) | (Inst::Beq { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; jne =>label)
+            }
+            (Inst::Blt { .. }, true) | (Inst::Bge { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; jl =>label)
+            }
+            (Inst::Bge { .. }, true) | (Inst::Blt { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; jge =>label)
+            }
+            (Inst::Bltu { .. }, true) | (Inst::Bgeu { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; jb =>label)
+            }
+            _ => dynasm!(self.a ; .arch x64 ; jae =>label),
+        }
+    }
+
+    /// A conditional branch ending the block: both sides leave it.
+    fn branch(&mut self, inst: &Inst, pc: u64, next: u64, retired: usize) {
+        let Some((rs1, rs2, imm)) = Self::branch_operands(inst) else {
+            return;
         };
         let target = pc.wrapping_add(imm as i64 as u64);
-        self.compare(rs1, rs2);
         let other = self.a.new_dynamic_label();
-        if target == self.block_va && self.looping {
-            // Not taken: to `other` (the fall-through exit); taken: the
-            // back edge, in line.
-            match inst {
-                Inst::Beq { .. } => dynasm!(self.a ; .arch x64 ; jne =>other),
-                Inst::Bne { .. } => dynasm!(self.a ; .arch x64 ; je =>other),
-                Inst::Blt { .. } => dynasm!(self.a ; .arch x64 ; jge =>other),
-                Inst::Bge { .. } => dynasm!(self.a ; .arch x64 ; jl =>other),
-                Inst::Bltu { .. } => dynasm!(self.a ; .arch x64 ; jae =>other),
-                _ => dynasm!(self.a ; .arch x64 ; jb =>other),
-            }
-            self.back_edge(retired);
-            dynasm!(self.a ; .arch x64 ; =>other);
-            self.write_back_all();
-            self.exit_direct(next, retired);
-            return;
-        }
+        self.compare(rs1, rs2);
         // Stores leave the flags alone.
         self.write_back_all();
-        match inst {
-            Inst::Beq { .. } => dynasm!(self.a ; .arch x64 ; je =>other),
-            Inst::Bne { .. } => dynasm!(self.a ; .arch x64 ; jne =>other),
-            Inst::Blt { .. } => dynasm!(self.a ; .arch x64 ; jl =>other),
-            Inst::Bge { .. } => dynasm!(self.a ; .arch x64 ; jge =>other),
-            Inst::Bltu { .. } => dynasm!(self.a ; .arch x64 ; jb =>other),
-            _ => dynasm!(self.a ; .arch x64 ; jae =>other),
-        }
+        self.jcc(inst, true, other);
         self.exit_direct(next, retired);
         dynasm!(self.a ; .arch x64 ; =>other);
         self.exit_direct(target, retired);
     }
 
-    /// A conditional branch to `label`, inside the block (the state is
-    /// the canonical one on both sides).
-    fn branch_inside(&mut self, inst: &Inst, label: DynamicLabel) {
-        let (rs1, rs2) = match *inst {
-            Inst::Beq { rs1, rs2, .. }
-            | Inst::Bne { rs1, rs2, .. }
-            | Inst::Blt { rs1, rs2, .. }
-            | Inst::Bge { rs1, rs2, .. }
-            | Inst::Bltu { rs1, rs2, .. }
-            | Inst::Bgeu { rs1, rs2, .. } => (rs1, rs2),
-            _ => return,
-        };
-        self.compare(rs1, rs2);
-        match inst {
-            Inst::Beq { .. } => dynasm!(self.a ; .arch x64 ; je =>label),
-            Inst::Bne { .. } => dynasm!(self.a ; .arch x64 ; jne =>label),
-            Inst::Blt { .. } => dynasm!(self.a ; .arch x64 ; jl =>label),
-            Inst::Bge { .. } => dynasm!(self.a ; .arch x64 ; jge =>label),
-            Inst::Bltu { .. } => dynasm!(self.a ; .arch x64 ; jb =>label),
-            _ => dynasm!(self.a ; .arch x64 ; jae =>label),
-        }
-    }
-
     /// A conditional branch in the middle of a block whose taken side
-    /// leaves it (or is the back edge of a looping block); the block goes
-    /// on when it is not taken. `retired` counts the branch.
+    /// leaves it; the block goes on when it is not taken. `retired`
+    /// counts the branch.
     fn side_exit(&mut self, inst: &Inst, pc: u64, retired: usize) {
-        let (rs1, rs2, imm) = match *inst {
-            Inst::Beq { rs1, rs2, imm }
-            | Inst::Bne { rs1, rs2, imm }
-            | Inst::Blt { rs1, rs2, imm }
-            | Inst::Bge { rs1, rs2, imm }
-            | Inst::Bltu { rs1, rs2, imm }
-            | Inst::Bgeu { rs1, rs2, imm } => (rs1, rs2, imm),
-            _ => return,
+        let Some((_, _, imm)) = Self::branch_operands(inst) else {
+            return;
         };
         let target = pc.wrapping_add(imm as i64 as u64);
-        self.compare(rs1, rs2);
         let stay = self.a.new_dynamic_label();
-        match inst {
-            Inst::Beq { .. } => dynasm!(self.a ; .arch x64 ; jne =>stay),
-            Inst::Bne { .. } => dynasm!(self.a ; .arch x64 ; je =>stay),
-            Inst::Blt { .. } => dynasm!(self.a ; .arch x64 ; jge =>stay),
-            Inst::Bge { .. } => dynasm!(self.a ; .arch x64 ; jl =>stay),
-            Inst::Bltu { .. } => dynasm!(self.a ; .arch x64 ; jae =>stay),
-            _ => dynasm!(self.a ; .arch x64 ; jb =>stay),
-        }
+        self.branch_to(inst, false, stay);
         // The exit's code leaves the emitter's state as it was: it is
         // that of the path that stays.
-        if target == self.block_va && self.looping {
-            self.back_edge(retired);
-        } else {
-            self.write_back_all();
-            self.exit_direct(target, retired);
-        }
+        self.write_back_all();
+        self.exit_direct(target, retired);
         dynasm!(self.a ; .arch x64 ; =>stay);
         self.last_store = None;
     }
@@ -749,20 +721,19 @@ impl Emitter {
         );
     }
 
-    /// The jump from the end of a looping block back to its own start,
-    /// with the checks of a chain entry; when one fails, the block exits
-    /// to the dispatcher at its start.
-    fn back_edge(&mut self, retired: usize) {
+    /// A jump back to `label` (guest pc `target`) inside the block, in
+    /// the canonical state and with the retired count up to date: with
+    /// the checks of a chain entry, so that every loop inside a
+    /// translation still ends at the budget and takes interrupts; when
+    /// one fails, the block leaves for the dispatcher at `target`.
+    fn back_edge(&mut self, label: DynamicLabel, target: u64) {
         let out = self.a.new_dynamic_label();
-        self.add_pending(retired);
         self.entry_checks(out);
-        let at_edge = self.regs;
-        self.reload_for_loop();
-        dynasm!(self.a ; .arch x64 ; jmp =>self.head ; =>out);
-        self.write_back(&at_edge);
+        dynasm!(self.a ; .arch x64 ; jmp =>label ; =>out);
+        self.write_back_all();
         dynasm!(self.a
             ; .arch x64
-            ; mov rax, QWORD self.block_va as i64
+            ; mov rax, QWORD target as i64
             ; mov [rbx + L.pc], rax
             ; mov eax, RET_CONTINUE
         );
@@ -1181,17 +1152,18 @@ fn jump_target(inst: &Inst, at: u64) -> Option<u64> {
 /// one translation covers, and where its jumps that stay inside it go.
 ///
 /// A translation runs on past conditional branches (whose taken side
-/// leaves, or, forward, jumps inside) and forward `j`s to an instruction
-/// it covers, so that if/else diamonds and loops with them are one piece
-/// of host code; it ends at its first call, indirect jump, or other
-/// `jal`. Only forward jumps stay inside: the code has no loop but the
-/// back edge to its own start, which checks the budget and interrupts.
-fn region(ops: &[Op], pc: u64) -> (usize, Vec<Option<usize>>) {
+/// leaves, or jumps inside) and `j`s to an instruction it covers, so that
+/// if/else diamonds and loops are one piece of host code; it ends at its
+/// first call, indirect jump, or `j` elsewhere. Jumps back (`back`: not
+/// in a spin-wait loop, which must pass its spin point every time round)
+/// stay inside too, through the budget and interrupt checks.
+fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>) {
     let index_of = |target: u64| {
         let off = u16::try_from(target.wrapping_sub(pc)).ok()?;
         ops.binary_search_by_key(&off, |op| op.off).ok()
     };
     let at = |op: &Op| pc.wrapping_add(u64::from(op.off));
+    let stays = |i: usize, t: usize, len: usize| t < len && (t > i || back);
     let len = ops
         .iter()
         .enumerate()
@@ -1201,7 +1173,7 @@ fn region(ops: &[Op], pc: u64) -> (usize, Vec<Option<usize>>) {
                 rd != 0
                     || jump_target(&op.inst, at(op))
                         .and_then(index_of)
-                        .is_none_or(|t| t <= i)
+                        .is_none_or(|t| !stays(i, t, ops.len()))
             }
             _ => false,
         })
@@ -1210,9 +1182,9 @@ fn region(ops: &[Op], pc: u64) -> (usize, Vec<Option<usize>>) {
         .iter()
         .enumerate()
         .map(|(i, op)| {
-            if op.inst.is_control_flow() && !matches!(op.inst, Inst::Jal { rd, .. } if rd != 0) {
+            if op.inst.is_control_flow() && !matches!(op.inst, Inst::Jal { rd: 1..=31, .. }) {
                 let t = jump_target(&op.inst, at(op)).and_then(index_of)?;
-                (t > i && t < len).then_some(t)
+                stays(i, t, len).then_some(t)
             } else {
                 None
             }
@@ -1236,22 +1208,21 @@ pub fn translate(
     if n == 0 {
         return None;
     }
-    let (len, inside) = region(&ops[..n], pc);
+    // A spin-wait loop's body (its first block) is translated alone, as
+    // it always was, and passes its spin point every time round.
+    let first = ops[..n]
+        .iter()
+        .position(|op| op.inst.is_control_flow())
+        .map_or(n, |i| i + 1);
+    let spin = rvisor_cpu::spin::spin_candidate(pc, &ops[..first]);
+    let (len, inside) = region(&ops[..spin.map_or(n, |_| first)], pc, spin.is_none());
     let body = &ops[..len];
-    let looping = body.last().is_some_and(|op| {
-        let at = pc.wrapping_add(u64::from(op.off));
-        op.inst.is_control_flow()
-            && !matches!(op.inst, Inst::Jalr { .. })
-            && jump_target(&op.inst, at) == Some(pc)
-    });
-    let spin = rvisor_cpu::spin::spin_candidate(pc, body);
-    // A spin-wait loop must pass its spin point every time round: it does
-    // not loop inside the block with its registers kept in host registers.
-    let looping = looping && spin.is_none();
-    let mut a = Asm::new(base);
-    let head = a.new_dynamic_label();
+    let looping = inside
+        .iter()
+        .enumerate()
+        .any(|(i, t)| t.is_some_and(|t| t <= i));
     let mut e = Emitter {
-        a,
+        a: Asm::new(base),
         regs: RegCache::plan(body, looping),
         last_store: None,
         block_va: pc,
@@ -1259,8 +1230,6 @@ pub fn translate(
         base,
         epilogue,
         stubs: Vec::new(),
-        looping,
-        head,
     };
     let to_dispatcher = e.a.new_dynamic_label();
     e.entry_checks(to_dispatcher);
@@ -1269,10 +1238,6 @@ pub fn translate(
         // Before any guest register is cached: the call clobbers r8-r11.
         e.spin_point(pc, mask);
     }
-    if looping {
-        e.load_for_loop();
-    }
-    dynasm!(e.a ; .arch x64 ; =>head);
     let labels: Vec<Option<DynamicLabel>> = {
         let mut l = vec![None; len];
         for &t in inside.iter().flatten() {
@@ -1311,15 +1276,20 @@ pub fn translate(
                     e.set_rd(rd, d);
                 }
                 let target = ipc.wrapping_add(imm as i64 as u64);
-                if let Some(label) = inner {
-                    e.add_pending(seg + 1);
-                    e.canonicalize();
-                    dynasm!(e.a ; .arch x64 ; jmp =>label);
-                } else if looping && target == pc {
-                    e.back_edge(seg + 1);
-                } else {
-                    e.write_back_all();
-                    e.exit_direct(target, seg + 1);
+                match inside[i].zip(inner) {
+                    Some((t, label)) => {
+                        e.add_pending(seg + 1);
+                        e.canonicalize();
+                        if t <= i {
+                            e.back_edge(label, target);
+                        } else {
+                            dynasm!(e.a ; .arch x64 ; jmp =>label);
+                        }
+                    }
+                    None => {
+                        e.write_back_all();
+                        e.exit_direct(target, seg + 1);
+                    }
                 }
                 reachable = false;
             }
@@ -1343,11 +1313,19 @@ pub fn translate(
                 reachable = false;
             }
             inst if inst.is_control_flow() => {
-                if let Some(label) = inner {
+                if let Some((t, label)) = inside[i].zip(inner) {
                     e.add_pending(seg + 1);
                     seg = 0;
                     e.canonicalize();
-                    e.branch_inside(&inst, label);
+                    if t <= i {
+                        let stay = e.a.new_dynamic_label();
+                        e.branch_to(&inst, false, stay);
+                        let target = pc.wrapping_add(u64::from(body[t].off));
+                        e.back_edge(label, target);
+                        dynasm!(e.a ; .arch x64 ; =>stay);
+                    } else {
+                        e.branch_to(&inst, true, label);
+                    }
                 } else if i + 1 == len {
                     e.branch(&inst, ipc, next, seg + 1);
                     reachable = false;

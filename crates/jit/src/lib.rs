@@ -177,6 +177,15 @@ impl Default for Slot {
     }
 }
 
+/// The translations made from one physical page.
+#[derive(Debug, Default)]
+struct PageCode {
+    /// The fence generation at which they were last known to match the
+    /// guest bytes (compared, or made).
+    checked: u64,
+    made: Vec<Made>,
+}
+
 /// One translation made from a page: where its guest bytes were and the
 /// copy of them it was made from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -255,7 +264,7 @@ pub struct Jit {
     /// last flush, including those whose table slot was since taken by
     /// other code: their host code lives on, and blocks of the same page
     /// may still be chained to it.
-    pages: HashMap<u64, Vec<Made>>,
+    pages: HashMap<u64, PageCode>,
     /// Guest bytes each translation was made from (`Slot::copy` indexes).
     code_copies: Vec<Box<[u8]>>,
     /// Reused buffer of written pages.
@@ -423,7 +432,7 @@ impl Jit {
         if let Some(off) = in_ram {
             ram.set_page_flags(off, PAGE_CODE);
         }
-        let Some(mut made) = self.pages.remove(&page) else {
+        let Some(PageCode { mut made, .. }) = self.pages.remove(&page) else {
             return true;
         };
         made.sort_unstable();
@@ -442,7 +451,8 @@ impl Jit {
                     s.fence = self.seen_fence;
                 }
             }
-            self.pages.insert(page, made);
+            let checked = self.seen_fence;
+            self.pages.insert(page, PageCode { checked, made });
             return true;
         }
         for m in &made {
@@ -474,7 +484,12 @@ impl Jit {
             u32::MAX
         };
         self.table[idx].copy = copy;
-        self.pages.entry(pa >> 12).or_default().push(Made {
+        let checked = self.seen_fence;
+        let page = self.pages.entry(pa >> 12).or_insert_with(|| PageCode {
+            checked,
+            made: Vec::new(),
+        });
+        page.made.push(Made {
             slot: idx as u32,
             copy,
             pa,
@@ -504,6 +519,19 @@ impl Jit {
                 gen: self.gen,
                 ..Slot::default()
             };
+        }
+        // Translations of this page made before the last `fence.i` and not
+        // compared since (a translation that holds a loop is not entered
+        // again through the dispatcher) would fail the page's next check
+        // if their bytes changed, and take this one down with them: compare
+        // them first.
+        if self
+            .pages
+            .get(&(pa >> 12))
+            .is_some_and(|p| p.checked != self.seen_fence)
+            && self.check_page(&hart.ram, pa >> 12)
+        {
+            self.stats.pages_revalidated += 1;
         }
         self.ops.clear();
         let Some(mut bytes) = hart.engine_block(pc, pa, &mut self.ops) else {

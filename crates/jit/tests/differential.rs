@@ -1129,7 +1129,11 @@ fn smp_fence_i_sees_code_written_behind_the_harts_back() {
     a.jal(1, body);
     a.emit(Wfi); // the host rewrites `target` here
     a.emit(FenceI);
-    a.jal(1, body);
+    // Called often enough to be translated again (hot) after the first
+    // fence.i dropped it, so the second finds a translation to check.
+    for _ in 0..3 {
+        a.jal(1, body);
+    }
     a.emit(FenceI);
     a.jal(1, body);
     a.emit(Wfi);
@@ -1178,11 +1182,7 @@ fn smp_fence_i_sees_code_written_behind_the_harts_back() {
     }
     for (name, step) in &mut drive {
         let h = run(true, &mut **step);
-        assert_eq!(
-            h.x[13],
-            8 + 800 + 800,
-            "{name}: stale code ran after fence.i"
-        );
+        assert_eq!(h.x[13], 8 + 4 * 800, "{name}: stale code ran after fence.i");
         let kept = match *name {
             "interpreter" => h.stats.blocks_revalidated,
             _ => h.stats.jit_pages_revalidated,
@@ -1201,7 +1201,7 @@ fn smp_fence_i_sees_code_written_behind_the_harts_back() {
     run_to_wfi(&mut h, |h| h.run(1 << 20), 3);
     assert_eq!(
         h.x[13],
-        8 * 3,
+        8 * 5,
         "the raw write was not behind the hart's back"
     );
 }

@@ -300,24 +300,6 @@ impl Emitter {
         }
         self.last_store = None;
     }
-
-    /// At the top of a looping block: load every cached register (the
-    /// loop head's state is the canonical one, so the back edge needs no
-    /// stores).
-    pub(super) fn load_for_loop(&mut self) {
-        self.canonicalize();
-    }
-
-    /// At the back edge: bring the state to the loop head's (load what a
-    /// helper call made the block forget).
-    pub(super) fn reload_for_loop(&mut self) {
-        let s = self.regs;
-        for (r, h) in s.cached() {
-            if s.st[usize::from(r)] == St::Memory {
-                dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
