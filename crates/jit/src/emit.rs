@@ -11,7 +11,7 @@
 //!
 //! Block layout:
 //! ```text
-//! chain_entry:  budget check (instret + rbp >= ctx.instret_limit -> dispatcher)
+//! chain_entry:  budget check (rbp >= ctx.pending_limit -> dispatcher)
 //!               interrupt/request check (*signals & ctx.irq_mask -> dispatcher)
 //!               (to the dispatcher: pc = this block's start)
 //! entry:        (looping blocks: load the cached registers)
@@ -55,7 +55,7 @@ struct Layout {
     x: i32,
     pc: i32,
     instret: i32,
-    trap_ctx_limit: i32,
+    pending_limit: i32,
     chain_site: i32,
     signals: i32,
     irq_mask: i32,
@@ -77,7 +77,7 @@ const fn layout() -> Layout {
         x: std::mem::offset_of!(Hart, x) as i32,
         pc: std::mem::offset_of!(Hart, pc) as i32,
         instret: std::mem::offset_of!(Hart, stats.instret) as i32,
-        trap_ctx_limit: std::mem::offset_of!(Ctx, instret_limit) as i32,
+        pending_limit: std::mem::offset_of!(Ctx, pending_limit) as i32,
         chain_site: std::mem::offset_of!(Ctx, chain_site) as i32,
         signals: std::mem::offset_of!(Ctx, signals) as i32,
         irq_mask: std::mem::offset_of!(Ctx, irq_mask) as i32,
@@ -704,15 +704,13 @@ impl Emitter {
         self.last_store = None;
     }
 
-    /// A chain entry's checks: the instruction budget (instret plus the
-    /// retired count pending in rbp) and the signal word under the
-    /// interrupt/request mask; either jumps to `out`.
+    /// A chain entry's checks: the instruction budget (the retired count
+    /// pending in rbp against what is left of it) and the signal word
+    /// under the interrupt/request mask; either jumps to `out`.
     fn entry_checks(&mut self, out: DynamicLabel) {
         dynasm!(self.a
             ; .arch x64
-            ; mov rax, [rbx + L.instret]
-            ; add rax, Rq(PENDING)
-            ; cmp rax, [r12 + L.trap_ctx_limit]
+            ; cmp Rq(PENDING), [r12 + L.pending_limit]
             ; jae =>out
             ; mov rax, [r12 + L.signals]
             ; mov rax, [rax]
@@ -1148,22 +1146,40 @@ fn jump_target(inst: &Inst, at: u64) -> Option<u64> {
     }
 }
 
+/// The spin-wait mask (`rvisor_cpu::spin::spin_candidate`) of the loop
+/// `ops[t..=i]` of a translation starting at guest pc `pc`.
+fn spin_loop(ops: &[Op], pc: u64, t: usize, i: usize) -> Option<u32> {
+    let base = ops[t].off;
+    let body: Vec<Op> = ops[t..=i]
+        .iter()
+        .map(|op| Op {
+            off: op.off - base,
+            ..*op
+        })
+        .collect();
+    rvisor_cpu::spin::spin_candidate(pc.wrapping_add(u64::from(base)), &body)
+}
+
 /// How much of `ops` (all translatable, contiguous from guest pc `pc`)
 /// one translation covers, and where its jumps that stay inside it go.
 ///
 /// A translation runs on past conditional branches (whose taken side
 /// leaves, or jumps inside) and `j`s to an instruction it covers, so that
 /// if/else diamonds and loops are one piece of host code; it ends at its
-/// first call, indirect jump, or `j` elsewhere. Jumps back (`back`: not
-/// in a spin-wait loop, which must pass its spin point every time round)
-/// stay inside too, through the budget and interrupt checks.
-fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>) {
+/// first call, indirect jump, or `j` elsewhere. Jumps back (if `back`)
+/// stay inside too, through the budget and interrupt checks, unless the
+/// loop looks like a spin-wait, which must pass a spin point every time
+/// round: it leaves for a translation of its own. The last result is the
+/// spin mask of such a loop back to the start.
+fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>, Option<u32>) {
     let index_of = |target: u64| {
         let off = u16::try_from(target.wrapping_sub(pc)).ok()?;
         ops.binary_search_by_key(&off, |op| op.off).ok()
     };
     let at = |op: &Op| pc.wrapping_add(u64::from(op.off));
-    let stays = |i: usize, t: usize, len: usize| t < len && (t > i || back);
+    let stays = |i: usize, t: usize, len: usize| {
+        t < len && (t > i || back && spin_loop(ops, pc, t, i).is_none())
+    };
     let len = ops
         .iter()
         .enumerate()
@@ -1178,19 +1194,23 @@ fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>) {
             _ => false,
         })
         .map_or(ops.len(), |i| i + 1);
+    let mut spin = None;
     let inside = ops[..len]
         .iter()
         .enumerate()
         .map(|(i, op)| {
             if op.inst.is_control_flow() && !matches!(op.inst, Inst::Jal { rd: 1..=31, .. }) {
                 let t = jump_target(&op.inst, at(op)).and_then(index_of)?;
+                if back && t == 0 && spin.is_none() {
+                    spin = spin_loop(ops, pc, 0, i);
+                }
                 stays(i, t, len).then_some(t)
             } else {
                 None
             }
         })
         .collect();
-    (len, inside)
+    (len, inside, spin)
 }
 
 /// Translate the leading translatable ops of `ops` (contiguous guest code
@@ -1214,8 +1234,13 @@ pub fn translate(
         .iter()
         .position(|op| op.inst.is_control_flow())
         .map_or(n, |i| i + 1);
-    let spin = rvisor_cpu::spin::spin_candidate(pc, &ops[..first]);
-    let (len, inside) = region(&ops[..spin.map_or(n, |_| first)], pc, spin.is_none());
+    let (len, inside, spin) = match rvisor_cpu::spin::spin_candidate(pc, &ops[..first]) {
+        Some(mask) => {
+            let (len, inside, _) = region(&ops[..first], pc, false);
+            (len, inside, Some(mask))
+        }
+        None => region(&ops[..n], pc, true),
+    };
     let body = &ops[..len];
     let looping = inside
         .iter()

@@ -27,9 +27,11 @@ pub struct Ctx {
     /// Address of the `jmp rel32` displacement of the exit taken last when
     /// it asked to be chained (0 otherwise).
     pub chain_site: usize,
-    /// `instret` value at which chained execution must return to the
-    /// dispatcher (budget).
-    pub instret_limit: u64,
+    /// Instructions chained execution may retire beyond `instret` before
+    /// it returns to the dispatcher (budget); translated code compares
+    /// the count pending in rbp with it, and takes rbp off it when it
+    /// adds rbp to `instret` (clamped at 0).
+    pub pending_limit: u64,
     /// Address of the hart's signal word (`HartSignals::pending`).
     pub signals: usize,
     /// Signal bits that end chained execution: the locally enabled

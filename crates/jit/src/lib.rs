@@ -834,11 +834,7 @@ impl Jit {
         self.ctx.irq_mask = mie | REQUEST_MASK;
         // A pending-but-masked local interrupt would make every chain entry
         // bail out anyway; run single blocks from the dispatcher instead.
-        self.ctx.instret_limit = if hart.csr.mip & mie != 0 {
-            0
-        } else {
-            hart.stats.instret.saturating_add(left)
-        };
+        self.ctx.pending_limit = if hart.csr.mip & mie != 0 { 0 } else { left };
         self.ctx.signals = &hart.signals.pending as *const _ as usize;
         let (tlb, tag) = hart.tlb_probe(Access::Load);
         self.ctx.tlb_load = tlb as usize;

@@ -233,10 +233,17 @@ impl Emitter {
     }
 
     /// Add the pending instruction count to `stats.instret` (before a
-    /// helper call: the hart is exact wherever Rust code can see it).
+    /// helper call: the hart is exact wherever Rust code can see it), and
+    /// take it off the budget left (clamped at 0). Uses rax and rcx.
     pub(super) fn flush_pending(&mut self) {
         dynasm!(self.a
             ; .arch x64
+            ; mov rax, [r12 + super::L.pending_limit]
+            ; sub rax, Rq(PENDING)
+            ; sbb rcx, rcx
+            ; not rcx
+            ; and rax, rcx
+            ; mov [r12 + super::L.pending_limit], rax
             ; add [rbx + super::L.instret], Rq(PENDING)
             ; xor Rd(PENDING), Rd(PENDING)
         );
