@@ -14,7 +14,7 @@
 //! chain_entry:  budget check (rbp >= ctx.pending_limit -> dispatcher)
 //!               interrupt/request check (*signals & ctx.irq_mask -> dispatcher)
 //!               (to the dispatcher: pc = this block's start)
-//! entry:        (looping blocks: load the cached registers)
+//! entry:        (blocks holding loops: load the cached registers)
 //! head:         the body, one template per instruction
 //!               exits: registers written back, rbp += instructions, then
 //!               a patchable `jmp rel32` (its stub stores pc); a branch
@@ -1242,13 +1242,19 @@ pub fn translate(
         None => region(&ops[..n], pc, true),
     };
     let body = &ops[..len];
-    let looping = inside
-        .iter()
-        .enumerate()
-        .any(|(i, t)| t.is_some_and(|t| t <= i));
+    // Loop nesting depth of each instruction: the register cache
+    // favours what inner loops use.
+    let mut depth = vec![0u8; len];
+    for (i, t) in inside.iter().enumerate() {
+        if let Some(t) = t.filter(|&t| t <= i) {
+            for d in &mut depth[t..=i] {
+                *d = d.saturating_add(1);
+            }
+        }
+    }
     let mut e = Emitter {
         a: Asm::new(base),
-        regs: RegCache::plan(body, looping),
+        regs: RegCache::plan(body, &depth),
         last_store: None,
         block_va: pc,
         block_pa: pa,

@@ -91,18 +91,21 @@ impl RegCache {
     }
 
     /// Choose the cached registers of the block `ops`: the most used
-    /// ones (reads and writes), among those used at least twice (once is
-    /// enough in a loop: every iteration uses it).
-    pub(super) fn plan(ops: &[Op], looping: bool) -> Self {
+    /// ones (reads and writes), a use inside `depth[i]` nested loops of
+    /// the block counting 8^depth times (a use in the innermost loop is
+    /// made every time round), among those used at least twice so
+    /// counted.
+    pub(super) fn plan(ops: &[Op], depth: &[u8]) -> Self {
         let mut uses = [0u32; 32];
         let mut first = [usize::MAX; 32];
         let mut written = 0u32;
         for (i, op) in ops.iter().enumerate() {
+            let weight = 8u32.pow(u32::from(depth.get(i).copied().unwrap_or(0).min(3)));
             let (reads, rd) = operands(&op.inst);
             for r in reads.into_iter().chain([rd]) {
                 let r = usize::from(r & 31);
                 if r != 0 {
-                    uses[r] += 1;
+                    uses[r] += weight;
                     first[r] = first[r].min(i);
                 }
             }
@@ -110,8 +113,7 @@ impl RegCache {
                 written |= 1 << (rd & 31);
             }
         }
-        let min = if looping { 1 } else { 2 };
-        let mut regs: Vec<usize> = (1..32).filter(|&r| uses[r] >= min).collect();
+        let mut regs: Vec<usize> = (1..32).filter(|&r| uses[r] >= 2).collect();
         regs.sort_by_key(|&r| (std::cmp::Reverse(uses[r]), first[r]));
         let mut c = Self::none();
         c.written = written;
@@ -347,12 +349,12 @@ mod tests {
                 imm: -8,
             }),
         ];
-        let c = RegCache::plan(&ops, false);
+        let c = RegCache::plan(&ops, &[0; 4]);
         assert_eq!(c.host(10), Some(HOST[0]));
         assert_eq!(c.host(11), Some(HOST[1]));
         assert_eq!(c.host(12), None, "used once");
         assert_eq!(c.host(0), None, "x0 is never cached");
-        let c = RegCache::plan(&ops, true);
+        let c = RegCache::plan(&ops, &[1; 4]);
         assert!(c.host(12).is_some() && c.host(13).is_some());
         assert_eq!(c.written, 1 << 10 | 1 << 13);
     }
@@ -368,7 +370,7 @@ mod tests {
                 })
             })
             .collect();
-        let c = RegCache::plan(&ops, true);
+        let c = RegCache::plan(&ops, &[1; 31]);
         assert_eq!(c.cached().count(), HOST.len());
         assert!(c.cached().all(|(_, h)| h != PENDING));
     }
