@@ -199,8 +199,24 @@ pub fn spin_candidate(pc: u64, ops: &[Op]) -> Option<u32> {
     let target = ops.last().and_then(|last| backward_target(pc, last))?;
     (ops.len() <= MAX_OPS
         && !ops.iter().any(|op| may_store(&op.inst))
-        && (target < pc || ops.iter().any(|op| is_load(&op.inst))))
+        && (target < pc || ops.iter().any(|op| is_load(&op.inst)) && !steps(ops)))
     .then_some(mask)
+}
+
+/// Whether the loop `ops` (all of it, back to its start) steps a register
+/// from its value of the pass before (a counter, a pointer walking an
+/// array or a list): it makes progress every pass, so it is not waiting.
+fn steps(ops: &[Op]) -> bool {
+    let mut written = 0u32;
+    for op in ops {
+        if let Some((reads, rd)) = op.inst.int_operands() {
+            if rd != 0 && reads.contains(&rd) && written & bit(rd) == 0 {
+                return true;
+            }
+            written |= bit(rd);
+        }
+    }
+    false
 }
 
 /// Are the registers in `mask` those of the last sample? (One pass
@@ -406,6 +422,62 @@ mod tests {
             mask & (1 << 10 | 1 << 11 | 1 << 2 | 1 << 9),
             1 << 10 | 1 << 2 | 1 << 9
         );
+    }
+
+    #[test]
+    fn loops_stepping_a_register_are_not() {
+        let lw = |rd, rs1, off| op(Inst::Lw { rd, rs1, imm: 0 }, off);
+        let back = |rs1, imm, off| op(Inst::Bne { rs1, rs2: 0, imm }, off);
+        // A list walk: a0 = a0->next.
+        let list = [
+            op(
+                Inst::Ld {
+                    rd: 10,
+                    rs1: 10,
+                    imm: 0,
+                },
+                0,
+            ),
+            lw(15, 10, 4),
+            back(15, -8, 8),
+        ];
+        assert!(spin_candidate(0x1000, &list).is_none());
+        // An array walk: the pointer steps.
+        let array = [
+            lw(15, 13, 0),
+            op(
+                Inst::Addi {
+                    rd: 13,
+                    rs1: 13,
+                    imm: 4,
+                },
+                4,
+            ),
+            back(15, -8, 8),
+        ];
+        assert!(spin_candidate(0x1000, &array).is_none());
+        // A poll whose loaded value is extended in place is still a wait:
+        // the register is written before it is read.
+        let poll = [
+            lw(15, 10, 0),
+            op(
+                Inst::Addiw {
+                    rd: 15,
+                    rs1: 15,
+                    imm: 0,
+                },
+                4,
+            ),
+            op(
+                Inst::Beq {
+                    rs1: 15,
+                    rs2: 0,
+                    imm: -8,
+                },
+                8,
+            ),
+        ];
+        assert!(spin_candidate(0x1000, &poll).is_some());
     }
 
     #[test]

@@ -42,7 +42,7 @@ use regs::{Loc, RegCache, PENDING, RAX, RCX, RDX};
 mod fp_inline;
 mod regs;
 mod spin_hook;
-use crate::helpers::{self, Ctx, HelperRet, JC_MIX, JC_SIZE, ST_CODE_WRITTEN};
+use crate::helpers::{self, Ctx, HelperRet, CHECK_EVERY, JC_MIX, JC_SIZE, ST_CODE_WRITTEN};
 
 /// Block status returned to the dispatcher in eax: carry on at `hart.pc`.
 pub const RET_CONTINUE: i32 = 0;
@@ -56,6 +56,7 @@ struct Layout {
     pc: i32,
     instret: i32,
     pending_limit: i32,
+    check_at: i32,
     chain_site: i32,
     signals: i32,
     irq_mask: i32,
@@ -78,6 +79,7 @@ const fn layout() -> Layout {
         pc: std::mem::offset_of!(Hart, pc) as i32,
         instret: std::mem::offset_of!(Hart, stats.instret) as i32,
         pending_limit: std::mem::offset_of!(Ctx, pending_limit) as i32,
+        check_at: std::mem::offset_of!(Ctx, check_at) as i32,
         chain_site: std::mem::offset_of!(Ctx, chain_site) as i32,
         signals: std::mem::offset_of!(Ctx, signals) as i32,
         irq_mask: std::mem::offset_of!(Ctx, irq_mask) as i32,
@@ -295,6 +297,12 @@ enum Stub {
         call: SlowCall,
         /// The register cache where the fast path left.
         regs: RegCache,
+    },
+    /// The slow half of a chain entry's or back edge's checks.
+    Check {
+        label: DynamicLabel,
+        resume: DynamicLabel,
+        out: DynamicLabel,
     },
     /// An unchained direct exit: records its patch site for the dispatcher.
     Chain {
@@ -704,19 +712,23 @@ impl Emitter {
         self.last_store = None;
     }
 
-    /// A chain entry's checks: the instruction budget (the retired count
-    /// pending in rbp against what is left of it) and the signal word
-    /// under the interrupt/request mask; either jumps to `out`.
+    /// A chain entry's checks, either of which jumps to `out`: the
+    /// instruction budget (the retired count pending in rbp against what
+    /// is left of it) and the signal word under the interrupt/request
+    /// mask. In line, one compare of rbp with `Ctx::check_at`; the checks
+    /// proper are made out of line when rbp reaches it, every
+    /// [`CHECK_EVERY`] instructions or at the budget's end, whichever
+    /// comes first.
     fn entry_checks(&mut self, out: DynamicLabel) {
+        let label = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64
-            ; cmp Rq(PENDING), [r12 + L.pending_limit]
-            ; jae =>out
-            ; mov rax, [r12 + L.signals]
-            ; mov rax, [rax]
-            ; test rax, [r12 + L.irq_mask]
-            ; jnz =>out
+            ; cmp Rq(PENDING), [r12 + L.check_at]
+            ; jae =>label
+            ; =>resume
         );
+        self.stubs.push(Stub::Check { label, resume, out });
     }
 
     /// A jump back to `label` (guest pc `target`) inside the block, in
@@ -1110,6 +1122,26 @@ impl Emitter {
                         ; mov eax, RET_CONTINUE
                     );
                     jmp_abs(&mut self.a, self.base, self.epilogue);
+                }
+                Stub::Check { label, resume, out } => {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; =>label
+                        ; cmp Rq(PENDING), [r12 + L.pending_limit]
+                        ; jae =>out
+                        ; mov rax, [r12 + L.signals]
+                        ; mov rax, [rax]
+                        ; test rax, [r12 + L.irq_mask]
+                        ; jnz =>out
+                        // check_at = min(rbp + CHECK_EVERY, pending_limit)
+                        ; lea rax, [Rq(PENDING) + CHECK_EVERY as i32]
+                        ; cmp rax, [r12 + L.pending_limit]
+                        ; jbe >armed
+                        ; mov rax, [r12 + L.pending_limit]
+                        ; armed:
+                        ; mov [r12 + L.check_at], rax
+                        ; jmp =>resume
+                    );
                 }
                 Stub::Chain { label, site, pc } => {
                     dynasm!(self.a

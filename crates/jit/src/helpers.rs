@@ -32,6 +32,10 @@ pub struct Ctx {
     /// the count pending in rbp with it, and takes rbp off it when it
     /// adds rbp to `instret` (clamped at 0).
     pub pending_limit: u64,
+    /// The pending count at which chain entries and back edges next look
+    /// at the budget and the signal word (at most `pending_limit`; 0
+    /// after rbp was added to `instret`).
+    pub check_at: u64,
     /// Address of the hart's signal word (`HartSignals::pending`).
     pub signals: usize,
     /// Signal bits that end chained execution: the locally enabled
@@ -63,6 +67,12 @@ pub struct Ctx {
     /// gives its page's flag byte.
     pub flags_bias: usize,
 }
+
+/// Instructions translated code runs between two looks at the signal
+/// word (and the budget): an interrupt or request raised meanwhile is
+/// taken within this many instructions (plus one translation's), for one
+/// compare of a register at each chain entry and back edge.
+pub const CHECK_EVERY: u64 = 1024;
 
 /// Jump-cache entries (a power of two).
 pub const JC_SIZE: usize = 16384;

@@ -54,7 +54,7 @@ use rvisor_memory::ram::PAGE_CODE;
 
 use crate::code::CodeBuffer;
 use crate::emit::RET_TRAP;
-use crate::helpers::{Ctx, JcEntry, JC_SIZE};
+use crate::helpers::{Ctx, JcEntry, CHECK_EVERY, JC_SIZE};
 
 /// Default size of a hart's translation cache.
 pub const DEFAULT_CACHE_SIZE: usize = 128 << 20;
@@ -835,6 +835,7 @@ impl Jit {
         // A pending-but-masked local interrupt would make every chain entry
         // bail out anyway; run single blocks from the dispatcher instead.
         self.ctx.pending_limit = if hart.csr.mip & mie != 0 { 0 } else { left };
+        self.ctx.check_at = self.ctx.pending_limit.min(CHECK_EVERY);
         self.ctx.signals = &hart.signals.pending as *const _ as usize;
         let (tlb, tag) = hart.tlb_probe(Access::Load);
         self.ctx.tlb_load = tlb as usize;

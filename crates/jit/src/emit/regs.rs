@@ -236,7 +236,8 @@ impl Emitter {
 
     /// Add the pending instruction count to `stats.instret` (before a
     /// helper call: the hart is exact wherever Rust code can see it), and
-    /// take it off the budget left (clamped at 0). Uses rax and rcx.
+    /// take it off the budget left (clamped at 0); the next chain entry or
+    /// back edge makes the full checks. Uses rax and rcx.
     pub(super) fn flush_pending(&mut self) {
         dynasm!(self.a
             ; .arch x64
@@ -246,6 +247,7 @@ impl Emitter {
             ; not rcx
             ; and rax, rcx
             ; mov [r12 + super::L.pending_limit], rax
+            ; mov QWORD [r12 + super::L.check_at], 0
             ; add [rbx + super::L.instret], Rq(PENDING)
             ; xor Rd(PENDING), Rd(PENDING)
         );
