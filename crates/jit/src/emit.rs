@@ -175,12 +175,13 @@ pub struct Emitted {
     pub insns: usize,
 }
 
-/// Whether the translator handles `inst`: with a template, or (A, F, D)
-/// by a call to the interpreter's semantics. System instructions (CSR,
+/// Whether the translator handles `inst`: with a template, or (A, F, D,
+/// and CSR instructions on the CSRs `Hart::engine_csr_inline` accepts) by
+/// a call to the interpreter's semantics. Other system instructions (CSR,
 /// xRET, `wfi`, `ecall`, fences of translation state) end the translated
 /// block and are left to the interpreter.
 pub fn translatable(inst: &Inst) -> bool {
-    !inst.is_system()
+    !inst.is_system() || Hart::engine_csr_inline(inst)
 }
 
 /// Whether `inst` has an inline template.
@@ -541,12 +542,17 @@ impl Emitter {
                 ; jnz =>fail
             );
         } else {
+            let f: ExtFn = if op.inst.is_system() {
+                helpers::csr
+            } else {
+                helpers::ext
+            };
             dynasm!(self.a
                 ; .arch x64
                 ; mov rdi, rbx
                 ; mov rsi, QWORD op as *const Op as i64
                 ; mov rdx, r12
-                ; mov rax, QWORD helpers::ext as ExtFn as usize as i64
+                ; mov rax, QWORD f as usize as i64
                 ; call rax
                 ; test rdx, rdx
                 ; jnz =>fail

@@ -179,6 +179,28 @@ pub extern "sysv64" fn store<const N: u8>(
     HelperRet { val: 0, status }
 }
 
+/// A CSR instruction the interpreter lets engines run in the middle of a
+/// block (`Hart::engine_csr_inline`), by its semantics; like a store
+/// that hit code, one that needs a block boundary after it reports
+/// [`ST_CODE_WRITTEN`].
+pub extern "sysv64" fn csr(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> HelperRet {
+    // SAFETY: as in `load`.
+    let hart = unsafe { &mut *hart };
+    // SAFETY: as in `ext`.
+    let op = unsafe { &*op };
+    let status = match hart.engine_exec_csr(op) {
+        Ok(false) => ST_OK,
+        // The instruction retired; the block ends after it.
+        Ok(true) => ST_CODE_WRITTEN,
+        Err(t) => {
+            // SAFETY: as in `load`.
+            unsafe { (*ctx).trap = Some(t) };
+            ST_TRAP
+        }
+    };
+    HelperRet { val: 0, status }
+}
+
 /// An A/F/D instruction, run by the interpreter's own semantics.
 pub extern "sysv64" fn ext(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> HelperRet {
     // SAFETY: as in `load`.

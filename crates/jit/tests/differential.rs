@@ -1690,3 +1690,117 @@ fn branches_inside_a_translation_agree_with_the_interpreter() {
         check_code(&code, seed, Policy::Always, 7);
     }
 }
+
+/// CSR instructions the translator runs in line: one that makes a pending
+/// interrupt deliverable (`csrsi mstatus, MIE` with SSIP pending and
+/// enabled) must end the translation there, so the interrupt is taken
+/// right after it, as the interpreter takes it; one that only masks
+/// (`csrci mstatus, MIE`) need not.
+#[test]
+fn an_interrupt_enabled_by_a_csr_write_is_taken_right_after_it() {
+    use Inst::*;
+    const SSIP: u64 = 2;
+    let mut a = Asm::new();
+    let lp = a.label();
+    a.li(5, SSIP);
+    a.li(20, 0);
+    a.emit(Csrrs {
+        rd: 0,
+        rs1: 5,
+        csr: 0x304,
+    }); // mie.SSIE
+    a.emit(Csrrs {
+        rd: 0,
+        rs1: 5,
+        csr: 0x344,
+    }); // mip.SSIP
+    a.li(31, 40);
+    a.bind(lp);
+    a.emit(Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 1,
+    });
+    a.emit(Csrrsi {
+        rd: 0,
+        uimm: 8,
+        csr: 0x300,
+    }); // mstatus.MIE: taken here
+    a.emit(Addi {
+        rd: 11,
+        rs1: 11,
+        imm: 1,
+    });
+    a.emit(Csrrs {
+        rd: 12,
+        rs1: 0,
+        csr: 0x340,
+    }); // a plain read
+    a.emit(Csrrci {
+        rd: 0,
+        uimm: 8,
+        csr: 0x300,
+    });
+    a.emit(Csrrs {
+        rd: 0,
+        rs1: 5,
+        csr: 0x344,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp);
+    a.emit(Csrrc {
+        rd: 0,
+        rs1: 5,
+        csr: 0x344,
+    }); // or wfi would not wait
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    // The handler records where it was taken and clears the interrupt.
+    let mut h = Asm::new();
+    h.emit(Csrrs {
+        rd: 21,
+        rs1: 0,
+        csr: 0x341,
+    });
+    h.emit(Addi {
+        rd: 20,
+        rs1: 20,
+        imm: 1,
+    });
+    h.emit(Csrrw {
+        rd: 0,
+        rs1: 20,
+        csr: 0x340,
+    });
+    h.li(6, SSIP);
+    h.emit(Csrrc {
+        rd: 0,
+        rs1: 6,
+        csr: 0x344,
+    });
+    h.emit(Mret);
+    let handler = h.finish().expect("assembles");
+    let run = |step: &mut dyn FnMut(&mut Hart) -> Exit| {
+        let mut m = machine(&code, 1);
+        m.csr.mstatus &= !(1 << 3);
+        assert!(m.ram.write_bytes(HANDLER - RAM_BASE, &handler));
+        run_to_wfi(&mut m, step, 1);
+        m
+    };
+    let want = run(&mut |h: &mut Hart| h.run(1 << 20));
+    assert_eq!(want.x[20], 40, "the interpreter took every interrupt");
+    for policy in [Policy::Always, Policy::Hot(2)] {
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        let got = run(&mut |h: &mut Hart| jit.run(h, 1 << 20));
+        assert_eq!(state(&got), state(&want), "{policy:?}");
+        assert_eq!(
+            got.x[21], want.x[21],
+            "{policy:?}: where the last one was taken"
+        );
+        assert!(jit.stats.blocks_translated > 0);
+    }
+}

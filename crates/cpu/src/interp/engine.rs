@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::block::Fetched;
 use super::{Op, PENDING_CODE_WRITTEN};
+use rvisor_isa::Inst;
+
 use crate::trap::Trap;
 use crate::{Exit, Hart};
 
@@ -134,6 +136,88 @@ impl Hart {
     pub fn engine_exec_ext(&mut self, op: &Op) -> Result<bool, Trap> {
         self.exec_ext(op.inst, op.raw)?;
         Ok(self.interp.pending != 0)
+    }
+
+    /// Whether an engine may run the CSR instruction `inst` in the middle
+    /// of a block through [`engine_exec_csr`](Self::engine_exec_csr): its
+    /// CSR is plain state (trap CSRs, scratch, `time`, `mhartid`) or one
+    /// whose writes that matter for a block boundary are detected there
+    /// (`sstatus`/`mstatus`, `sie`/`mie`, `sip`/`mip`). Counters that
+    /// depend on `instret` within the block, `satp`, FP and PMP CSRs are
+    /// left to the interpreter.
+    pub fn engine_csr_inline(inst: &Inst) -> bool {
+        use rvisor_isa::csr as n;
+        let csr = match *inst {
+            Inst::Csrrw { csr, .. }
+            | Inst::Csrrs { csr, .. }
+            | Inst::Csrrc { csr, .. }
+            | Inst::Csrrwi { csr, .. }
+            | Inst::Csrrsi { csr, .. }
+            | Inst::Csrrci { csr, .. } => csr,
+            _ => return false,
+        };
+        matches!(
+            csr,
+            n::SSTATUS
+                | n::SIE
+                | n::STVEC
+                | n::SSCRATCH
+                | n::SEPC
+                | n::SCAUSE
+                | n::STVAL
+                | n::SIP
+                | n::MSTATUS
+                | n::MIE
+                | n::MTVEC
+                | n::MSCRATCH
+                | n::MEPC
+                | n::MCAUSE
+                | n::MTVAL
+                | n::MIP
+                | n::TIME
+                | n::MHARTID
+        )
+    }
+
+    /// Execute a CSR instruction that [`engine_csr_inline`](Self::engine_csr_inline)
+    /// accepts, in the middle of a block, exactly as the interpreter does
+    /// (pc and `instret` are the engine's to advance). `Ok(true)`: the
+    /// block must end after it, because it may have made an interrupt
+    /// deliverable or changed what the engine caches of the translation
+    /// state (`mstatus` bits other than interrupt disables, `mie`, `mip`).
+    pub fn engine_exec_csr(&mut self, op: &Op) -> Result<bool, Trap> {
+        use crate::csr::{mstatus, CsrOp};
+        let (rd, csr, cop, operand, read, write) = match op.inst {
+            Inst::Csrrw { rd, rs1, csr } => (rd, csr, CsrOp::Write, self.xr(rs1), rd != 0, true),
+            Inst::Csrrs { rd, rs1, csr } => (rd, csr, CsrOp::Set, self.xr(rs1), true, rs1 != 0),
+            Inst::Csrrc { rd, rs1, csr } => (rd, csr, CsrOp::Clear, self.xr(rs1), true, rs1 != 0),
+            Inst::Csrrwi { rd, uimm, csr } => {
+                (rd, csr, CsrOp::Write, u64::from(uimm), rd != 0, true)
+            }
+            Inst::Csrrsi { rd, uimm, csr } => {
+                (rd, csr, CsrOp::Set, u64::from(uimm), true, uimm != 0)
+            }
+            Inst::Csrrci { rd, uimm, csr } => {
+                (rd, csr, CsrOp::Clear, u64::from(uimm), true, uimm != 0)
+            }
+            _ => return Ok(true),
+        };
+        let before = (self.csr.mstatus, self.csr.mie, self.csr.mip, self.prv);
+        self.stats.csr_ops += 1;
+        let old = self.csr_access(csr, cop, operand, read, write, op.raw)?;
+        self.xw(rd, old);
+        let (ms, mie, mip, prv) = (self.csr.mstatus, self.csr.mie, self.csr.mip, self.prv);
+        // Changing SIE/MIE only matters if it lets a pending interrupt in
+        // (one raised meanwhile is taken at the engine's next check, as
+        // if it had come a little later).
+        let enables = mstatus::SIE | mstatus::MIE;
+        let pending = mip | self.signals.pending.load(Ordering::Relaxed);
+        let quiet = (ms ^ before.0) & !enables == 0
+            && (ms & enables & !before.0 == 0 || pending & mie == 0)
+            && mie == before.1
+            && mip == before.2
+            && prv == before.3;
+        Ok(!quiet)
     }
 
     /// Take synchronous exception `t` at `self.pc` (pc and `instret` must
