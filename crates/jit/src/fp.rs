@@ -220,7 +220,11 @@ helper!(cmp<OP> |h, r, _raw, _ctx| {
     }
     h.x[r.rd] = u64::from(v);
     h.x[0] = 0;
-    OK
+    // Also in rax, for the inline compare's slow path.
+    HelperRet {
+        val: u64::from(v),
+        status: ST_OK,
+    }
 });
 
 helper!(from_int<K> |h, r, raw, ctx| {

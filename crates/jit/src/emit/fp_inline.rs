@@ -1,5 +1,7 @@
-//! Inline templates for `fadd.d`, `fsub.d` and `fmul.d` under
-//! round-to-nearest-even: the host's SSE2 result, with the exactness proof
+//! Inline templates for FP compares (`feq`/`flt`/`fle`, both formats:
+//! the host's compare unless an operand is a NaN or, for `.s`, not
+//! NaN-boxed), sign injection of doubles (`fmv.d`, `fneg.d`, `fabs.d`),
+//! and `fadd.d`, `fsub.d` and `fmul.d` under round-to-nearest-even: the host's SSE2 result, with the exactness proof
 //! `rvisor_fpu`'s fast path uses (TwoSum for sums, odd significand parts
 //! for products), so result and `fflags` are the soft-float's. Whatever
 //! that fast path would decline (FS off, another rounding mode, a
@@ -39,6 +41,151 @@ enum Kind {
 impl Emitter {
     /// Emit `inst` inline if it is one of ours; false otherwise.
     pub(super) fn fp_inline(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
+        self.fp_compare(inst, raw, site)
+            || self.fp_sign(inst, raw, site)
+            || self.fp_arith(inst, raw, site)
+    }
+
+    /// `feq`/`flt`/`fle` (`.d`, `.s`): the host's ordered compare when
+    /// neither operand is a NaN (no flag can be raised then), and for `.s`
+    /// both are NaN-boxed; otherwise the direct helper, out of line. The
+    /// result goes to rd as a load's does.
+    fn fp_compare(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
+        let (rd, rs1, rs2, single) = match *inst {
+            Inst::FeqD { rd, rs1, rs2 }
+            | Inst::FltD { rd, rs1, rs2 }
+            | Inst::FleD { rd, rs1, rs2 } => (rd, rs1, rs2, false),
+            Inst::FeqS { rd, rs1, rs2 }
+            | Inst::FltS { rd, rs1, rs2 }
+            | Inst::FleS { rd, rs1, rs2 } => (rd, rs1, rs2, true),
+            _ => return false,
+        };
+        let Some((f, packed)) = fp::direct(inst) else {
+            return false;
+        };
+        let slow = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
+        let fail = self.a.new_dynamic_label();
+        // Operands first (see `loc`): rd may be cached.
+        let regs = self.regs;
+        dynasm!(self.a
+            ; .arch x64
+            ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
+            ; jz =>slow
+        );
+        if single {
+            for r in [rs1, rs2] {
+                dynasm!(self.a
+                    ; .arch x64
+                    ; cmp DWORD [rbx + fo(r) + 4], -1
+                    ; jne =>slow
+                );
+            }
+            dynasm!(self.a
+                ; .arch x64
+                ; movss xmm0, [rbx + fo(rs1)]
+                ; ucomiss xmm0, [rbx + fo(rs2)]
+            );
+        } else {
+            dynasm!(self.a
+                ; .arch x64
+                ; movsd xmm0, [rbx + fo(rs1)]
+                ; ucomisd xmm0, [rbx + fo(rs2)]
+            );
+        }
+        dynasm!(self.a ; .arch x64 ; jp =>slow);
+        match inst {
+            Inst::FeqD { .. } | Inst::FeqS { .. } => dynasm!(self.a ; .arch x64 ; sete al),
+            Inst::FltD { .. } | Inst::FltS { .. } => dynasm!(self.a ; .arch x64 ; setb al),
+            _ => dynasm!(self.a ; .arch x64 ; setbe al),
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; movzx eax, al
+            ; =>resume
+        );
+        self.set_rd(rd, super::regs::RAX);
+        self.stubs.push(Stub::Slow {
+            label: slow,
+            resume,
+            fail,
+            call: SlowCall::Fp(f, packed, raw),
+            regs,
+        });
+        self.stubs.push(Stub::Helper { label: fail, site });
+        true
+    }
+
+    /// `fsgnj`/`fsgnjn`/`fsgnjx.d` (`fmv.d`, `fneg.d`, `fabs.d`): bit
+    /// operations that raise no flag; only FS must be on.
+    fn fp_sign(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
+        let (k, rd, rs1, rs2) = match *inst {
+            Inst::FsgnjD { rd, rs1, rs2 } => (0, rd, rs1, rs2),
+            Inst::FsgnjnD { rd, rs1, rs2 } => (1, rd, rs1, rs2),
+            Inst::FsgnjxD { rd, rs1, rs2 } => (2, rd, rs1, rs2),
+            _ => return false,
+        };
+        let Some((f, packed)) = fp::direct(inst) else {
+            return false;
+        };
+        let slow = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
+        let fail = self.a.new_dynamic_label();
+        let regs = self.regs;
+        dynasm!(self.a
+            ; .arch x64
+            ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
+            ; jz =>slow
+            ; mov rax, [rbx + fo(rs1)]
+            ; mov rcx, [rbx + fo(rs2)]
+        );
+        match k {
+            // (a & !SIGN) | (b & SIGN)
+            0 => dynasm!(self.a
+                ; .arch x64
+                ; btr rax, 63
+                ; shr rcx, 63
+                ; shl rcx, 63
+                ; or rax, rcx
+            ),
+            // (a & !SIGN) | (!b & SIGN)
+            1 => dynasm!(self.a
+                ; .arch x64
+                ; btr rax, 63
+                ; not rcx
+                ; shr rcx, 63
+                ; shl rcx, 63
+                ; or rax, rcx
+            ),
+            // a ^ (b & SIGN)
+            _ => dynasm!(self.a
+                ; .arch x64
+                ; shr rcx, 63
+                ; shl rcx, 63
+                ; xor rax, rcx
+            ),
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; mov [rbx + fo(rd)], rax
+            ; mov rdx, QWORD (mstatus::FS_DIRTY | mstatus::SD) as i64
+            ; or [rbx + MSTATUS], rdx
+            ; =>resume
+        );
+        self.stubs.push(Stub::Slow {
+            label: slow,
+            resume,
+            fail,
+            call: SlowCall::Fp(f, packed, raw),
+            regs,
+        });
+        // FS off: the helper raises the illegal instruction.
+        self.stubs.push(Stub::Helper { label: fail, site });
+        true
+    }
+
+    /// `fadd`/`fsub`/`fmul.d` (see the module's comment).
+    fn fp_arith(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
         let (kind, rd, rs1, rs2, rm) = match *inst {
             Inst::FaddD { rd, rs1, rs2, rm } => (Kind::Add, rd, rs1, rs2, rm),
             Inst::FsubD { rd, rs1, rs2, rm } => (Kind::Sub, rd, rs1, rs2, rm),
