@@ -14,7 +14,7 @@
 //! call of the block clobbers them anyway), and no integer register the
 //! register cache uses.
 
-use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 use rvisor_cpu::csr::mstatus;
 use rvisor_cpu::Hart;
 use rvisor_isa::{Inst, RoundingMode};
@@ -132,10 +132,9 @@ impl Emitter {
         let resume = self.a.new_dynamic_label();
         let fail = self.a.new_dynamic_label();
         let regs = self.regs;
+        self.fs_dirty_or(slow);
         dynasm!(self.a
             ; .arch x64
-            ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
-            ; jz =>slow
             ; mov rax, [rbx + fo(rs1)]
             ; mov rcx, [rbx + fo(rs2)]
         );
@@ -168,8 +167,6 @@ impl Emitter {
         dynasm!(self.a
             ; .arch x64
             ; mov [rbx + fo(rd)], rax
-            ; mov rdx, QWORD (mstatus::FS_DIRTY | mstatus::SD) as i64
-            ; or [rbx + MSTATUS], rdx
             ; =>resume
         );
         self.stubs.push(Stub::Slow {
@@ -182,6 +179,22 @@ impl Emitter {
         // FS off: the helper raises the illegal instruction.
         self.stubs.push(Stub::Helper { label: fail, site });
         true
+    }
+
+    /// Jump to `slow` unless `mstatus.FS` is Dirty already: templates that
+    /// write an f register or `fflags` then need not store `mstatus` (a
+    /// read-modify-write of it per instruction chained every FP
+    /// instruction to the previous one's store); the helper marks it
+    /// dirty the first time. Likewise `fflags` is only stored when a flag
+    /// is new. Uses eax.
+    fn fs_dirty_or(&mut self, slow: DynamicLabel) {
+        dynasm!(self.a
+            ; .arch x64
+            ; mov eax, [rbx + MSTATUS]
+            ; and eax, mstatus::FS as i32
+            ; cmp eax, mstatus::FS as i32
+            ; jne =>slow
+        );
     }
 
     /// `fadd`/`fsub`/`fmul.d` (see the module's comment).
@@ -203,11 +216,7 @@ impl Emitter {
         let fail = self.a.new_dynamic_label();
         let exact = self.a.new_dynamic_label();
         let regs = self.regs;
-        dynasm!(self.a
-            ; .arch x64
-            ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
-            ; jz =>slow
-        );
+        self.fs_dirty_or(slow);
         if rm == RoundingMode::Dyn {
             dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 0 ; jne =>slow);
         }
@@ -256,8 +265,6 @@ impl Emitter {
             ; cmp edx, 0x7ff - 2
             ; jae =>slow
             ; mov [rbx + fo(rd)], rdi
-            ; mov rdx, QWORD (mstatus::FS_DIRTY | mstatus::SD) as i64
-            ; or [rbx + MSTATUS], rdx
         );
         if kind == Kind::Mul {
             // Inexact iff the product of the odd parts of the significands
@@ -297,6 +304,8 @@ impl Emitter {
                 ; shr rax, 53
                 ; or rax, rdx
                 ; jz =>exact
+                ; test BYTE [rbx + FFLAGS], fpu_nx()
+                ; jnz =>exact
                 ; or BYTE [rbx + FFLAGS], fpu_nx()
                 ; =>exact
             );
@@ -314,6 +323,8 @@ impl Emitter {
                 ; xorpd xmm1, xmm1
                 ; ucomisd xmm0, xmm1
                 ; je =>exact
+                ; test BYTE [rbx + FFLAGS], fpu_nx()
+                ; jnz =>exact
                 ; or BYTE [rbx + FFLAGS], fpu_nx()
                 ; =>exact
             );
