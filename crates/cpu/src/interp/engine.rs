@@ -186,26 +186,14 @@ impl Hart {
     /// deliverable or changed what the engine caches of the translation
     /// state (`mstatus` bits other than interrupt disables, `mie`, `mip`).
     pub fn engine_exec_csr(&mut self, op: &Op) -> Result<bool, Trap> {
-        use crate::csr::{mstatus, CsrOp};
-        let (rd, csr, cop, operand, read, write) = match op.inst {
-            Inst::Csrrw { rd, rs1, csr } => (rd, csr, CsrOp::Write, self.xr(rs1), rd != 0, true),
-            Inst::Csrrs { rd, rs1, csr } => (rd, csr, CsrOp::Set, self.xr(rs1), true, rs1 != 0),
-            Inst::Csrrc { rd, rs1, csr } => (rd, csr, CsrOp::Clear, self.xr(rs1), true, rs1 != 0),
-            Inst::Csrrwi { rd, uimm, csr } => {
-                (rd, csr, CsrOp::Write, u64::from(uimm), rd != 0, true)
-            }
-            Inst::Csrrsi { rd, uimm, csr } => {
-                (rd, csr, CsrOp::Set, u64::from(uimm), true, uimm != 0)
-            }
-            Inst::Csrrci { rd, uimm, csr } => {
-                (rd, csr, CsrOp::Clear, u64::from(uimm), true, uimm != 0)
-            }
-            _ => return Ok(true),
+        use crate::csr::mstatus;
+        let Some(c) = self.csr_inst(op.inst) else {
+            return Ok(true);
         };
         let before = (self.csr.mstatus, self.csr.mie, self.csr.mip, self.prv);
         self.stats.csr_ops += 1;
-        let old = self.csr_access(csr, cop, operand, read, write, op.raw)?;
-        self.xw(rd, old);
+        let old = self.csr_access(c.csr, c.op, c.operand, c.read, c.write, op.raw)?;
+        self.xw(c.rd, old);
         let (ms, mie, mip, prv) = (self.csr.mstatus, self.csr.mie, self.csr.mip, self.prv);
         // Changing SIE/MIE only matters if it lets a pending interrupt in
         // (one raised meanwhile is taken at the engine's next check, as

@@ -6,10 +6,21 @@ use rvisor_isa::Inst;
 use crate::csr::CsrOp;
 use crate::{Exit, Hart};
 
+/// A CSR instruction's operation on its operands.
+pub(crate) struct CsrInst {
+    pub rd: u8,
+    pub csr: u16,
+    pub op: CsrOp,
+    pub operand: u64,
+    /// It reads the CSR (rd != x0 for `csrrw`).
+    pub read: bool,
+    /// It writes the CSR (rs1 != x0 / uimm != 0 for set and clear).
+    pub write: bool,
+}
+
 impl Hart {
-    /// Execute a CSR instruction at `self.pc` with `stats.instret` exact
-    /// (it is the last op of its block).
-    pub(super) fn exec_csr(&mut self, inst: Inst, raw: u32, len: u64) -> Result<u64, Exit> {
+    /// The operation of CSR instruction `inst` (`None`: not one).
+    pub(crate) fn csr_inst(&self, inst: Inst) -> Option<CsrInst> {
         let (rd, csr, op, operand, read, write) = match inst {
             Inst::Csrrw { rd, rs1, csr } => (rd, csr, CsrOp::Write, self.xr(rs1), rd != 0, true),
             Inst::Csrrs { rd, rs1, csr } => (rd, csr, CsrOp::Set, self.xr(rs1), true, rs1 != 0),
@@ -23,7 +34,31 @@ impl Hart {
             Inst::Csrrci { rd, uimm, csr } => {
                 (rd, csr, CsrOp::Clear, u64::from(uimm), true, uimm != 0)
             }
-            _ => return Ok(1),
+            _ => return None,
+        };
+        Some(CsrInst {
+            rd,
+            csr,
+            op,
+            operand,
+            read,
+            write,
+        })
+    }
+
+    /// Execute a CSR instruction at `self.pc` with `stats.instret` exact
+    /// (it is the last op of its block).
+    pub(super) fn exec_csr(&mut self, inst: Inst, raw: u32, len: u64) -> Result<u64, Exit> {
+        let Some(CsrInst {
+            rd,
+            csr,
+            op,
+            operand,
+            read,
+            write,
+        }) = self.csr_inst(inst)
+        else {
+            return Ok(1);
         };
         self.stats.csr_ops += 1;
         match self.csr_access(csr, op, operand, read, write, raw) {
