@@ -67,13 +67,17 @@ pub struct Mmu {
     pub pmp: Pmp,
 }
 
-/// Words of `Mmu::superpages` (64 * 64 bits).
-const SUPERPAGE_WORDS: usize = 64;
+/// Words of `Mmu::superpages` (64 Ki bits).
+const SUPERPAGE_WORDS: usize = 1024;
 
-/// The bit of `Mmu::superpages` for the 2 MiB region holding `va`.
+/// The bit of `Mmu::superpages` for the 2 MiB region holding `va`: the
+/// region number's low 16 bits, so regions less than 128 GiB apart never
+/// share a bit. (A hash that mixed in higher bits made a Linux guest's
+/// user pages share bits with the kernel's linear-map superpages: 14 K of
+/// its 110 K single-page fences flushed the whole TLB and jump cache.)
 #[inline(always)]
 fn superpage_bit(va: u64) -> (usize, u64) {
-    let h = ((va >> 21) ^ (va >> 33)) as usize & (SUPERPAGE_WORDS * 64 - 1);
+    let h = (va >> 21) as usize & (SUPERPAGE_WORDS * 64 - 1);
     (h / 64, 1 << (h % 64))
 }
 
