@@ -40,6 +40,10 @@ pub struct TlbEntry {
 }
 
 impl TlbEntry {
+    /// Offset of `tag` (for translated code).
+    pub const TAG: i32 = std::mem::offset_of!(TlbEntry, tag) as i32;
+    /// Offset of `pa_page` (for translated code).
+    pub const PA_PAGE: i32 = std::mem::offset_of!(TlbEntry, pa_page) as i32;
     /// Offset of `ram_tag` (for translated code).
     pub const RAM_TAG: i32 = std::mem::offset_of!(TlbEntry, ram_tag) as i32;
     /// Offset of `host_delta` (for translated code).

@@ -65,6 +65,8 @@ struct Layout {
     jcache: i32,
     fallback: i32,
     jc_epoch: i32,
+    tlb_fetch: i32,
+    tag_fetch: i32,
     indirect: i32,
     chain_va: i32,
     chain_pa: i32,
@@ -87,6 +89,8 @@ const fn layout() -> Layout {
         jcache: std::mem::offset_of!(Ctx, jcache) as i32,
         fallback: std::mem::offset_of!(Ctx, fallback) as i32,
         jc_epoch: std::mem::offset_of!(Ctx, jc_epoch) as i32,
+        tlb_fetch: std::mem::offset_of!(Ctx, tlb_fetch) as i32,
+        tag_fetch: std::mem::offset_of!(Ctx, tag_fetch) as i32,
         indirect: std::mem::offset_of!(Ctx, indirect) as i32,
         chain_va: std::mem::offset_of!(Ctx, chain_va) as i32,
         chain_pa: std::mem::offset_of!(Ctx, chain_pa) as i32,
@@ -384,7 +388,9 @@ impl Emitter {
     /// otherwise returns to the dispatcher, flagging the exit so that it
     /// fills the cache.
     fn exit_indirect(&mut self, retired: usize) {
+        const SHIFT: i8 = ENTRY_BYTES.trailing_zeros() as i8;
         let miss = self.a.new_dynamic_label();
+        let stale = self.a.new_dynamic_label();
         self.add_pending(retired);
         dynasm!(self.a
             ; .arch x64
@@ -400,7 +406,29 @@ impl Emitter {
             ; jne =>miss
             ; mov rdx, [r12 + L.jc_epoch]
             ; cmp rdx, [rcx + 8]
+            ; jne =>stale
+            ; jmp QWORD [rcx + 16]
+            // An entry of an older translation epoch (a TLB flush, a
+            // privilege's first run after one) whose code is current:
+            // valid if the fetch TLB still maps its pc to its page.
+            ; =>stale
+            ; mov rsi, [rcx + 8]
+            ; xor rsi, rdx
+            ; shr rsi, 32
+            ; jnz =>miss
+            ; mov esi, eax
+            ; shr esi, 12 - SHIFT
+            ; and esi, ((TLB_SIZE - 1) << SHIFT) as i32
+            ; add rsi, [r12 + L.tlb_fetch]
+            ; mov rdi, rax
+            ; and rdi, -4096
+            ; or rdi, [r12 + L.tag_fetch]
+            ; cmp rdi, [rsi + TlbEntry::TAG]
             ; jne =>miss
+            ; mov rdi, [rsi + TlbEntry::PA_PAGE]
+            ; cmp rdi, [rcx + 24]
+            ; jne =>miss
+            ; mov [rcx + 8], rdx
             ; jmp QWORD [rcx + 16]
             ; =>miss
             ; mov [rbx + L.pc], rax

@@ -45,6 +45,10 @@ pub struct Ctx {
     pub jcache: usize,
     /// The epoch jump-cache entries must carry to be valid.
     pub jc_epoch: u64,
+    /// The hart's fetch TLB (`TLB_SIZE` entries) and the tag context of
+    /// the current privilege, for the jump cache's revalidation.
+    pub tlb_fetch: usize,
+    pub tag_fetch: u64,
     /// Set by an exit before an instruction left to the interpreter, which
     /// must run next without a block boundary.
     pub fallback: u64,
@@ -92,27 +96,31 @@ pub const JC_MIX: u8 = 15;
 const _: () = assert!(JC_MIX < 32, "translated code hashes with 32-bit shifts");
 
 /// A jump-cache entry: indirect-jump target `va` -> chain entry `code`,
-/// valid while `epoch` is the translator's current one.
+/// valid while `epoch` is the translator's current one; an entry of an
+/// older epoch whose code generation (the high half) is current is valid
+/// again if the fetch TLB still maps `va` to `pa_page`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct JcEntry {
     /// Guest virtual pc.
     pub va: u64,
-    /// Epoch of the translation state it was made under (0 = never).
+    /// Code generation << 32 | translation epoch it was made or last
+    /// checked under (0 = never).
     pub epoch: u64,
     /// Host address of the target's chain entry.
     pub code: usize,
-    _pad: u64,
+    /// The target's physical page.
+    pub pa_page: u64,
 }
 
 impl JcEntry {
-    /// An entry for `va`.
-    pub fn new(va: u64, epoch: u64, code: usize) -> Self {
+    /// An entry for `va` (physical `pa`).
+    pub fn new(va: u64, epoch: u64, code: usize, pa: u64) -> Self {
         Self {
             va,
             epoch,
             code,
-            _pad: 0,
+            pa_page: pa & !0xfff,
         }
     }
 }

@@ -271,8 +271,11 @@ pub struct Jit {
     scratch: Vec<u64>,
     /// The jump cache for indirect jumps (read by translated code).
     jcache: Box<[JcEntry]>,
-    /// The epoch of the current privilege's entries.
+    /// The epoch of the current privilege's entries (code generation <<
+    /// 32 | translation epoch).
     jc_epoch: u64,
+    /// The code generation (32 bits, never 0: entries never filled have 0).
+    jc_code: u64,
     /// Last epoch handed out.
     jc_last: u64,
     /// Per privilege: the translation state (fetch TLB context and satp)
@@ -335,7 +338,8 @@ impl Jit {
             code_copies: Vec::new(),
             scratch: Vec::new(),
             jcache: vec![JcEntry::default(); JC_SIZE].into_boxed_slice(),
-            jc_epoch: 1,
+            jc_epoch: 1 << 32 | 1,
+            jc_code: 1,
             jc_last: 1,
             jc_snapshot: [0; 4],
             jc_prv_epoch: [1; 4],
@@ -763,7 +767,7 @@ impl Jit {
             }
             if from_indirect {
                 let e = &mut self.jcache[helpers::jc_index(pc)];
-                *e = JcEntry::new(pc, self.jc_epoch, s.chain);
+                *e = JcEntry::new(pc, self.jc_epoch, s.chain, pa);
                 let (w, bit) = jc_page_bit(pc);
                 self.jc_pages[w] |= bit;
             }
@@ -791,42 +795,61 @@ impl Jit {
         }
     }
 
-    /// Jump-cache entries hold (va -> code) pairs valid only under the
-    /// translation state they were made in (page tables, privilege, TLB
-    /// generation: all reflected in the fetch TLB context) and while no
-    /// code was dropped: a change starts a new epoch for that privilege.
+    /// Jump-cache entries hold (va -> code) pairs made under a
+    /// translation state (page tables, privilege, TLB generation: all
+    /// reflected in the fetch TLB context) and a code generation. A change
+    /// of the translation state starts a new translation epoch for that
+    /// privilege: translated code then revalidates an entry against the
+    /// fetch TLB (see `JcEntry`) before it uses it. Dropping code starts a
+    /// new code generation, which no entry survives.
     #[inline(always)]
     fn refresh_epoch(&mut self, hart: &Hart) {
         let prv = hart.prv as usize & 3;
         let snap = hart.tlb_probe(Access::Fetch).1 ^ hart.csr.satp.rotate_left(17);
         if snap != self.jc_snapshot[prv] {
             self.jc_snapshot[prv] = snap;
-            self.jc_last += 1;
-            self.jc_prv_epoch[prv] = self.jc_last;
+            self.jc_prv_epoch[prv] = self.next_trans_epoch();
         }
         self.jc_prv = prv;
-        self.jc_epoch = self.jc_prv_epoch[prv];
+        self.jc_epoch = self.jc_code << 32 | self.jc_prv_epoch[prv];
         let (flushes, page) = hart.tlb_page_flushes();
         if flushes != self.jc_page_flushes {
             // One `sfence.vma` per boundary at most; more, or one of a page
-            // with entries, and they all go.
+            // with entries, and every entry must be revalidated.
             let one = flushes == self.jc_page_flushes.wrapping_add(1);
             self.jc_page_flushes = flushes;
             let (w, bit) = jc_page_bit(page);
             if !one || self.jc_pages[w] & bit != 0 {
-                self.new_jc_epoch();
+                self.renew_trans_epochs();
             }
         }
     }
 
-    /// Drop every jump-cache entry (of every privilege).
-    fn new_jc_epoch(&mut self) {
-        for e in &mut self.jc_prv_epoch {
-            self.jc_last += 1;
-            *e = self.jc_last;
+    /// A translation epoch no entry has (after 2^32 of them, the code
+    /// generation moves too, so none can come back).
+    fn next_trans_epoch(&mut self) -> u64 {
+        self.jc_last += 1;
+        if self.jc_last > u64::from(u32::MAX) {
+            self.jc_last = 1;
+            self.jc_code = (self.jc_code % u64::from(u32::MAX)) + 1;
         }
-        self.jc_epoch = self.jc_prv_epoch[self.jc_prv];
+        self.jc_last
+    }
+
+    /// Every privilege's entries must be revalidated before use.
+    fn renew_trans_epochs(&mut self) {
+        for p in 0..4 {
+            self.jc_prv_epoch[p] = self.next_trans_epoch();
+        }
+        self.jc_epoch = self.jc_code << 32 | self.jc_prv_epoch[self.jc_prv];
         self.jc_pages = [0; JC_PAGE_WORDS];
+    }
+
+    /// Drop every jump-cache entry (of every privilege): code went.
+    fn new_jc_epoch(&mut self) {
+        // Never 0: an entry never filled has code generation 0.
+        self.jc_code = (self.jc_code % u64::from(u32::MAX)) + 1;
+        self.renew_trans_epochs();
     }
 
     fn execute(&mut self, hart: &mut Hart, entry: usize, left: u64) -> u64 {
@@ -850,6 +873,9 @@ impl Jit {
         self.ctx.fallback = 0;
         self.ctx.jcache = self.jcache.as_ptr() as usize;
         self.ctx.jc_epoch = self.jc_epoch;
+        let (tlb, tag) = hart.tlb_probe(Access::Fetch);
+        self.ctx.tlb_fetch = tlb as usize;
+        self.ctx.tag_fetch = tag;
         self.stats.dispatches += 1;
         let before = hart.stats.instret;
         let status = (self.enter)(hart, &mut *self.ctx, entry);

@@ -1804,3 +1804,159 @@ fn an_interrupt_enabled_by_a_csr_write_is_taken_right_after_it() {
         assert!(jit.stats.blocks_translated > 0);
     }
 }
+
+/// A jump-cache entry of an older translation epoch is used again only if
+/// the fetch TLB maps its pc to the page it was made from, and only if its
+/// code was not dropped since. (1) The host remaps a code page; after
+/// `sfence.vma` a call to another function of the page walks the new
+/// mapping into the TLB, and the next call through the old entry must run
+/// the new code. (2) The program rewrites its callee and runs `fence.i`
+/// with the mapping unchanged: the old entry's code is gone.
+#[test]
+fn stale_jump_cache_entries_are_revalidated_not_trusted() {
+    use Inst::*;
+    const SV39: u64 = 8 << 60;
+    const LEAF: u64 = 0xcf; // V R W X A D
+    let (root, l1, l0_c, l0_main) = (
+        RAM_BASE + 0x4_0000,
+        RAM_BASE + 0x4_1000,
+        RAM_BASE + 0x4_2000,
+        RAM_BASE + 0x4_3000,
+    );
+    let (pa_old, pa_new) = (RAM_BASE + 0x5_0000, RAM_BASE + 0x5_1000);
+    // Pages in different sets of the direct-mapped TLB.
+    let (va_c, va_main) = (0x1000_1000u64, 0x2000_0000u64);
+    let l0_slot = l0_c + ((va_c >> 12) & 0x1ff) * 8;
+    let pte = |pa: u64, flags: u64| (pa >> 12) << 10 | flags;
+    // The callee page: `x13 += imm; ret` at 0, a bare `ret` at 0x100.
+    let page = |imm: i32| {
+        let mut a = Asm::new();
+        a.emit(Addi {
+            rd: 13,
+            rs1: 13,
+            imm,
+        });
+        a.emit(Jalr {
+            rd: 0,
+            rs1: 1,
+            imm: 0,
+        });
+        let mut code = a.finish().expect("assembles");
+        code.resize(0x100, 0);
+        let mut b = Asm::new();
+        b.emit(Jalr {
+            rd: 0,
+            rs1: 1,
+            imm: 0,
+        });
+        code.extend(b.finish().expect("assembles"));
+        code
+    };
+    let new_first = rvisor_isa::encode(&Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 1000,
+    })
+    .expect("encodes");
+    let mut a = Asm::new();
+    let (lp, lp2) = (a.label(), a.label());
+    a.li(13, 0);
+    a.li(31, 10);
+    a.li(5, va_c);
+    a.li(6, va_c + 0x100);
+    a.bind(lp);
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp);
+    a.emit(Wfi); // the host remaps va_c here
+    a.emit(SfenceVma { rs1: 5, rs2: 0 });
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 6,
+        imm: 0,
+    }); // the new mapping into the TLB
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 5,
+        imm: 0,
+    }); // must run the new code: +100
+        // (2) Rewrite the first instruction of the (new) callee: +1000.
+    a.li(7, u64::from(new_first));
+    a.emit(Sw {
+        rs1: 5,
+        rs2: 7,
+        imm: 0,
+    });
+    a.emit(FenceI);
+    a.li(31, 3);
+    a.bind(lp2);
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp2);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    let make = || {
+        let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
+        assert!(ram.write_bytes(CODE - RAM_BASE, &code));
+        assert!(ram.write_bytes(pa_old - RAM_BASE, &page(1)));
+        assert!(ram.write_bytes(pa_new - RAM_BASE, &page(100)));
+        let put = |at: u64, v: u64| assert!(ram.write_bytes(at - RAM_BASE, &v.to_le_bytes()));
+        put(root, pte(l1, 1));
+        put(l1 + ((va_c >> 21) & 0x1ff) * 8, pte(l0_c, 1));
+        put(l1 + ((va_main >> 21) & 0x1ff) * 8, pte(l0_main, 1));
+        put(l0_slot, pte(pa_old, LEAF));
+        put(l0_main, pte(CODE, LEAF));
+        let bus = Arc::new(BusBuilder::new(ram).build());
+        let mut cfg = HartConfig::machine(0, va_main);
+        cfg.reset_mode = rvisor_cpu::PrivilegeMode::Supervisor;
+        let mut h = Hart::new(cfg, bus, HartSignals::new(), TimerQueue::new(Clock::new()));
+        // As OpenSBI leaves it: S may use all memory, and the TLB holds
+        // whole pages.
+        h.mmu.open_pmp_for_supervisor();
+        h.csr.satp = SV39 | root >> 12;
+        h.flush_tlb();
+        h
+    };
+    let remap = |h: &Hart| assert!(h.ram.store_u64(l0_slot - RAM_BASE, pte(pa_new, LEAF)));
+    type Step = Box<dyn FnMut(&mut Hart) -> Exit>;
+    let mut drive: Vec<(String, Step)> = vec![(
+        "interpreter".into(),
+        Box::new(|h: &mut Hart| h.run(1 << 20)),
+    )];
+    for policy in [Policy::Always, Policy::Hot(2)] {
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        drive.push((
+            format!("{policy:?}"),
+            Box::new(move |h: &mut Hart| jit.run(h, 1 << 20)),
+        ));
+    }
+    for (name, step) in &mut drive {
+        let mut h = make();
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: first wfi");
+        assert_eq!(h.x[13], 10, "{name}: before the remap");
+        remap(&h);
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: second wfi");
+        assert_eq!(
+            h.x[13],
+            10 + 100 + 3 * 1000,
+            "{name}: stale code through the jump cache"
+        );
+        assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
+    }
+}
