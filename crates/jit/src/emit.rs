@@ -9,21 +9,24 @@
 //! helper call and by the epilogue). So the hart is exact wherever the
 //! interpreter or a helper can see it.
 //!
-//! Block layout:
+//! Layout of one translation (a region of guest code, see [`region`]):
 //! ```text
-//! chain_entry:  budget check (rbp >= ctx.pending_limit -> dispatcher)
-//!               interrupt/request check (*signals & ctx.irq_mask -> dispatcher)
-//!               (to the dispatcher: pc = this block's start)
-//! entry:        (blocks holding loops: load the cached registers)
-//! head:         the body, one template per instruction
+//! chain_entry:  rbp >= ctx.check_at -> out of line: budget (pending_limit)
+//!               and signal word (*signals & ctx.irq_mask) -> dispatcher
+//!               (pc = this translation's start)
+//! entry:        (spin point)
+//!               the body, one template per instruction; at each label
+//!               (target of a jump inside the translation) the register
+//!               cache is in its canonical state; jumps back to a label
+//!               make the chain entry's checks first
 //!               exits: registers written back, rbp += instructions, then
-//!               a patchable `jmp rel32` (its stub stores pc); a branch
-//!               back to the block's own start checks budget and
-//!               interrupts and jumps to `head`
-//! out of line:  helper-failure stubs, unchained exit stubs
+//!               a patchable `jmp rel32` (its stub stores pc), or the
+//!               jump cache
+//! out of line:  check and helper slow paths, helper-failure stubs,
+//!               unchained exit stubs
 //! ```
 //! The dispatcher enters at `entry` (it has done the boundary work itself);
-//! chained jumps from other blocks enter at `chain_entry`.
+//! chained jumps from other translations enter at `chain_entry`.
 
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};

@@ -1,18 +1,16 @@
-//! Block-local guest register caching.
+//! Guest register caching within one translation.
 //!
-//! Within one translated block the most-used guest registers live in host
+//! Within one translation the most-used guest registers live in host
 //! registers: loaded from `Hart::x` on first read, written back before
 //! every exit and every helper call (the interpreter, the helpers and the
-//! trap path read `Hart::x`), reloaded after a call. The body of a block
-//! is straight-line code (it ends at its first control-flow instruction;
-//! slow paths are out of line and come back to the point they left), so
-//! the state of each cached register at each point is known when the code
-//! is emitted: no run-time bookkeeping.
-//!
-//! A block whose final jump or branch goes back to its own first
-//! instruction loops inside its own code: it loads every cached register
-//! on entry, the back edge does the chain entry's budget and interrupt
-//! checks, and the registers stay in host registers across iterations.
+//! trap path read `Hart::x`), reloaded after a call. Between the labels of
+//! a translation the code is straight-line (slow paths are out of line and
+//! come back to the point they left), so the state of each cached register
+//! at each point is known when the code is emitted: no run-time
+//! bookkeeping. Every jump inside the translation and every label brings
+//! the state to one canonical state ([`Emitter::canonicalize`]), so all
+//! paths into a label agree, loops included: across the iterations of a
+//! loop inside a translation the registers stay in host registers.
 
 use dynasmrt::{dynasm, DynasmApi};
 use rvisor_cpu::interp::Op;
