@@ -175,8 +175,16 @@ pub extern "sysv64" fn store<const N: u8>(
 ) -> HelperRet {
     // SAFETY: as in `load`.
     let hart = unsafe { &mut *hart };
-    let status = match hart.engine_store(va, N, v) {
+    ends_block(hart.engine_store(va, N, v), ctx)
+}
+
+/// The status of an operation that may end the block after it
+/// (`Ok(true)`: a store hit code, a CSR write needs a boundary) or trap
+/// (stored in `ctx` for the dispatcher).
+fn ends_block(r: Result<bool, Trap>, ctx: *mut Ctx) -> HelperRet {
+    let status = match r {
         Ok(false) => ST_OK,
+        // The instruction retired; the block ends after it.
         Ok(true) => ST_CODE_WRITTEN,
         Err(t) => {
             // SAFETY: as in `load`.
@@ -196,17 +204,7 @@ pub extern "sysv64" fn csr(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> Hel
     let hart = unsafe { &mut *hart };
     // SAFETY: as in `ext`.
     let op = unsafe { &*op };
-    let status = match hart.engine_exec_csr(op) {
-        Ok(false) => ST_OK,
-        // The instruction retired; the block ends after it.
-        Ok(true) => ST_CODE_WRITTEN,
-        Err(t) => {
-            // SAFETY: as in `load`.
-            unsafe { (*ctx).trap = Some(t) };
-            ST_TRAP
-        }
-    };
-    HelperRet { val: 0, status }
+    ends_block(hart.engine_exec_csr(op), ctx)
 }
 
 /// An A/F/D instruction, run by the interpreter's own semantics.
@@ -216,14 +214,5 @@ pub extern "sysv64" fn ext(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> Hel
     // SAFETY: `op` points into the boxed op list the translator keeps
     // alive until it flushes the code that refers to it.
     let op = unsafe { &*op };
-    let status = match hart.engine_exec_ext(op) {
-        Ok(false) => ST_OK,
-        Ok(true) => ST_CODE_WRITTEN,
-        Err(t) => {
-            // SAFETY: as in `load`.
-            unsafe { (*ctx).trap = Some(t) };
-            ST_TRAP
-        }
-    };
-    HelperRet { val: 0, status }
+    ends_block(hart.engine_exec_ext(op), ctx)
 }

@@ -1392,6 +1392,86 @@ fn direct_jumps_across_pages_agree_with_the_interpreter() {
     }
 }
 
+/// Sv39 PTE bits of a leaf: V R W X A D.
+const LEAF: u64 = 0xcf;
+
+fn pte(pa: u64, flags: u64) -> u64 {
+    (pa >> 12) << 10 | flags
+}
+
+/// Where the remapping tests run their program.
+const VA_MAIN: u64 = 0x2000_0000;
+
+/// The S-mode hart of the remapping tests: `code` at virtual `VA_MAIN`
+/// under Sv39, virtual page `va_c` mapped to `pa_c`, and `pages`
+/// (physical address, bytes) written; PMP open to S, as OpenSBI leaves it.
+/// Also returns the address of `va_c`'s PTE (the host remaps by writing
+/// it).
+fn remap_machine(code: &[u8], va_c: u64, pa_c: u64, pages: &[(u64, &[u8])]) -> (Hart, u64) {
+    const SV39: u64 = 8 << 60;
+    let (root, l1, l0_c, l0_main) = (
+        RAM_BASE + 0x4_0000,
+        RAM_BASE + 0x4_1000,
+        RAM_BASE + 0x4_2000,
+        RAM_BASE + 0x4_3000,
+    );
+    let slot = l0_c + ((va_c >> 12) & 0x1ff) * 8;
+    let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
+    assert!(ram.write_bytes(CODE - RAM_BASE, code));
+    for (pa, bytes) in pages {
+        assert!(ram.write_bytes(pa - RAM_BASE, bytes));
+    }
+    let put = |at: u64, v: u64| assert!(ram.write_bytes(at - RAM_BASE, &v.to_le_bytes()));
+    put(root, pte(l1, 1));
+    put(l1 + ((va_c >> 21) & 0x1ff) * 8, pte(l0_c, 1));
+    put(l1 + ((VA_MAIN >> 21) & 0x1ff) * 8, pte(l0_main, 1));
+    put(slot, pte(pa_c, LEAF));
+    put(l0_main + ((VA_MAIN >> 12) & 0x1ff) * 8, pte(CODE, LEAF));
+    let bus = Arc::new(BusBuilder::new(ram).build());
+    let mut cfg = HartConfig::machine(0, VA_MAIN);
+    cfg.reset_mode = rvisor_cpu::PrivilegeMode::Supervisor;
+    let mut h = Hart::new(cfg, bus, HartSignals::new(), TimerQueue::new(Clock::new()));
+    h.mmu.open_pmp_for_supervisor();
+    h.csr.satp = SV39 | root >> 12;
+    h.flush_tlb();
+    (h, slot)
+}
+
+type Step = Box<dyn FnMut(&mut Hart) -> Exit>;
+
+/// A callee: `x13 += imm; ret`.
+fn add_x13_and_return(imm: i32) -> Vec<u8> {
+    let mut a = Asm::new();
+    a.emit(Inst::Addi {
+        rd: 13,
+        rs1: 13,
+        imm,
+    });
+    a.emit(Inst::Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    });
+    a.finish().expect("assembles")
+}
+
+/// The interpreter, and the translator translating everything and hot
+/// code only.
+fn engines() -> Vec<(String, Step)> {
+    let mut drive: Vec<(String, Step)> = vec![(
+        "interpreter".into(),
+        Box::new(|h: &mut Hart| h.run(1 << 20)),
+    )];
+    for policy in [Policy::Always, Policy::Hot(2)] {
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        drive.push((
+            format!("{policy:?}"),
+            Box::new(move |h: &mut Hart| jit.run(h, 1 << 20)),
+        ));
+    }
+    drive
+}
+
 /// `sfence.vma` of one address keeps the rest of the TLB, so the jump
 /// cache cannot rely on the TLB generation alone: an S-mode program calls
 /// code at a virtual page through `jalr` (jump cache), the host remaps that
@@ -1400,31 +1480,8 @@ fn direct_jumps_across_pages_agree_with_the_interpreter() {
 #[test]
 fn sfence_of_one_code_page_reaches_the_jump_cache() {
     use Inst::*;
-    const SV39: u64 = 8 << 60;
-    const LEAF: u64 = 0xcf; // V R W X A D
-    let (root, l1, l0_c, l0_main) = (
-        RAM_BASE + 0x4_0000,
-        RAM_BASE + 0x4_1000,
-        RAM_BASE + 0x4_2000,
-        RAM_BASE + 0x4_3000,
-    );
     let (pa_old, pa_new) = (RAM_BASE + 0x5_0000, RAM_BASE + 0x5_1000);
-    let (va_c, va_main) = (0x1000_0000u64, 0x2000_0000u64);
-    let pte = |pa: u64, flags: u64| (pa >> 12) << 10 | flags;
-    let callee = |imm: i32| {
-        let mut a = Asm::new();
-        a.emit(Addi {
-            rd: 13,
-            rs1: 13,
-            imm,
-        });
-        a.emit(Jalr {
-            rd: 0,
-            rs1: 1,
-            imm: 0,
-        });
-        a.finish().expect("assembles")
-    };
+    let va_c = 0x1000_0000u64;
     let mut a = Asm::new();
     let lp = a.label();
     a.li(13, 0);
@@ -1451,40 +1508,11 @@ fn sfence_of_one_code_page_reaches_the_jump_cache() {
     });
     a.emit(Wfi);
     let code = a.finish().expect("assembles");
-    let make = || {
-        let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
-        assert!(ram.write_bytes(CODE - RAM_BASE, &code));
-        assert!(ram.write_bytes(pa_old - RAM_BASE, &callee(1)));
-        assert!(ram.write_bytes(pa_new - RAM_BASE, &callee(100)));
-        let put = |at: u64, v: u64| assert!(ram.write_bytes(at - RAM_BASE, &v.to_le_bytes()));
-        put(root, pte(l1, 1));
-        put(l1 + ((va_c >> 21) & 0x1ff) * 8, pte(l0_c, 1));
-        put(l1 + ((va_main >> 21) & 0x1ff) * 8, pte(l0_main, 1));
-        put(l0_c, pte(pa_old, LEAF));
-        put(l0_main, pte(CODE, LEAF));
-        let bus = Arc::new(BusBuilder::new(ram).build());
-        let mut cfg = HartConfig::machine(0, va_main);
-        cfg.reset_mode = rvisor_cpu::PrivilegeMode::Supervisor;
-        let mut h = Hart::new(cfg, bus, HartSignals::new(), TimerQueue::new(Clock::new()));
-        h.csr.satp = SV39 | root >> 12;
-        h.flush_tlb();
-        h
-    };
-    let remap = |h: &Hart| assert!(h.ram.store_u64(l0_c - RAM_BASE, pte(pa_new, LEAF)));
-    type Step = Box<dyn FnMut(&mut Hart) -> Exit>;
-    let mut drive: Vec<(String, Step)> = vec![(
-        "interpreter".into(),
-        Box::new(|h: &mut Hart| h.run(1 << 20)),
-    )];
-    for policy in [Policy::Always, Policy::Hot(2)] {
-        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
-        drive.push((
-            format!("{policy:?}"),
-            Box::new(move |h: &mut Hart| jit.run(h, 1 << 20)),
-        ));
-    }
-    for (name, step) in &mut drive {
-        let mut h = make();
+    let (old, new) = (add_x13_and_return(1), add_x13_and_return(100));
+    let pages: [(u64, &[u8]); 2] = [(pa_old, &old), (pa_new, &new)];
+    for (name, step) in &mut engines() {
+        let (mut h, slot) = remap_machine(&code, va_c, pa_old, &pages);
+        let remap = |h: &Hart| assert!(h.ram.store_u64(slot - RAM_BASE, pte(pa_new, LEAF)));
         assert_eq!(step(&mut h), Exit::Wfi, "{name}: first wfi");
         assert_eq!(h.x[13], 10, "{name}: before the remap");
         remap(&h);
@@ -1815,33 +1843,12 @@ fn an_interrupt_enabled_by_a_csr_write_is_taken_right_after_it() {
 #[test]
 fn stale_jump_cache_entries_are_revalidated_not_trusted() {
     use Inst::*;
-    const SV39: u64 = 8 << 60;
-    const LEAF: u64 = 0xcf; // V R W X A D
-    let (root, l1, l0_c, l0_main) = (
-        RAM_BASE + 0x4_0000,
-        RAM_BASE + 0x4_1000,
-        RAM_BASE + 0x4_2000,
-        RAM_BASE + 0x4_3000,
-    );
     let (pa_old, pa_new) = (RAM_BASE + 0x5_0000, RAM_BASE + 0x5_1000);
-    // Pages in different sets of the direct-mapped TLB.
-    let (va_c, va_main) = (0x1000_1000u64, 0x2000_0000u64);
-    let l0_slot = l0_c + ((va_c >> 12) & 0x1ff) * 8;
-    let pte = |pa: u64, flags: u64| (pa >> 12) << 10 | flags;
+    // Not in the direct-mapped TLB set of `VA_MAIN`.
+    let va_c = 0x1000_1000u64;
     // The callee page: `x13 += imm; ret` at 0, a bare `ret` at 0x100.
     let page = |imm: i32| {
-        let mut a = Asm::new();
-        a.emit(Addi {
-            rd: 13,
-            rs1: 13,
-            imm,
-        });
-        a.emit(Jalr {
-            rd: 0,
-            rs1: 1,
-            imm: 0,
-        });
-        let mut code = a.finish().expect("assembles");
+        let mut code = add_x13_and_return(imm);
         code.resize(0x100, 0);
         let mut b = Asm::new();
         b.emit(Jalr {
@@ -1911,43 +1918,11 @@ fn stale_jump_cache_entries_are_revalidated_not_trusted() {
     a.bne(31, 0, lp2);
     a.emit(Wfi);
     let code = a.finish().expect("assembles");
-    let make = || {
-        let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
-        assert!(ram.write_bytes(CODE - RAM_BASE, &code));
-        assert!(ram.write_bytes(pa_old - RAM_BASE, &page(1)));
-        assert!(ram.write_bytes(pa_new - RAM_BASE, &page(100)));
-        let put = |at: u64, v: u64| assert!(ram.write_bytes(at - RAM_BASE, &v.to_le_bytes()));
-        put(root, pte(l1, 1));
-        put(l1 + ((va_c >> 21) & 0x1ff) * 8, pte(l0_c, 1));
-        put(l1 + ((va_main >> 21) & 0x1ff) * 8, pte(l0_main, 1));
-        put(l0_slot, pte(pa_old, LEAF));
-        put(l0_main, pte(CODE, LEAF));
-        let bus = Arc::new(BusBuilder::new(ram).build());
-        let mut cfg = HartConfig::machine(0, va_main);
-        cfg.reset_mode = rvisor_cpu::PrivilegeMode::Supervisor;
-        let mut h = Hart::new(cfg, bus, HartSignals::new(), TimerQueue::new(Clock::new()));
-        // As OpenSBI leaves it: S may use all memory, and the TLB holds
-        // whole pages.
-        h.mmu.open_pmp_for_supervisor();
-        h.csr.satp = SV39 | root >> 12;
-        h.flush_tlb();
-        h
-    };
-    let remap = |h: &Hart| assert!(h.ram.store_u64(l0_slot - RAM_BASE, pte(pa_new, LEAF)));
-    type Step = Box<dyn FnMut(&mut Hart) -> Exit>;
-    let mut drive: Vec<(String, Step)> = vec![(
-        "interpreter".into(),
-        Box::new(|h: &mut Hart| h.run(1 << 20)),
-    )];
-    for policy in [Policy::Always, Policy::Hot(2)] {
-        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
-        drive.push((
-            format!("{policy:?}"),
-            Box::new(move |h: &mut Hart| jit.run(h, 1 << 20)),
-        ));
-    }
-    for (name, step) in &mut drive {
-        let mut h = make();
+    let (old, new) = (page(1), page(100));
+    let pages: [(u64, &[u8]); 2] = [(pa_old, &old), (pa_new, &new)];
+    for (name, step) in &mut engines() {
+        let (mut h, slot) = remap_machine(&code, va_c, pa_old, &pages);
+        let remap = |h: &Hart| assert!(h.ram.store_u64(slot - RAM_BASE, pte(pa_new, LEAF)));
         assert_eq!(step(&mut h), Exit::Wfi, "{name}: first wfi");
         assert_eq!(h.x[13], 10, "{name}: before the remap");
         remap(&h);

@@ -65,7 +65,6 @@ impl Emitter {
         };
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
-        let fail = self.a.new_dynamic_label();
         // Operands first (see `loc`): rd may be cached.
         let regs = self.regs;
         dynasm!(self.a
@@ -105,14 +104,7 @@ impl Emitter {
             ; =>resume
         );
         self.set_rd(rd, super::regs::RAX);
-        self.stubs.push(Stub::Slow {
-            label: slow,
-            resume,
-            fail,
-            call: SlowCall::Fp(f, packed, raw),
-            regs,
-        });
-        self.stubs.push(Stub::Helper { label: fail, site });
+        self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
         true
     }
 
@@ -130,7 +122,6 @@ impl Emitter {
         };
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
-        let fail = self.a.new_dynamic_label();
         let regs = self.regs;
         self.fs_dirty_or(slow);
         dynasm!(self.a
@@ -169,16 +160,30 @@ impl Emitter {
             ; mov [rbx + fo(rd)], rax
             ; =>resume
         );
+        self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+        true
+    }
+
+    /// The out-of-line path from `slow` back to `resume`: the direct helper
+    /// `call`, whose failure (FS off, a bad rounding mode) traps at
+    /// `site`.
+    fn fp_slow_path(
+        &mut self,
+        slow: DynamicLabel,
+        resume: DynamicLabel,
+        call: SlowCall,
+        regs: super::regs::RegCache,
+        site: Site,
+    ) {
+        let fail = self.a.new_dynamic_label();
         self.stubs.push(Stub::Slow {
             label: slow,
             resume,
             fail,
-            call: SlowCall::Fp(f, packed, raw),
+            call,
             regs,
         });
-        // FS off: the helper raises the illegal instruction.
         self.stubs.push(Stub::Helper { label: fail, site });
-        true
     }
 
     /// Jump to `slow` unless `mstatus.FS` is Dirty already: templates that
@@ -213,7 +218,6 @@ impl Emitter {
         };
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
-        let fail = self.a.new_dynamic_label();
         let exact = self.a.new_dynamic_label();
         let regs = self.regs;
         self.fs_dirty_or(slow);
@@ -330,14 +334,7 @@ impl Emitter {
             );
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
-        self.stubs.push(Stub::Slow {
-            label: slow,
-            resume,
-            fail,
-            call: SlowCall::Fp(f, packed, raw),
-            regs,
-        });
-        self.stubs.push(Stub::Helper { label: fail, site });
+        self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
         true
     }
 }
