@@ -1035,6 +1035,18 @@ impl Emitter {
         if rd == 0 {
             return;
         }
+        // Moves (`c.mv` is `add rd, x0, rs`): one move, no zeroing.
+        let identity = matches!(op, Alu::Add | Alu::Or | Alu::Xor);
+        if identity && (rs1 == 0 || rs2 == 0) || op == Alu::Sub && rs2 == 0 {
+            let src = if rs1 == 0 { rs2 } else { rs1 };
+            let d = self.dst(rd);
+            self.mov_to(d, src);
+            if word {
+                dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(d));
+            }
+            self.set_rd(rd, d);
+            return;
+        }
         let b = self.loc(rs2);
         let a = self.loc(rs1);
         let commutes = matches!(op, Alu::Add | Alu::Xor | Alu::Or | Alu::And | Alu::Mul);
