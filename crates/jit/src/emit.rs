@@ -976,6 +976,10 @@ impl Emitter {
             self.set_rd_imm(rd, if op == Alu::And { 0 } else { imm });
             return;
         }
+        if imm == 0 && matches!(op, Alu::Add | Alu::Or | Alu::Xor) {
+            self.mov_reg(rd, rs1);
+            return;
+        }
         let d = self.dst(rd);
         let src = self.loc(rs1);
         match src {
@@ -1039,6 +1043,10 @@ impl Emitter {
         let identity = matches!(op, Alu::Add | Alu::Or | Alu::Xor);
         if identity && (rs1 == 0 || rs2 == 0) || op == Alu::Sub && rs2 == 0 {
             let src = if rs1 == 0 { rs2 } else { rs1 };
+            if !word {
+                self.mov_reg(rd, src);
+                return;
+            }
             let d = self.dst(rd);
             self.mov_to(d, src);
             if word {
