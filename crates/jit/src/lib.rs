@@ -805,7 +805,11 @@ impl Jit {
     #[inline(always)]
     fn refresh_epoch(&mut self, hart: &Hart) {
         let prv = hart.prv as usize & 3;
-        let snap = hart.tlb_probe(Access::Fetch).1 ^ hart.csr.satp.rotate_left(17);
+        let (tlb, tag) = hart.tlb_probe(Access::Fetch);
+        // Translated code's revalidation of stale entries reads them.
+        self.ctx.tlb_fetch = tlb as usize;
+        self.ctx.tag_fetch = tag;
+        let snap = tag ^ hart.csr.satp.rotate_left(17);
         if snap != self.jc_snapshot[prv] {
             self.jc_snapshot[prv] = snap;
             self.jc_prv_epoch[prv] = self.next_trans_epoch();
@@ -873,9 +877,6 @@ impl Jit {
         self.ctx.fallback = 0;
         self.ctx.jcache = self.jcache.as_ptr() as usize;
         self.ctx.jc_epoch = self.jc_epoch;
-        let (tlb, tag) = hart.tlb_probe(Access::Fetch);
-        self.ctx.tlb_fetch = tlb as usize;
-        self.ctx.tag_fetch = tag;
         self.stats.dispatches += 1;
         let before = hart.stats.instret;
         let status = (self.enter)(hart, &mut *self.ctx, entry);
