@@ -306,6 +306,13 @@ impl crate::Hart {
         }
     }
 
+    /// Do loads and stores at the current privilege use physical
+    /// addresses (no page translation)?
+    pub fn data_one_to_one(&self) -> bool {
+        self.effective_priv(Access::Load) == PrivilegeMode::Machine
+            || (self.csr.satp >> 60) as u8 == satp::BARE
+    }
+
     /// The privilege `access` is checked and translated in: loads and stores
     /// in M with `mstatus.MPRV` use `mstatus.MPP` (machine.adoc "Memory
     /// Privilege in mstatus Register").

@@ -76,6 +76,7 @@ struct Layout {
     tag_load: i32,
     tag_store: i32,
     flags_bias: i32,
+    delta_guess: i32,
 }
 
 const fn layout() -> Layout {
@@ -101,6 +102,7 @@ const fn layout() -> Layout {
         tag_load: std::mem::offset_of!(Ctx, tag_load) as i32,
         tag_store: std::mem::offset_of!(Ctx, tag_store) as i32,
         flags_bias: std::mem::offset_of!(Ctx, flags_bias) as i32,
+        delta_guess: std::mem::offset_of!(Ctx, delta_guess) as i32,
     }
 }
 
@@ -312,6 +314,11 @@ enum Stub {
         resume: DynamicLabel,
         out: DynamicLabel,
     },
+    /// A load whose TLB entry's delta is not the guessed one.
+    Delta {
+        label: DynamicLabel,
+        access: DynamicLabel,
+    },
     /// An unchained direct exit: records its patch site for the dispatcher.
     Chain {
         label: DynamicLabel,
@@ -333,6 +340,8 @@ struct Emitter {
     base: usize,
     epilogue: usize,
     stubs: Vec<Stub>,
+    /// Loads use [`Ctx::delta_guess`] (see [`Emitter::tlb_probe`]).
+    guess_delta: bool,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -466,8 +475,31 @@ impl Emitter {
             ; or rcx, [r12 + tag]
             ; cmp rcx, [rax + TlbEntry::RAM_TAG]
             ; jne =>slow
-            ; mov rcx, [rax + TlbEntry::HOST_DELTA]
         );
+        if store || !self.guess_delta {
+            dynasm!(self.a ; .arch x64 ; mov rcx, [rax + TlbEntry::HOST_DELTA]);
+        } else {
+            // The access uses the guessed delta once the entry is known to
+            // hold it: a compare and a predicted branch instead of a load
+            // the access would wait for, so a chain of dependent loads
+            // (pointer chasing) pays one host load per guest load. Only
+            // where the guess holds (RAM mapped one to one): elsewhere the
+            // branch would be taken, and with the many sites of an OS the
+            // predictor would miss it often.
+            let other = self.a.new_dynamic_label();
+            let access = self.a.new_dynamic_label();
+            dynasm!(self.a
+                ; .arch x64
+                ; mov rcx, [r12 + L.delta_guess]
+                ; cmp rcx, [rax + TlbEntry::HOST_DELTA]
+                ; jne =>other
+                ; =>access
+            );
+            self.stubs.push(Stub::Delta {
+                label: other,
+                access,
+            });
+        }
     }
 
     /// rsi = x[rs1] + imm (the effective address of a load or store).
@@ -1200,6 +1232,12 @@ impl Emitter {
                         ; jmp =>resume
                     );
                 }
+                Stub::Delta { label, access } => dynasm!(self.a
+                    ; .arch x64
+                    ; =>label
+                    ; mov rcx, [rax + TlbEntry::HOST_DELTA]
+                    ; jmp =>access
+                ),
                 Stub::Chain { label, site, pc } => {
                     dynasm!(self.a
                         ; .arch x64
@@ -1312,6 +1350,7 @@ pub fn translate(
     bytes: u64,
     base: usize,
     epilogue: usize,
+    guess_delta: bool,
 ) -> Option<Emitted> {
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
     if n == 0 {
@@ -1350,6 +1389,7 @@ pub fn translate(
         base,
         epilogue,
         stubs: Vec::new(),
+        guess_delta,
     };
     let to_dispatcher = e.a.new_dynamic_label();
     e.entry_checks(to_dispatcher);

@@ -70,6 +70,9 @@ pub struct Ctx {
     /// RAM offset 0 (wrapping): adding a RAM host address's page number
     /// gives its page's flag byte.
     pub flags_bias: usize,
+    /// The host address delta most loads' TLB entries hold (RAM mapped
+    /// one to one): loads use it once their entry is seen to hold it.
+    pub delta_guess: usize,
 }
 
 /// Instructions translated code runs between two looks at the signal

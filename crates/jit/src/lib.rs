@@ -582,7 +582,14 @@ impl Jit {
         let ops: Box<[Op]> = self.ops.as_slice().into();
         for attempt in 0..2 {
             let base = self.buf.cursor();
-            let Some(e) = emit::translate(&ops, (pc, pa), bytes, base, self.epilogue) else {
+            let Some(e) = emit::translate(
+                &ops,
+                (pc, pa),
+                bytes,
+                base,
+                self.epilogue,
+                hart.data_one_to_one(),
+            ) else {
                 self.table[idx].state = State::Interpret;
                 return;
             };
@@ -605,6 +612,11 @@ impl Jit {
                     use std::io::Write;
                     // A failed write only loses profiler symbols.
                     let _ = writeln!(m, "{at:x} {:x} rv {pc:#x}", e.code.len());
+                    if let Some(dir) = std::env::var_os("RVISOR_JIT_DUMP") {
+                        // `objdump -D -b binary -mi386:x86-64 --adjust-vma=AT`
+                        let path = std::path::Path::new(&dir).join(format!("{pc:x}-{at:x}.bin"));
+                        let _ = std::fs::write(path, &e.code);
+                    }
                 }
                 let done = ops.get(..e.insns).unwrap_or(&ops);
                 self.note_page(&hart.ram, pa, done, idx);
@@ -872,6 +884,8 @@ impl Jit {
         self.ctx.tag_store = tag;
         self.ctx.flags_bias =
             (hart.ram.page_flags_ptr() as usize).wrapping_sub(hart.ram.host_base() as usize >> 12);
+        self.ctx.delta_guess =
+            (hart.ram.host_base() as usize).wrapping_sub(hart.ram.base() as usize);
         self.ctx.chain_site = 0;
         self.ctx.indirect = 0;
         self.ctx.fallback = 0;

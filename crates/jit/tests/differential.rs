@@ -1935,3 +1935,78 @@ fn stale_jump_cache_entries_are_revalidated_not_trusted() {
         assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
     }
 }
+
+/// Code translated while data addresses are physical (M-mode) guesses
+/// that RAM is mapped one to one; the same translation run with
+/// `mstatus.MPRV` (data through S-mode page tables) must load where the
+/// page tables say, not where the guess points. An M-mode program sums a
+/// word of a page through a callee, turns MPRV on, and sums a word of a
+/// virtual page through the same callee.
+#[test]
+fn loads_translated_without_paging_follow_mprv_translation() {
+    use Inst::*;
+    const MSTATUS: u16 = 0x300;
+    let (pa_a, pa_b) = (RAM_BASE + 0x6_0000, RAM_BASE + 0x7_0000);
+    let va_b = 0x1000_2000u64;
+    let mut a = Asm::new();
+    let (lp, lp2, callee) = (a.label(), a.label(), a.label());
+    a.li(13, 0);
+    a.li(31, 20);
+    a.li(5, pa_a);
+    a.bind(lp);
+    a.jal(1, callee);
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp);
+    a.emit(Wfi);
+    // MPRV with MPP = S: loads go through Sv39, where `va_b` maps to
+    // `pa_b`.
+    a.li(5, va_b);
+    a.li(7, 1 << 17 | 1 << 11);
+    a.emit(Csrrs {
+        rd: 0,
+        rs1: 7,
+        csr: MSTATUS,
+    });
+    a.li(31, 20);
+    a.bind(lp2);
+    a.jal(1, callee);
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp2);
+    a.emit(Wfi);
+    a.bind(callee);
+    a.emit(Ld {
+        rd: 14,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 14,
+    });
+    a.emit(Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    });
+    let code = a.finish().expect("assembles");
+    let pages: [(u64, &[u8]); 2] = [(pa_a, &1u64.to_le_bytes()), (pa_b, &1000u64.to_le_bytes())];
+    for (name, step) in &mut engines() {
+        let (mut h, _) = remap_machine(&code, va_b, pa_b, &pages);
+        h.prv = rvisor_cpu::PrivilegeMode::Machine;
+        h.pc = CODE;
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: first wfi");
+        assert_eq!(h.x[13], 20, "{name}: physical loads");
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: second wfi");
+        assert_eq!(h.x[13], 20 + 20 * 1000, "{name}: loads under MPRV");
+        assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
+    }
+}
