@@ -747,6 +747,56 @@ impl Emitter {
         }
     }
 
+    /// `dst = src` when a conditional branch whose operands set the flags
+    /// (see [`Self::compare`]) is taken (`when` true) or not taken.
+    fn cmov(&mut self, inst: &Inst, when: bool, dst: u8, src: u8) {
+        match (inst, when) {
+            (Inst::Beq { .. }, true) | (Inst::Bne { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; cmove Rq(dst), Rq(src))
+            }
+            (Inst::Bne { .. }, true) | (Inst::Beq { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; cmovne Rq(dst), Rq(src))
+            }
+            (Inst::Blt { .. }, true) | (Inst::Bge { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; cmovl Rq(dst), Rq(src))
+            }
+            (Inst::Bge { .. }, true) | (Inst::Blt { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; cmovge Rq(dst), Rq(src))
+            }
+            (Inst::Bltu { .. }, true) | (Inst::Bgeu { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; cmovb Rq(dst), Rq(src))
+            }
+            _ => dynasm!(self.a ; .arch x64 ; cmovae Rq(dst), Rq(src)),
+        }
+    }
+
+    /// A forward branch over `skipped` (instructions that only compute
+    /// cached register `rd`, see [`hammock`]) without a jump: they run
+    /// anyway, and the branch's outcome selects `rd`'s old or new value
+    /// and the count retired. A branch on data the predictor cannot
+    /// learn (a CRC's bit test) costs a mispredict half the time; this
+    /// costs a few instructions. The branch itself is counted already.
+    fn if_converted(&mut self, branch: &Inst, skipped: &[Op], pc: u64, rd: u8, h: u8) {
+        const OLD: u8 = 7; // rdi
+        const COUNTED: u8 = 6; // rsi
+        dynasm!(self.a ; .arch x64 ; mov Rq(OLD), Rq(h));
+        for op in skipped {
+            let ipc = pc.wrapping_add(u64::from(op.off));
+            self.simple(&op.inst, ipc, ipc.wrapping_add(u64::from(op.len)), 0);
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; lea Rq(COUNTED), [Rq(PENDING) + skipped.len() as i32]
+        );
+        let Some((rs1, rs2, _)) = Self::branch_operands(branch) else {
+            return;
+        };
+        self.compare(rs1, rs2);
+        self.cmov(branch, true, h, OLD);
+        self.cmov(branch, false, PENDING, COUNTED);
+        debug_assert_eq!(self.regs.host(rd), Some(h));
+    }
+
     /// A conditional branch ending the block: both sides leave it.
     fn branch(&mut self, inst: &Inst, pc: u64, next: u64, retired: usize) {
         let Some((rs1, rs2, imm)) = Self::branch_operands(inst) else {
@@ -1259,6 +1309,65 @@ impl Emitter {
     }
 }
 
+/// Longest run of instructions a branch is if-converted over.
+const HAMMOCK_MAX: usize = 4;
+
+/// If the conditional branch `ops[i]` jumps forward to `t` over
+/// instructions that cannot trap, read no memory and all write one
+/// register (other than the branch's operands), with no other way into
+/// them: that register.
+fn hammock(ops: &[Op], labels: &[Option<DynamicLabel>], i: usize, t: usize) -> Option<u8> {
+    use Inst::*;
+    let (rs1, rs2, _) = Emitter::branch_operands(&ops[i].inst)?;
+    let skipped = ops
+        .get(i + 1..t)
+        .filter(|s| (1..=HAMMOCK_MAX).contains(&s.len()))?;
+    if labels[i + 1..t].iter().any(Option::is_some) {
+        return None;
+    }
+    let mut dst = None;
+    for op in skipped {
+        let rd = match op.inst {
+            Lui { rd, .. }
+            | Auipc { rd, .. }
+            | Addi { rd, .. }
+            | Slti { rd, .. }
+            | Sltiu { rd, .. }
+            | Xori { rd, .. }
+            | Ori { rd, .. }
+            | Andi { rd, .. }
+            | Slli { rd, .. }
+            | Srli { rd, .. }
+            | Srai { rd, .. }
+            | Slliw { rd, .. }
+            | Srliw { rd, .. }
+            | Sraiw { rd, .. }
+            | Addiw { rd, .. }
+            | Add { rd, .. }
+            | Sub { rd, .. }
+            | Xor { rd, .. }
+            | Or { rd, .. }
+            | And { rd, .. }
+            | Addw { rd, .. }
+            | Subw { rd, .. }
+            | Slt { rd, .. }
+            | Sltu { rd, .. }
+            | Sll { rd, .. }
+            | Srl { rd, .. }
+            | Sra { rd, .. }
+            | Sllw { rd, .. }
+            | Srlw { rd, .. }
+            | Sraw { rd, .. } => rd,
+            _ => return None,
+        };
+        if rd == 0 || dst.is_some_and(|d| d != rd) {
+            return None;
+        }
+        dst = Some(rd);
+    }
+    dst.filter(|&rd| rd != rs1 && rd != rs2)
+}
+
 /// The guest pc a conditional branch or `jal` at `at` jumps to.
 fn jump_target(inst: &Inst, at: u64) -> Option<u64> {
     match *inst {
@@ -1410,7 +1519,12 @@ pub fn translate(
     // that every path into a label has counted its own).
     let mut seg = 0usize;
     let mut reachable = true;
+    // Instructions before this index were emitted already (if-converted).
+    let mut skip_to = 0usize;
     for (i, op) in body.iter().enumerate() {
+        if i < skip_to {
+            continue;
+        }
         if let Some(label) = labels[i] {
             if reachable {
                 e.add_pending(seg);
@@ -1477,7 +1591,14 @@ pub fn translate(
                     e.add_pending(seg + 1);
                     seg = 0;
                     e.canonicalize();
-                    if t <= i {
+                    let converted = (t > i)
+                        .then(|| hammock(body, &labels, i, t))
+                        .flatten()
+                        .and_then(|rd| Some((rd, e.regs.host(rd)?)));
+                    if let Some((rd, h)) = converted {
+                        e.if_converted(&inst, &body[i + 1..t], pc, rd, h);
+                        skip_to = t;
+                    } else if t <= i {
                         let stay = e.a.new_dynamic_label();
                         e.branch_to(&inst, false, stay);
                         let target = pc.wrapping_add(u64::from(body[t].off));

@@ -1719,6 +1719,87 @@ fn branches_inside_a_translation_agree_with_the_interpreter() {
     }
 }
 
+/// Forward branches over a few instructions that compute one register
+/// are if-converted (both sides computed, one kept): a CRC-style bit loop
+/// whose branch follows the data, an if-then that reads the register it
+/// writes, and one whose register is the branch's operand (not
+/// converted), under budgets that stop it anywhere.
+#[test]
+fn if_converted_branches_agree_with_the_interpreter() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let (lp, keep, skip, same) = (a.label(), a.label(), a.label(), a.label());
+    a.li(31, 64);
+    a.li(12, 0xa001);
+    a.bind(lp);
+    a.emit(Andi {
+        rd: 14,
+        rs1: 10,
+        imm: 1,
+    });
+    a.emit(Srli {
+        rd: 10,
+        rs1: 10,
+        shamt: 1,
+    });
+    a.emit(Xor {
+        rd: 13,
+        rs1: 10,
+        rs2: 12,
+    });
+    a.beq(14, 0, keep);
+    a.emit(Slli {
+        rd: 10,
+        rs1: 13,
+        shamt: 48,
+    });
+    a.emit(Srli {
+        rd: 10,
+        rs1: 10,
+        shamt: 48,
+    });
+    a.bind(keep);
+    // max(x11, x15) into x11: reads what it writes.
+    a.bge(11, 15, skip);
+    a.emit(Add {
+        rd: 11,
+        rs1: 15,
+        rs2: 0,
+    });
+    a.emit(Addi {
+        rd: 11,
+        rs1: 11,
+        imm: 3,
+    });
+    a.bind(skip);
+    a.emit(Add {
+        rd: 15,
+        rs1: 15,
+        rs2: 10,
+    });
+    // The skipped instruction writes the branch's own operand.
+    a.bltu(16, 10, same);
+    a.emit(Addi {
+        rd: 16,
+        rs1: 16,
+        imm: 7,
+    });
+    a.bind(same);
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    for seed in 1..24 {
+        check_code(&code, seed, Policy::Always, 1 << 20);
+        check_code(&code, seed, Policy::Hot(2), 1 << 20);
+        check_code(&code, seed, Policy::Always, 5);
+    }
+}
+
 /// CSR instructions the translator runs in line: one that makes a pending
 /// interrupt deliverable (`csrsi mstatus, MIE` with SSIP pending and
 /// enabled) must end the translation there, so the interrupt is taken
