@@ -25,6 +25,18 @@ const PAGE_MASK: u64 = 0xfff;
 /// Generations fit in context bits 11:4.
 const MAX_GEN: u64 = 0xff;
 
+/// How data addresses are translated (see [`Hart::load_mode`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataMode {
+    /// Through page tables.
+    Paged,
+    /// Physical addresses, PMP checked.
+    OneToOne,
+    /// Physical addresses, no check (M-mode, no locked PMP entry): any RAM
+    /// address may be accessed.
+    Unchecked,
+}
+
 /// One cached page: `tag` = page address | context, 0 when invalid.
 /// `repr(C)`: translated code reads entries inline. Its probe compares
 /// `ram_tag`, which is `tag` when the whole page is guest RAM and 0
@@ -306,11 +318,18 @@ impl crate::Hart {
         }
     }
 
-    /// Do loads and stores at the current privilege use physical
-    /// addresses (no page translation)?
-    pub fn data_one_to_one(&self) -> bool {
-        self.effective_priv(Access::Load) == PrivilegeMode::Machine
-            || (self.csr.satp >> 60) as u8 == satp::BARE
+    /// How loads at the current privilege find memory: through page
+    /// tables, one to one, or one to one with every access allowed (M-mode
+    /// with no locked PMP entry).
+    pub fn load_mode(&self) -> DataMode {
+        let eff = self.effective_priv(Access::Load);
+        if eff == PrivilegeMode::Machine && self.mmu.pmp.machine_unrestricted() {
+            DataMode::Unchecked
+        } else if eff == PrivilegeMode::Machine || (self.csr.satp >> 60) as u8 == satp::BARE {
+            DataMode::OneToOne
+        } else {
+            DataMode::Paged
+        }
     }
 
     /// The privilege `access` is checked and translated in: loads and stores

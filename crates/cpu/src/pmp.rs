@@ -214,6 +214,11 @@ impl Pmp {
         prv == PrivilegeMode::Machine || self.entries == 0
     }
 
+    /// Does every access of M-mode succeed (no active entry is locked)?
+    pub fn machine_unrestricted(&self) -> bool {
+        (0..self.active_end).all(|i| self.cfg[i] & CFG_A == 0 || self.cfg[i] & CFG_L == 0)
+    }
+
     /// The outcome of [`check`](Self::check) for every byte of the 4 KiB page
     /// at `page` (page-aligned), or `Split` if it varies within the page.
     pub fn check_page(&self, page: u64, prv: PrivilegeMode, access: Access) -> PageCheck {

@@ -31,7 +31,7 @@
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 use rvisor_cpu::interp::Op;
-use rvisor_cpu::mmu::{TlbEntry, TLB_SIZE};
+use rvisor_cpu::mmu::{DataMode, TlbEntry, TLB_SIZE};
 
 /// Size of a TLB entry (a power of two: the probe scales the index by a shift).
 const ENTRY_BYTES: usize = std::mem::size_of::<TlbEntry>();
@@ -77,6 +77,8 @@ struct Layout {
     tag_store: i32,
     flags_bias: i32,
     delta_guess: i32,
+    ram_base: i32,
+    ram_span: i32,
 }
 
 const fn layout() -> Layout {
@@ -103,6 +105,8 @@ const fn layout() -> Layout {
         tag_store: std::mem::offset_of!(Ctx, tag_store) as i32,
         flags_bias: std::mem::offset_of!(Ctx, flags_bias) as i32,
         delta_guess: std::mem::offset_of!(Ctx, delta_guess) as i32,
+        ram_base: std::mem::offset_of!(Ctx, ram_base) as i32,
+        ram_span: std::mem::offset_of!(Ctx, ram_span) as i32,
     }
 }
 
@@ -340,8 +344,10 @@ struct Emitter {
     base: usize,
     epilogue: usize,
     stubs: Vec<Stub>,
-    /// Loads use [`Ctx::delta_guess`] (see [`Emitter::tlb_probe`]).
-    guess_delta: bool,
+    /// How the hart translated load addresses when this was made: loads
+    /// use [`Ctx::delta_guess`] if one to one (see [`Emitter::tlb_probe`]),
+    /// and only check the RAM bounds if unchecked too.
+    loads: DataMode,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -476,7 +482,7 @@ impl Emitter {
             ; cmp rcx, [rax + TlbEntry::RAM_TAG]
             ; jne =>slow
         );
-        if store || !self.guess_delta {
+        if store || self.loads == DataMode::Paged {
             dynasm!(self.a ; .arch x64 ; mov rcx, [rax + TlbEntry::HOST_DELTA]);
         } else {
             // The access uses the guessed delta once the entry is known to
@@ -502,6 +508,23 @@ impl Emitter {
         }
     }
 
+    /// The probe of loads translated in M-mode with no locked PMP entry
+    /// (firmware, bare-metal programs), where every RAM address may be
+    /// read and is its own physical address: the bounds of RAM decide, and
+    /// the access is `[rsi + rcx]` as after [`Self::tlb_probe`]. Where the
+    /// hart does not translate that way when the code runs (MPRV, S-mode),
+    /// [`Ctx::ram_span`] is 0 and every load takes the slow path.
+    fn ram_probe(&mut self, slow: DynamicLabel) {
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rcx, rsi
+            ; sub rcx, [r12 + L.ram_base]
+            ; cmp rcx, [r12 + L.ram_span]
+            ; jae =>slow
+            ; mov rcx, [r12 + L.delta_guess]
+        );
+    }
+
     /// rsi = x[rs1] + imm (the effective address of a load or store).
     fn address(&mut self, rs1: u8, imm: i32) {
         match self.loc(rs1) {
@@ -522,7 +545,11 @@ impl Emitter {
         let resume = self.a.new_dynamic_label();
         self.address(rs1, imm);
         let regs = self.regs;
-        self.tlb_probe(size, false, slow);
+        if self.loads == DataMode::Unchecked {
+            self.ram_probe(slow);
+        } else {
+            self.tlb_probe(size, false, slow);
+        }
         match (size, signed) {
             (1, true) => dynasm!(self.a ; .arch x64 ; movsx rax, BYTE [rsi + rcx]),
             (1, false) => dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rsi + rcx]),
@@ -1459,7 +1486,7 @@ pub fn translate(
     bytes: u64,
     base: usize,
     epilogue: usize,
-    guess_delta: bool,
+    loads: DataMode,
 ) -> Option<Emitted> {
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
     if n == 0 {
@@ -1498,7 +1525,7 @@ pub fn translate(
         base,
         epilogue,
         stubs: Vec::new(),
-        guess_delta,
+        loads,
     };
     let to_dispatcher = e.a.new_dynamic_label();
     e.entry_checks(to_dispatcher);

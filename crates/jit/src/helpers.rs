@@ -73,6 +73,12 @@ pub struct Ctx {
     /// The host address delta most loads' TLB entries hold (RAM mapped
     /// one to one): loads use it once their entry is seen to hold it.
     pub delta_guess: usize,
+    /// Guest physical address of RAM.
+    pub ram_base: u64,
+    /// Loads translated for M-mode check only that their address lies
+    /// this far into RAM: RAM's size less 7 while loads are M-mode's and
+    /// unchecked, else 0 (every such load takes the slow path).
+    pub ram_span: u64,
 }
 
 /// Instructions translated code runs between two looks at the signal

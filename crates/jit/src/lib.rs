@@ -46,7 +46,7 @@ mod helpers;
 use std::collections::HashMap;
 
 use rvisor_cpu::interp::Op;
-use rvisor_cpu::mmu::Access;
+use rvisor_cpu::mmu::{Access, DataMode};
 use rvisor_cpu::signals::REQUEST_MASK;
 use rvisor_cpu::{Exit, Hart};
 use rvisor_isa::Inst;
@@ -582,14 +582,9 @@ impl Jit {
         let ops: Box<[Op]> = self.ops.as_slice().into();
         for attempt in 0..2 {
             let base = self.buf.cursor();
-            let Some(e) = emit::translate(
-                &ops,
-                (pc, pa),
-                bytes,
-                base,
-                self.epilogue,
-                hart.data_one_to_one(),
-            ) else {
+            let Some(e) =
+                emit::translate(&ops, (pc, pa), bytes, base, self.epilogue, hart.load_mode())
+            else {
                 self.table[idx].state = State::Interpret;
                 return;
             };
@@ -886,6 +881,14 @@ impl Jit {
             (hart.ram.page_flags_ptr() as usize).wrapping_sub(hart.ram.host_base() as usize >> 12);
         self.ctx.delta_guess =
             (hart.ram.host_base() as usize).wrapping_sub(hart.ram.base() as usize);
+        self.ctx.ram_base = hart.ram.base();
+        // Loads of the last 7 bytes take the slow path, whatever their
+        // size.
+        self.ctx.ram_span = if hart.load_mode() == DataMode::Unchecked {
+            hart.ram.size().saturating_sub(7)
+        } else {
+            0
+        };
         self.ctx.chain_site = 0;
         self.ctx.indirect = 0;
         self.ctx.fallback = 0;

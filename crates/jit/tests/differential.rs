@@ -1423,6 +1423,7 @@ fn remap_machine(code: &[u8], va_c: u64, pa_c: u64, pages: &[(u64, &[u8])]) -> (
     }
     let put = |at: u64, v: u64| assert!(ram.write_bytes(at - RAM_BASE, &v.to_le_bytes()));
     put(root, pte(l1, 1));
+    put(root + ((va_c >> 30) & 0x1ff) * 8, pte(l1, 1));
     put(l1 + ((va_c >> 21) & 0x1ff) * 8, pte(l0_c, 1));
     put(l1 + ((VA_MAIN >> 21) & 0x1ff) * 8, pte(l0_main, 1));
     put(slot, pte(pa_c, LEAF));
@@ -2017,18 +2018,18 @@ fn stale_jump_cache_entries_are_revalidated_not_trusted() {
     }
 }
 
-/// Code translated while data addresses are physical (M-mode) guesses
-/// that RAM is mapped one to one; the same translation run with
+/// Code translated while data addresses are physical (M-mode) checks only
+/// the bounds of RAM (no locked PMP entry) or guesses that the TLB entry
+/// maps RAM one to one (one locked); the same translation run with
 /// `mstatus.MPRV` (data through S-mode page tables) must load where the
 /// page tables say, not where the guess points. An M-mode program sums a
-/// word of a page through a callee, turns MPRV on, and sums a word of a
-/// virtual page through the same callee.
+/// word of a page through a callee, turns MPRV on with that address
+/// mapped elsewhere, and sums again through the same callee.
 #[test]
 fn loads_translated_without_paging_follow_mprv_translation() {
     use Inst::*;
     const MSTATUS: u16 = 0x300;
     let (pa_a, pa_b) = (RAM_BASE + 0x6_0000, RAM_BASE + 0x7_0000);
-    let va_b = 0x1000_2000u64;
     let mut a = Asm::new();
     let (lp, lp2, callee) = (a.label(), a.label(), a.label());
     a.li(13, 0);
@@ -2043,9 +2044,8 @@ fn loads_translated_without_paging_follow_mprv_translation() {
     });
     a.bne(31, 0, lp);
     a.emit(Wfi);
-    // MPRV with MPP = S: loads go through Sv39, where `va_b` maps to
-    // `pa_b`.
-    a.li(5, va_b);
+    // MPRV with MPP = S: loads go through Sv39, where virtual `pa_a` maps
+    // to `pa_b`.
     a.li(7, 1 << 17 | 1 << 11);
     a.emit(Csrrs {
         rd: 0,
@@ -2080,8 +2080,22 @@ fn loads_translated_without_paging_follow_mprv_translation() {
     });
     let code = a.finish().expect("assembles");
     let pages: [(u64, &[u8]); 2] = [(pa_a, &1u64.to_le_bytes()), (pa_b, &1000u64.to_le_bytes())];
-    for (name, step) in &mut engines() {
-        let (mut h, _) = remap_machine(&code, va_b, pa_b, &pages);
+    // Unlocked, the PMP entry leaves M-mode's accesses unchecked (loads
+    // check only the bounds of RAM); locked, it applies to M (loads probe
+    // the TLB).
+    for (locked, (name, step)) in [false, true]
+        .into_iter()
+        .flat_map(|l| engines().into_iter().map(move |e| (l, e)))
+    {
+        let name = format!("{name}, locked {locked}");
+        let mut step = step;
+        let (mut h, _) = remap_machine(&code, pa_a, pa_b, &pages);
+        if locked {
+            use rvisor_cpu::pmp::{A_NAPOT, CFG_L, CFG_R, CFG_W, CFG_X};
+            let cfg = A_NAPOT | CFG_L | CFG_R | CFG_W | CFG_X;
+            assert!(h.mmu.pmp.write_cfg(0, u64::from(cfg)));
+            h.flush_tlb();
+        }
         h.prv = rvisor_cpu::PrivilegeMode::Machine;
         h.pc = CODE;
         assert_eq!(step(&mut h), Exit::Wfi, "{name}: first wfi");
