@@ -1,10 +1,12 @@
 //! Inline templates for FP compares (`feq`/`flt`/`fle`, both formats:
 //! the host's compare unless an operand is a NaN or, for `.s`, not
 //! NaN-boxed), sign injection of doubles (`fmv.d`, `fneg.d`, `fabs.d`),
-//! and `fadd.d`, `fsub.d` and `fmul.d` under round-to-nearest-even: the host's SSE2 result, with the exactness proof
-//! `rvisor_fpu`'s fast path uses (TwoSum for sums, odd significand parts
-//! for products), so result and `fflags` are the soft-float's. Whatever
-//! that fast path would decline (FS off, another rounding mode, a
+//! and `fadd.d`, `fsub.d`, `fmul.d` and `fdiv.d` under round-to-nearest-even:
+//! the host's SSE2 result, with the exactness proof `rvisor_fpu`'s fast
+//! path uses (TwoSum for sums, odd significand parts for products) while
+//! `fflags.NX` is clear, so result and `fflags` are the soft-float's.
+//! Quotients have no such proof: `fdiv.d` is in line only once NX is set.
+//! Whatever that fast path would decline (FS off, another rounding mode, a
 //! non-finite operand, a result outside `[2^(emin+1), inf)`) takes the
 //! out-of-line call of the direct helper, before any state is written.
 //!
@@ -36,6 +38,7 @@ enum Kind {
     Add,
     Sub,
     Mul,
+    Div,
 }
 
 impl Emitter {
@@ -208,6 +211,7 @@ impl Emitter {
             Inst::FaddD { rd, rs1, rs2, rm } => (Kind::Add, rd, rs1, rs2, rm),
             Inst::FsubD { rd, rs1, rs2, rm } => (Kind::Sub, rd, rs1, rs2, rm),
             Inst::FmulD { rd, rs1, rs2, rm } => (Kind::Mul, rd, rs1, rs2, rm),
+            Inst::FdivD { rd, rs1, rs2, rm } => (Kind::Div, rd, rs1, rs2, rm),
             _ => return false,
         };
         if rm != RoundingMode::Rne && rm != RoundingMode::Dyn {
@@ -232,31 +236,25 @@ impl Emitter {
         if kind == Kind::Sub {
             dynasm!(self.a ; .arch x64 ; btc rcx, 63);
         }
-        // Both operands finite.
-        for r in [0u8, 1] {
-            if r == 0 {
-                dynasm!(self.a ; .arch x64 ; mov rdx, rax);
-            } else {
-                dynasm!(self.a ; .arch x64 ; mov rdx, rcx);
-            }
-            dynasm!(self.a
-                ; .arch x64
-                ; shr rdx, 52
-                ; and edx, 0x7ff
-                ; cmp edx, 0x7ff
-                ; je =>slow
-            );
+        if kind == Kind::Div {
+            // No exactness proof for quotients: only once NX is set
+            // (sticky, so nearly always after the first inexact result)
+            // does it not matter whether this one is exact.
+            dynasm!(self.a ; .arch x64 ; test BYTE [rbx + FFLAGS], fpu_nx() ; jz =>slow);
         }
+        // A NaN or infinite operand (or a zero divisor) gives a NaN or
+        // infinite result, which the result's check below declines: the
+        // operands need no check of their own.
         dynasm!(self.a
             ; .arch x64
             ; movq xmm0, rax
             ; movq xmm1, rcx
             ; movapd xmm2, xmm0
         );
-        if kind == Kind::Mul {
-            dynasm!(self.a ; .arch x64 ; mulsd xmm2, xmm1);
-        } else {
-            dynasm!(self.a ; .arch x64 ; addsd xmm2, xmm1);
+        match kind {
+            Kind::Mul => dynasm!(self.a ; .arch x64 ; mulsd xmm2, xmm1),
+            Kind::Div => dynasm!(self.a ; .arch x64 ; divsd xmm2, xmm1),
+            _ => dynasm!(self.a ; .arch x64 ; addsd xmm2, xmm1),
         }
         // The result's exponent field in [2, 0x7ff).
         dynasm!(self.a
@@ -270,6 +268,10 @@ impl Emitter {
             ; jae =>slow
             ; mov [rbx + fo(rd)], rdi
         );
+        if kind != Kind::Div {
+            // Whether the result is exact only matters while NX is clear.
+            dynasm!(self.a ; .arch x64 ; test BYTE [rbx + FFLAGS], fpu_nx() ; jnz =>exact);
+        }
         if kind == Kind::Mul {
             // Inexact iff the product of the odd parts of the significands
             // (hidden bit included) needs more than 53 bits.
@@ -308,12 +310,9 @@ impl Emitter {
                 ; shr rax, 53
                 ; or rax, rdx
                 ; jz =>exact
-                ; test BYTE [rbx + FFLAGS], fpu_nx()
-                ; jnz =>exact
                 ; or BYTE [rbx + FFLAGS], fpu_nx()
-                ; =>exact
             );
-        } else {
+        } else if kind != Kind::Div {
             // TwoSum: err = (a - (s - (s - a))) + (b - (s - a)).
             dynasm!(self.a
                 ; .arch x64
@@ -327,13 +326,10 @@ impl Emitter {
                 ; xorpd xmm1, xmm1
                 ; ucomisd xmm0, xmm1
                 ; je =>exact
-                ; test BYTE [rbx + FFLAGS], fpu_nx()
-                ; jnz =>exact
                 ; or BYTE [rbx + FFLAGS], fpu_nx()
-                ; =>exact
             );
         }
-        dynasm!(self.a ; .arch x64 ; =>resume);
+        dynasm!(self.a ; .arch x64 ; =>exact ; =>resume);
         self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
         true
     }
