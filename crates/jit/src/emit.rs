@@ -40,9 +40,11 @@ use rvisor_cpu::Hart;
 use rvisor_isa::Inst;
 
 use crate::fp::{self, FpFn};
+use groups::Role;
 use regs::{Loc, RegCache, PENDING, RAX, RCX, RDX};
 
 mod fp_inline;
+mod groups;
 mod regs;
 mod spin_hook;
 use crate::helpers::{self, Ctx, HelperRet, CHECK_EVERY, JC_MIX, JC_SIZE, ST_CODE_WRITTEN};
@@ -79,6 +81,7 @@ struct Layout {
     delta_guess: i32,
     ram_base: i32,
     ram_span: i32,
+    group_delta: i32,
 }
 
 const fn layout() -> Layout {
@@ -107,6 +110,7 @@ const fn layout() -> Layout {
         delta_guess: std::mem::offset_of!(Ctx, delta_guess) as i32,
         ram_base: std::mem::offset_of!(Ctx, ram_base) as i32,
         ram_span: std::mem::offset_of!(Ctx, ram_span) as i32,
+        group_delta: std::mem::offset_of!(Ctx, group_delta) as i32,
     }
 }
 
@@ -318,6 +322,23 @@ enum Stub {
         resume: DynamicLabel,
         out: DynamicLabel,
     },
+    /// A group member whose leader found no delta: its own probe, then
+    /// back to the access (or to its slow path).
+    Probe {
+        label: DynamicLabel,
+        access: DynamicLabel,
+        size: u8,
+        store: bool,
+        slow: DynamicLabel,
+    },
+    /// A group leader's probe failed: 0 in its slot, rsi to its own
+    /// address, and its own slow path.
+    Poison {
+        label: DynamicLabel,
+        slot: u8,
+        adjust: i32,
+        slow: DynamicLabel,
+    },
     /// A load whose TLB entry's delta is not the guessed one.
     Delta {
         label: DynamicLabel,
@@ -348,6 +369,8 @@ struct Emitter {
     /// use [`Ctx::delta_guess`] if one to one (see [`Emitter::tlb_probe`]),
     /// and only check the RAM bounds if unchecked too.
     loads: DataMode,
+    /// The next load's or store's part in a probe group.
+    mem_role: Option<Role>,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -463,7 +486,7 @@ impl Emitter {
     /// byte's page must carry the tag of the first's entry), a TLB entry
     /// for this access kind and privilege context, and RAM behind it (an
     /// entry's RAM tag is 0 otherwise).
-    fn tlb_probe(&mut self, size: u8, store: bool, slow: DynamicLabel) {
+    fn tlb_probe(&mut self, span: u16, store: bool, slow: DynamicLabel) {
         let (tlb, tag) = if store {
             (L.tlb_store, L.tag_store)
         } else {
@@ -476,7 +499,7 @@ impl Emitter {
             ; shr eax, 12 - SHIFT
             ; and eax, ((TLB_SIZE - 1) << SHIFT) as i32
             ; add rax, [r12 + tlb]
-            ; lea rcx, [rsi + i32::from(size) - 1]
+            ; lea rcx, [rsi + i32::from(span) - 1]
             ; and rcx, -4096
             ; or rcx, [r12 + tag]
             ; cmp rcx, [rax + TlbEntry::RAM_TAG]
@@ -538,26 +561,109 @@ impl Emitter {
         }
     }
 
+    /// Flagged pages (code, watched) take `slow`: rcx holds the delta of
+    /// the address in rsi.
+    fn flag_check(&mut self, slow: DynamicLabel) {
+        dynasm!(self.a
+            ; .arch x64
+            ; lea rax, [rsi + rcx]
+            ; shr rax, 12
+            ; add rax, [r12 + L.flags_bias]
+            ; cmp BYTE [rax], 0
+            ; jne =>slow
+        );
+    }
+
+    /// rsi and rcx for the access `[rsi + rcx + disp]` of a load or store
+    /// of `size` bytes at x[rs1] + imm, as its group role (taken from
+    /// `mem_role`) wants; returns `disp`, and binds `access` where a
+    /// member's out-of-line probe comes back to. Also returns the register
+    /// cache once the address is computed (for the slow path).
+    fn mem_address(
+        &mut self,
+        (rs1, imm, size, store): (u8, i32, u8, bool),
+        slow: DynamicLabel,
+        access: DynamicLabel,
+    ) -> (i32, RegCache) {
+        match self.mem_role.take() {
+            None => {
+                self.address(rs1, imm);
+                let regs = self.regs;
+                if store {
+                    self.tlb_probe(u16::from(size), true, slow);
+                    self.flag_check(slow);
+                } else if self.loads == DataMode::Unchecked {
+                    self.ram_probe(slow);
+                } else {
+                    self.tlb_probe(u16::from(size), false, slow);
+                }
+                dynasm!(self.a ; .arch x64 ; =>access);
+                (0, regs)
+            }
+            Some(Role::Leader {
+                lo,
+                span,
+                store: group_stores,
+                slot,
+            }) => {
+                let poison = self.a.new_dynamic_label();
+                self.address(rs1, lo);
+                let regs = self.regs;
+                self.tlb_probe(span, group_stores, poison);
+                if group_stores {
+                    self.flag_check(poison);
+                }
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov [r12 + slot_offset(slot)], rcx
+                    ; =>access
+                );
+                self.stubs.push(Stub::Poison {
+                    label: poison,
+                    slot,
+                    adjust: imm.wrapping_sub(lo),
+                    slow,
+                });
+                (imm.wrapping_sub(lo), regs)
+            }
+            Some(Role::Member { slot }) => {
+                let full = self.a.new_dynamic_label();
+                self.address(rs1, imm);
+                let regs = self.regs;
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov rcx, [r12 + slot_offset(slot)]
+                    ; test rcx, rcx
+                    ; jz =>full
+                    ; =>access
+                );
+                self.stubs.push(Stub::Probe {
+                    label: full,
+                    access,
+                    size,
+                    store,
+                    slow,
+                });
+                (0, regs)
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn load(&mut self, f: LoadFn, size: u8, signed: bool, rd: u8, rs1: u8, imm: i32, site: Site) {
         let fail = self.a.new_dynamic_label();
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
-        self.address(rs1, imm);
-        let regs = self.regs;
-        if self.loads == DataMode::Unchecked {
-            self.ram_probe(slow);
-        } else {
-            self.tlb_probe(size, false, slow);
-        }
+        let access = self.a.new_dynamic_label();
+        let (d, regs) = self.mem_address((rs1, imm, size, false), slow, access);
         match (size, signed) {
-            (1, true) => dynasm!(self.a ; .arch x64 ; movsx rax, BYTE [rsi + rcx]),
-            (1, false) => dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rsi + rcx]),
-            (2, true) => dynasm!(self.a ; .arch x64 ; movsx rax, WORD [rsi + rcx]),
-            (2, false) => dynasm!(self.a ; .arch x64 ; movzx eax, WORD [rsi + rcx]),
-            (4, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rsi + rcx]),
-            (4, false) => dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsi + rcx]),
-            _ => dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsi + rcx]),
+            (1, true) => dynasm!(self.a ; .arch x64 ; movsx rax, BYTE [rsi + rcx + d]),
+            (1, false) => dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rsi + rcx + d]),
+            (2, true) => dynasm!(self.a ; .arch x64 ; movsx rax, WORD [rsi + rcx + d]),
+            (2, false) => dynasm!(self.a ; .arch x64 ; movzx eax, WORD [rsi + rcx + d]),
+            (4, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rsi + rcx + d]),
+            (4, false) => dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsi + rcx + d]),
+            _ => dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsi + rcx + d]),
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
         self.set_rd(rd, RAX);
@@ -575,29 +681,18 @@ impl Emitter {
         let fail = self.a.new_dynamic_label();
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
+        let access = self.a.new_dynamic_label();
         let value = self.loc(rs2);
-        self.address(rs1, imm);
-        let regs = self.regs;
-        self.tlb_probe(size, true, slow);
-        // Flagged pages (code, watched) take the helper.
-        dynasm!(self.a
-            ; .arch x64
-            ; add rcx, rsi
-            ; mov rax, rcx
-            ; shr rax, 12
-            ; add rax, [r12 + L.flags_bias]
-            ; cmp BYTE [rax], 0
-            ; jne =>slow
-        );
+        let (d, regs) = self.mem_address((rs1, imm, size, true), slow, access);
         match value {
             Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov rdx, Rq(h)),
             Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; mov rdx, [rbx + m]),
         }
         match size {
-            1 => dynasm!(self.a ; .arch x64 ; mov [rcx], dl),
-            2 => dynasm!(self.a ; .arch x64 ; mov [rcx], dx),
-            4 => dynasm!(self.a ; .arch x64 ; mov [rcx], edx),
-            _ => dynasm!(self.a ; .arch x64 ; mov [rcx], rdx),
+            1 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], dl),
+            2 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], dx),
+            4 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], edx),
+            _ => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], rdx),
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
         self.stubs.push(Stub::Slow {
@@ -1217,6 +1312,13 @@ impl Emitter {
         self.set_rd(rd, RAX);
     }
     fn emit_stubs(&mut self) {
+        // Stubs may push stubs of their own (a member's probe).
+        while !self.stubs.is_empty() {
+            self.emit_stub_batch();
+        }
+    }
+
+    fn emit_stub_batch(&mut self) {
         for stub in std::mem::take(&mut self.stubs) {
             match stub {
                 Stub::Slow {
@@ -1309,6 +1411,40 @@ impl Emitter {
                         ; jmp =>resume
                     );
                 }
+                Stub::Probe {
+                    label,
+                    access,
+                    size,
+                    store,
+                    slow,
+                } => {
+                    dynasm!(self.a ; .arch x64 ; =>label);
+                    if store {
+                        self.tlb_probe(u16::from(size), true, slow);
+                        self.flag_check(slow);
+                    } else if self.loads == DataMode::Unchecked {
+                        self.ram_probe(slow);
+                    } else {
+                        self.tlb_probe(u16::from(size), false, slow);
+                    }
+                    dynasm!(self.a ; .arch x64 ; jmp =>access);
+                }
+                Stub::Poison {
+                    label,
+                    slot,
+                    adjust,
+                    slow,
+                } => {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; =>label
+                        ; mov QWORD [r12 + slot_offset(slot)], 0
+                    );
+                    if adjust != 0 {
+                        dynasm!(self.a ; .arch x64 ; add rsi, adjust);
+                    }
+                    dynasm!(self.a ; .arch x64 ; jmp =>slow);
+                }
                 Stub::Delta { label, access } => dynasm!(self.a
                     ; .arch x64
                     ; =>label
@@ -1334,6 +1470,14 @@ impl Emitter {
             }
         }
     }
+}
+
+/// Probe group slots in `Ctx`.
+pub const GROUP_SLOTS: usize = groups::SLOTS;
+
+/// Offset in `Ctx` of probe group slot `slot`.
+fn slot_offset(slot: u8) -> i32 {
+    L.group_delta + 8 * i32::from(slot)
 }
 
 /// Longest run of instructions a branch is if-converted over.
@@ -1526,6 +1670,7 @@ pub fn translate(
         epilogue,
         stubs: Vec::new(),
         loads,
+        mem_role: None,
     };
     let to_dispatcher = e.a.new_dynamic_label();
     e.entry_checks(to_dispatcher);
@@ -1540,6 +1685,10 @@ pub fn translate(
             l[t] = Some(e.a.new_dynamic_label());
         }
         l
+    };
+    let roles = {
+        let label: Vec<bool> = labels.iter().map(Option::is_some).collect();
+        groups::plan(body, &label, e.loads != DataMode::Unchecked)
     };
     // Instructions retired on the current path since rbp was last brought
     // up to date (at every jump inside the block and at its targets, so
@@ -1643,7 +1792,9 @@ pub fn translate(
                 }
             }
             inst if templated(&inst) => {
+                e.mem_role = roles[i];
                 e.simple(&inst, ipc, next, seg);
+                e.mem_role = None;
                 seg += 1;
             }
             _ => {

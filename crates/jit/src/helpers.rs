@@ -79,6 +79,9 @@ pub struct Ctx {
     /// this far into RAM: RAM's size less 7 while loads are M-mode's and
     /// unchecked, else 0 (every such load takes the slow path).
     pub ram_span: u64,
+    /// Host address deltas of probe groups (see `emit::groups`): filled
+    /// by a group's first access, 0 if its probe failed.
+    pub group_delta: [usize; crate::emit::GROUP_SLOTS],
 }
 
 /// Instructions translated code runs between two looks at the signal

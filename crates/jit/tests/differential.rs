@@ -1101,6 +1101,79 @@ fn self_modifying_code_agrees_with_the_interpreter() {
     }
 }
 
+/// A store that shares its probe with a store before it (see
+/// `emit::groups`) into a page that came to hold translated code after
+/// the store TLB mapped it: the group's probe must see the flag, so the
+/// next call runs the rewritten callee, as in the interpreter.
+#[test]
+fn a_store_sharing_a_probe_still_sees_code() {
+    use rvisor_isa::encode;
+    use Inst::*;
+    let enc = |i: &Inst| u64::from(encode(i).expect("encodable"));
+    let add = |imm| Addi {
+        rd: 13,
+        rs1: 13,
+        imm,
+    };
+    let ret = Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    };
+    let callee = DATA + 0x1000;
+    let call = Jalr {
+        rd: 1,
+        rs1: 10,
+        imm: 0,
+    };
+    let mut a = Asm::new();
+    a.li(10, callee);
+    // Write the callee (the store TLB maps its page), run it (its page
+    // now holds translated code).
+    for (off, inst) in [(0, add(1)), (4, ret)] {
+        a.li(11, enc(&inst));
+        a.emit(Sw {
+            rs1: 10,
+            rs2: 11,
+            imm: off,
+        });
+    }
+    a.emit(FenceI);
+    a.emit(call);
+    // Rewrite it through a probe group led by a store after it, and call
+    // it again.
+    a.li(11, enc(&add(100)));
+    a.emit(Sd {
+        rs1: 10,
+        rs2: 0,
+        imm: 8,
+    });
+    a.emit(Sw {
+        rs1: 10,
+        rs2: 11,
+        imm: 0,
+    });
+    a.emit(call);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    for policy in [Policy::Always, Policy::Hot(1)] {
+        let mut reference = machine(&code, 7);
+        reference.x[13] = 0;
+        run_to_wfi(&mut reference, |h| h.run(1 << 20), 7);
+        let mut translated = machine(&code, 7);
+        translated.x[13] = 0;
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        run_to_wfi(&mut translated, |h| jit.run(h, 1 << 20), 7);
+        let (r, t) = (state(&reference), state(&translated));
+        assert_eq!(
+            r.x[13], 101,
+            "interpreter: the rewritten callee did not run"
+        );
+        assert_eq!(t.x[13], 101, "{policy:?}: the rewritten callee did not run");
+        assert_eq!(r, t, "{policy:?}: state differs");
+    }
+}
+
 /// SMP `fence.i`: another hart's store can race with this hart's decode and
 /// go unseen (the page keeps its `PAGE_CODE` flag). Modelled by a raw host
 /// write that leaves the flag alone, made while the hart is parked in a
@@ -1530,22 +1603,7 @@ fn sfence_of_one_code_page_reaches_the_jump_cache() {
 #[test]
 fn accesses_straddling_pages_mapped_apart_agree_with_the_interpreter() {
     use Inst::*;
-    const SV39: u64 = 8 << 60;
-    const LEAF: u64 = 0xcf; // V R W X A D
-    let (root, l1, l0) = (
-        RAM_BASE + 0x4_0000,
-        RAM_BASE + 0x4_1000,
-        RAM_BASE + 0x4_2000,
-    );
-    // Virtual pages va, va + 4K map to physical pages 12K apart; the
-    // physical page right after the first holds other bytes.
-    let (pa_lo, pa_gap, pa_hi) = (
-        RAM_BASE + 0x5_0000,
-        RAM_BASE + 0x5_1000,
-        RAM_BASE + 0x5_3000,
-    );
-    let (va, va_main) = (0x1000_0000u64, 0x2000_0000u64);
-    let pte = |pa: u64, flags: u64| (pa >> 12) << 10 | flags;
+    let va = STRADDLE_VA;
     let mut a = Asm::new();
     let lp = a.label();
     a.li(13, 0);
@@ -1602,10 +1660,34 @@ fn accesses_straddling_pages_mapped_apart_agree_with_the_interpreter() {
     });
     a.bne(31, 0, lp);
     a.emit(Wfi);
-    let code = a.finish().expect("assembles");
+    straddle_agrees(&a.finish().expect("assembles"));
+}
+
+/// Virtual pages `STRADDLE_VA` and the next map to physical pages 12K
+/// apart (`STRADDLE_PA`: low, the page after it, high).
+const STRADDLE_VA: u64 = 0x1000_0000;
+const STRADDLE_PA: [u64; 3] = [
+    RAM_BASE + 0x5_0000,
+    RAM_BASE + 0x5_1000,
+    RAM_BASE + 0x5_3000,
+];
+
+/// Runs `code` (S-mode, Sv39, at virtual 0x2000_0000, ending in `wfi`)
+/// over the pages of `STRADDLE_VA` in every engine: x13, x14 and the
+/// three physical pages must agree with the interpreter's, and the page
+/// after the low one (mapped nowhere) must be untouched.
+fn straddle_agrees(code: &[u8]) {
+    const SV39: u64 = 8 << 60;
+    let (root, l1, l0) = (
+        RAM_BASE + 0x4_0000,
+        RAM_BASE + 0x4_1000,
+        RAM_BASE + 0x4_2000,
+    );
+    let [pa_lo, pa_gap, pa_hi] = STRADDLE_PA;
+    let (va, va_main) = (STRADDLE_VA, 0x2000_0000u64);
     let run = |name: &str, step: &mut dyn FnMut(&mut Hart) -> Exit| {
         let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
-        assert!(ram.write_bytes(CODE - RAM_BASE, &code));
+        assert!(ram.write_bytes(CODE - RAM_BASE, code));
         let fill = |pa: u64, seed: u8| {
             let bytes: Vec<u8> = (0..4096u32)
                 .map(|i| (i as u8).wrapping_mul(7) ^ seed)
@@ -1630,13 +1712,15 @@ fn accesses_straddling_pages_mapped_apart_agree_with_the_interpreter() {
         h.flush_tlb();
         assert_eq!(step(&mut h), Exit::Wfi, "{name}: wfi");
         assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
-        let mut gap = vec![0; 16];
-        assert!(ram.read_bytes(pa_gap - RAM_BASE, &mut gap));
+        let mut pages = vec![0; 3 * 4096];
+        for (k, pa) in STRADDLE_PA.iter().enumerate() {
+            assert!(ram.read_bytes(pa - RAM_BASE, &mut pages[k * 4096..(k + 1) * 4096]));
+        }
         assert_eq!(
-            gap[0], 0x5a,
+            pages[4096], 0x5a,
             "{name}: wrote the physical page after the first"
         );
-        (h.x[13], h.x[14], gap)
+        (h.x[13], h.x[14], pages)
     };
     let want = run("interpreter", &mut |h: &mut Hart| h.run(1 << 20));
     for policy in [Policy::Always, Policy::Hot(2)] {
@@ -1644,8 +1728,100 @@ fn accesses_straddling_pages_mapped_apart_agree_with_the_interpreter() {
         let got = run(&format!("{policy:?}"), &mut |h: &mut Hart| {
             jit.run(h, 1 << 20)
         });
-        assert_eq!(got, want, "{policy:?}");
+        assert!(
+            got == want,
+            "{policy:?}: x13 {:#x} x14 {:#x} (interpreter: {:#x} {:#x}) or memory differ",
+            got.0,
+            got.1,
+            want.0,
+            want.1
+        );
     }
+}
+
+/// Loads and stores through one base register share one TLB probe (see
+/// `emit::groups`): their base walks across the boundary of two virtual
+/// pages mapped apart, so the group's bytes are in one page on some
+/// passes and straddle on others, where the first access's probe fails
+/// and every other access must find its own page (not the delta a
+/// previous pass left).
+#[test]
+fn accesses_sharing_a_probe_agree_with_the_interpreter_across_pages() {
+    use Inst::*;
+    let va = STRADDLE_VA;
+    let mut a = Asm::new();
+    let (outer, inner) = (a.label(), a.label());
+    a.li(13, 0);
+    a.li(14, 0);
+    a.li(30, 3);
+    a.bind(outer);
+    a.li(5, va + 0xfd0);
+    a.li(31, 24);
+    a.bind(inner);
+    a.emit(Ld {
+        rd: 10,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Ld {
+        rd: 11,
+        rs1: 5,
+        imm: 16,
+    });
+    a.emit(Slli {
+        rd: 13,
+        rs1: 13,
+        shamt: 1,
+    });
+    a.emit(Xor {
+        rd: 13,
+        rs1: 13,
+        rs2: 10,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 11,
+    });
+    a.emit(Sw {
+        rs1: 5,
+        rs2: 13,
+        imm: 4,
+    });
+    a.emit(Lhu {
+        rd: 12,
+        rs1: 5,
+        imm: 12,
+    });
+    a.emit(Sb {
+        rs1: 5,
+        rs2: 12,
+        imm: 20,
+    });
+    a.emit(Add {
+        rd: 14,
+        rs1: 14,
+        rs2: 12,
+    });
+    a.emit(Addi {
+        rd: 5,
+        rs1: 5,
+        imm: 4,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, inner);
+    a.emit(Addi {
+        rd: 30,
+        rs1: 30,
+        imm: -1,
+    });
+    a.bne(30, 0, outer);
+    a.emit(Wfi);
+    straddle_agrees(&a.finish().expect("assembles"));
 }
 
 /// An if/else inside one translation (a forward branch and a forward `j`

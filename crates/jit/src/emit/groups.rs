@@ -1,0 +1,260 @@
+//! Memory accesses that share one TLB probe.
+//!
+//! Within straight-line code (no label in between), accesses through the
+//! same base register while it keeps its value (a function's saves and
+//! restores through `sp`, the fields of one structure) usually fall in
+//! one page. The first of them, the leader, probes the TLB once for the
+//! bytes all of them touch and keeps the host address delta in a
+//! [`Ctx::group_delta`](crate::helpers::Ctx) slot; the others, the
+//! members, use it after one test. A leader whose span is not all in one
+//! mapped page of RAM (or, for a group with stores, is not writable RAM
+//! free of translated code) leaves 0 in the slot and takes its own slow
+//! path: the members then probe for themselves, out of line. Only the
+//! leader's own access can fault, so faults stay exact.
+
+use rvisor_cpu::interp::Op;
+use rvisor_isa::Inst;
+
+/// Delta slots in `Ctx` (groups alive at one point of the code).
+pub const SLOTS: usize = 8;
+
+/// Widest span of bytes one group may cover (wider, and it would straddle
+/// pages too often).
+const MAX_SPAN: i64 = 512;
+
+/// An access's part in a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Probes `[x[rs1] + lo, x[rs1] + lo + span)` (as a store if `store`:
+    /// some member writes) and fills `slot`.
+    Leader {
+        lo: i32,
+        span: u16,
+        store: bool,
+        slot: u8,
+    },
+    /// Uses `slot`, or probes for itself if it holds 0.
+    Member { slot: u8 },
+}
+
+/// A load or store a group may hold: (base, offset, size, is a store).
+fn access(inst: &Inst, loads: bool) -> Option<(u8, i32, u8, bool)> {
+    use Inst::*;
+    let (rs1, imm, size, store) = match *inst {
+        Lb { rs1, imm, .. } | Lbu { rs1, imm, .. } => (rs1, imm, 1, false),
+        Lh { rs1, imm, .. } | Lhu { rs1, imm, .. } => (rs1, imm, 2, false),
+        Lw { rs1, imm, .. } | Lwu { rs1, imm, .. } => (rs1, imm, 4, false),
+        Ld { rs1, imm, .. } => (rs1, imm, 8, false),
+        Sb { rs1, imm, .. } => (rs1, imm, 1, true),
+        Sh { rs1, imm, .. } => (rs1, imm, 2, true),
+        Sw { rs1, imm, .. } => (rs1, imm, 4, true),
+        Sd { rs1, imm, .. } => (rs1, imm, 8, true),
+        _ => return None,
+    };
+    (rs1 != 0 && (store || loads)).then_some((rs1, imm, size, store))
+}
+
+#[derive(Clone)]
+struct Open {
+    base: u8,
+    members: Vec<usize>,
+    lo: i64,
+    hi: i64,
+    store: bool,
+}
+
+/// The role of each instruction of `ops` (a translation's body; `label[i]`
+/// when something jumps to `i`). `loads`: loads may join groups (they
+/// probe the TLB; in M-mode they check the bounds of RAM, which costs
+/// less than a member's test).
+pub fn plan(ops: &[Op], label: &[bool], loads: bool) -> Vec<Option<Role>> {
+    let mut roles = vec![None; ops.len()];
+    let mut open: Vec<Open> = Vec::new();
+    let mut done: Vec<Open> = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        if label[i] {
+            done.append(&mut open);
+        }
+        if let Some((base, imm, size, store)) = access(&op.inst, loads) {
+            let (lo, hi) = (i64::from(imm), i64::from(imm) + i64::from(size));
+            match open.iter().position(|g| g.base == base) {
+                Some(k) if hi.max(open[k].hi) - lo.min(open[k].lo) <= MAX_SPAN => {
+                    let g = &mut open[k];
+                    g.members.push(i);
+                    g.lo = g.lo.min(lo);
+                    g.hi = g.hi.max(hi);
+                    g.store |= store;
+                }
+                found => {
+                    if let Some(k) = found {
+                        done.push(open.swap_remove(k));
+                    }
+                    open.push(Open {
+                        base,
+                        members: vec![i],
+                        lo,
+                        hi,
+                        store,
+                    });
+                }
+            }
+        }
+        // A written base register ends its group; an instruction left to
+        // a helper may write any.
+        match op.inst.int_operands() {
+            Some((_, rd)) => {
+                if let Some(k) = open.iter().position(|g| rd != 0 && g.base == rd) {
+                    done.push(open.swap_remove(k));
+                }
+            }
+            None => done.append(&mut open),
+        }
+    }
+    done.append(&mut open);
+    // Slots: groups whose lives overlap need different ones.
+    done.retain(|g| g.members.len() > 1);
+    done.sort_by_key(|g| g.members[0]);
+    let mut free_at = [0usize; SLOTS];
+    for g in done {
+        let (first, last) = (g.members[0], g.members[g.members.len() - 1]);
+        let Some(slot) = (0..SLOTS).find(|&s| free_at[s] <= first) else {
+            continue;
+        };
+        free_at[slot] = last + 1;
+        let slot = slot as u8;
+        roles[first] = Some(Role::Leader {
+            lo: g.lo as i32,
+            span: (g.hi - g.lo) as u16,
+            store: g.store,
+            slot,
+        });
+        for &m in &g.members[1..] {
+            roles[m] = Some(Role::Member { slot });
+        }
+    }
+    roles
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(inst: Inst) -> Op {
+        Op {
+            inst,
+            raw: 0,
+            off: 0,
+            len: 4,
+        }
+    }
+
+    #[test]
+    fn saves_through_sp_share_one_probe_until_sp_changes() {
+        use Inst::*;
+        let ops = [
+            op(Sd {
+                rs1: 2,
+                rs2: 1,
+                imm: 8,
+            }),
+            op(Sd {
+                rs1: 2,
+                rs2: 8,
+                imm: 0,
+            }),
+            op(Ld {
+                rd: 10,
+                rs1: 2,
+                imm: 16,
+            }),
+            op(Addi {
+                rd: 2,
+                rs1: 2,
+                imm: -32,
+            }),
+            op(Sd {
+                rs1: 2,
+                rs2: 1,
+                imm: 8,
+            }),
+        ];
+        let roles = plan(&ops, &[false; 5], true);
+        assert_eq!(
+            roles[0],
+            Some(Role::Leader {
+                lo: 0,
+                span: 24,
+                store: true,
+                slot: 0
+            })
+        );
+        assert_eq!(roles[1], Some(Role::Member { slot: 0 }));
+        assert_eq!(roles[2], Some(Role::Member { slot: 0 }));
+        // sp changed: alone, no group.
+        assert_eq!(roles[4], None);
+    }
+
+    #[test]
+    fn a_label_or_a_far_offset_starts_a_new_group() {
+        use Inst::*;
+        let ops = [
+            op(Ld {
+                rd: 10,
+                rs1: 11,
+                imm: 0,
+            }),
+            op(Ld {
+                rd: 12,
+                rs1: 11,
+                imm: 8,
+            }),
+            op(Ld {
+                rd: 13,
+                rs1: 11,
+                imm: 16,
+            }),
+            op(Ld {
+                rd: 14,
+                rs1: 11,
+                imm: 24,
+            }),
+            op(Ld {
+                rd: 15,
+                rs1: 11,
+                imm: 2000,
+            }),
+            op(Ld {
+                rd: 16,
+                rs1: 11,
+                imm: 2008,
+            }),
+        ];
+        let mut label = [false; 6];
+        label[2] = true;
+        let roles = plan(&ops, &label, true);
+        assert!(matches!(roles[0], Some(Role::Leader { span: 16, .. })));
+        assert!(matches!(roles[2], Some(Role::Leader { span: 16, .. })));
+        assert!(matches!(roles[3], Some(Role::Member { .. })));
+        assert!(matches!(roles[4], Some(Role::Leader { lo: 2000, .. })));
+        // Loads left out: only stores group.
+        assert!(plan(&ops, &[false; 6], false).iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn a_load_into_its_own_base_ends_the_group_after_it() {
+        use Inst::*;
+        let ops = [
+            op(Ld {
+                rd: 10,
+                rs1: 10,
+                imm: 0,
+            }),
+            op(Ld {
+                rd: 11,
+                rs1: 10,
+                imm: 8,
+            }),
+        ];
+        assert!(plan(&ops, &[false; 2], true).iter().all(Option::is_none));
+    }
+}
