@@ -34,6 +34,9 @@ pub struct Outcome {
 /// else stops it (an upper bound on exit latency, not a time slice).
 const BUDGET: u64 = 1 << 20;
 
+/// How often a hart publishes its steal time (at most; at budget ends).
+const STEAL_PERIOD: std::time::Duration = std::time::Duration::from_millis(4);
+
 /// Build the VM described by `config` and run it until the guest powers off
 /// (restarting it on guest reset unless `no_reboot`).
 pub fn run(config: &VmConfig) -> Result<Outcome, VmError> {
@@ -335,7 +338,11 @@ fn suspend(hart: &mut Hart, ctx: &HartCtx) -> bool {
 /// A hart's thread: run, park on `wfi`, serve hypercalls, until the VM stops.
 fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
     let mut sbi_state = HartSbiState::default();
-    let mut steal_base = para::thread_steal_ns().unwrap_or(0);
+    // Steal time is read from procfs (a file open and read): only while
+    // the guest has a steal-time record, and at most every STEAL_PERIOD.
+    // The count starts when the record is set.
+    let mut steal_base: Option<u64> = None;
+    let mut steal_read = std::time::Instant::now();
     if ctx.shared.state() != hsm::STARTED && !start_stopped_hart(&mut hart, ctx) {
         return (hart.stats_snapshot(), sbi_state.calls);
     }
@@ -346,14 +353,18 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
             None => hart.run(BUDGET),
         };
         match exit {
-            Exit::Budget => {
-                if let (Some(pa), Some(sbi)) = (sbi_state.steal_shmem, &ctx.sbi) {
-                    let now = para::thread_steal_ns().unwrap_or(steal_base);
-                    para::write_steal_time(&sbi.ram, pa, now.saturating_sub(steal_base));
-                } else {
-                    steal_base = para::thread_steal_ns().unwrap_or(steal_base);
+            Exit::Budget => match (sbi_state.steal_shmem, &ctx.sbi) {
+                (Some(pa), Some(sbi)) => {
+                    if steal_base.is_none() || steal_read.elapsed() >= STEAL_PERIOD {
+                        steal_read = std::time::Instant::now();
+                        if let Some(now) = para::thread_steal_ns() {
+                            let base = *steal_base.get_or_insert(now);
+                            para::write_steal_time(&sbi.ram, pa, now.saturating_sub(base));
+                        }
+                    }
                 }
-            }
+                _ => steal_base = None,
+            },
             Exit::Wfi => park(&hart, ctx),
             Exit::Hypercall => {
                 let Some(sbi) = &ctx.sbi else {
