@@ -46,6 +46,7 @@ use regs::{Loc, RegCache, PENDING, RAX, RCX, RDX};
 mod fp_inline;
 mod groups;
 mod regs;
+mod rotate;
 mod spin_hook;
 use crate::helpers::{self, Ctx, HelperRet, CHECK_EVERY, JC_MIX, JC_SIZE, ST_CODE_WRITTEN};
 
@@ -1297,6 +1298,23 @@ impl Emitter {
         self.set_rd(rd, d);
     }
 
+    /// x[rd] = x[x] rotated right by `amount` (32-bit, sign-extended, if
+    /// `word`): see `rotate`.
+    fn rotate(&mut self, rd: u8, x: u8, amount: u8, word: bool) {
+        if rd == 0 {
+            return;
+        }
+        let d = self.dst(rd);
+        self.mov_to(d, x);
+        let n = amount as i8;
+        if word {
+            dynasm!(self.a ; .arch x64 ; ror Rd(d), n ; movsxd Rq(d), Rd(d));
+        } else {
+            dynasm!(self.a ; .arch x64 ; ror Rq(d), n);
+        }
+        self.set_rd(rd, d);
+    }
+
     /// slt / sltu.
     fn set_less(&mut self, rd: u8, rs1: u8, rs2: u8, signed: bool) {
         if rd == 0 {
@@ -1686,9 +1704,12 @@ pub fn translate(
         }
         l
     };
-    let roles = {
+    let (roles, fused) = {
         let label: Vec<bool> = labels.iter().map(Option::is_some).collect();
-        groups::plan(body, &label, e.loads != DataMode::Unchecked)
+        (
+            groups::plan(body, &label, e.loads != DataMode::Unchecked),
+            rotate::plan(body, &label),
+        )
     };
     // Instructions retired on the current path since rbp was last brought
     // up to date (at every jump inside the block and at its targets, so
@@ -1718,6 +1739,18 @@ pub fn translate(
         let ipc = pc.wrapping_add(u64::from(op.off));
         let next = ipc.wrapping_add(u64::from(op.len));
         let inner = inside[i].and_then(|t| labels[t]);
+        match (fused[i], op.inst) {
+            (rotate::Fused::Skip, _) => {
+                seg += 1;
+                continue;
+            }
+            (rotate::Fused::Rotate { x, amount, word }, Inst::Or { rd, .. }) => {
+                e.rotate(rd, x, amount, word);
+                seg += 1;
+                continue;
+            }
+            _ => {}
+        }
         match op.inst {
             Inst::Jal { rd, imm } => {
                 if rd != 0 {

@@ -1977,6 +1977,167 @@ fn if_converted_branches_agree_with_the_interpreter() {
     }
 }
 
+/// Rotates written as two shifts and an `or` (as hash rounds are) are
+/// one host rotate when nothing sees the shifts' results (see
+/// `emit::rotate`): 32- and 64-bit ones, one whose shift results are
+/// read later and one whose source changes in between (both kept as
+/// shifts), under budgets that stop the loop anywhere.
+#[test]
+fn rotates_from_shifts_agree_with_the_interpreter() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let lp = a.label();
+    a.li(31, 40);
+    a.bind(lp);
+    // 32-bit: x12 = ror32(x10, 7) ^ ror32(x10, 18).
+    a.emit(Slliw {
+        rd: 14,
+        rs1: 10,
+        shamt: 25,
+    });
+    a.emit(Srliw {
+        rd: 15,
+        rs1: 10,
+        shamt: 7,
+    });
+    a.emit(Addw {
+        rd: 11,
+        rs1: 11,
+        rs2: 10,
+    });
+    a.emit(Or {
+        rd: 15,
+        rs1: 15,
+        rs2: 14,
+    });
+    a.emit(Srliw {
+        rd: 16,
+        rs1: 10,
+        shamt: 18,
+    });
+    a.emit(Slliw {
+        rd: 14,
+        rs1: 10,
+        shamt: 14,
+    });
+    a.emit(Or {
+        rd: 12,
+        rs1: 14,
+        rs2: 16,
+    });
+    a.emit(Xor {
+        rd: 12,
+        rs1: 12,
+        rs2: 15,
+    });
+    a.emit(Addi {
+        rd: 14,
+        rs1: 0,
+        imm: 3,
+    });
+    a.emit(Addi {
+        rd: 16,
+        rs1: 0,
+        imm: 5,
+    });
+    // 64-bit: x10 = ror64(x10 + x12, 13).
+    a.emit(Add {
+        rd: 10,
+        rs1: 10,
+        rs2: 12,
+    });
+    a.emit(Srli {
+        rd: 17,
+        rs1: 10,
+        shamt: 13,
+    });
+    a.emit(Slli {
+        rd: 18,
+        rs1: 10,
+        shamt: 51,
+    });
+    a.emit(Or {
+        rd: 10,
+        rs1: 17,
+        rs2: 18,
+    });
+    a.emit(Xori {
+        rd: 17,
+        rs1: 0,
+        imm: 1,
+    });
+    a.emit(Xori {
+        rd: 18,
+        rs1: 0,
+        imm: 2,
+    });
+    // Shift results read after the `or`: shifts kept.
+    a.emit(Srli {
+        rd: 19,
+        rs1: 11,
+        shamt: 3,
+    });
+    a.emit(Slli {
+        rd: 20,
+        rs1: 11,
+        shamt: 61,
+    });
+    a.emit(Or {
+        rd: 21,
+        rs1: 19,
+        rs2: 20,
+    });
+    a.emit(Add {
+        rd: 11,
+        rs1: 21,
+        rs2: 19,
+    });
+    // The source changes between the shifts: not a rotate.
+    a.emit(Srliw {
+        rd: 22,
+        rs1: 13,
+        shamt: 9,
+    });
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 77,
+    });
+    a.emit(Slliw {
+        rd: 23,
+        rs1: 13,
+        shamt: 23,
+    });
+    a.emit(Or {
+        rd: 13,
+        rs1: 22,
+        rs2: 23,
+    });
+    a.emit(Addi {
+        rd: 22,
+        rs1: 0,
+        imm: 0,
+    });
+    a.emit(Addi {
+        rd: 23,
+        rs1: 0,
+        imm: 0,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    for seed in 1..24 {
+        check_code(&code, seed, Policy::Always, 1 << 20);
+        check_code(&code, seed, Policy::Hot(2), 1 << 20);
+        check_code(&code, seed, Policy::Always, 6);
+    }
+}
+
 /// CSR instructions the translator runs in line: one that makes a pending
 /// interrupt deliverable (`csrsi mstatus, MIE` with SSIP pending and
 /// enabled) must end the translation there, so the interrupt is taken
