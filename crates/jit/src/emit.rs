@@ -1704,8 +1704,25 @@ pub fn translate(
         }
         l
     };
+    // Forward branches over a hammock whose register is cached are
+    // if-converted (see `if_converted`): no jump.
+    let converted: Vec<Option<u8>> = (0..len)
+        .map(|i| match inside[i] {
+            Some(t) if t > i && Emitter::branch_operands(&body[i].inst).is_some() => {
+                hammock(body, &labels, i, t).filter(|&rd| e.regs.host(rd).is_some())
+            }
+            _ => None,
+        })
+        .collect();
     let (roles, fused) = {
-        let label: Vec<bool> = labels.iter().map(Option::is_some).collect();
+        // Where some jump lands (not only if-converted branches): the
+        // probe groups and rotates do not reach across.
+        let mut label = vec![false; len];
+        for (i, t) in inside.iter().enumerate() {
+            if let Some(t) = *t {
+                label[t] |= converted[i].is_none();
+            }
+        }
         (
             groups::plan(body, &label, e.loads != DataMode::Unchecked),
             rotate::plan(body, &label),
@@ -1800,10 +1817,7 @@ pub fn translate(
                     e.add_pending(seg + 1);
                     seg = 0;
                     e.canonicalize();
-                    let converted = (t > i)
-                        .then(|| hammock(body, &labels, i, t))
-                        .flatten()
-                        .and_then(|rd| Some((rd, e.regs.host(rd)?)));
+                    let converted = converted[i].and_then(|rd| Some((rd, e.regs.host(rd)?)));
                     if let Some((rd, h)) = converted {
                         e.if_converted(&inst, &body[i + 1..t], pc, rd, h);
                         skip_to = t;
