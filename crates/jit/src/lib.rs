@@ -222,9 +222,12 @@ fn jc_page_bit(va: u64) -> (usize, u64) {
     (h / 64, 1 << (h % 64))
 }
 
+/// Of the virtual address only, so that the dispatcher can start loading
+/// the set before it has translated the pc (the table is too big for the
+/// host's caches).
 #[inline(always)]
-fn set_index(va: u64, pa: u64) -> usize {
-    (((pa >> 1) ^ (pa >> 15) ^ (va >> 3)) as usize) & (TABLE_SIZE / 2 - 1)
+fn set_index(va: u64, _pa: u64) -> usize {
+    (((va >> 1) ^ (va >> 15) ^ (va >> 29)) as usize) & (TABLE_SIZE / 2 - 1)
 }
 
 /// `/tmp/perf-PID.map`, which `perf report` reads to name JIT code, when
@@ -632,6 +635,16 @@ impl Jit {
         self.table[idx].state = State::Interpret;
     }
 
+    /// Start loading the table set of `va` into the host's caches.
+    #[inline(always)]
+    fn prefetch_set(&self, va: u64) {
+        let set = set_index(va, 0);
+        if let Some(ways) = self.table.get(2 * set..2 * set + 2) {
+            // Loads nothing waits for: the host runs on meanwhile.
+            std::hint::black_box(ways[0].gen ^ ways[1].fence as u32);
+        }
+    }
+
     /// The slot holding (`va`, `pa`), if any.
     #[inline(always)]
     fn find(&self, va: u64, pa: u64) -> Option<usize> {
@@ -724,6 +737,7 @@ impl Jit {
                 return Exit::Budget;
             }
             let pc = hart.pc;
+            self.prefetch_set(pc);
             let pa = match hart.tlb_lookup(pc, Access::Fetch) {
                 Some(pa) => pa,
                 None => match hart.translate(pc, Access::Fetch) {

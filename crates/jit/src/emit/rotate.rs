@@ -80,6 +80,10 @@ fn reads(r: &([u8; 2], u8), x: u8) -> bool {
 /// something jumps to `i`): what to emit for it.
 pub fn plan(ops: &[Op], label: &[bool]) -> Vec<Fused> {
     let mut out = vec![Fused::No; ops.len()];
+    if !ops.iter().any(|op| matches!(op.inst, Inst::Or { .. })) {
+        return out;
+    }
+    let regs: Vec<Option<([u8; 2], u8)>> = ops.iter().map(|op| register_only(&op.inst)).collect();
     for k in 0..ops.len() {
         let Inst::Or { rd, rs1, rs2 } = ops[k].inst else {
             continue;
@@ -87,8 +91,8 @@ pub fn plan(ops: &[Op], label: &[bool]) -> Vec<Fused> {
         if rs1 == rs2 || rs1 == 0 || rs2 == 0 {
             continue;
         }
-        if let Some((x, amount, word, defs)) = pair(ops, label, k, rs1, rs2) {
-            if dead_after(ops, label, k, rd, [rs1, rs2])
+        if let Some((x, amount, word, defs)) = pair(ops, &regs, label, k, rs1, rs2) {
+            if dead_after(&regs, label, k, rd, [rs1, rs2])
                 && defs.iter().all(|&d| out[d] == Fused::No)
             {
                 out[defs[0]] = Fused::Skip;
@@ -104,7 +108,14 @@ pub fn plan(ops: &[Op], label: &[bool]) -> Vec<Fused> {
 /// right and a left shift of one register by complementary amounts with
 /// only register-only instructions from them to `k` that leave it alone
 /// and read neither result: (x, right amount, word, their indices).
-fn pair(ops: &[Op], label: &[bool], k: usize, a: u8, b: u8) -> Option<(u8, u8, bool, [usize; 2])> {
+fn pair(
+    ops: &[Op],
+    regs: &[Option<([u8; 2], u8)>],
+    label: &[bool],
+    k: usize,
+    a: u8,
+    b: u8,
+) -> Option<(u8, u8, bool, [usize; 2])> {
     let mut defs: [Option<usize>; 2] = [None, None];
     let mut i = k;
     while defs.iter().any(Option::is_none) {
@@ -112,7 +123,7 @@ fn pair(ops: &[Op], label: &[bool], k: usize, a: u8, b: u8) -> Option<(u8, u8, b
             return None;
         }
         i -= 1;
-        let r = register_only(&ops[i].inst)?;
+        let r = regs[i]?;
         for (n, t) in [a, b].into_iter().enumerate() {
             if defs[n].is_none() && r.1 == t {
                 defs[n] = Some(i);
@@ -134,9 +145,9 @@ fn pair(ops: &[Op], label: &[bool], k: usize, a: u8, b: u8) -> Option<(u8, u8, b
     }
     // x keeps its value from the first shift to the `or`.
     let first = da.min(db);
-    if ops[first + 1..k]
+    if regs[first + 1..k]
         .iter()
-        .any(|op| register_only(&op.inst).is_none_or(|r| r.1 == xa))
+        .any(|r| r.is_none_or(|r| r.1 == xa))
     {
         return None;
     }
@@ -147,13 +158,19 @@ fn pair(ops: &[Op], label: &[bool], k: usize, a: u8, b: u8) -> Option<(u8, u8, b
 /// Is each of `ts` (other than `rd`, which the `or` writes) written again
 /// after `k` by a register-only instruction that does not read it, with
 /// only register-only instructions that do not read it before that?
-fn dead_after(ops: &[Op], label: &[bool], k: usize, rd: u8, ts: [u8; 2]) -> bool {
+fn dead_after(
+    regs: &[Option<([u8; 2], u8)>],
+    label: &[bool],
+    k: usize,
+    rd: u8,
+    ts: [u8; 2],
+) -> bool {
     ts.into_iter().filter(|&t| t != rd).all(|t| {
-        for j in k + 1..ops.len() {
+        for j in k + 1..regs.len() {
             if label[j] {
                 return false;
             }
-            let Some(r) = register_only(&ops[j].inst) else {
+            let Some(r) = regs[j] else {
                 return false;
             };
             if reads(&r, t) {
