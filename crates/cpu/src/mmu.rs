@@ -75,16 +75,20 @@ pub struct Mmu {
     /// TLB does not record which entries came from which superpage).
     superpages: [u64; SUPERPAGE_WORDS],
     huge_pages: bool,
-    /// Single-page flushes so far, and the last page flushed (for the
-    /// translator's jump cache).
+    /// Single-page flushes so far, and the first page and page count of
+    /// the last (for the translator's jump cache).
     page_flushes: u64,
     last_page_flushed: u64,
+    last_flush_pages: u64,
     /// Physical memory protection registers.
     pub pmp: Pmp,
 }
 
 /// Words of `Mmu::superpages` (64 Ki bits).
 const SUPERPAGE_WORDS: usize = 1024;
+
+/// Bytes of a 2 MiB page (an Sv39/Sv48 level-1 leaf).
+const SUPERPAGE_BYTES: u64 = 1 << 21;
 
 /// The bit of `Mmu::superpages` for the 2 MiB region holding `va`: the
 /// region number's low 16 bits, so regions less than 128 GiB apart never
@@ -116,6 +120,7 @@ impl Default for Mmu {
             huge_pages: false,
             page_flushes: 0,
             last_page_flushed: 0,
+            last_flush_pages: 1,
             pmp: Pmp::default(),
         };
         m.compute_ctx(0);
@@ -482,28 +487,46 @@ impl crate::Hart {
     /// Drop the TLB entries of the page holding `va` (every access kind and
     /// privilege context), or everything if a superpage may cover it.
     fn flush_tlb_page(&mut self, va: u64) {
-        let (w, bit) = superpage_bit(va);
-        if self.mmu.huge_pages || self.mmu.superpages[w] & bit != 0 {
+        if self.mmu.huge_pages {
             self.flush_tlb();
             return;
         }
-        let page = va & !PAGE_MASK;
-        let idx = (va >> 12) as usize & (TLB_SIZE - 1);
-        for kind in self.mmu.tlb.iter_mut() {
-            if kind[idx].tag & !PAGE_MASK == page {
-                kind[idx] = TlbEntry::default();
+        // A 2 MiB page's translation covers every 4 KiB entry of its
+        // region: drop them all (a Linux guest flushes single pages of
+        // its linear map, mapped by such pages, thousands of times per
+        // boot; a full flush each time cost the refills).
+        let (w, bit) = superpage_bit(va);
+        let (first, pages) = if self.mmu.superpages[w] & bit != 0 {
+            (va & !(SUPERPAGE_BYTES - 1), SUPERPAGE_BYTES >> 12)
+        } else {
+            (va & !PAGE_MASK, 1)
+        };
+        const _: () = assert!(SUPERPAGE_BYTES >> 12 <= TLB_SIZE as u64);
+        for n in 0..pages {
+            let page = first + (n << 12);
+            let idx = (page >> 12) as usize & (TLB_SIZE - 1);
+            for kind in self.mmu.tlb.iter_mut() {
+                if kind[idx].tag & !PAGE_MASK == page {
+                    kind[idx] = TlbEntry::default();
+                }
             }
         }
         self.mmu.page_flushes += 1;
-        self.mmu.last_page_flushed = page;
+        self.mmu.last_page_flushed = first;
+        self.mmu.last_flush_pages = pages;
     }
 
-    /// Single-page TLB flushes so far and the last page flushed: whatever
-    /// caches translations of virtual addresses outside the TLB (the
-    /// translator's jump cache) must drop that page's (a full flush
+    /// Single-page flushes so far, and the first page and page count of
+    /// the last (a 2 MiB page's region, or one page): whatever caches
+    /// translations of virtual addresses outside the TLB (the
+    /// translator's jump cache) must drop those pages' (a full flush
     /// changes the tag context of [`tlb_probe`](Self::tlb_probe) instead).
-    pub fn tlb_page_flushes(&self) -> (u64, u64) {
-        (self.mmu.page_flushes, self.mmu.last_page_flushed)
+    pub fn tlb_page_flushes(&self) -> (u64, u64, u64) {
+        (
+            self.mmu.page_flushes,
+            self.mmu.last_page_flushed,
+            self.mmu.last_flush_pages,
+        )
     }
 
     /// Drop every TLB entry (satp write, privilege or MPRV/SUM/MXR change).
@@ -831,7 +854,8 @@ mod tests {
 
     /// `sfence.vma` of one address drops only that page's entries (every
     /// kind), unless a superpage cached since the last flush may cover it:
-    /// then a piece of the superpage cached under another page goes too.
+    /// then the pieces of the superpage cached under other pages go too
+    /// (the whole 2 MiB region's entries).
     #[test]
     fn mmu_sfence_of_one_page_keeps_others_but_not_superpage_pieces() {
         let (mut h, mut pt) = s_hart(satp::SV39);
@@ -842,9 +866,9 @@ mod tests {
         }
         assert_eq!(h.translate(0x2000, Access::Load), Ok(DATA + 0x2000));
         pt.write(&h, a, ((DATA + 0x1000) >> 12) << 10 | V | R | W | X | A | D);
-        let (flushes, _) = h.tlb_page_flushes();
+        let (flushes, _, _) = h.tlb_page_flushes();
         h.sfence_vma(Some(0x1234), None).expect("sfence");
-        assert_eq!(h.tlb_page_flushes(), (flushes + 1, 0x1000));
+        assert_eq!(h.tlb_page_flushes(), (flushes + 1, 0x1000, 1));
         for access in [Access::Fetch, Access::Load, Access::Store] {
             assert_eq!(h.tlb_lookup(0x1000, access), None, "{access:?} kept");
             assert_eq!(h.translate(0x1000, access), Ok(DATA + 0x1000));
@@ -852,14 +876,19 @@ mod tests {
         // The other page's entry stayed.
         assert_eq!(h.tlb_lookup(0x2000, Access::Load), Some(DATA + 0x2000));
 
-        // A 2 MiB superpage at 0x4020_0000: its piece at +0x3000 is cached;
-        // remapping the superpage and fencing another address inside it
-        // must drop that piece too.
+        // A 2 MiB superpage at 0x4020_0000: its pieces at +0x3000 and at
+        // its last page are cached; remapping the superpage and fencing
+        // another address inside it must drop them too, and only the
+        // entries of its region.
         let big = pt.map(&h, 0x4020_0000, DATA + 0x20_0000, 1, V | R | A);
         assert_eq!(h.translate(0x4020_3000, Access::Load), Ok(DATA + 0x20_3000));
+        assert_eq!(h.translate(0x403f_f000, Access::Load), Ok(DATA + 0x3f_f000));
         pt.write(&h, big, ((DATA + 0x40_0000) >> 12) << 10 | V | R | A);
         h.sfence_vma(Some(0x4020_0000), None).expect("sfence");
+        assert_eq!(h.tlb_page_flushes(), (flushes + 2, 0x4020_0000, 512));
+        assert_eq!(h.tlb_lookup(0x2000, Access::Load), Some(DATA + 0x2000));
         assert_eq!(h.translate(0x4020_3000, Access::Load), Ok(DATA + 0x40_3000));
+        assert_eq!(h.translate(0x403f_f000, Access::Load), Ok(DATA + 0x5f_f000));
     }
 
     #[test]

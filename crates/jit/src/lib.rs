@@ -837,11 +837,12 @@ impl Jit {
         }
         self.jc_prv = prv;
         self.jc_epoch = self.jc_code << 32 | self.jc_prv_epoch[prv];
-        let (flushes, page) = hart.tlb_page_flushes();
+        let (flushes, page, pages) = hart.tlb_page_flushes();
         if flushes != self.jc_page_flushes {
-            // One `sfence.vma` per boundary at most; more, or one of a page
-            // with entries, and every entry must be revalidated.
-            let one = flushes == self.jc_page_flushes.wrapping_add(1);
+            // One `sfence.vma` of one page per boundary at most; more, a
+            // 2 MiB page's region, or one page with entries, and every
+            // entry must be revalidated.
+            let one = flushes == self.jc_page_flushes.wrapping_add(1) && pages == 1;
             self.jc_page_flushes = flushes;
             let (w, bit) = jc_page_bit(page);
             if !one || self.jc_pages[w] & bit != 0 {

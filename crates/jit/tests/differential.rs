@@ -1596,6 +1596,62 @@ fn sfence_of_one_code_page_reaches_the_jump_cache() {
     }
 }
 
+/// The same through a 2 MiB page: a call through `jalr` runs code in a
+/// superpage; the host replaces the superpage by a table mapping the
+/// callee's page elsewhere, and the guest fences another address of the
+/// region (which the superpage's translation covered too): the next call
+/// must run the new code.
+#[test]
+fn sfence_inside_a_superpage_reaches_the_jump_cache() {
+    use Inst::*;
+    let va_c = 0x1000_0000u64; // 2 MiB aligned
+    let (off, pa_new) = (0x5_0000u64, RAM_BASE + 0x5_1000);
+    let mut a = Asm::new();
+    let lp = a.label();
+    a.li(13, 0);
+    a.li(31, 10);
+    a.li(5, va_c + off);
+    a.li(6, va_c + 0x1000);
+    a.bind(lp);
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, lp);
+    a.emit(Wfi); // the host remaps the region here
+    a.emit(SfenceVma { rs1: 6, rs2: 0 });
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    let (old, new) = (add_x13_and_return(1), add_x13_and_return(100));
+    let pages: [(u64, &[u8]); 2] = [(RAM_BASE + off, &old), (pa_new, &new)];
+    for (name, step) in &mut engines() {
+        // remap_machine maps va_c's page through the table at l0_c; make
+        // its level-1 entry a 2 MiB leaf over RAM instead.
+        let (mut h, slot) = remap_machine(&code, va_c + off, pa_new, &pages);
+        let l0_c = slot & !0xfff;
+        let l1_slot = RAM_BASE + 0x4_1000 + ((va_c >> 21) & 0x1ff) * 8;
+        assert!(h.ram.store_u64(l1_slot - RAM_BASE, pte(RAM_BASE, LEAF)));
+        h.flush_tlb();
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: first wfi");
+        assert_eq!(h.x[13], 10, "{name}: before the remap");
+        assert!(h.ram.store_u64(l1_slot - RAM_BASE, pte(l0_c, 1)));
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: second wfi");
+        assert_eq!(h.x[13], 110, "{name}: stale code after sfence.vma");
+        assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
+    }
+}
+
 /// A load or store that straddles two virtual pages mapped to physical
 /// pages far apart reads and writes both halves where the page tables say
 /// (translated code's inline TLB path must leave it to the slow path: the
