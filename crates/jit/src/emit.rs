@@ -1678,15 +1678,19 @@ pub fn translate(
             }
         }
     }
+    // Sized for a typical translation up front (growing the buffers
+    // showed in profiles): bytes, local, global and dynamic labels,
+    // static and dynamic references.
+    let asm = Asm::new_with_capacity(base, 96 * len + 512, 8, 0, 6 * len + 8, 8, 6 * len + 8);
     let mut e = Emitter {
-        a: Asm::new(base),
+        a: asm,
         regs: RegCache::plan(body, &depth),
         last_store: None,
         block_va: pc,
         block_pa: pa,
         base,
         epilogue,
-        stubs: Vec::new(),
+        stubs: Vec::with_capacity(2 * len + 4),
         loads,
         mem_role: None,
     };
