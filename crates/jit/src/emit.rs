@@ -575,6 +575,19 @@ impl Emitter {
         );
     }
 
+    /// The probe of one access of `size` bytes at rsi: rcx = its host
+    /// delta, or a jump to `slow`.
+    fn probe(&mut self, size: u8, store: bool, slow: DynamicLabel) {
+        if store {
+            self.tlb_probe(u16::from(size), true, slow);
+            self.flag_check(slow);
+        } else if self.loads == DataMode::Unchecked {
+            self.ram_probe(slow);
+        } else {
+            self.tlb_probe(u16::from(size), false, slow);
+        }
+    }
+
     /// rsi and rcx for the access `[rsi + rcx + disp]` of a load or store
     /// of `size` bytes at x[rs1] + imm, as its group role (taken from
     /// `mem_role`) wants; returns `disp`, and binds `access` where a
@@ -590,14 +603,7 @@ impl Emitter {
             None => {
                 self.address(rs1, imm);
                 let regs = self.regs;
-                if store {
-                    self.tlb_probe(u16::from(size), true, slow);
-                    self.flag_check(slow);
-                } else if self.loads == DataMode::Unchecked {
-                    self.ram_probe(slow);
-                } else {
-                    self.tlb_probe(u16::from(size), false, slow);
-                }
+                self.probe(size, store, slow);
                 dynasm!(self.a ; .arch x64 ; =>access);
                 (0, regs)
             }
@@ -1437,14 +1443,7 @@ impl Emitter {
                     slow,
                 } => {
                     dynasm!(self.a ; .arch x64 ; =>label);
-                    if store {
-                        self.tlb_probe(u16::from(size), true, slow);
-                        self.flag_check(slow);
-                    } else if self.loads == DataMode::Unchecked {
-                        self.ram_probe(slow);
-                    } else {
-                        self.tlb_probe(u16::from(size), false, slow);
-                    }
+                    self.probe(size, store, slow);
                     dynasm!(self.a ; .arch x64 ; jmp =>access);
                 }
                 Stub::Poison {
@@ -1498,6 +1497,58 @@ fn slot_offset(slot: u8) -> i32 {
     L.group_delta + 8 * i32::from(slot)
 }
 
+/// An instruction of registers only (no memory, helper, trap or jump):
+/// its (reads, written register).
+fn register_only(inst: &Inst) -> Option<([u8; 2], u8)> {
+    use Inst::*;
+    match inst {
+        Lui { .. }
+        | Auipc { .. }
+        | Addi { .. }
+        | Slti { .. }
+        | Sltiu { .. }
+        | Xori { .. }
+        | Ori { .. }
+        | Andi { .. }
+        | Slli { .. }
+        | Srli { .. }
+        | Srai { .. }
+        | Addiw { .. }
+        | Slliw { .. }
+        | Srliw { .. }
+        | Sraiw { .. }
+        | Add { .. }
+        | Sub { .. }
+        | Sll { .. }
+        | Slt { .. }
+        | Sltu { .. }
+        | Xor { .. }
+        | Srl { .. }
+        | Sra { .. }
+        | Or { .. }
+        | And { .. }
+        | Addw { .. }
+        | Subw { .. }
+        | Sllw { .. }
+        | Srlw { .. }
+        | Sraw { .. }
+        | Mul { .. }
+        | Mulw { .. } => inst.int_operands(),
+        _ => None,
+    }
+}
+
+/// An op of `inst` (for unit tests of the planning passes).
+#[cfg(test)]
+fn test_op(inst: Inst) -> Op {
+    Op {
+        inst,
+        raw: 0,
+        off: 0,
+        len: 4,
+    }
+}
+
 /// Longest run of instructions a branch is if-converted over.
 const HAMMOCK_MAX: usize = 4;
 
@@ -1506,7 +1557,6 @@ const HAMMOCK_MAX: usize = 4;
 /// register (other than the branch's operands), with no other way into
 /// them: that register.
 fn hammock(ops: &[Op], labels: &[Option<DynamicLabel>], i: usize, t: usize) -> Option<u8> {
-    use Inst::*;
     let (rs1, rs2, _) = Emitter::branch_operands(&ops[i].inst)?;
     let skipped = ops
         .get(i + 1..t)
@@ -1516,39 +1566,7 @@ fn hammock(ops: &[Op], labels: &[Option<DynamicLabel>], i: usize, t: usize) -> O
     }
     let mut dst = None;
     for op in skipped {
-        let rd = match op.inst {
-            Lui { rd, .. }
-            | Auipc { rd, .. }
-            | Addi { rd, .. }
-            | Slti { rd, .. }
-            | Sltiu { rd, .. }
-            | Xori { rd, .. }
-            | Ori { rd, .. }
-            | Andi { rd, .. }
-            | Slli { rd, .. }
-            | Srli { rd, .. }
-            | Srai { rd, .. }
-            | Slliw { rd, .. }
-            | Srliw { rd, .. }
-            | Sraiw { rd, .. }
-            | Addiw { rd, .. }
-            | Add { rd, .. }
-            | Sub { rd, .. }
-            | Xor { rd, .. }
-            | Or { rd, .. }
-            | And { rd, .. }
-            | Addw { rd, .. }
-            | Subw { rd, .. }
-            | Slt { rd, .. }
-            | Sltu { rd, .. }
-            | Sll { rd, .. }
-            | Srl { rd, .. }
-            | Sra { rd, .. }
-            | Sllw { rd, .. }
-            | Srlw { rd, .. }
-            | Sraw { rd, .. } => rd,
-            _ => return None,
-        };
+        let (_, rd) = register_only(&op.inst)?;
         if rd == 0 || dst.is_some_and(|d| d != rd) {
             return None;
         }

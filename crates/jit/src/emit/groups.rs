@@ -139,14 +139,7 @@ pub fn plan(ops: &[Op], label: &[bool], loads: bool) -> Vec<Option<Role>> {
 mod tests {
     use super::*;
 
-    fn op(inst: Inst) -> Op {
-        Op {
-            inst,
-            raw: 0,
-            off: 0,
-            len: 4,
-        }
-    }
+    use crate::emit::test_op as op;
 
     #[test]
     fn saves_through_sp_share_one_probe_until_sp_changes() {

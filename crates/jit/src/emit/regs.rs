@@ -328,14 +328,7 @@ impl Emitter {
 mod tests {
     use super::*;
 
-    fn op(inst: Inst) -> Op {
-        Op {
-            inst,
-            raw: 0,
-            off: 0,
-            len: 4,
-        }
-    }
+    use crate::emit::test_op as op;
 
     #[test]
     fn plan_picks_the_most_used_registers() {

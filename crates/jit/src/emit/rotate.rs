@@ -10,6 +10,8 @@
 use rvisor_cpu::interp::Op;
 use rvisor_isa::Inst;
 
+use super::register_only;
+
 /// What the translator emits for an instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fused {
@@ -28,46 +30,6 @@ fn shift(inst: &Inst) -> Option<(u8, u8, u8, bool, bool)> {
         Inst::Srli { rd, rs1, shamt } => Some((rd, rs1, shamt, false, false)),
         Inst::Slliw { rd, rs1, shamt } => Some((rd, rs1, shamt, true, true)),
         Inst::Srliw { rd, rs1, shamt } => Some((rd, rs1, shamt, false, true)),
-        _ => None,
-    }
-}
-
-/// An instruction of registers only (no memory, helper, trap or jump):
-/// its (reads, written register).
-fn register_only(inst: &Inst) -> Option<([u8; 2], u8)> {
-    use Inst::*;
-    match inst {
-        Lui { .. }
-        | Addi { .. }
-        | Slti { .. }
-        | Sltiu { .. }
-        | Xori { .. }
-        | Ori { .. }
-        | Andi { .. }
-        | Slli { .. }
-        | Srli { .. }
-        | Srai { .. }
-        | Addiw { .. }
-        | Slliw { .. }
-        | Srliw { .. }
-        | Sraiw { .. }
-        | Add { .. }
-        | Sub { .. }
-        | Sll { .. }
-        | Slt { .. }
-        | Sltu { .. }
-        | Xor { .. }
-        | Srl { .. }
-        | Sra { .. }
-        | Or { .. }
-        | And { .. }
-        | Addw { .. }
-        | Subw { .. }
-        | Sllw { .. }
-        | Srlw { .. }
-        | Sraw { .. }
-        | Mul { .. }
-        | Mulw { .. } => inst.int_operands(),
         _ => None,
     }
 }
@@ -189,14 +151,7 @@ mod tests {
     use super::*;
     use Inst::*;
 
-    fn op(inst: Inst) -> Op {
-        Op {
-            inst,
-            raw: 0,
-            off: 0,
-            len: 4,
-        }
-    }
+    use crate::emit::test_op as op;
 
     #[test]
     fn a_rotate_of_a_hash_round_is_fused() {
