@@ -242,9 +242,14 @@ helper!(fmv_dx<> |h, r, _raw, _ctx| {
 });
 
 helper!(fmv_xd<> |h, r, _raw, _ctx| {
-    h.x[r.rd] = h.f[r.rs1];
+    let v = h.f[r.rs1];
+    h.x[r.rd] = v;
     h.x[0] = 0;
-    OK
+    // Also in rax, for the in-line move's slow path.
+    HelperRet {
+        val: v,
+        status: ST_OK,
+    }
 });
 
 // fld (N = 8) / flw (N = 4, boxed).

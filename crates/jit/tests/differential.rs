@@ -2498,3 +2498,41 @@ fn loads_translated_without_paging_follow_mprv_translation() {
         assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
     }
 }
+
+/// x registers written by in-line FP instructions (compares, `fmv.x.d`)
+/// inside a loop of one translation: at the loop's label the register
+/// cache must count them as written, so that the exits write them back.
+#[test]
+fn x_registers_written_by_in_line_fp_reach_the_hart() {
+    use Inst::*;
+    for tail in [
+        FmvXD { rd: 10, rs1: 31 },
+        FltD {
+            rd: 10,
+            rs1: 30,
+            rs2: 31,
+        },
+    ] {
+        let mut a = Asm::new();
+        let lp = a.label();
+        a.li(31, 5);
+        a.bind(lp);
+        a.emit(Sd {
+            rs1: 8,
+            rs2: 10,
+            imm: -8,
+        });
+        a.emit(tail);
+        a.emit(Addi {
+            rd: 31,
+            rs1: 31,
+            imm: -1,
+        });
+        a.bne(31, 0, lp);
+        a.emit(Wfi);
+        let code = a.finish().expect("assembles");
+        for seed in 1..24 {
+            check_code(&code, seed, Policy::Always, 1 << 20);
+        }
+    }
+}

@@ -41,12 +41,94 @@ enum Kind {
     Div,
 }
 
+/// The x register an FP template writes in line (through the register
+/// cache), if any.
+pub(super) fn x_written_in_line(inst: &Inst) -> Option<u8> {
+    match *inst {
+        Inst::FeqD { rd, .. }
+        | Inst::FltD { rd, .. }
+        | Inst::FleD { rd, .. }
+        | Inst::FeqS { rd, .. }
+        | Inst::FltS { rd, .. }
+        | Inst::FleS { rd, .. }
+        | Inst::FmvXD { rd, .. } => Some(rd),
+        _ => None,
+    }
+}
+
 impl Emitter {
     /// Emit `inst` inline if it is one of ours; false otherwise.
     pub(super) fn fp_inline(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
         self.fp_compare(inst, raw, site)
             || self.fp_sign(inst, raw, site)
             || self.fp_arith(inst, raw, site)
+            || self.fp_move(inst, raw, site)
+    }
+
+    /// `fmv.d.x`, `fmv.x.d`, and `fcvt.d.w`/`fcvt.d.wu` under a static
+    /// rounding mode (every 32-bit integer is a double: exact, no flag):
+    /// moves and one host conversion, FS permitting.
+    fn fp_move(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
+        let (rd, rs1) = match *inst {
+            Inst::FmvDX { rd, rs1 } | Inst::FmvXD { rd, rs1 } => (rd, rs1),
+            Inst::FcvtDW { rd, rs1, rm } | Inst::FcvtDWu { rd, rs1, rm }
+                if rm != RoundingMode::Dyn =>
+            {
+                (rd, rs1)
+            }
+            _ => return false,
+        };
+        let Some((f, packed)) = fp::direct(inst) else {
+            return false;
+        };
+        let slow = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
+        let regs;
+        if let Inst::FmvXD { .. } = inst {
+            regs = self.regs;
+            dynasm!(self.a
+                ; .arch x64
+                ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
+                ; jz =>slow
+                ; mov rax, [rbx + fo(rs1)]
+                ; =>resume
+            );
+            self.set_rd(rd, super::regs::RAX);
+        } else {
+            // The x operand first (see `loc`).
+            let src = self.loc(rs1);
+            regs = self.regs;
+            self.fs_dirty_or(slow);
+            match src {
+                super::regs::Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov rax, Rq(h)),
+                super::regs::Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; mov rax, [rbx + m]),
+            }
+            match inst {
+                // xmm0 zeroed first: the conversion writes only its low
+                // half, and would wait for the last writer of the rest.
+                Inst::FcvtDW { .. } => dynasm!(self.a
+                    ; .arch x64
+                    ; xorps xmm0, xmm0
+                    ; cvtsi2sd xmm0, eax
+                    ; movq rax, xmm0
+                ),
+                Inst::FcvtDWu { .. } => dynasm!(self.a
+                    ; .arch x64
+                    ; mov eax, eax
+                    ; xorps xmm0, xmm0
+                    ; cvtsi2sd xmm0, rax
+                    ; movq rax, xmm0
+                ),
+                _ => {}
+            }
+            dynasm!(self.a
+                ; .arch x64
+                ; mov [rbx + fo(rd)], rax
+                ; =>resume
+            );
+        }
+        self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+        true
     }
 
     /// `feq`/`flt`/`fle` (`.d`, `.s`): the host's ordered compare when

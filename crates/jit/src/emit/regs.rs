@@ -72,10 +72,18 @@ pub(super) enum Loc {
 }
 
 /// The integer registers an instruction with a template reads and writes
-/// (x0 included; A/F/D instructions reach `Hart::x` through helpers and
-/// count for nothing).
+/// (x0 included). A/F/D instructions reach `Hart::x` through helpers and
+/// count for nothing, except the x destination of the FP templates that
+/// write it in line (see `fp_inline`): it must count as written, or a
+/// label's canonical state would call it clean and exits would not write
+/// it back.
 fn operands(inst: &Inst) -> ([u8; 2], u8) {
-    inst.int_operands().unwrap_or(([0, 0], 0))
+    inst.int_operands().unwrap_or_else(|| {
+        (
+            [0, 0],
+            super::fp_inline::x_written_in_line(inst).unwrap_or(0),
+        )
+    })
 }
 
 impl RegCache {
