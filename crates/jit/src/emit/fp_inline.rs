@@ -310,45 +310,40 @@ impl Emitter {
         if rm == RoundingMode::Dyn {
             dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 0 ; jne =>slow);
         }
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rax, [rbx + fo(rs1)]
-            ; mov rcx, [rbx + fo(rs2)]
-        );
-        if kind == Kind::Sub {
-            dynasm!(self.a ; .arch x64 ; btc rcx, 63);
-        }
         if kind == Kind::Div {
             // No exactness proof for quotients: only once NX is set
             // (sticky, so nearly always after the first inexact result)
             // does it not matter whether this one is exact.
             dynasm!(self.a ; .arch x64 ; test BYTE [rbx + FFLAGS], fpu_nx() ; jz =>slow);
         }
-        // A NaN or infinite operand (or a zero divisor) gives a NaN or
-        // infinite result, which the result's check below declines: the
-        // operands need no check of their own.
+        // The operands go straight to xmm registers and the result is
+        // stored from one: a chain of dependent FP instructions waits
+        // for no move between register files. A NaN or infinite operand
+        // (or a zero divisor) gives a NaN or infinite result, which the
+        // result's check below declines: the operands need no check of
+        // their own.
         dynasm!(self.a
             ; .arch x64
-            ; movq xmm0, rax
-            ; movq xmm1, rcx
+            ; movsd xmm0, [rbx + fo(rs1)]
+            ; movsd xmm1, [rbx + fo(rs2)]
             ; movapd xmm2, xmm0
         );
         match kind {
             Kind::Mul => dynasm!(self.a ; .arch x64 ; mulsd xmm2, xmm1),
             Kind::Div => dynasm!(self.a ; .arch x64 ; divsd xmm2, xmm1),
-            _ => dynasm!(self.a ; .arch x64 ; addsd xmm2, xmm1),
+            Kind::Sub => dynasm!(self.a ; .arch x64 ; subsd xmm2, xmm1),
+            Kind::Add => dynasm!(self.a ; .arch x64 ; addsd xmm2, xmm1),
         }
         // The result's exponent field in [2, 0x7ff).
         dynasm!(self.a
             ; .arch x64
-            ; movq rdi, xmm2
-            ; mov rdx, rdi
+            ; movq rdx, xmm2
             ; shr rdx, 52
             ; and edx, 0x7ff
             ; sub edx, 2
             ; cmp edx, 0x7ff - 2
             ; jae =>slow
-            ; mov [rbx + fo(rd)], rdi
+            ; movsd [rbx + fo(rd)], xmm2
         );
         if kind != Kind::Div {
             // Whether the result is exact only matters while NX is clear.
@@ -357,10 +352,11 @@ impl Emitter {
         if kind == Kind::Mul {
             // Inexact iff the product of the odd parts of the significands
             // (hidden bit included) needs more than 53 bits.
-            // a's odd part to rdi, b's to rsi (the result in rdi is
-            // stored already).
+            // a's odd part to rdi, b's to rsi.
             dynasm!(self.a
                 ; .arch x64
+                ; movq rax, xmm0
+                ; movq rcx, xmm1
                 ; mov rdi, rax
                 ; shl rdi, 12
                 ; shr rdi, 12
@@ -395,7 +391,9 @@ impl Emitter {
                 ; or BYTE [rbx + FFLAGS], fpu_nx()
             );
         } else if kind != Kind::Div {
-            // TwoSum: err = (a - (s - (s - a))) + (b - (s - a)).
+            // TwoSum of a and b' (b, or -b for a difference): t = s - a,
+            // err = (a - (s - t)) + (b' - t); for -b the last term is
+            // -(b + t), the same rounding (nearest-even is symmetric).
             dynasm!(self.a
                 ; .arch x64
                 ; movapd xmm3, xmm2
@@ -403,8 +401,14 @@ impl Emitter {
                 ; movapd xmm4, xmm2
                 ; subsd xmm4, xmm3
                 ; subsd xmm0, xmm4
-                ; subsd xmm1, xmm3
-                ; addsd xmm0, xmm1
+            );
+            if kind == Kind::Sub {
+                dynasm!(self.a ; .arch x64 ; addsd xmm1, xmm3 ; subsd xmm0, xmm1);
+            } else {
+                dynasm!(self.a ; .arch x64 ; subsd xmm1, xmm3 ; addsd xmm0, xmm1);
+            }
+            dynasm!(self.a
+                ; .arch x64
                 ; xorpd xmm1, xmm1
                 ; ucomisd xmm0, xmm1
                 ; je =>exact
