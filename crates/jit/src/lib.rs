@@ -728,6 +728,12 @@ impl Jit {
 
     fn run_inner(&mut self, hart: &mut Hart, budget: u64) -> Exit {
         let mut steps: u64 = 0;
+        // Fixed for the hart's RAM: once per run, not per dispatch.
+        self.ctx.flags_bias =
+            (hart.ram.page_flags_ptr() as usize).wrapping_sub(hart.ram.host_base() as usize >> 12);
+        self.ctx.delta_guess =
+            (hart.ram.host_base() as usize).wrapping_sub(hart.ram.base() as usize);
+        self.ctx.ram_base = hart.ram.base();
         loop {
             if let Some(e) = hart.engine_boundary() {
                 return e;
@@ -892,11 +898,6 @@ impl Jit {
         let (tlb, tag) = hart.tlb_probe(Access::Store);
         self.ctx.tlb_store = tlb as usize;
         self.ctx.tag_store = tag;
-        self.ctx.flags_bias =
-            (hart.ram.page_flags_ptr() as usize).wrapping_sub(hart.ram.host_base() as usize >> 12);
-        self.ctx.delta_guess =
-            (hart.ram.host_base() as usize).wrapping_sub(hart.ram.base() as usize);
-        self.ctx.ram_base = hart.ram.base();
         // Loads of the last 7 bytes take the slow path, whatever their
         // size.
         self.ctx.ram_span = if hart.load_mode() == DataMode::Unchecked {
