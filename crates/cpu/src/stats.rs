@@ -19,6 +19,9 @@ pub struct HartStats {
     pub sfences: u64,
     /// `fence.i` executed.
     pub fence_is: u64,
+    /// SMP `fence.i`s that had nothing to revalidate: every block was
+    /// settled (see `interp::zifencei`).
+    pub fence_is_settled: u64,
     /// Hypercalls (para-mode S-mode `ecall`s) exited to the VMM.
     pub hypercalls: u64,
     /// Blocks decoded into the block cache.

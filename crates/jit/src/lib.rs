@@ -260,6 +260,8 @@ pub struct Jit {
     seen_epoch: u64,
     seen_flush: u64,
     seen_fence: u64,
+    /// The interpreter's count of page-wise `fence.i`s last seen.
+    seen_fenced_pages: u64,
     ops: Vec<Op>,
     /// The decoded ops translated code refers to (freed at flushes).
     op_store: Vec<Box<[Op]>>,
@@ -335,6 +337,7 @@ impl Jit {
             seen_epoch: 0,
             seen_flush: 0,
             seen_fence: 0,
+            seen_fenced_pages: 0,
             ops: Vec::with_capacity(64),
             op_store: Vec::new(),
             pages: HashMap::new(),
@@ -376,12 +379,13 @@ impl Jit {
 
     /// Follow the interpreter's invalidations.
     #[inline(always)]
-    fn sync(&mut self, hart: &Hart) {
+    fn sync(&mut self, hart: &mut Hart) {
         let token = hart.engine_flush_token();
         if token != self.seen_flush {
             self.seen_flush = token;
             self.seen_epoch = hart.ram.code_epoch();
             self.seen_fence = hart.engine_fence_gen();
+            self.seen_fenced_pages = hart.engine_fenced_pages().0;
             self.flush();
             return;
         }
@@ -392,29 +396,48 @@ impl Jit {
             self.seen_fence = fence;
             self.new_jc_epoch();
         }
+        let (gen, _) = hart.engine_fenced_pages();
+        if gen != self.seen_fenced_pages {
+            self.seen_fenced_pages = gen;
+            self.check_fenced_pages(hart);
+        }
         let epoch = hart.ram.code_epoch();
         if epoch != self.seen_epoch {
-            self.seen_epoch = epoch;
-            self.drop_written_pages(hart);
+            let seen = std::mem::replace(&mut self.seen_epoch, epoch);
+            self.drop_written_pages(hart, seen, epoch);
         }
     }
 
-    /// Some page lost its `PAGE_CODE` flag: drop the translations made
-    /// from such pages. Only the pages holding translations are looked at
-    /// (a guest whose data shares a page with its code does this often).
+    /// A page-wise SMP `fence.i`: compare the translations of the pages it
+    /// names now.
     #[cold]
-    fn drop_written_pages(&mut self, hart: &Hart) {
-        let ram = &hart.ram;
+    fn check_fenced_pages(&mut self, hart: &mut Hart) {
+        let mut pages = std::mem::take(&mut self.scratch);
+        pages.clear();
+        pages.extend_from_slice(hart.engine_fenced_pages().1);
+        for &page in &pages {
+            if self.pages.contains_key(&page) && self.check_page(hart, page) {
+                self.stats.pages_revalidated += 1;
+            }
+        }
+        self.scratch = pages;
+    }
+
+    /// Code pages were written: compare the translations made from the
+    /// pages the RAM's code log names (all pages holding translations if it
+    /// lost count), and drop those of any page whose bytes changed. Data
+    /// sharing a page with code makes a write there no proof of a change.
+    #[cold]
+    fn drop_written_pages(&mut self, hart: &mut Hart, seen: u64, now: u64) {
         let mut written = std::mem::take(&mut self.scratch);
-        written.clear();
-        written.extend(self.pages.keys().copied().filter(|&page| {
-            ram.offset_of(page << 12, 2)
-                .is_none_or(|off| ram.page_flags(off) & PAGE_CODE == 0)
-        }));
+        if !hart.ram.code_written_since(seen, now, &mut written) {
+            written.clear();
+            written.extend(self.pages.keys().copied());
+        }
+        written.sort_unstable();
+        written.dedup();
         for &page in &written {
-            // Data sharing a page with code: the store may have hit other
-            // bytes than the translated ones.
-            if self.check_page(ram, page) {
+            if self.pages.contains_key(&page) && self.check_page(hart, page) {
                 self.stats.revalidated += 1;
             }
         }
@@ -431,17 +454,18 @@ impl Jit {
     /// without the table, so comparing only the slots' current owners
     /// would let a kept block run a changed neighbour's stale code.
     #[cold]
-    fn check_page(&mut self, ram: &rvisor_memory::GuestRam, page: u64) -> bool {
+    fn check_page(&mut self, hart: &mut Hart, page: u64) -> bool {
         let gen = self.gen;
-        // Flag the page again before comparing, so a store racing with the
-        // comparison either lands before it or moves the epoch.
-        let in_ram = ram.offset_of(page << 12, 2);
-        if let Some(off) = in_ram {
-            ram.set_page_flags(off, PAGE_CODE);
-        }
         let Some(PageCode { mut made, .. }) = self.pages.remove(&page) else {
             return true;
         };
+        // Flag the page again before comparing, so a store racing with the
+        // comparison either lands before it or moves the epoch.
+        let ram = &hart.ram;
+        let in_ram = ram.offset_of(page << 12, 2);
+        let old = in_ram.map_or(0, |off| ram.set_page_flags(off, PAGE_CODE));
+        let fresh = hart.engine_code_read(in_ram, old);
+        let ram = &hart.ram;
         made.sort_unstable();
         made.dedup();
         let same = made
@@ -452,6 +476,9 @@ impl Jit {
                 None => in_ram.is_none(),
             });
         if same {
+            if fresh {
+                hart.engine_code_kept(page);
+            }
             for m in &made {
                 let s = &mut self.table[m.slot as usize];
                 if m.owns(s, gen) {
@@ -536,7 +563,7 @@ impl Jit {
             .pages
             .get(&(pa >> 12))
             .is_some_and(|p| p.checked != self.seen_fence)
-            && self.check_page(&hart.ram, pa >> 12)
+            && self.check_page(hart, pa >> 12)
         {
             self.stats.pages_revalidated += 1;
         }
@@ -775,7 +802,7 @@ impl Jit {
             let mut s = self.table[idx];
             if s.state == State::Translated && s.gen == self.gen && s.fence != self.seen_fence {
                 // First entry into this page since a `fence.i`.
-                if self.check_page(&hart.ram, pa >> 12) {
+                if self.check_page(hart, pa >> 12) {
                     self.stats.pages_revalidated += 1;
                 }
                 s = self.table[idx];

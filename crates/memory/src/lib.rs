@@ -8,8 +8,10 @@
 
 pub mod bus;
 pub mod clock;
+mod code_log;
 pub mod irq;
 pub mod ram;
+pub mod writers;
 
 pub use bus::{Bus, BusBuilder, BusError, MmioDevice};
 pub use clock::{Clock, TimerQueue};

@@ -11,7 +11,10 @@
 //! wants to see stores to this page, e.g. HTIF `tohost`).
 
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{fence, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
+
+use crate::code_log::CodeLog;
+use crate::writers::Writers;
 
 /// Page size used for the page flags.
 pub const PAGE_SHIFT: u32 = 12;
@@ -49,7 +52,8 @@ pub struct GuestRam {
     size: u64,
     host: NonNull<u8>,
     page_flags: Box<[AtomicU8]>,
-    code_epoch: AtomicU64,
+    code_log: CodeLog,
+    writers: Writers,
 }
 
 // SAFETY: the mapping is owned by this value and only accessed through atomic
@@ -146,7 +150,8 @@ impl GuestRam {
             size,
             host,
             page_flags,
-            code_epoch: AtomicU64::new(0),
+            code_log: CodeLog::default(),
+            writers: Writers::default(),
         })
     }
 
@@ -236,19 +241,16 @@ impl GuestRam {
             return;
         }
         let last = off.saturating_add(len - 1) >> PAGE_SHIFT;
-        let mut stale = false;
+        // Closes this writer's store window (see `writers`): a decode that
+        // flagged the page before these loads reads the new bytes.
+        fence(Ordering::SeqCst);
         for page in (off >> PAGE_SHIFT)..=last {
-            let at = page << PAGE_SHIFT;
             // A plain load first keeps the common case (no code) free of
             // atomic writes.
-            if self.page_flags(at) & PAGE_CODE != 0
-                && self.clear_page_flags(at, PAGE_CODE) & PAGE_CODE != 0
-            {
-                stale = true;
+            let at = page << PAGE_SHIFT;
+            if self.page_flags(at) & PAGE_CODE != 0 {
+                self.code_written(at);
             }
-        }
-        if stale {
-            self.bump_code_epoch();
         }
     }
 
@@ -279,11 +281,12 @@ impl GuestRam {
             .map_or(0, |f| f.load(Ordering::Relaxed))
     }
 
-    /// Set `flags` on the page holding offset `off`.
-    pub fn set_page_flags(&self, off: u64, flags: u8) {
-        if let Some(f) = self.page_flags.get((off >> PAGE_SHIFT) as usize) {
-            f.fetch_or(flags, Ordering::AcqRel);
-        }
+    /// Set `flags` on the page holding offset `off`; returns the flags it
+    /// had (0 if out of range).
+    pub fn set_page_flags(&self, off: u64, flags: u8) -> u8 {
+        self.page_flags
+            .get((off >> PAGE_SHIFT) as usize)
+            .map_or(0, |f| f.fetch_or(flags, Ordering::AcqRel))
     }
 
     /// Clear `flags` on the page holding offset `off`; returns the flags it had.
@@ -293,18 +296,38 @@ impl GuestRam {
             .map_or(0, |f| f.fetch_and(!flags, Ordering::AcqRel))
     }
 
-    /// The code epoch: engines bump it when a store hits a `PAGE_CODE` page
-    /// (after clearing the flag), and drop their decoded code for it when
-    /// they see it change, so that code written by one hart is re-decoded by
-    /// every hart.
+    /// The code epoch: it moves whenever a write clears a page's
+    /// `PAGE_CODE` flag ([`code_written`](Self::code_written)); an engine
+    /// that sees it move asks [`code_written_since`](Self::code_written_since)
+    /// which pages to check, so that code written by one hart is re-decoded
+    /// by every hart.
     #[inline(always)]
     pub fn code_epoch(&self) -> u64 {
-        self.code_epoch.load(Ordering::Acquire)
+        self.code_log.epoch()
     }
 
-    /// Advance the code epoch (see [`code_epoch`](Self::code_epoch)).
-    pub fn bump_code_epoch(&self) -> u64 {
-        self.code_epoch.fetch_add(1, Ordering::AcqRel) + 1
+    /// A write reached the page holding offset `off`: if code was made from
+    /// it, clear the flag, advance the code epoch and log the page. Returns
+    /// whether it held code.
+    pub fn code_written(&self, off: u64) -> bool {
+        if self.clear_page_flags(off, PAGE_CODE) & PAGE_CODE == 0 {
+            return false;
+        }
+        self.code_log.written((self.base + off) >> PAGE_SHIFT);
+        true
+    }
+
+    /// The physical page numbers written in code epochs `seen + 1 ..= now`
+    /// (repeats possible), into `out`. `false` if they are no longer known:
+    /// the caller must check all its code.
+    pub fn code_written_since(&self, seen: u64, now: u64, out: &mut Vec<u64>) -> bool {
+        self.code_log.written_since(seen, now, out)
+    }
+
+    /// The harts' store windows (see [`crate::writers`]).
+    #[inline(always)]
+    pub fn writers(&self) -> &Writers {
+        &self.writers
     }
 
     /// Raw address of the page flag bytes (one per 4 KiB page, `size() >>
@@ -372,6 +395,9 @@ mod tests {
         assert!(ram.write_bytes(0x1ffe, &[1, 2, 3, 4]));
         assert_eq!(ram.page_flags(0x2000) & PAGE_CODE, 0);
         assert_eq!(ram.code_epoch(), e0 + 1);
+        let mut pages = Vec::new();
+        assert!(ram.code_written_since(e0, e0 + 1, &mut pages));
+        assert_eq!(pages, [0x8000_2000 >> 12]);
         // Once unmarked, further writes are free.
         assert!(ram.write_bytes(0x2000, &[5]));
         assert_eq!(ram.code_epoch(), e0 + 1);

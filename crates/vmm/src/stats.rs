@@ -221,6 +221,12 @@ impl VmStats {
         let _ = writeln!(
             s,
             "  {:<32} {}",
+            "fence.i with nothing to check",
+            sum(|h| h.fence_is_settled)
+        );
+        let _ = writeln!(
+            s,
+            "  {:<32} {}",
             "TLB misses (page walks)",
             sum(|h| h.tlb_misses)
         );

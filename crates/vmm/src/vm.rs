@@ -313,7 +313,10 @@ fn park(hart: &Hart, ctx: &HartCtx) {
     // The timeout only bounds the damage of a missed wake-up.
     let mask = hart.csr.mie | EXIT_REQUEST;
     ctx.shared.set_parked(true);
+    let writers = hart.ram.writers();
+    writers.set_running(hart.config.hart_id, false);
     hart.signals.wait(mask, Duration::from_millis(50));
+    writers.set_running(hart.config.hart_id, true);
     ctx.shared.set_parked(false);
 }
 
@@ -347,11 +350,15 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
         return (hart.stats_snapshot(), sbi_state.calls);
     }
     let mut jit = make_jit(ctx.engine, ctx.tcache_size);
+    let id = hart.config.hart_id;
+    hart.ram.writers().set_running(id, true);
     loop {
         let exit = match &mut jit {
             Some(j) => j.run(&mut hart, BUDGET),
             None => hart.run(BUDGET),
         };
+        // Other harts' SMP `fence.i`s wait for this to trust their code.
+        hart.ram.writers().close_windows(id);
         match exit {
             Exit::Budget => match (sbi_state.steal_shmem, &ctx.sbi) {
                 (Some(pa), Some(sbi)) => {
@@ -422,6 +429,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
     }
     // Nobody waits for this hart's fences any more.
     ctx.shared.set_parked(true);
+    hart.ram.writers().set_running(id, false);
     // Other harts may still be running: make sure they stop too.
     if ctx.control.reason().is_none() {
         ctx.control.stop(ExitReason::InternalError);
@@ -432,6 +440,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
 /// Wait until SBI HSM starts this hart; false if the VM stopped instead.
 fn start_stopped_hart(hart: &mut Hart, ctx: &HartCtx) -> bool {
     ctx.shared.set_parked(true);
+    hart.ram.writers().set_running(hart.config.hart_id, false);
     let started = ctx
         .shared
         .wait_for_start(&|| ctx.control.reason().is_some());
@@ -442,6 +451,7 @@ fn start_stopped_hart(hart: &mut Hart, ctx: &HartCtx) -> bool {
             hart.start_supervisor(addr, id, opaque);
             // (Its TLB is empty; this records the fences posted meanwhile.)
             hart.apply_tlb_flushes();
+            hart.ram.writers().set_running(id, true);
             ctx.shared.set_started();
             true
         }

@@ -19,7 +19,6 @@
 
 use rvisor_isa::{decode, decode_compressed, insn_len, Inst};
 use rvisor_memory::ram::PAGE_CODE;
-use rvisor_memory::GuestRam;
 
 use crate::mmu::Access;
 use crate::trap::{Exception, Trap};
@@ -143,19 +142,18 @@ impl BlockCache {
         }
     }
 
-    /// Forget the blocks made from pages that lost their `PAGE_CODE` flag
-    /// (a store hit them since they were decoded). Far cheaper than a full
-    /// flush when one page of a large working set is rewritten (freed code
-    /// pages reused as data). The dropped ops stay in the arena as garbage
-    /// until the arena limit flushes it. Returns how many blocks were dropped.
-    pub(crate) fn invalidate_written_pages(&mut self, ram: &GuestRam) -> usize {
+    /// Forget the blocks made from physical pages `pages` (a store hit
+    /// them since they were decoded). Far cheaper than a full flush when
+    /// one page of a large working set is rewritten (freed code pages
+    /// reused as data). The dropped ops stay in the arena as garbage until
+    /// the arena limit flushes it. Returns how many blocks were dropped.
+    pub(crate) fn invalidate_pages(&mut self, pages: &mut Vec<u64>) -> usize {
+        pages.sort_unstable();
+        pages.dedup();
         let gen = self.gen;
         let mut dropped = 0;
         for e in self.table.iter_mut().filter(|e| e.gen == gen) {
-            let flagged = ram
-                .offset_of(e.pa, 2)
-                .is_some_and(|off| ram.page_flags(off) & PAGE_CODE != 0);
-            if !flagged {
+            if pages.binary_search(&(e.pa >> 12)).is_ok() {
                 e.gen = 0;
                 dropped += 1;
             }
@@ -242,11 +240,10 @@ impl Hart {
         let b = self.interp.cache.suspect(pa)?;
         let ops = arena.get(b.start..b.start + b.count)?;
         let off = self.ram.offset_of(pa, 2);
-        if let Some(off) = off {
-            // As in decoding: flag first, so a store racing with the
-            // comparison either lands before our reads or sees the flag.
-            self.ram.set_page_flags(off, PAGE_CODE);
-        }
+        // As in decoding: flag first, so a store racing with the
+        // comparison either lands before our reads or sees the flag.
+        let old = off.map_or(0, |off| self.ram.set_page_flags(off, PAGE_CODE));
+        let fresh = self.note_read(off, old);
         for op in ops {
             let a = pa.wrapping_add(u64::from(op.off));
             let va = pc.wrapping_add(u64::from(op.off));
@@ -262,6 +259,9 @@ impl Hart {
             if raw != op.raw {
                 return None;
             }
+        }
+        if fresh {
+            self.note_kept(pa >> 12);
         }
         self.interp.cache.insert(pa, b);
         self.stats.blocks_revalidated += 1;
@@ -287,10 +287,12 @@ impl Hart {
             self.interp.cache.invalidate();
             self.stats.block_invalidations += 1;
         }
-        if let Some(off) = self.ram.offset_of(pa, 2) {
-            // Flag the page before reading it, so a store racing with this
-            // decode either lands before our read or sees the flag.
-            self.ram.set_page_flags(off, PAGE_CODE);
+        // Flag the page before reading it, so a store racing with this
+        // decode either lands before our read or sees the flag.
+        let off = self.ram.offset_of(pa, 2);
+        let old = off.map_or(0, |off| self.ram.set_page_flags(off, PAGE_CODE));
+        if self.note_read(off, old) {
+            self.note_kept(pa >> 12);
         }
         let start = arena.len();
         let mut k: u64 = 0;
@@ -407,7 +409,6 @@ mod tests {
 
     #[test]
     fn cache_written_page_drops_only_its_blocks() {
-        let ram = GuestRam::new(0x8000_0000, 0x4000).expect("ram");
         let mut c = BlockCache::default();
         let b = BlockRef {
             start: 0,
@@ -415,12 +416,9 @@ mod tests {
             bytes: 4,
             spin: 0,
         };
-        ram.set_page_flags(0x1000, PAGE_CODE);
-        ram.set_page_flags(0x2000, PAGE_CODE);
         c.insert(0x8000_1000, b);
         c.insert(0x8000_2000, b);
-        ram.clear_page_flags(0x1000, PAGE_CODE);
-        assert_eq!(c.invalidate_written_pages(&ram), 1);
+        assert_eq!(c.invalidate_pages(&mut vec![0x80001, 0x80003, 0x80001]), 1);
         assert_eq!(c.lookup(0x8000_1000), None);
         assert_eq!(c.lookup(0x8000_2000), Some(b));
     }

@@ -79,6 +79,29 @@ impl Hart {
         self.interp.flush_token.0
     }
 
+    /// An engine is about to compare its code from RAM offset `off` with
+    /// the bytes, having set the page's `PAGE_CODE` flag, which held `old`
+    /// before. `true` if it must call
+    /// [`engine_code_kept`](Self::engine_code_kept) if it keeps the code.
+    pub fn engine_code_read(&mut self, off: Option<u64>, old: u8) -> bool {
+        self.note_read(off, old)
+    }
+
+    /// The comparison [`engine_code_read`](Self::engine_code_read) called
+    /// fresh kept code of physical page `page`: an SMP `fence.i` must
+    /// compare it again (see `zifencei`).
+    pub fn engine_code_kept(&mut self, page: u64) {
+        self.note_kept(page);
+    }
+
+    /// Physical pages whose code the latest page-wise SMP `fence.i`
+    /// compared (the interpreter dropped its blocks there), and a count
+    /// that changes at each such fence: an engine that sees it change must
+    /// compare its code of those pages before running it again.
+    pub fn engine_fenced_pages(&self) -> (u64, &[u64]) {
+        self.fenced_pages()
+    }
+
     /// Changes at every SMP `fence.i` (this hart's or requested remotely):
     /// an engine that sees it change must compare its code with the guest
     /// bytes before running it again.

@@ -151,11 +151,9 @@ impl Hart {
             self.bus.notify_store(pa, n as u8, v);
         }
         if flags & PAGE_CODE != 0 {
-            if self.ram.clear_page_flags(off, PAGE_CODE) & PAGE_CODE != 0 {
-                // Every hart (this one included) drops its blocks when it
-                // sees the epoch move.
-                self.ram.bump_code_epoch();
-            }
+            // Every hart (this one included) drops the page's blocks when
+            // it sees the epoch move.
+            self.ram.code_written(off);
             // End the current block: its remaining ops may be stale.
             self.interp.pending |= PENDING_CODE_WRITTEN;
         }

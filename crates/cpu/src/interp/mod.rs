@@ -85,6 +85,10 @@ pub struct InterpState {
     flush_token: engine::FlushToken,
     /// Counts SMP `fence.i`s (see [`Hart::engine_fence_gen`]).
     fence_gen: u64,
+    /// What the next SMP `fence.i` must compare (see `zifencei`).
+    settle: zifencei::Settle,
+    /// Scratch: the pages written in the code epochs being caught up on.
+    written: Vec<u64>,
 }
 
 impl InterpState {
@@ -275,25 +279,21 @@ impl Hart {
     fn code_changed(&mut self, arena: &mut Vec<Op>, epoch: u64) {
         let pending = std::mem::take(&mut self.interp.pending);
         if epoch != self.interp.seen_epoch || pending & PENDING_CODE_WRITTEN != 0 {
-            self.interp.seen_epoch = epoch;
-            let dropped = self.interp.cache.invalidate_written_pages(&self.ram);
+            let seen = std::mem::replace(&mut self.interp.seen_epoch, epoch);
+            let mut pages = std::mem::take(&mut self.interp.written);
+            if self.ram.code_written_since(seen, epoch, &mut pages) {
+                let dropped = self.interp.cache.invalidate_pages(&mut pages);
+                self.stats.blocks_dropped += dropped as u64;
+            } else {
+                arena.clear();
+                self.interp.cache.invalidate();
+            }
+            self.interp.written = pages;
             self.stats.block_invalidations += 1;
-            self.stats.blocks_dropped += dropped as u64;
         }
         if pending & PENDING_FENCE_I != 0 {
             self.fence_blocks(arena);
         }
-    }
-
-    /// SMP `fence.i`: a store racing with a decode may have gone unseen, so
-    /// every block is compared with the guest bytes before it next runs
-    /// (lazily, by the decoder; see `block.rs`) instead of being dropped.
-    fn fence_blocks(&mut self, arena: &mut Vec<Op>) {
-        self.interp.fence_gen += 1;
-        if !self.interp.cache.suspect_all() {
-            arena.clear();
-        }
-        self.stats.block_invalidations += 1;
     }
 
     /// Interrupt bits that are pending and locally enabled (a superset of
