@@ -27,16 +27,17 @@
 //!   to the dispatcher). Chain entries check the budget and the signal word.
 //! - **Invalidation**: the interpreter's rules. A store to a `PAGE_CODE`
 //!   page ends the block; at the next boundary the RAM code epoch has moved
-//!   and the translations of a page whose flag was cleared are compared
-//!   with the guest bytes (all of the page's are dropped if one changed,
-//!   so no chained jump can reach a dropped block). An SMP `fence.i` (seen
-//!   through the interpreter's fence generation) makes every page suspect:
-//!   the dispatcher compares a page's translations with the guest bytes
-//!   when it next enters the page (chains never leave a page, and the
-//!   jump cache starts a new epoch, so every way into a page passes the
-//!   check). A hart reset (the interpreter's flush token) drops
-//!   everything. The code cache is one bounded mapping flushed whole when
-//!   full.
+//!   and the translations of the pages the RAM's code log names are
+//!   compared with the guest bytes (all of the page's are dropped if one
+//!   changed, so no chained jump can reach a dropped block). An SMP
+//!   `fence.i` names the few pages that may have missed a racing store
+//!   (`Hart::engine_fenced_pages`), checked at once; with many, it makes
+//!   every page suspect (the interpreter's fence generation): the
+//!   dispatcher compares a page's translations with the guest bytes when it
+//!   next enters the page (chains never leave a page, and the jump cache
+//!   starts a new epoch, so every way into a page passes the check). A hart
+//!   reset (the interpreter's flush token) drops everything. The code cache
+//!   is one bounded mapping flushed whole when full.
 
 mod code;
 mod emit;
