@@ -370,6 +370,9 @@ struct Emitter {
     /// use [`Ctx::delta_guess`] if one to one (see [`Emitter::tlb_probe`]),
     /// and only check the RAM bounds if unchecked too.
     loads: DataMode,
+    /// Minus the guest-physical base of RAM, if it fits a displacement:
+    /// [`Emitter::ram_probe`] then needs no load of it.
+    ram_disp: Option<i32>,
     /// The next load's or store's part in a probe group.
     mem_role: Option<Role>,
 }
@@ -539,10 +542,16 @@ impl Emitter {
     /// hart does not translate that way when the code runs (MPRV, S-mode),
     /// [`Ctx::ram_span`] is 0 and every load takes the slow path.
     fn ram_probe(&mut self, slow: DynamicLabel) {
+        match self.ram_disp {
+            Some(d) => dynasm!(self.a ; .arch x64 ; lea rcx, [rsi + d]),
+            None => dynasm!(self.a
+                ; .arch x64
+                ; mov rcx, rsi
+                ; sub rcx, [r12 + L.ram_base]
+            ),
+        }
         dynasm!(self.a
             ; .arch x64
-            ; mov rcx, rsi
-            ; sub rcx, [r12 + L.ram_base]
             ; cmp rcx, [r12 + L.ram_span]
             ; jae =>slow
             ; mov rcx, [r12 + L.delta_guess]
@@ -691,15 +700,22 @@ impl Emitter {
         let access = self.a.new_dynamic_label();
         let value = self.loc(rs2);
         let (d, regs) = self.mem_address((rs1, imm, size, true), slow, access);
-        match value {
-            Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov rdx, Rq(h)),
-            Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; mov rdx, [rbx + m]),
-        }
-        match size {
-            1 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], dl),
-            2 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], dx),
-            4 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], edx),
-            _ => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], rdx),
+        // A cached value is stored straight from its host register (the
+        // slow path reads it from `Hart::x` after the spill).
+        match (value, size) {
+            (Loc::Reg(h), 1) => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], Rb(h)),
+            (Loc::Reg(h), 2) => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], Rw(h)),
+            (Loc::Reg(h), 4) => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], Rd(h)),
+            (Loc::Reg(h), _) => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], Rq(h)),
+            (Loc::Mem(m), _) => {
+                dynasm!(self.a ; .arch x64 ; mov rdx, [rbx + m]);
+                match size {
+                    1 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], dl),
+                    2 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], dx),
+                    4 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], edx),
+                    _ => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], rdx),
+                }
+            }
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
         self.stubs.push(Stub::Slow {
@@ -1667,6 +1683,7 @@ pub fn translate(
     base: usize,
     epilogue: usize,
     loads: DataMode,
+    ram_base: u64,
 ) -> Option<Emitted> {
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
     if n == 0 {
@@ -1710,6 +1727,9 @@ pub fn translate(
         epilogue,
         stubs: Vec::with_capacity(2 * len + 4),
         loads,
+        ram_disp: i32::try_from((ram_base as i64).wrapping_neg())
+            .ok()
+            .filter(|_| ram_base <= i64::MAX as u64),
         mem_role: None,
     };
     let to_dispatcher = e.a.new_dynamic_label();

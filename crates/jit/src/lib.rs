@@ -613,9 +613,15 @@ impl Jit {
         let ops: Box<[Op]> = self.ops.as_slice().into();
         for attempt in 0..2 {
             let base = self.buf.cursor();
-            let Some(e) =
-                emit::translate(&ops, (pc, pa), bytes, base, self.epilogue, hart.load_mode())
-            else {
+            let Some(e) = emit::translate(
+                &ops,
+                (pc, pa),
+                bytes,
+                base,
+                self.epilogue,
+                hart.load_mode(),
+                hart.ram.base(),
+            ) else {
                 self.table[idx].state = State::Interpret;
                 return;
             };
