@@ -563,6 +563,7 @@ impl Emitter {
         match self.loc(rs1) {
             Loc::Reg(h) if imm == 0 => dynasm!(self.a ; .arch x64 ; mov rsi, Rq(h)),
             Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; lea rsi, [Rq(h) + imm]),
+            Loc::Mem(m) if imm == 0 => dynasm!(self.a ; .arch x64 ; mov rsi, [rbx + m]),
             Loc::Mem(m) => dynasm!(self.a
                 ; .arch x64
                 ; mov rsi, [rbx + m]
