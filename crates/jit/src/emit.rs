@@ -38,6 +38,7 @@ const ENTRY_BYTES: usize = std::mem::size_of::<TlbEntry>();
 const _: () = assert!(ENTRY_BYTES.is_power_of_two());
 use rvisor_cpu::Hart;
 use rvisor_isa::Inst;
+use rvisor_memory::ram::FLAG_SHIFT;
 
 use crate::fp::{self, FpFn};
 use groups::Role;
@@ -572,17 +573,28 @@ impl Emitter {
         }
     }
 
-    /// Flagged pages (code, watched) take `slow`: rcx holds the delta of
-    /// the address in rsi.
-    fn flag_check(&mut self, slow: DynamicLabel) {
+    /// Flagged granules (code, watched) take `slow`: rcx holds the delta
+    /// of the address in rsi. One access (at most 8 bytes) touches at most
+    /// two 64-byte granules, a probe group's span (at most 512 bytes) at
+    /// most 9: the check covers 2 or 16 from the first (the flag array has
+    /// 16 zero bytes past its end for this).
+    fn flag_check(&mut self, span: u16, slow: DynamicLabel) {
         dynasm!(self.a
             ; .arch x64
             ; lea rax, [rsi + rcx]
-            ; shr rax, 12
+            ; shr rax, FLAG_SHIFT as i8
             ; add rax, [r12 + L.flags_bias]
-            ; cmp BYTE [rax], 0
-            ; jne =>slow
         );
+        if span <= 8 {
+            dynasm!(self.a ; .arch x64 ; cmp WORD [rax], 0 ; jne =>slow);
+        } else {
+            dynasm!(self.a
+                ; .arch x64
+                ; mov rdx, [rax]
+                ; or rdx, [rax + 8]
+                ; jnz =>slow
+            );
+        }
     }
 
     /// The probe of one access of `size` bytes at rsi: rcx = its host
@@ -590,7 +602,7 @@ impl Emitter {
     fn probe(&mut self, size: u8, store: bool, slow: DynamicLabel) {
         if store {
             self.tlb_probe(u16::from(size), true, slow);
-            self.flag_check(slow);
+            self.flag_check(u16::from(size), slow);
         } else if self.loads == DataMode::Unchecked {
             self.ram_probe(slow);
         } else {
@@ -628,7 +640,7 @@ impl Emitter {
                 let regs = self.regs;
                 self.tlb_probe(span, group_stores, poison);
                 if group_stores {
-                    self.flag_check(poison);
+                    self.flag_check(span, poison);
                 }
                 dynasm!(self.a
                     ; .arch x64

@@ -51,7 +51,7 @@ use rvisor_cpu::mmu::{Access, DataMode};
 use rvisor_cpu::signals::REQUEST_MASK;
 use rvisor_cpu::{Exit, Hart};
 use rvisor_isa::Inst;
-use rvisor_memory::ram::PAGE_CODE;
+use rvisor_memory::ram::{FLAG_SHIFT, PAGE_CODE};
 
 use crate::code::CodeBuffer;
 use crate::emit::RET_TRAP;
@@ -460,15 +460,24 @@ impl Jit {
         let Some(PageCode { mut made, .. }) = self.pages.remove(&page) else {
             return true;
         };
-        // Flag the page again before comparing, so a store racing with the
-        // comparison either lands before it or moves the epoch.
-        let ram = &hart.ram;
-        let in_ram = ram.offset_of(page << 12, 2);
-        let old = in_ram.map_or(0, |off| ram.set_page_flags(off, PAGE_CODE));
-        let fresh = hart.engine_code_read(in_ram, old);
-        let ram = &hart.ram;
         made.sort_unstable();
         made.dedup();
+        // Flag the translated bytes again before comparing, so a store
+        // racing with the comparison either lands before it or moves the
+        // epoch.
+        let ram = &hart.ram;
+        let in_ram = ram.offset_of(page << 12, 2);
+        let mut new = false;
+        for m in &made {
+            if let Some(old) = self.code_copies.get(m.copy as usize) {
+                let len = old.len() as u64;
+                if let Some(off) = ram.offset_of(m.pa, len) {
+                    new |= ram.set_flags(off, len, PAGE_CODE);
+                }
+            }
+        }
+        let fresh = hart.engine_code_read(new);
+        let ram = &hart.ram;
         let same = made
             .iter()
             .all(|m| match self.code_copies.get(m.copy as usize) {
@@ -763,8 +772,8 @@ impl Jit {
     fn run_inner(&mut self, hart: &mut Hart, budget: u64) -> Exit {
         let mut steps: u64 = 0;
         // Fixed for the hart's RAM: once per run, not per dispatch.
-        self.ctx.flags_bias =
-            (hart.ram.page_flags_ptr() as usize).wrapping_sub(hart.ram.host_base() as usize >> 12);
+        self.ctx.flags_bias = (hart.ram.page_flags_ptr() as usize)
+            .wrapping_sub(hart.ram.host_base() as usize >> FLAG_SHIFT);
         self.ctx.delta_guess =
             (hart.ram.host_base() as usize).wrapping_sub(hart.ram.base() as usize);
         self.ctx.ram_base = hart.ram.base();

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::ram::{GuestRam, PAGE_CODE, PAGE_SHIFT, PAGE_WATCH};
+use crate::ram::{GuestRam, PAGE_CODE, PAGE_WATCH};
 
 /// A device reached through a window of guest-physical addresses.
 ///
@@ -106,11 +106,7 @@ impl BusBuilder {
         dev: Arc<dyn MmioDevice>,
     ) -> Self {
         if let Some(off) = self.ram.offset_of(base, size.max(1)) {
-            let mut page = off >> PAGE_SHIFT;
-            while page <= (off + size.max(1) - 1) >> PAGE_SHIFT {
-                self.ram.set_page_flags(page << PAGE_SHIFT, PAGE_WATCH);
-                page += 1;
-            }
+            self.ram.set_flags(off, size.max(1), PAGE_WATCH);
             self.watchers.push(Window {
                 base,
                 size,
@@ -198,7 +194,7 @@ impl Bus {
             if !ok {
                 return Err(BusError::Unmapped);
             }
-            let flags = self.ram.page_flags(off);
+            let flags = self.ram.flags(off, u64::from(size));
             if flags & PAGE_WATCH != 0 {
                 self.notify_store(pa, size, value);
             }

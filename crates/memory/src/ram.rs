@@ -6,9 +6,11 @@
 //! concurrent harts see whole values; misaligned accesses are byte-order
 //! correct but not single-copy atomic, as the RISC-V memory model allows.
 //!
-//! Each 4 KiB page has a flag byte the engines consult on stores: `CODE`
-//! (decoded or translated code was made from this page) and `WATCH` (a device
-//! wants to see stores to this page, e.g. HTIF `tohost`).
+//! Each 64-byte granule has a flag byte the engines consult on stores: `CODE`
+//! (decoded or translated code was made from these bytes) and `WATCH` (a
+//! device wants to see stores here, e.g. HTIF `tohost`). Granules rather
+//! than pages, so that data sharing a page with code (small bare-metal
+//! programs put `.data` right after `.text`) is stored to at full speed.
 
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
@@ -16,8 +18,23 @@ use std::sync::atomic::{fence, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Orderi
 use crate::code_log::CodeLog;
 use crate::writers::Writers;
 
-/// Page size used for the page flags.
+/// Page size (the code log and the engines' invalidation work in pages).
 pub const PAGE_SHIFT: u32 = 12;
+/// Size of the granules that carry flags.
+pub const FLAG_SHIFT: u32 = 6;
+/// Flag bytes past the last granule, always 0: translated code reads the
+/// flags of up to 16 granules from an access's first (see
+/// [`GuestRam::page_flags_ptr`]).
+const FLAG_PAD: usize = 16;
+
+/// `n` zeroed flag bytes, without writing them: the allocation is
+/// `calloc`, which maps large sizes fresh.
+fn zeroed_flags(n: usize) -> Box<[AtomicU8]> {
+    let raw = Box::into_raw(vec![0u8; n].into_boxed_slice()) as *mut [AtomicU8];
+    // SAFETY: AtomicU8 has the size, alignment and bit validity of u8, so
+    // the allocation is a valid [AtomicU8] of the same length and layout.
+    unsafe { Box::from_raw(raw) }
+}
 
 /// Page flag: engines made code from this page; stores must invalidate it.
 pub const PAGE_CODE: u8 = 1;
@@ -143,8 +160,7 @@ impl GuestRam {
             });
         }
         let host = NonNull::new(p.cast::<u8>()).ok_or(RamError::BadSize { base, size })?;
-        let pages = (size >> PAGE_SHIFT) as usize;
-        let page_flags = (0..pages).map(|_| AtomicU8::new(0)).collect();
+        let page_flags = zeroed_flags((size >> FLAG_SHIFT) as usize + FLAG_PAD);
         Ok(Self {
             base,
             size,
@@ -240,17 +256,21 @@ impl GuestRam {
         if len == 0 {
             return;
         }
-        let last = off.saturating_add(len - 1) >> PAGE_SHIFT;
         // Closes this writer's store window (see `writers`): a decode that
-        // flagged the page before these loads reads the new bytes.
+        // flagged the bytes before these loads reads the new ones.
         fence(Ordering::SeqCst);
-        for page in (off >> PAGE_SHIFT)..=last {
+        let end = off.saturating_add(len);
+        let mut at = off;
+        while at < end {
+            // One page at a time: the log names pages.
+            let next = ((at >> PAGE_SHIFT) + 1) << PAGE_SHIFT;
+            let n = next.min(end) - at;
             // A plain load first keeps the common case (no code) free of
             // atomic writes.
-            let at = page << PAGE_SHIFT;
-            if self.page_flags(at) & PAGE_CODE != 0 {
-                self.code_written(at);
+            if self.flags(at, n) & PAGE_CODE != 0 {
+                self.code_written(at, n);
             }
+            at = next;
         }
     }
 
@@ -273,27 +293,42 @@ impl GuestRam {
         true
     }
 
-    /// Flags of the page holding offset `off` (0 if out of range).
+    /// The flag bytes of the granules holding `off..off + len` (`len` >= 1;
+    /// none if out of range).
     #[inline(always)]
-    pub fn page_flags(&self, off: u64) -> u8 {
+    fn granules(&self, off: u64, len: u64) -> &[AtomicU8] {
+        let first = (off >> FLAG_SHIFT) as usize;
+        let last = (off.saturating_add(len.max(1) - 1) >> FLAG_SHIFT) as usize;
+        let real = self.page_flags.len() - FLAG_PAD;
         self.page_flags
-            .get((off >> PAGE_SHIFT) as usize)
-            .map_or(0, |f| f.load(Ordering::Relaxed))
+            .get(first..=last.min(real.saturating_sub(1)))
+            .unwrap_or(&[])
     }
 
-    /// Set `flags` on the page holding offset `off`; returns the flags it
-    /// had (0 if out of range).
-    pub fn set_page_flags(&self, off: u64, flags: u8) -> u8 {
-        self.page_flags
-            .get((off >> PAGE_SHIFT) as usize)
-            .map_or(0, |f| f.fetch_or(flags, Ordering::AcqRel))
+    /// Flags of the granules holding `off..off + len`, or-ed (0 if out of
+    /// range).
+    #[inline(always)]
+    pub fn flags(&self, off: u64, len: u64) -> u8 {
+        match self.granules(off, len) {
+            [one] => one.load(Ordering::Relaxed),
+            many => many.iter().fold(0, |a, f| a | f.load(Ordering::Relaxed)),
+        }
     }
 
-    /// Clear `flags` on the page holding offset `off`; returns the flags it had.
-    pub fn clear_page_flags(&self, off: u64, flags: u8) -> u8 {
-        self.page_flags
-            .get((off >> PAGE_SHIFT) as usize)
-            .map_or(0, |f| f.fetch_and(!flags, Ordering::AcqRel))
+    /// Set `flags` on the granules holding `off..off + len`; returns
+    /// whether one of them lacked some of them.
+    pub fn set_flags(&self, off: u64, len: u64, flags: u8) -> bool {
+        self.granules(off, len).iter().fold(false, |new, f| {
+            new | (f.fetch_or(flags, Ordering::AcqRel) & flags != flags)
+        })
+    }
+
+    /// Clear `flags` on the granules holding `off..off + len`; returns the
+    /// flags they had, or-ed.
+    pub fn clear_flags(&self, off: u64, len: u64, flags: u8) -> u8 {
+        self.granules(off, len)
+            .iter()
+            .fold(0, |old, f| old | f.fetch_and(!flags, Ordering::AcqRel))
     }
 
     /// The code epoch: it moves whenever a write clears a page's
@@ -306,11 +341,11 @@ impl GuestRam {
         self.code_log.epoch()
     }
 
-    /// A write reached the page holding offset `off`: if code was made from
-    /// it, clear the flag, advance the code epoch and log the page. Returns
-    /// whether it held code.
-    pub fn code_written(&self, off: u64) -> bool {
-        if self.clear_page_flags(off, PAGE_CODE) & PAGE_CODE == 0 {
+    /// A write reached `off..off + len` (within one page): if code was made
+    /// from those bytes, clear their flags, advance the code epoch and log
+    /// the page. Returns whether they held code.
+    pub fn code_written(&self, off: u64, len: u64) -> bool {
+        if self.clear_flags(off, len, PAGE_CODE) & PAGE_CODE == 0 {
             return false;
         }
         self.code_log.written((self.base + off) >> PAGE_SHIFT);
@@ -330,10 +365,11 @@ impl GuestRam {
         &self.writers
     }
 
-    /// Raw address of the page flag bytes (one per 4 KiB page, `size() >>
-    /// 12` of them), for translated code's inline store fast path, which
-    /// takes the slow path when a page has any flag. Reading it is the
-    /// caller's `unsafe` responsibility (atomically, within bounds).
+    /// Raw address of the flag bytes (one per 64-byte granule, `size() >>
+    /// FLAG_SHIFT` of them, then 16 that stay 0), for translated code's
+    /// inline store fast path, which takes the slow path when a granule it
+    /// touches has any flag. Reading it is the caller's `unsafe`
+    /// responsibility (atomically, within bounds).
     pub fn page_flags_ptr(&self) -> *const AtomicU8 {
         self.page_flags.as_ptr()
     }
@@ -391,9 +427,9 @@ mod tests {
         assert!(ram.write_bytes(0x10, &[1, 2, 3]));
         assert_eq!(ram.code_epoch(), e0);
         // A write spanning into a code page clears its mark and moves the epoch.
-        ram.set_page_flags(0x2000, PAGE_CODE);
+        ram.set_flags(0x2000, 4, PAGE_CODE);
         assert!(ram.write_bytes(0x1ffe, &[1, 2, 3, 4]));
-        assert_eq!(ram.page_flags(0x2000) & PAGE_CODE, 0);
+        assert_eq!(ram.flags(0x2000, 4) & PAGE_CODE, 0);
         assert_eq!(ram.code_epoch(), e0 + 1);
         let mut pages = Vec::new();
         assert!(ram.code_written_since(e0, e0 + 1, &mut pages));
@@ -401,6 +437,17 @@ mod tests {
         // Once unmarked, further writes are free.
         assert!(ram.write_bytes(0x2000, &[5]));
         assert_eq!(ram.code_epoch(), e0 + 1);
+        // Data beside code in its page is not code.
+        ram.set_flags(0x3000, 64, PAGE_CODE);
+        assert!(ram.write_bytes(0x3040, &[1; 64]));
+        assert_eq!(ram.code_epoch(), e0 + 1);
+        assert_eq!(ram.flags(0x3000, 64), PAGE_CODE);
+        assert!(ram.write_bytes(0x303f, &[1, 2]));
+        assert_eq!(ram.code_epoch(), e0 + 2);
+        // Flags of the last granule and past the end.
+        ram.set_flags(0x3fff, 8, PAGE_WATCH);
+        assert_eq!(ram.flags(0x3fc0, 64), PAGE_WATCH);
+        assert_eq!(ram.flags(0x4000, 8), 0);
     }
 
     #[test]

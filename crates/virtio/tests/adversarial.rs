@@ -610,11 +610,11 @@ fn adversarial_device_write_into_decoded_code_page_invalidates_it() {
     // page cache does this with virtio-blk reads of executables).
     let buf = d.alloc(8192);
     let page = (off(&d.ram, buf) + 4095) & !4095;
-    d.ram.set_page_flags(page, PAGE_CODE);
+    d.ram.set_flags(page, 64, PAGE_CODE);
     let epoch = d.ram.code_epoch();
     d.add_chain(0, &[(buf, 8192, true)]);
     d.kick(0);
     assert!(d.wait_used(0).is_some());
-    assert_eq!(d.ram.page_flags(page) & PAGE_CODE, 0, "code mark kept");
+    assert_eq!(d.ram.flags(page, 64) & PAGE_CODE, 0, "code mark kept");
     assert!(d.ram.code_epoch() > epoch, "harts not told to re-decode");
 }

@@ -166,7 +166,7 @@ impl Hart {
             }
             _ => false,
         };
-        if ok && self.ram.page_flags(off) != 0 {
+        if ok && self.ram.flags(off, size) != 0 {
             self.after_flagged_store(off, pa, size, src);
         }
         self.xw(rd, u64::from(!ok));
@@ -184,7 +184,7 @@ impl Hart {
         } else {
             self.amo_u64(off, op, src).ok_or(fault)?
         };
-        if self.ram.page_flags(off) != 0 {
+        if self.ram.flags(off, size) != 0 {
             self.after_flagged_store(off, pa, size, new);
         }
         self.xw(rd, old);

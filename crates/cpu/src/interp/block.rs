@@ -239,11 +239,13 @@ impl Hart {
     fn revalidate(&mut self, arena: &[Op], pc: u64, pa: u64) -> Option<BlockRef> {
         let b = self.interp.cache.suspect(pa)?;
         let ops = arena.get(b.start..b.start + b.count)?;
-        let off = self.ram.offset_of(pa, 2);
         // As in decoding: flag first, so a store racing with the
         // comparison either lands before our reads or sees the flag.
-        let old = off.map_or(0, |off| self.ram.set_page_flags(off, PAGE_CODE));
-        let fresh = self.note_read(off, old);
+        let fresh = self
+            .ram
+            .offset_of(pa, b.bytes)
+            .is_some_and(|off| self.ram.set_flags(off, b.bytes, PAGE_CODE));
+        let fresh = self.note_read(fresh);
         for op in ops {
             let a = pa.wrapping_add(u64::from(op.off));
             let va = pc.wrapping_add(u64::from(op.off));
@@ -287,17 +289,23 @@ impl Hart {
             self.interp.cache.invalidate();
             self.stats.block_invalidations += 1;
         }
-        // Flag the page before reading it, so a store racing with this
+        // Flag each granule before reading it, so a store racing with this
         // decode either lands before our read or sees the flag.
-        let off = self.ram.offset_of(pa, 2);
-        let old = off.map_or(0, |off| self.ram.set_page_flags(off, PAGE_CODE));
-        if self.note_read(off, old) {
-            self.note_kept(pa >> 12);
-        }
+        let page_left = 0x1000 - (pa & 0xfff);
+        let mut flagged: u64 = 0;
+        let mut fresh = false;
         let start = arena.len();
         let mut k: u64 = 0;
         loop {
             let a = pa.wrapping_add(k);
+            if k + 4 > flagged && flagged < page_left {
+                let upto = (((pa & 63) + k + 4 + 63) & !63).min(page_left + (pa & 63)) - (pa & 63);
+                if let Some(off) = self.ram.offset_of(pa.wrapping_add(flagged), upto - flagged) {
+                    let new = self.ram.set_flags(off, upto - flagged, PAGE_CODE);
+                    fresh |= self.note_read(new);
+                }
+                flagged = upto;
+            }
             let lo = match self.fetch_parcel(pc.wrapping_add(k), a) {
                 Ok(v) => v,
                 // Only the first parcel's fault matters; a later one ends the
@@ -339,6 +347,9 @@ impl Hart {
             bytes: k,
             spin,
         };
+        if fresh {
+            self.note_kept(pa >> 12);
+        }
         self.interp.cache.insert(pa, b);
         self.stats.blocks_decoded += 1;
         Ok(Fetched::Block(b))

@@ -79,12 +79,12 @@ impl Hart {
         self.interp.flush_token.0
     }
 
-    /// An engine is about to compare its code from RAM offset `off` with
-    /// the bytes, having set the page's `PAGE_CODE` flag, which held `old`
-    /// before. `true` if it must call
-    /// [`engine_code_kept`](Self::engine_code_kept) if it keeps the code.
-    pub fn engine_code_read(&mut self, off: Option<u64>, old: u8) -> bool {
-        self.note_read(off, old)
+    /// An engine is about to compare its code with the guest bytes, having
+    /// set their `PAGE_CODE` flags, `fresh` if some were clear. `true` if
+    /// it must call [`engine_code_kept`](Self::engine_code_kept) if it
+    /// keeps the code.
+    pub fn engine_code_read(&mut self, fresh: bool) -> bool {
+        self.note_read(fresh)
     }
 
     /// The comparison [`engine_code_read`](Self::engine_code_read) called

@@ -99,7 +99,7 @@ impl Hart {
         if va & (PAGE - 1) <= PAGE - N {
             let pa = self.data_translate(va, Access::Store)?;
             if let Some(off) = self.ram.offset_of(pa, N) {
-                if self.ram.page_flags(off) == 0 {
+                if self.ram.flags(off, N) == 0 {
                     let ok = match N {
                         1 => self.ram.store_u8(off, v as u8),
                         2 => self.ram.store_u16(off, v as u16),
@@ -146,14 +146,14 @@ impl Hart {
     /// After a store reached RAM page `off`: tell watchers (HTIF `tohost`)
     /// and invalidate decoded code made from the page.
     pub(crate) fn after_flagged_store(&mut self, off: u64, pa: u64, n: u64, v: u64) {
-        let flags = self.ram.page_flags(off);
+        let flags = self.ram.flags(off, n);
         if flags & PAGE_WATCH != 0 {
             self.bus.notify_store(pa, n as u8, v);
         }
         if flags & PAGE_CODE != 0 {
             // Every hart (this one included) drops the page's blocks when
             // it sees the epoch move.
-            self.ram.code_written(off);
+            self.ram.code_written(off, n);
             // End the current block: its remaining ops may be stale.
             self.interp.pending |= PENDING_CODE_WRITTEN;
         }
@@ -176,10 +176,10 @@ impl Hart {
         let v2 = v >> (8 * first);
         self.ram_store_bytes(off1, first, v);
         self.ram_store_bytes(off2, n - first, v2);
-        if self.ram.page_flags(off1) != 0 {
+        if self.ram.flags(off1, first) != 0 {
             self.after_flagged_store(off1, pa1, first, v);
         }
-        if self.ram.page_flags(off2) != 0 {
+        if self.ram.flags(off2, n - first) != 0 {
             self.after_flagged_store(off2, pa2, n - first, v2);
         }
         Ok(())

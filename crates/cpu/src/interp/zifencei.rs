@@ -12,7 +12,6 @@
 //! static keys one instruction at a time, each followed by a local
 //! `fence.i`: without this, every one of those made every block suspect.
 
-use rvisor_memory::ram::PAGE_CODE;
 use rvisor_memory::writers::Snapshot;
 
 use crate::interp::{Op, PENDING_FENCE_I};
@@ -49,12 +48,13 @@ impl Hart {
         }
     }
 
-    /// About to read code from RAM offset `off` after flagging its page;
-    /// `old` is what the flag byte held. Returns whether the page had no
-    /// flag (then a store may race with the read: see `note_kept`).
+    /// About to read code from RAM whose `PAGE_CODE` flags were just set;
+    /// `fresh` if some of them were clear (then a store may race with the
+    /// read: see `note_kept`). Returns whether `note_kept` must follow if
+    /// the read keeps code.
     #[inline]
-    pub(crate) fn note_read(&mut self, off: Option<u64>, old: u8) -> bool {
-        let fresh = off.is_some() && old & PAGE_CODE == 0 && self.config.smp;
+    pub(crate) fn note_read(&mut self, fresh: bool) -> bool {
+        let fresh = fresh && self.config.smp;
         if fresh {
             self.ram.writers().snapshot(&mut self.interp.settle.reading);
         }
