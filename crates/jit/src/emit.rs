@@ -536,12 +536,13 @@ impl Emitter {
         }
     }
 
-    /// The probe of loads translated in M-mode with no locked PMP entry
-    /// (firmware, bare-metal programs), where every RAM address may be
-    /// read and is its own physical address: the bounds of RAM decide, and
-    /// the access is `[rsi + rcx]` as after [`Self::tlb_probe`]. Where the
-    /// hart does not translate that way when the code runs (MPRV, S-mode),
-    /// [`Ctx::ram_span`] is 0 and every load takes the slow path.
+    /// The probe of loads and stores translated in M-mode with no locked
+    /// PMP entry (firmware, bare-metal programs), where every RAM address
+    /// may be read and written and is its own physical address: the bounds
+    /// of RAM decide (stores then check the granule flags), and the access
+    /// is `[rsi + rcx]` as after [`Self::tlb_probe`]. Where the hart does
+    /// not translate that way when the code runs (MPRV, S-mode),
+    /// [`Ctx::ram_span`] is 0 and every access takes the slow path.
     fn ram_probe(&mut self, slow: DynamicLabel) {
         match self.ram_disp {
             Some(d) => dynasm!(self.a ; .arch x64 ; lea rcx, [rsi + d]),
@@ -601,7 +602,11 @@ impl Emitter {
     /// delta, or a jump to `slow`.
     fn probe(&mut self, size: u8, store: bool, slow: DynamicLabel) {
         if store {
-            self.tlb_probe(u16::from(size), true, slow);
+            if self.loads == DataMode::Unchecked {
+                self.ram_probe(slow);
+            } else {
+                self.tlb_probe(u16::from(size), true, slow);
+            }
             self.flag_check(u16::from(size), slow);
         } else if self.loads == DataMode::Unchecked {
             self.ram_probe(slow);

@@ -2627,10 +2627,11 @@ fn stale_jump_cache_entries_are_revalidated_not_trusted() {
 /// Code translated while data addresses are physical (M-mode) checks only
 /// the bounds of RAM (no locked PMP entry) or guesses that the TLB entry
 /// maps RAM one to one (one locked); the same translation run with
-/// `mstatus.MPRV` (data through S-mode page tables) must load where the
-/// page tables say, not where the guess points. An M-mode program sums a
-/// word of a page through a callee, turns MPRV on with that address
-/// mapped elsewhere, and sums again through the same callee.
+/// `mstatus.MPRV` (data through S-mode page tables) must load and store
+/// where the page tables say, not where the guess points. An M-mode
+/// program sums a word of a page through a callee (storing the sum beside
+/// it), turns MPRV on with that address mapped elsewhere, and sums again
+/// through the same callee.
 #[test]
 fn loads_translated_without_paging_follow_mprv_translation() {
     use Inst::*;
@@ -2679,6 +2680,11 @@ fn loads_translated_without_paging_follow_mprv_translation() {
         rs1: 13,
         rs2: 14,
     });
+    a.emit(Sd {
+        rs1: 5,
+        rs2: 13,
+        imm: 8,
+    });
     a.emit(Jalr {
         rd: 0,
         rs1: 1,
@@ -2708,6 +2714,13 @@ fn loads_translated_without_paging_follow_mprv_translation() {
         assert_eq!(h.x[13], 20, "{name}: physical loads");
         assert_eq!(step(&mut h), Exit::Wfi, "{name}: second wfi");
         assert_eq!(h.x[13], 20 + 20 * 1000, "{name}: loads under MPRV");
+        let word = |pa: u64| h.ram.load_u64(pa + 8 - RAM_BASE);
+        assert_eq!(word(pa_a), Some(20), "{name}: physical stores");
+        assert_eq!(
+            word(pa_b),
+            Some(20 + 20 * 1000),
+            "{name}: stores under MPRV"
+        );
         assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
     }
 }
