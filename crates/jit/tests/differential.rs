@@ -1448,7 +1448,7 @@ fn stores_beside_code_in_its_page_leave_the_code_alone() {
     });
     a.jal(1, callee);
     a.emit(Wfi);
-    while a.here() % 64 != 0 {
+    while !a.here().is_multiple_of(64) {
         a.emit(Addi {
             rd: 0,
             rs1: 0,
@@ -1466,7 +1466,7 @@ fn stores_beside_code_in_its_page_leave_the_code_alone() {
         rs1: 1,
         imm: 0,
     });
-    while a.here() % 64 != 0 {
+    while !a.here().is_multiple_of(64) {
         a.emit(Addi {
             rd: 0,
             rs1: 0,
