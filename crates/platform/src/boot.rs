@@ -4,6 +4,7 @@
 
 use rvisor_memory::GuestRam;
 
+use crate::image::ImageBytes;
 use crate::layout::{DRAM_BASE, MROM_BASE};
 use crate::loader::{is_elf, ElfImage, LinuxImageHeader, LoadError};
 use crate::PlatformError;
@@ -120,7 +121,7 @@ pub struct Placement {
 pub fn place(
     ram_size: u64,
     fw_end: Option<u64>,
-    kernel: Option<&[u8]>,
+    kernel: Option<&dyn ImageBytes>,
     initrd_len: Option<u64>,
     fdt_len: u64,
 ) -> Result<Placement, PlatformError> {
@@ -146,7 +147,7 @@ pub fn place(
     };
     let mut next = fw_end.unwrap_or(DRAM_BASE);
     if let Some(k) = kernel {
-        let h = LinuxImageHeader::parse(k)?;
+        let h = LinuxImageHeader::parse_head(k.head(), k.len())?;
         // Linux wants a 2 MiB-aligned (PMD) load address on rv64.
         let start = align_up(next.max(DRAM_BASE), MIB2).ok_or(too_big("kernel", h.image_size))?;
         let end = start

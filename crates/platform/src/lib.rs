@@ -7,6 +7,7 @@
 
 pub mod boot;
 pub mod fdt;
+pub mod image;
 pub mod layout;
 pub mod loader;
 pub mod machine;
@@ -29,6 +30,16 @@ pub enum PlatformError {
         need: u64,
         /// RAM size.
         ram_size: u64,
+    },
+    /// A boot image could not be copied into guest RAM (its file could
+    /// not be read again, or is shorter than when it was checked).
+    #[error("cannot load the {what}: {source}")]
+    CopyImage {
+        /// Which image.
+        what: &'static str,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
     },
     /// An initrd was given without a kernel.
     #[error("--initrd needs --kernel")]

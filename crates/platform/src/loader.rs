@@ -252,25 +252,28 @@ impl LinuxImageHeader {
     /// Parse and check the 64-byte header (magic "RISCV\0\0\0" at 0x30,
     /// magic2 "RSC\x05" at 0x38).
     pub fn parse(b: &[u8]) -> Result<Self, LoadError> {
+        Self::parse_head(b, b.len() as u64)
+    }
+
+    /// [`parse`](Self::parse) from the image's first bytes (its header and
+    /// PE section table) and its length.
+    pub fn parse_head(b: &[u8], len: u64) -> Result<Self, LoadError> {
         if !has_image_magic(b) {
             return Err(LoadError::NotImage);
         }
         let text_offset = rd_u64(b, 8)?;
         let image_size = rd_u64(b, 16)?;
-        if image_size < b.len() as u64 && image_size != 0 {
+        if image_size < len && image_size != 0 {
             // image_size covers the file plus BSS; smaller means a damaged header.
             return Err(LoadError::NotImage);
         }
         let need = pe_file_size(b).unwrap_or(4096);
-        if (b.len() as u64) < need {
-            return Err(LoadError::ImageTruncated {
-                file: b.len() as u64,
-                need,
-            });
+        if len < need {
+            return Err(LoadError::ImageTruncated { file: len, need });
         }
         Ok(Self {
             text_offset,
-            image_size: image_size.max(b.len() as u64),
+            image_size: image_size.max(len),
         })
     }
 }

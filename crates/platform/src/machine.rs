@@ -18,6 +18,7 @@ use rvisor_virtio::{Tap, VirtioDevice, VirtioMmio};
 
 use crate::boot::{self, Firmware};
 use crate::fdt::{self, FdtParams, Profile};
+use crate::image::ImageBytes;
 use crate::layout::*;
 use crate::PlatformError;
 
@@ -32,9 +33,9 @@ pub struct MachineSpec<'a> {
     /// Firmware / bare-metal program (full mode).
     pub firmware: Option<&'a [u8]>,
     /// Linux `Image`.
-    pub kernel: Option<&'a [u8]>,
+    pub kernel: Option<&'a dyn ImageBytes>,
     /// initrd.
-    pub initrd: Option<&'a [u8]>,
+    pub initrd: Option<&'a dyn ImageBytes>,
     /// Kernel command line.
     pub bootargs: Option<String>,
     /// Where the console (UART, HTIF) writes.
@@ -286,7 +287,7 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
             None
         },
         spec.kernel,
-        spec.initrd.map(|i| i.len() as u64),
+        spec.initrd.map(|i| i.len()),
         probe.len() as u64 + 4096,
     )?;
     params.initrd = placement.initrd;
@@ -297,15 +298,23 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
     }
     if let (Some(k), Some((start, _))) = (spec.kernel, placement.kernel) {
         let off = ram
-            .offset_of(start, k.len() as u64)
+            .offset_of(start, k.len())
             .ok_or(PlatformError::Internal("kernel placement"))?;
-        ram.write_bytes(off, k);
+        k.copy_into(&ram, off)
+            .map_err(|source| PlatformError::CopyImage {
+                what: "kernel",
+                source,
+            })?;
     }
     if let (Some(i), Some((start, _))) = (spec.initrd, placement.initrd) {
         let off = ram
-            .offset_of(start, i.len() as u64)
+            .offset_of(start, i.len())
             .ok_or(PlatformError::Internal("initrd placement"))?;
-        ram.write_bytes(off, i);
+        i.copy_into(&ram, off)
+            .map_err(|source| PlatformError::CopyImage {
+                what: "initrd",
+                source,
+            })?;
     }
     let fdt_off = ram
         .offset_of(placement.fdt, dtb.len() as u64)

@@ -1,6 +1,10 @@
 //! What the user asked for.
 
+use std::io::Read;
 use std::path::PathBuf;
+
+use rvisor_memory::GuestRam;
+use rvisor_platform::image::{ImageBytes, HEAD};
 
 /// Which way the CPU is virtualized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +47,93 @@ impl ImageSource {
             ImageSource::Builtin(_, b) => Ok(b.to_vec()),
         }
     }
+
+    /// Open as a boot image (kernel, initrd) that is copied into guest RAM
+    /// at each boot: only its head is kept in memory.
+    pub fn open(&self, what: &'static str) -> Result<BootImage, crate::VmError> {
+        match self {
+            ImageSource::File(p) => {
+                let err = |source| crate::VmError::ReadImage {
+                    what,
+                    path: p.clone(),
+                    source,
+                };
+                let mut f = std::fs::File::open(p).map_err(err)?;
+                let len = f.metadata().map_err(err)?.len();
+                let mut head = vec![0; len.min(HEAD as u64) as usize];
+                f.read_exact(&mut head).map_err(err)?;
+                Ok(BootImage::File {
+                    path: p.clone(),
+                    head,
+                    len,
+                })
+            }
+            ImageSource::Builtin(_, b) => Ok(BootImage::Builtin(b)),
+        }
+    }
+}
+
+/// A kernel or initrd: a file streamed into guest RAM at each boot (a
+/// Debian kernel is 31 MB: no copy of it is kept for the VM's lifetime),
+/// or built-in bytes.
+#[derive(Debug)]
+pub enum BootImage {
+    /// A file, with its first bytes and its length when it was opened.
+    File {
+        /// Its path.
+        path: PathBuf,
+        /// Its first `min(len, HEAD)` bytes.
+        head: Vec<u8>,
+        /// Its length.
+        len: u64,
+    },
+    /// Built-in bytes.
+    Builtin(&'static [u8]),
+}
+
+/// Bytes read from a boot image file at a time.
+const CHUNK: u64 = 1 << 20;
+
+impl ImageBytes for BootImage {
+    fn head(&self) -> &[u8] {
+        match self {
+            BootImage::File { head, .. } => head,
+            BootImage::Builtin(b) => b.head(),
+        }
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            BootImage::File { len, .. } => *len,
+            BootImage::Builtin(b) => <[u8]>::len(b) as u64,
+        }
+    }
+
+    fn copy_into(&self, ram: &GuestRam, off: u64) -> std::io::Result<()> {
+        match self {
+            BootImage::Builtin(b) => b.copy_into(ram, off),
+            BootImage::File { path, len, .. } => stream(path, *len, ram, off)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+        }
+    }
+}
+
+/// Copy the first `len` bytes of the file at `path` into guest RAM at
+/// `off`, a chunk at a time.
+fn stream(path: &std::path::Path, len: u64, ram: &GuestRam, off: u64) -> std::io::Result<()> {
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = vec![0; CHUNK.min(len) as usize];
+    let mut pos = 0;
+    while pos < len {
+        let n = (len - pos).min(CHUNK) as usize;
+        // A file that shrank since it was checked ends early: an error.
+        f.read_exact(&mut buf[..n])?;
+        if !ram.write_bytes(off + pos, &buf[..n]) {
+            return Err(std::io::Error::other("image outside guest RAM"));
+        }
+        pos += n as u64;
+    }
+    Ok(())
 }
 
 /// A disk image for virtio-blk (`--disk FILE[,ro]`).
@@ -272,6 +363,35 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boot_images_stream_from_their_file_at_each_copy() {
+        let dir = std::env::temp_dir().join(format!("rvisor-bootimage-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("image");
+        // Longer than a chunk and than the head, not a multiple of either.
+        let bytes: Vec<u8> = (0..(CHUNK as usize + 12345))
+            .map(|i| (i * 7 + i / 4096) as u8)
+            .collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let img = ImageSource::File(path.clone()).open("kernel").unwrap();
+        assert_eq!(img.len(), bytes.len() as u64);
+        assert_eq!(img.head(), &bytes[..HEAD]);
+        let ram = GuestRam::new(0x8000_0000, 4 << 20).unwrap();
+        img.copy_into(&ram, 0x1000).unwrap();
+        let mut back = vec![0; bytes.len()];
+        assert!(ram.read_bytes(0x1000, &mut back));
+        assert_eq!(back, bytes);
+        // Too little RAM past the offset, and a file that shrank since it
+        // was opened: errors, not a partial image passed off as whole.
+        assert!(img.copy_into(&ram, (4 << 20) - 4096).is_err());
+        std::fs::write(&path, &bytes[..1000]).unwrap();
+        let e = img.copy_into(&ram, 0x1000).unwrap_err();
+        assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+        // A missing file is the error the user sees first.
+        assert!(ImageSource::File(path).open("kernel").is_err());
+    }
 
     #[test]
     fn parse_size_units() {

@@ -9,6 +9,7 @@ use rvisor_cpu::stats::HartStats;
 use rvisor_cpu::{Exit, Hart};
 use rvisor_jit::{Jit, Policy};
 use rvisor_platform::fdt::Profile;
+use rvisor_platform::image::ImageBytes;
 use rvisor_platform::machine::{self, MachineSpec, VirtioSpec};
 use rvisor_virtio::blk::BlkConfig;
 
@@ -49,12 +50,12 @@ pub fn run(config: &VmConfig) -> Result<Outcome, VmError> {
     let kernel = config
         .kernel
         .as_ref()
-        .map(|f| f.read("kernel"))
+        .map(|f| f.open("kernel"))
         .transpose()?;
     let initrd = config
         .initrd
         .as_ref()
-        .map(|f| f.read("initrd"))
+        .map(|f| f.open("initrd"))
         .transpose()?;
     let mut boots = 0u64;
     loop {
@@ -62,8 +63,8 @@ pub fn run(config: &VmConfig) -> Result<Outcome, VmError> {
         let outcome = run_once(
             config,
             firmware.as_deref(),
-            kernel.as_deref(),
-            initrd.as_deref(),
+            kernel.as_ref().map(|k| k as &dyn ImageBytes),
+            initrd.as_ref().map(|i| i as &dyn ImageBytes),
         )?;
         if outcome.reason == ExitReason::Reset && !config.no_reboot {
             tracing::info!("guest reset: rebooting (boot {})", boots + 1);
@@ -76,8 +77,8 @@ pub fn run(config: &VmConfig) -> Result<Outcome, VmError> {
 fn run_once(
     config: &VmConfig,
     firmware: Option<&[u8]>,
-    kernel: Option<&[u8]>,
-    initrd: Option<&[u8]>,
+    kernel: Option<&dyn ImageBytes>,
+    initrd: Option<&dyn ImageBytes>,
 ) -> Result<Outcome, VmError> {
     let control = VmControl::new();
     let output = ConsoleWriter::spawn(Box::new(std::io::stdout()), OUTPUT_BUFFER_CAP)
