@@ -1,16 +1,18 @@
 //! Zifencei: `fence.i` makes this hart's instruction fetches see its own
 //! earlier stores. Stores to decoded code are tracked (`PAGE_CODE`), which
 //! already covers a lone hart; with other harts sharing RAM a store racing
-//! with a decode may be missed, so there `fence.i` makes every decoded block
-//! suspect: it is compared with the guest bytes before it runs again.
+//! with a decode may be missed, so there `fence.i` must compare code with
+//! the guest bytes again.
 //!
-//! Such a race needs a store window open on another hart during the decode
-//! (see `rvisor_memory::writers`). Once every window open during this
-//! hart's latest decode has closed, the comparisons that follow one more
-//! `fence.i` settle every block decoded so far, and later `fence.i`s have
-//! nothing to compare until the hart decodes again. Linux patches its
-//! static keys one instruction at a time, each followed by a local
-//! `fence.i`: without this, every one of those made every block suspect.
+//! Such a race needs a store window open on another hart while the decode
+//! set flags that were clear (see `rvisor_memory::writers`). So a hart
+//! records the pages it read that way; `fence.i` compares just those (or,
+//! past a few, makes every block suspect), and once every window open at
+//! the latest such read has closed, that comparison settles them: later
+//! `fence.i`s have nothing to compare until the hart reads fresh code
+//! again. Linux patches its static keys one instruction at a time, each
+//! followed by a local `fence.i`: without this, every one of those made
+//! every block suspect.
 
 use rvisor_memory::writers::Snapshot;
 
