@@ -722,6 +722,26 @@ fn run_to_wfi(h: &mut Hart, mut step: impl FnMut(&mut Hart) -> Exit, seed: u64) 
     panic!("seed {seed}: program did not reach its wfi");
 }
 
+/// `x31 -= 1; bnez x31, top`: the end of the tests' counted loops.
+fn count_down(a: &mut Asm, top: rvisor_isa::Label) {
+    a.emit(Inst::Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.bne(31, 0, top);
+}
+
+/// [`check_code`] for seeds 1..24, translating everything and hot code,
+/// and under a budget of `small` instructions that stops it anywhere.
+fn check_under_every_policy(code: &[u8], small: u64) {
+    for seed in 1..24 {
+        check_code(code, seed, Policy::Always, 1 << 20);
+        check_code(code, seed, Policy::Hot(2), 1 << 20);
+        check_code(code, seed, Policy::Always, small);
+    }
+}
+
 fn check_seed(seed: u64, policy: Policy, budget: u64) {
     check_code(&program(seed), seed, policy, budget);
 }
@@ -850,12 +870,7 @@ fn loops_trapping_after_some_iterations_agree_with_the_interpreter() {
         rs1: 18,
         imm: 8,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, top);
+    count_down(&mut a, top);
     a.li(18, RAM_BASE + RAM_SIZE - 24);
     a.li(31, 9);
     let top = a.label();
@@ -875,12 +890,7 @@ fn loops_trapping_after_some_iterations_agree_with_the_interpreter() {
         rs1: 18,
         imm: 8,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, top);
+    count_down(&mut a, top);
     // Helper calls made in line: an AMO and an FP load (FP is on: even
     // seed).
     a.li(18, RAM_BASE + RAM_SIZE - 16);
@@ -908,12 +918,7 @@ fn loops_trapping_after_some_iterations_agree_with_the_interpreter() {
         rs1: 18,
         imm: 8,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, top);
+    count_down(&mut a, top);
     a.emit(Csrrs {
         rd: 13,
         rs1: 0,
@@ -1057,12 +1062,7 @@ fn self_modifying_code_agrees_with_the_interpreter() {
         rs1: 13,
         imm: 1,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, cont);
+    count_down(&mut a, cont);
     a.j(end);
     a.bind(cont);
     a.bne(31, 15, top);
@@ -1219,12 +1219,7 @@ fn smp_fence_i_sees_code_written_behind_the_harts_back() {
         rs1: 13,
         imm: 1,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, top);
+    count_down(&mut a, top);
     a.emit(Jalr {
         rd: 0,
         rs1: 1,
@@ -1309,12 +1304,7 @@ fn rewritten_loop(calls: usize, fence_i: bool) -> (Vec<u8>, u64) {
         rs1: 13,
         imm: 1,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, top);
+    count_down(&mut a, top);
     a.emit(Jalr {
         rd: 0,
         rs1: 1,
@@ -1431,12 +1421,7 @@ fn stores_beside_code_in_its_page_leave_the_code_alone() {
         rs1: 13,
         imm: 1,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     a.jal(1, callee);
     // Rewrite the callee (same page, other granule) and call it again.
     a.li(11, u64::from(addi13(500)));
@@ -1524,12 +1509,7 @@ fn a_chained_neighbour_evicted_from_the_table_is_still_checked() {
     a.li(31, 20);
     a.bind(lp);
     a.jal(1, block_a);
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     for e in evict {
         a.li(5, e);
         a.emit(Jalr {
@@ -1780,12 +1760,7 @@ fn sfence_of_one_code_page_reaches_the_jump_cache() {
         rs1: 5,
         imm: 0,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     a.emit(Wfi); // the host remaps va_c here
     a.emit(SfenceVma { rs1: 5, rs2: 0 });
     a.emit(Jalr {
@@ -1831,12 +1806,7 @@ fn sfence_inside_a_superpage_reaches_the_jump_cache() {
         rs1: 5,
         imm: 0,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     a.emit(Wfi); // the host remaps the region here
     a.emit(SfenceVma { rs1: 6, rs2: 0 });
     a.emit(Jalr {
@@ -1922,12 +1892,7 @@ fn accesses_straddling_pages_mapped_apart_agree_with_the_interpreter() {
         rs2: 14,
         imm: 3,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     a.emit(Wfi);
     straddle_agrees(&a.finish().expect("assembles"));
 }
@@ -2077,12 +2042,7 @@ fn accesses_sharing_a_probe_agree_with_the_interpreter_across_pages() {
         rs1: 5,
         imm: 4,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, inner);
+    count_down(&mut a, inner);
     a.emit(Addi {
         rd: 30,
         rs1: 30,
@@ -2150,19 +2110,10 @@ fn branches_inside_a_translation_agree_with_the_interpreter() {
     a.bind(skip);
     add(&mut a, 12, 12, 14);
     add(&mut a, 16, 16, 12);
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     a.emit(Wfi);
     let code = a.finish().expect("assembles");
-    for seed in 1..24 {
-        check_code(&code, seed, Policy::Always, 1 << 20);
-        check_code(&code, seed, Policy::Hot(2), 1 << 20);
-        check_code(&code, seed, Policy::Always, 7);
-    }
+    check_under_every_policy(&code, 7);
 }
 
 /// Forward branches over a few instructions that compute one register
@@ -2231,19 +2182,10 @@ fn if_converted_branches_agree_with_the_interpreter() {
         imm: 7,
     });
     a.bind(same);
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     a.emit(Wfi);
     let code = a.finish().expect("assembles");
-    for seed in 1..24 {
-        check_code(&code, seed, Policy::Always, 1 << 20);
-        check_code(&code, seed, Policy::Hot(2), 1 << 20);
-        check_code(&code, seed, Policy::Always, 5);
-    }
+    check_under_every_policy(&code, 5);
 }
 
 /// Rotates written as two shifts and an `or` (as hash rounds are) are
@@ -2392,19 +2334,10 @@ fn rotates_from_shifts_agree_with_the_interpreter() {
         rs1: 0,
         imm: 0,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     a.emit(Wfi);
     let code = a.finish().expect("assembles");
-    for seed in 1..24 {
-        check_code(&code, seed, Policy::Always, 1 << 20);
-        check_code(&code, seed, Policy::Hot(2), 1 << 20);
-        check_code(&code, seed, Policy::Always, 6);
-    }
+    check_under_every_policy(&code, 6);
 }
 
 /// CSR instructions the translator runs in line: one that makes a pending
@@ -2462,12 +2395,7 @@ fn an_interrupt_enabled_by_a_csr_write_is_taken_right_after_it() {
         rs1: 5,
         csr: 0x344,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     a.emit(Csrrc {
         rd: 0,
         rs1: 5,
@@ -2565,12 +2493,7 @@ fn stale_jump_cache_entries_are_revalidated_not_trusted() {
         rs1: 5,
         imm: 0,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     a.emit(Wfi); // the host remaps va_c here
     a.emit(SfenceVma { rs1: 5, rs2: 0 });
     a.emit(Jalr {
@@ -2598,12 +2521,7 @@ fn stale_jump_cache_entries_are_revalidated_not_trusted() {
         rs1: 5,
         imm: 0,
     });
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp2);
+    count_down(&mut a, lp2);
     a.emit(Wfi);
     let code = a.finish().expect("assembles");
     let (old, new) = (page(1), page(100));
@@ -2644,12 +2562,7 @@ fn loads_translated_without_paging_follow_mprv_translation() {
     a.li(5, pa_a);
     a.bind(lp);
     a.jal(1, callee);
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     a.emit(Wfi);
     // MPRV with MPP = S: loads go through Sv39, where virtual `pa_a` maps
     // to `pa_b`.
@@ -2662,12 +2575,7 @@ fn loads_translated_without_paging_follow_mprv_translation() {
     a.li(31, 20);
     a.bind(lp2);
     a.jal(1, callee);
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp2);
+    count_down(&mut a, lp2);
     a.emit(Wfi);
     a.bind(callee);
     a.emit(Ld {
