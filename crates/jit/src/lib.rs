@@ -416,12 +416,22 @@ impl Jit {
         let mut pages = std::mem::take(&mut self.scratch);
         pages.clear();
         pages.extend_from_slice(hart.engine_fenced_pages().1);
-        for &page in &pages {
+        self.stats.pages_revalidated += self.check_pages(hart, &mut pages);
+        self.scratch = pages;
+    }
+
+    /// [`Self::check_page`] for each page of `pages` that holds
+    /// translations; returns how many kept theirs.
+    fn check_pages(&mut self, hart: &mut Hart, pages: &mut Vec<u64>) -> u64 {
+        pages.sort_unstable();
+        pages.dedup();
+        let mut kept = 0;
+        for &page in pages.iter() {
             if self.pages.contains_key(&page) && self.check_page(hart, page) {
-                self.stats.pages_revalidated += 1;
+                kept += 1;
             }
         }
-        self.scratch = pages;
+        kept
     }
 
     /// Code pages were written: compare the translations made from the
@@ -435,13 +445,7 @@ impl Jit {
             written.clear();
             written.extend(self.pages.keys().copied());
         }
-        written.sort_unstable();
-        written.dedup();
-        for &page in &written {
-            if self.pages.contains_key(&page) && self.check_page(hart, page) {
-                self.stats.revalidated += 1;
-            }
-        }
+        self.stats.revalidated += self.check_pages(hart, &mut written);
         self.scratch = written;
     }
 
