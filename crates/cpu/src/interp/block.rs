@@ -291,7 +291,10 @@ impl Hart {
         }
         // Flag each granule before reading it, so a store racing with this
         // decode either lands before our read or sees the flag.
+        // All offsets from pa: flags are set up to `flagged`, in whole
+        // granules (the first starts `lead` bytes before pa).
         let page_left = 0x1000 - (pa & 0xfff);
+        let lead = pa & 63;
         let mut flagged: u64 = 0;
         let mut fresh = false;
         let start = arena.len();
@@ -299,7 +302,8 @@ impl Hart {
         loop {
             let a = pa.wrapping_add(k);
             if k + 4 > flagged && flagged < page_left {
-                let upto = (((pa & 63) + k + 4 + 63) & !63).min(page_left + (pa & 63)) - (pa & 63);
+                // Through the granule of the instruction's last byte.
+                let upto = ((lead + k + 4).next_multiple_of(64) - lead).min(page_left);
                 if let Some(off) = self.ram.offset_of(pa.wrapping_add(flagged), upto - flagged) {
                     let new = self.ram.set_flags(off, upto - flagged, PAGE_CODE);
                     fresh |= self.note_read(new);
