@@ -23,6 +23,15 @@ struct State {
     closed: bool,
     /// The host stream failed (closed pipe): output is discarded.
     failed: bool,
+    /// The writer thread waits for data: the next write must wake it.
+    /// Writes made while it is busy with the stream wake nobody (a
+    /// `Condvar` notify is a system call even with no waiter, and a
+    /// console prints a byte per UART write).
+    idle: bool,
+    /// Writers waiting for room.
+    blocked: usize,
+    /// Wake-ups of the writer thread made by writes.
+    wakeups: u64,
 }
 
 struct Shared {
@@ -104,17 +113,23 @@ fn pump(s: &Shared, mut out: Box<dyn Write + Send>) {
         {
             let mut st = s.lock();
             st.writing = false;
-            s.room.notify_all();
+            if st.blocked > 0 {
+                s.room.notify_all();
+            }
             while st.data.is_empty() && !st.closed {
+                st.idle = true;
                 st = s.more.wait(st).unwrap_or_else(|e| e.into_inner());
             }
+            st.idle = false;
             if st.data.is_empty() {
                 return;
             }
             chunk.clear();
             chunk.extend(st.data.drain(..));
             st.writing = true;
-            s.room.notify_all();
+            if st.blocked > 0 {
+                s.room.notify_all();
+            }
         }
         if out.write_all(&chunk).and_then(|()| out.flush()).is_err() {
             let mut st = s.lock();
@@ -142,10 +157,16 @@ impl Write for ConsoleOut {
             if room > 0 {
                 let n = room.min(buf.len());
                 st.data.extend(&buf[..n]);
-                s.more.notify_one();
+                if st.idle {
+                    st.idle = false;
+                    st.wakeups += 1;
+                    s.more.notify_one();
+                }
                 return Ok(n);
             }
+            st.blocked += 1;
             st = s.room.wait(st).unwrap_or_else(|e| e.into_inner());
+            st.blocked -= 1;
         }
     }
 
@@ -220,6 +241,36 @@ mod tests {
         let got = got.lock().unwrap();
         assert_eq!(got.len(), 5 + 1024 + 1);
         assert!(got.starts_with(b"first") && got.ends_with(b"x!"));
+    }
+
+    #[test]
+    fn console_out_writes_wake_the_writer_only_when_it_waits() {
+        let (w, gate, got) = gated(1 << 16);
+        let mut h = w.handle();
+        let wait_idle = || {
+            while !w.shared.lock().idle {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        };
+        wait_idle();
+        h.write_all(b"first").unwrap();
+        while !w.shared.lock().writing {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // The thread is busy with the stream: bytes written one at a time
+        // (as a UART takes them) queue without a wake-up each.
+        for _ in 0..1000 {
+            h.write_all(b"x").unwrap();
+        }
+        assert_eq!(w.shared.lock().wakeups, 1);
+        gate.send(()).unwrap();
+        // Once the thread has drained the buffer and waits again, the
+        // next write wakes it.
+        wait_idle();
+        h.write_all(b"!").unwrap();
+        assert_eq!(w.shared.lock().wakeups, 2);
+        w.finish();
+        assert_eq!(got.lock().unwrap().len(), 5 + 1000 + 1);
     }
 
     #[test]
