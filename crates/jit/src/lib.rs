@@ -250,6 +250,12 @@ type EnterFn = extern "sysv64" fn(*mut Hart, *mut Ctx, usize) -> u32;
 /// The translator of one hart (each hart thread owns one).
 pub struct Jit {
     policy: Policy,
+    /// The pc the interpreter stopped at because its block turned hot
+    /// (see [`Jit::interpret_cold`]): translated at its next dispatch.
+    hot_pc: Option<u64>,
+    /// Every translation was dropped since the hart last heard of it
+    /// ([`Hart::engine_dropped_all`]).
+    dropped_all: bool,
     buf: CodeBuffer,
     enter: EnterFn,
     epilogue: usize,
@@ -328,6 +334,8 @@ impl Jit {
         let enter = unsafe { std::mem::transmute::<usize, EnterFn>(base + t.enter) };
         Ok(Self {
             policy,
+            hot_pc: None,
+            dropped_all: false,
             buf,
             enter,
             epilogue: base + t.epilogue,
@@ -365,6 +373,7 @@ impl Jit {
 
     /// Drop every translation.
     fn flush(&mut self) {
+        self.dropped_all = true;
         self.buf.flush();
         self.new_jc_epoch();
         self.code_copies.clear();
@@ -554,6 +563,30 @@ impl Jit {
         }
     }
 
+    /// Interpret from the current block on, as long as the blocks met are
+    /// cold: one dispatch for a run of cold blocks rather than one each.
+    /// The interpreter stops before a block it has run more than the hot
+    /// threshold's times (it has, or is about to get, a translation):
+    /// that block's next dispatch translates it.
+    fn interpret_cold(&mut self, hart: &mut Hart, budget: u64) -> Result<u64, Exit> {
+        let Policy::Hot(n) = self.policy else {
+            return self.interpret(hart);
+        };
+        let before = hart.stats.instret;
+        let (exit, blocks) = hart.run_cold(budget, u16::try_from(n).unwrap_or(u16::MAX));
+        self.stats.interpreted += blocks;
+        let done = (hart.stats.instret - before).max(1);
+        match exit {
+            Exit::Budget => {
+                if done < budget {
+                    self.hot_pc = Some(hart.pc);
+                }
+                Ok(done)
+            }
+            e => Err(e),
+        }
+    }
+
     /// Translate the block at (`pc`, `pa`) into slot `idx`.
     #[cold]
     fn translate(&mut self, hart: &mut Hart, idx: usize, pc: u64, pa: u64) {
@@ -663,6 +696,7 @@ impl Jit {
                         let _ = std::fs::write(path, &e.code);
                     }
                 }
+                hart.engine_translated(pa);
                 let done = ops.get(..e.insns).unwrap_or(&ops);
                 self.note_page(&hart.ram, pa, done, idx);
                 self.op_store.push(ops);
@@ -786,6 +820,9 @@ impl Jit {
                 return e;
             }
             self.sync(hart);
+            if std::mem::take(&mut self.dropped_all) {
+                hart.engine_dropped_all();
+            }
             if steps >= budget {
                 return Exit::Budget;
             }
@@ -813,7 +850,7 @@ impl Jit {
                 s.hits = s.hits.saturating_add(1);
                 let hot = match self.policy {
                     Policy::Always => true,
-                    Policy::Hot(n) => s.hits >= n,
+                    Policy::Hot(n) => s.hits >= n || self.hot_pc == Some(pc),
                 };
                 if hot {
                     self.translate(hart, idx, pc, pa);
@@ -832,8 +869,9 @@ impl Jit {
                     s.gen = 0;
                 }
             }
+            self.hot_pc = None;
             if s.state != State::Translated || s.gen != self.gen {
-                match self.interpret(hart) {
+                match self.interpret_cold(hart, budget - steps) {
                     Ok(n) => steps += n,
                     Err(e) => return e,
                 }

@@ -55,6 +55,8 @@ struct Entry {
     count: u16,
     bytes: u16,
     spin: u32,
+    /// Executions counted by [`Hart::run_cold`](crate::Hart::run_cold).
+    hits: u16,
 }
 
 /// A block found in (or just added to) the cache.
@@ -138,7 +140,21 @@ impl BlockCache {
                 count: b.count as u16,
                 bytes: b.bytes as u16,
                 spin: b.spin,
+                hits: 0,
             };
+        }
+    }
+
+    /// Count one more execution of the cached block at `pa`; its count
+    /// so far (saturating; 0 if it is not cached).
+    #[inline(always)]
+    pub(crate) fn hit(&mut self, pa: u64) -> u16 {
+        match self.table.get_mut(slot(pa)) {
+            Some(e) if e.pa == pa => {
+                e.hits = e.hits.saturating_add(1);
+                e.hits
+            }
+            _ => 0,
         }
     }
 

@@ -16,6 +16,7 @@
 
 mod a;
 mod block;
+mod cold;
 mod d;
 mod engine;
 mod f;
@@ -89,6 +90,8 @@ pub struct InterpState {
     settle: zifencei::Settle,
     /// Scratch: the pages written in the code epochs being caught up on.
     written: Vec<u64>,
+    /// Where a translator has code (see [`Hart::run_cold`]).
+    translated: cold::Translated,
 }
 
 impl InterpState {
@@ -192,6 +195,18 @@ impl Hart {
     }
 
     fn run_loop(&mut self, arena: &mut Vec<Op>, budget: u64) -> Exit {
+        let mut blocks = 0;
+        self.run_loop_counted(arena, budget, None, &mut blocks)
+    }
+
+    #[inline(always)]
+    pub(super) fn run_loop_counted(
+        &mut self,
+        arena: &mut Vec<Op>,
+        budget: u64,
+        hot: Option<u16>,
+        blocks: &mut u64,
+    ) -> Exit {
         let mut done: u64 = 0;
         loop {
             if let Some(e) = self.boundary(arena) {
@@ -209,6 +224,12 @@ impl Hart {
                     continue;
                 }
             };
+            if let Some(hot) = hot {
+                if *blocks > 0 && self.hand_over(pa, hot) {
+                    return Exit::Budget;
+                }
+                *blocks += 1;
+            }
             // Hot path inline (cache hit); decoding and one-off fetches out
             // of line.
             let r = match self.interp.cache.lookup(pa) {
