@@ -135,6 +135,15 @@ fn jmp_abs(a: &mut Asm, base: usize, target: usize) {
     a.push_i32(rel);
 }
 
+/// `call` the absolute host address `target` (in the code buffer: a rel32
+/// reaches it) from code assembled for placement at `base`.
+fn call_abs(a: &mut Asm, base: usize, target: usize) {
+    let end = base + a.offset().0 + 5;
+    let rel = (target as i64).wrapping_sub(end as i64) as i32;
+    a.push(0xe8);
+    a.push_i32(rel);
+}
+
 /// The shared stubs at the start of the code buffer.
 pub struct Trampoline {
     /// Bytes to copy to `base`.
@@ -143,6 +152,18 @@ pub struct Trampoline {
     pub enter: usize,
     /// Offset of the common epilogue (status in eax).
     pub epilogue: usize,
+    /// Offset of the pending-count flush called before helper calls (see
+    /// [`Emitter::flush_pending`]).
+    pub flush_pending: usize,
+}
+
+/// Absolute addresses of the trampoline's shared code, for translations.
+#[derive(Clone, Copy, Debug)]
+pub struct Shared {
+    /// The common epilogue.
+    pub epilogue: usize,
+    /// The pending-count flush routine (`call`ed; uses rax and rcx).
+    pub flush_pending: usize,
 }
 
 /// Assemble the entry trampoline for code placed at `base`.
@@ -176,10 +197,27 @@ pub fn trampoline(base: usize) -> Trampoline {
         ; pop rbx
         ; ret
     );
+    let flush_pending = a.offset().0;
+    // Every slow path calls it before its helper: one copy here rather
+    // than ~50 bytes in each.
+    dynasm!(a
+        ; .arch x64
+        ; mov rax, [r12 + L.pending_limit]
+        ; sub rax, Rq(PENDING)
+        ; sbb rcx, rcx
+        ; not rcx
+        ; and rax, rcx
+        ; mov [r12 + L.pending_limit], rax
+        ; mov QWORD [r12 + L.check_at], 0
+        ; add [rbx + L.instret], Rq(PENDING)
+        ; xor Rd(PENDING), Rd(PENDING)
+        ; ret
+    );
     Trampoline {
         code: a.finalize().unwrap_or_default(),
         enter,
         epilogue,
+        flush_pending,
     }
 }
 
@@ -366,6 +404,7 @@ struct Emitter {
     block_pa: u64,
     base: usize,
     epilogue: usize,
+    flush_pending_at: usize,
     stubs: Vec<Stub>,
     /// How the hart translated load addresses when this was made: loads
     /// use [`Ctx::delta_guess`] if one to one (see [`Emitter::tlb_probe`]),
@@ -376,6 +415,8 @@ struct Emitter {
     ram_disp: Option<i32>,
     /// The next load's or store's part in a probe group.
     mem_role: Option<Role>,
+    /// The block's shared helper-failure exit, once a site uses it.
+    helper_exit: Option<DynamicLabel>,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -1374,6 +1415,56 @@ impl Emitter {
         while !self.stubs.is_empty() {
             self.emit_stub_batch();
         }
+        if let Some(shared) = self.helper_exit.take() {
+            self.helper_exit_code(shared);
+        }
+    }
+
+    /// A helper-failure site packed for [`Self::helper_exit_code`]: the
+    /// instruction's offset in the block (bits 0-15), its length (16-23)
+    /// and index (24-31); `None` if they do not fit.
+    fn helper_site(&self, pc: u64, next: u64, index: usize) -> Option<u32> {
+        let off = u16::try_from(pc.wrapping_sub(self.block_va)).ok()?;
+        let len = u8::try_from(next.wrapping_sub(pc)).ok()?;
+        let index = u8::try_from(index).ok()?;
+        Some(u32::from(off) | u32::from(len) << 16 | u32::from(index) << 24)
+    }
+
+    /// The exit all helper failures of the block share (each site sets
+    /// esi to its packed [`Self::helper_site`] and jumps here, rdx
+    /// holding the helper's status): a trap leaves pc at the instruction,
+    /// the instructions before it retired; a store that hit code retired
+    /// and ends the block. One copy per block, not ~80 bytes per memory
+    /// access: most of a translation's code was such stubs.
+    fn helper_exit_code(&mut self, shared: DynamicLabel) {
+        let written = self.a.new_dynamic_label();
+        dynasm!(self.a
+            ; .arch x64
+            ; =>shared
+            ; movzx eax, si
+            ; mov rcx, QWORD self.block_va as i64
+            ; add rax, rcx
+            ; mov ecx, esi
+            ; shr ecx, 24
+            ; cmp rdx, ST_CODE_WRITTEN as i32
+            ; je =>written
+            ; mov [rbx + L.pc], rax
+            ; add [rbx + L.instret], rcx
+            ; mov eax, RET_TRAP
+        );
+        jmp_abs(&mut self.a, self.base, self.epilogue);
+        dynasm!(self.a
+            ; .arch x64
+            ; =>written
+            ; shr esi, 16
+            ; and esi, 0xff
+            ; add rax, rsi
+            ; mov [rbx + L.pc], rax
+            ; add rcx, 1
+            ; add [rbx + L.instret], rcx
+            ; mov eax, RET_CONTINUE
+        );
+        jmp_abs(&mut self.a, self.base, self.epilogue);
     }
 
     fn emit_stub_batch(&mut self) {
@@ -1420,6 +1511,26 @@ impl Emitter {
                     );
                     self.reload_clobbered(&regs);
                     dynasm!(self.a ; .arch x64 ; jmp =>resume);
+                }
+                Stub::Helper {
+                    label,
+                    site: Site { pc, next, index },
+                } if self.helper_site(pc, next, index).is_some() => {
+                    let packed = self.helper_site(pc, next, index).unwrap_or_default();
+                    let shared = match self.helper_exit {
+                        Some(l) => l,
+                        None => {
+                            let l = self.a.new_dynamic_label();
+                            self.helper_exit = Some(l);
+                            l
+                        }
+                    };
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; =>label
+                        ; mov esi, packed as i32
+                        ; jmp =>shared
+                    );
                 }
                 Stub::Helper {
                     label,
@@ -1699,7 +1810,7 @@ pub fn translate(
     (pc, pa): (u64, u64),
     bytes: u64,
     base: usize,
-    epilogue: usize,
+    shared: Shared,
     loads: DataMode,
     ram_base: u64,
 ) -> Option<Emitted> {
@@ -1742,13 +1853,15 @@ pub fn translate(
         block_va: pc,
         block_pa: pa,
         base,
-        epilogue,
+        epilogue: shared.epilogue,
+        flush_pending_at: shared.flush_pending,
         stubs: Vec::with_capacity(2 * len + 4),
         loads,
         ram_disp: i32::try_from((ram_base as i64).wrapping_neg())
             .ok()
             .filter(|_| ram_base <= i64::MAX as u64),
         mem_role: None,
+        helper_exit: None,
     };
     let to_dispatcher = e.a.new_dynamic_label();
     e.entry_checks(to_dispatcher);
@@ -1927,7 +2040,7 @@ pub fn translate(
                     ; mov QWORD [r12 + L.fallback], 1
                     ; mov eax, RET_CONTINUE
                 );
-                jmp_abs(&mut e.a, base, epilogue);
+                jmp_abs(&mut e.a, base, shared.epilogue);
             }
             None => e.exit_direct(pc.wrapping_add(bytes), seg),
         }
@@ -1939,7 +2052,7 @@ pub fn translate(
         ; mov [rbx + L.pc], rax
         ; mov eax, RET_CONTINUE
     );
-    jmp_abs(&mut e.a, base, epilogue);
+    jmp_abs(&mut e.a, base, shared.epilogue);
     e.emit_stubs();
     let code = e.a.finalize().ok()?;
     Some(Emitted {
@@ -1947,4 +2060,65 @@ pub fn translate(
         entry,
         insns: len,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Loads and stores through distinct base registers (so no two share
+    /// a probe), at guest pc 0x8000_0000.
+    fn accesses(n: u8) -> Vec<Op> {
+        (0..n)
+            .map(|i| {
+                let inst = if i % 2 == 0 {
+                    Inst::Ld {
+                        rd: 5,
+                        rs1: 8 + i,
+                        imm: 8,
+                    }
+                } else {
+                    Inst::Sd {
+                        rs1: 8 + i,
+                        rs2: 6,
+                        imm: 16,
+                    }
+                };
+                Op {
+                    off: u16::from(i) * 4,
+                    ..test_op(inst)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn memory_accesses_share_their_failure_exit_and_pending_flush() {
+        const BASE: usize = 0x1000_0000;
+        let t = trampoline(BASE);
+        let shared = Shared {
+            epilogue: BASE + t.epilogue,
+            flush_pending: BASE + t.flush_pending,
+        };
+        let size = |n: u8| {
+            let ops = accesses(n);
+            let e = translate(
+                &ops,
+                (0x8000_0000, 0x8000_0000),
+                u64::from(n) * 4,
+                BASE + 0x1000,
+                shared,
+                DataMode::Paged,
+                0x8000_0000,
+            )
+            .expect("translatable");
+            assert_eq!(e.insns, usize::from(n));
+            e.code.len()
+        };
+        // In line: address, probe, access (~45 bytes); out of line: the
+        // slow path's spills, call and reloads. A failure exit of its own
+        // (~80 bytes) or the pending flush in line (~45) would exceed it.
+        let per_access = (size(21) - size(1)) / 20;
+        assert!(per_access < 180, "{per_access} bytes per access");
+    }
 }

@@ -258,7 +258,7 @@ pub struct Jit {
     dropped_all: bool,
     buf: CodeBuffer,
     enter: EnterFn,
-    epilogue: usize,
+    shared: emit::Shared,
     table: Box<[Slot]>,
     /// Per set: the way used last (the other one is replaced first).
     mru: Box<[u8]>,
@@ -338,7 +338,10 @@ impl Jit {
             dropped_all: false,
             buf,
             enter,
-            epilogue: base + t.epilogue,
+            shared: emit::Shared {
+                epilogue: base + t.epilogue,
+                flush_pending: base + t.flush_pending,
+            },
             table: vec![Slot::default(); TABLE_SIZE].into_boxed_slice(),
             mru: vec![0; TABLE_SIZE / 2].into_boxed_slice(),
             gen: 1,
@@ -664,7 +667,7 @@ impl Jit {
                 (pc, pa),
                 bytes,
                 base,
-                self.epilogue,
+                self.shared,
                 hart.load_mode(),
                 hart.ram.base(),
             ) else {

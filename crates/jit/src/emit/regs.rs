@@ -258,18 +258,7 @@ impl Emitter {
     /// take it off the budget left (clamped at 0); the next chain entry or
     /// back edge makes the full checks. Uses rax and rcx.
     pub(super) fn flush_pending(&mut self) {
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rax, [r12 + super::L.pending_limit]
-            ; sub rax, Rq(PENDING)
-            ; sbb rcx, rcx
-            ; not rcx
-            ; and rax, rcx
-            ; mov [r12 + super::L.pending_limit], rax
-            ; mov QWORD [r12 + super::L.check_at], 0
-            ; add [rbx + super::L.instret], Rq(PENDING)
-            ; xor Rd(PENDING), Rd(PENDING)
-        );
+        super::call_abs(&mut self.a, self.base, self.flush_pending_at);
     }
 
     /// Before a helper call made in line: `Hart::x` and `instret` become
