@@ -1,7 +1,7 @@
 #!/bin/sh
 # Rebuild rvisor's bare-metal guests into the committed prebuilt ELFs:
 #   hello/hello.elf, bench/int.elf, bench/mem.elf, bench/branch.elf, bench/fp.elf,
-#   bench/mix.elf
+#   bench/mix.elf, bench/hash.elf
 #
 # Usage: guests/build.sh          build all ELFs
 #        guests/build.sh --ref    also print expected results from the host
@@ -43,6 +43,7 @@ build bench/mem.elf -Ibench bench/mem.c
 build bench/branch.elf -Ibench bench/branch.c
 build bench/fp.elf -Ibench bench/fp.c
 build bench/mix.elf -Ibench bench/mix.c
+build bench/hash.elf -Ibench bench/hash.c
 
 for arg in "$@"; do
     case $arg in
@@ -53,7 +54,7 @@ for arg in "$@"; do
         ;;
     --test)
         for elf in hello/hello.elf bench/int.elf bench/mem.elf bench/branch.elf bench/fp.elf \
-                   bench/mix.elf; do
+                   bench/mix.elf bench/hash.elf; do
             echo "== $elf"
             start=$(date +%s.%N)
             rc=0
@@ -65,7 +66,7 @@ for arg in "$@"; do
         done
         ;;
     --native)
-        for b in int mem branch fp mix; do
+        for b in int mem branch fp mix hash; do
             cc -O2 -std=gnu11 -ffp-contract=off -fno-math-errno -Wall -Wextra -Wno-main \
                 -Inative -Icommon -Ibench "bench/$b.c" -o "/tmp/rvisor-native-$b.$$"
             rc=0

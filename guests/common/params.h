@@ -22,6 +22,8 @@
 #define BENCH_FP_H        640
 #define BENCH_FP_MAXIT    384
 #define BENCH_MIX_ITERS   12000ull
+#define BENCH_HASH_BYTES  (1ull << 16)     /* 64 KiB */
+#define BENCH_HASH_REPS   256ull
 
 #define HELLO_INT_EXPECT    0x846aaa6c73fd7d8full
 #define HELLO_MEM_EXPECT    0xee1b144dc1e4044dull
@@ -30,5 +32,6 @@
 #define BENCH_FP_EXPECT     0x40c28b9ed8fd76d1ull
 #define BENCH_BRANCH_EXPECT 0xda6389ed819c4b12ull
 #define BENCH_MIX_EXPECT    0x35a0b218773335a0ull
+#define BENCH_HASH_EXPECT   0x80d7b7cdba45813eull
 
 #endif

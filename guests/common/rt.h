@@ -28,6 +28,7 @@
 #define EXIT_BAD_BRANCH 3
 #define EXIT_BAD_MIX   4
 #define EXIT_BAD_FP    5
+#define EXIT_BAD_HASH  6
 #define EXIT_TRAP      0xEE
 
 void putc_uart(char c);

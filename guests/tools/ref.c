@@ -42,5 +42,8 @@ int main(void)
     printf("#define BENCH_FP_EXPECT     0x%016" PRIx64 "ull\n",
            kernel_fp(BENCH_FP_W, BENCH_FP_H, BENCH_FP_MAXIT));
     printf("#define BENCH_MIX_EXPECT    0x%016" PRIx64 "ull\n", kernel_mix(&mix, BENCH_MIX_ITERS));
+    static uint8_t hbuf[BENCH_HASH_BYTES];
+    printf("#define BENCH_HASH_EXPECT   0x%016" PRIx64 "ull\n",
+           kernel_hash(hbuf, BENCH_HASH_BYTES, BENCH_HASH_REPS));
     return 0;
 }

@@ -21,12 +21,13 @@ use crate::runs::{
     secs, timed, Outcome, TempDir, QEMU, READY,
 };
 
-static GUESTS: [(&str, &[u8]); 5] = [
+static GUESTS: [(&str, &[u8]); 6] = [
     ("int", include_bytes!("../../../guests/bench/int.elf")),
     ("mem", include_bytes!("../../../guests/bench/mem.elf")),
     ("branch", include_bytes!("../../../guests/bench/branch.elf")),
     ("fp", include_bytes!("../../../guests/bench/fp.elf")),
     ("mix", include_bytes!("../../../guests/bench/mix.elf")),
+    ("hash", include_bytes!("../../../guests/bench/hash.elf")),
 ];
 
 const GUEST_TIMEOUT: Duration = Duration::from_secs(300);
@@ -43,8 +44,8 @@ pub struct BenchArgs {
     /// Repetitions per benchmark (the table shows medians)
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     reps: u32,
-    /// Run only this benchmark (int, mem, branch, fp, mix, boot); repeatable
-    #[arg(long, value_name = "NAME", value_parser = ["int", "mem", "branch", "fp", "mix", "boot"])]
+    /// Run only this benchmark (int, mem, branch, fp, mix, hash, boot); repeatable
+    #[arg(long, value_name = "NAME", value_parser = ["int", "mem", "branch", "fp", "mix", "hash", "boot"])]
     only: Vec<String>,
     /// Do not run QEMU even if it is installed
     #[arg(long)]

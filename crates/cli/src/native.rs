@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The sources, by their path under guests/.
-static SOURCES: [(&str, &str); 10] = [
+static SOURCES: [(&str, &str); 11] = [
     ("native/rt.h", include_str!("../../../guests/native/rt.h")),
     (
         "common/kernels.h",
@@ -31,6 +31,7 @@ static SOURCES: [(&str, &str); 10] = [
     ),
     ("bench/fp.c", include_str!("../../../guests/bench/fp.c")),
     ("bench/mix.c", include_str!("../../../guests/bench/mix.c")),
+    ("bench/hash.c", include_str!("../../../guests/bench/hash.c")),
 ];
 
 /// The flags of guests/build.sh that decide the result (no FMA contraction:

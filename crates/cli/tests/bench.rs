@@ -49,6 +49,26 @@ fn bench_mix_runs_and_checks_its_result() {
     assert!(row.contains("1528767493"), "{row}");
 }
 
+/// The SHA-256 guest: its digest (chained over the repetitions) and its
+/// deterministic instruction count are checked.
+#[test]
+fn bench_hash_runs_and_checks_its_digest() {
+    let out = rvisor(&["bench", "--no-qemu", "--reps", "1", "--only", "hash"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "status {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("hash "))
+        .unwrap_or_else(|| panic!("no hash row in:\n{stdout}"));
+    assert!(row.ends_with("| ok"), "{row}");
+    assert!(row.contains("1406339228"), "{row}");
+}
+
 #[test]
 fn bench_rejects_an_unknown_benchmark() {
     let out = rvisor(&["bench", "--only", "nosuch"]);
