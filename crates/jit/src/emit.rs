@@ -355,6 +355,8 @@ enum Stub {
         call: SlowCall,
         /// The register cache where the fast path left.
         regs: RegCache,
+        /// Skipped shifts (fused into rotates) a trap here must see.
+        keep: Vec<rotate::Shift>,
     },
     /// The slow half of a chain entry's or back edge's checks.
     Check {
@@ -417,6 +419,8 @@ struct Emitter {
     mem_role: Option<Role>,
     /// The block's shared helper-failure exit, once a site uses it.
     helper_exit: Option<DynamicLabel>,
+    /// The skipped shifts the next load's or store's slow path computes.
+    keep: Vec<rotate::Shift>,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -748,6 +752,7 @@ impl Emitter {
             fail,
             call: SlowCall::Load(f),
             regs,
+            keep: std::mem::take(&mut self.keep),
         });
         self.stubs.push(Stub::Helper { label: fail, site });
     }
@@ -783,6 +788,7 @@ impl Emitter {
             fail,
             call: SlowCall::Store(f, rs2),
             regs,
+            keep: std::mem::take(&mut self.keep),
         });
         self.stubs.push(Stub::Helper { label: fail, site });
     }
@@ -1410,6 +1416,28 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; movzx eax, al);
         self.set_rd(rd, RAX);
     }
+    /// `Hart::x[rd]` = a skipped shift's result, from `Hart::x[x]` (x
+    /// has kept its value since the shift; the cache is written back).
+    /// Uses rax.
+    fn materialize(&mut self, k: rotate::Shift) {
+        let rotate::Shift {
+            rd,
+            x,
+            amount,
+            left,
+            word,
+        } = k;
+        let n = amount as i8;
+        dynasm!(self.a ; .arch x64 ; mov rax, [rbx + xo(x)]);
+        match (left, word) {
+            (true, true) => dynasm!(self.a ; .arch x64 ; shl eax, n ; movsxd rax, eax),
+            (false, true) => dynasm!(self.a ; .arch x64 ; shr eax, n ; movsxd rax, eax),
+            (true, false) => dynasm!(self.a ; .arch x64 ; shl rax, n),
+            (false, false) => dynasm!(self.a ; .arch x64 ; shr rax, n),
+        }
+        dynasm!(self.a ; .arch x64 ; mov [rbx + xo(rd)], rax);
+    }
+
     fn emit_stubs(&mut self) {
         // Stubs may push stubs of their own (a member's probe).
         while !self.stubs.is_empty() {
@@ -1476,11 +1504,15 @@ impl Emitter {
                     fail,
                     call,
                     regs,
+                    keep,
                 } => {
                     // The helpers read `Hart::x` only through the trap
                     // path, and write no x register.
                     dynasm!(self.a ; .arch x64 ; =>label);
                     self.write_back(&regs);
+                    for k in keep {
+                        self.materialize(k);
+                    }
                     self.flush_pending();
                     dynasm!(self.a ; .arch x64 ; mov rdi, rbx);
                     match call {
@@ -1862,6 +1894,7 @@ pub fn translate(
             .filter(|_| ram_base <= i64::MAX as u64),
         mem_role: None,
         helper_exit: None,
+        keep: Vec::new(),
     };
     let to_dispatcher = e.a.new_dynamic_label();
     e.entry_checks(to_dispatcher);
@@ -1887,7 +1920,7 @@ pub fn translate(
             _ => None,
         })
         .collect();
-    let (roles, fused) = {
+    let (roles, mut fused) = {
         // Where some jump lands (not only if-converted branches): the
         // probe groups and rotates do not reach across.
         let mut label = vec![false; len];
@@ -1929,7 +1962,8 @@ pub fn translate(
         let ipc = pc.wrapping_add(u64::from(op.off));
         let next = ipc.wrapping_add(u64::from(op.len));
         let inner = inside[i].and_then(|t| labels[t]);
-        match (fused[i], op.inst) {
+        e.keep = std::mem::take(&mut fused.keep[i]);
+        match (fused.fused[i], op.inst) {
             (rotate::Fused::Skip, _) => {
                 seg += 1;
                 continue;

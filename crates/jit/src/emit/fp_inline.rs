@@ -267,6 +267,7 @@ impl Emitter {
             fail,
             call,
             regs,
+            keep: Vec::new(),
         });
         self.stubs.push(Stub::Helper { label: fail, site });
     }

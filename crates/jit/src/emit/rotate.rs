@@ -3,9 +3,13 @@
 //! `srli`/`slli` form), as hashes and ciphers are full of: one host
 //! rotate at the `or`, nothing at the shifts. Only where nothing can see
 //! the shifts' results: the instructions between them and the `or`, and
-//! after it until both are written again, are register-only ones (no
-//! memory access, helper, exit or label), and none of them reads the
-//! shifts' results.
+//! after it until both are written again, are register-only ones or
+//! integer loads and stores (no helper, exit or label), none of them
+//! reads the shifts' results, and `x` keeps its value throughout. A load
+//! or store in there may trap, and a trap must see the shifts' results:
+//! its slow path computes them into `Hart::x` before its helper runs
+//! ([`Plan::keep`]). Compilers interleave a hash round's loads with its
+//! rotates, so most rotates have one in their span.
 
 use rvisor_cpu::interp::Op;
 use rvisor_isa::Inst;
@@ -23,6 +27,40 @@ pub enum Fused {
     Rotate { x: u8, amount: u8, word: bool },
 }
 
+/// A skipped shift a trap between it and its register's next write must
+/// see: `rd = x << amount` (`left`) or `x >> amount` (logical), of the
+/// low 32 bits and sign-extended if `word`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shift {
+    pub rd: u8,
+    pub x: u8,
+    pub amount: u8,
+    pub left: bool,
+    pub word: bool,
+}
+
+/// What the translator emits for each instruction of a translation, and
+/// the skipped shifts each load or store's slow path computes first.
+#[derive(Debug)]
+pub struct Plan {
+    pub fused: Vec<Fused>,
+    pub keep: Vec<Vec<Shift>>,
+}
+
+/// The registers an integer load or store reads and writes (rd 0 for a
+/// store); other memory accesses (atomics, FP) take helpers the slow
+/// paths' computing does not cover.
+fn plain_access(inst: &Inst) -> Option<([u8; 2], u8)> {
+    use Inst::*;
+    match inst {
+        Lb { .. } | Lh { .. } | Lw { .. } | Ld { .. } | Lbu { .. } | Lhu { .. } | Lwu { .. } => {
+            inst.int_operands()
+        }
+        Sb { .. } | Sh { .. } | Sw { .. } | Sd { .. } => inst.int_operands(),
+        _ => None,
+    }
+}
+
 /// A shift by a constant: (rd, rs1, amount, left, word).
 fn shift(inst: &Inst) -> Option<(u8, u8, u8, bool, bool)> {
     match *inst {
@@ -34,18 +72,41 @@ fn shift(inst: &Inst) -> Option<(u8, u8, u8, bool, bool)> {
     }
 }
 
-fn reads(r: &([u8; 2], u8), x: u8) -> bool {
-    r.0.contains(&x)
+/// An instruction between a fused rotate's shifts and the rewrites of
+/// their registers: register-only, or a plain load or store (`true`).
+#[derive(Clone, Copy)]
+struct Step {
+    reads: [u8; 2],
+    rd: u8,
+    access: bool,
+}
+
+fn step(op: &Op) -> Option<Step> {
+    if let Some((reads, rd)) = register_only(&op.inst) {
+        return Some(Step {
+            reads,
+            rd,
+            access: false,
+        });
+    }
+    plain_access(&op.inst).map(|(reads, rd)| Step {
+        reads,
+        rd,
+        access: true,
+    })
 }
 
 /// Per instruction of `ops` (a translation's body; `label[i]` when
 /// something jumps to `i`): what to emit for it.
-pub fn plan(ops: &[Op], label: &[bool]) -> Vec<Fused> {
-    let mut out = vec![Fused::No; ops.len()];
+pub fn plan(ops: &[Op], label: &[bool]) -> Plan {
+    let mut out = Plan {
+        fused: vec![Fused::No; ops.len()],
+        keep: vec![Vec::new(); ops.len()],
+    };
     if !ops.iter().any(|op| matches!(op.inst, Inst::Or { .. })) {
         return out;
     }
-    let regs: Vec<Option<([u8; 2], u8)>> = ops.iter().map(|op| register_only(&op.inst)).collect();
+    let steps: Vec<Option<Step>> = ops.iter().map(step).collect();
     for k in 0..ops.len() {
         let Inst::Or { rd, rs1, rs2 } = ops[k].inst else {
             continue;
@@ -53,26 +114,63 @@ pub fn plan(ops: &[Op], label: &[bool]) -> Vec<Fused> {
         if rs1 == rs2 || rs1 == 0 || rs2 == 0 {
             continue;
         }
-        if let Some((x, amount, word, defs)) = pair(ops, &regs, label, k, rs1, rs2) {
-            if dead_after(&regs, label, k, rd, [rs1, rs2])
-                && defs.iter().all(|&d| out[d] == Fused::No)
-            {
-                out[defs[0]] = Fused::Skip;
-                out[defs[1]] = Fused::Skip;
-                out[k] = Fused::Rotate { x, amount, word };
+        let Some((x, amount, word, defs)) = pair(ops, &steps, label, k, rs1, rs2) else {
+            continue;
+        };
+        if defs.iter().any(|&d| out.fused[d] != Fused::No) {
+            continue;
+        }
+        // Where each shift's register is written again (the `or`'s own
+        // register at the `or`).
+        let mut ends = [k; 2];
+        let mut ok = true;
+        for (n, t) in [rs1, rs2].into_iter().enumerate() {
+            if t != rd {
+                match dead_after(&steps, label, k, t, x) {
+                    Some(end) => ends[n] = end,
+                    None => ok = false,
+                }
             }
         }
+        // After the `or`, loads and stores need `x` as it was: not if
+        // the `or` overwrote it.
+        let accesses_after =
+            (0..2).any(|n| (k + 1..ends[n]).any(|j| steps[j].is_some_and(|s| s.access)));
+        if !ok || (rd == x && accesses_after) {
+            continue;
+        }
+        for (n, &d) in defs.iter().enumerate() {
+            out.fused[d] = Fused::Skip;
+            let Some((t, _, sh, left, w)) = shift(&ops[d].inst) else {
+                continue;
+            };
+            let kept = Shift {
+                rd: t,
+                x,
+                amount: sh,
+                left,
+                word: w,
+            };
+            let last = if t == rd { k } else { ends[n] };
+            for (s, keep) in steps[d + 1..last].iter().zip(&mut out.keep[d + 1..last]) {
+                if s.is_some_and(|s| s.access) {
+                    keep.push(kept);
+                }
+            }
+        }
+        out.fused[k] = Fused::Rotate { x, amount, word };
     }
     out
 }
 
 /// The shifts defining `a` and `b` for the `or` at `k`, if they are a
 /// right and a left shift of one register by complementary amounts with
-/// only register-only instructions from them to `k` that leave it alone
-/// and read neither result: (x, right amount, word, their indices).
+/// only register-only instructions, loads and stores from them to `k`
+/// that leave it alone and read neither result: (x, right amount, word,
+/// their indices, by `a` then `b`).
 fn pair(
     ops: &[Op],
-    regs: &[Option<([u8; 2], u8)>],
+    steps: &[Option<Step>],
     label: &[bool],
     k: usize,
     a: u8,
@@ -85,12 +183,12 @@ fn pair(
             return None;
         }
         i -= 1;
-        let r = regs[i]?;
+        let s = steps[i]?;
         for (n, t) in [a, b].into_iter().enumerate() {
-            if defs[n].is_none() && r.1 == t {
+            if defs[n].is_none() && s.rd == t && !s.access {
                 defs[n] = Some(i);
-            } else if defs[n].is_none() && reads(&r, t) {
-                // Read between its definition and the `or`.
+            } else if defs[n].is_none() && (s.reads.contains(&t) || s.rd == t) {
+                // Read (or loaded) between its definition and the `or`.
                 return None;
             }
         }
@@ -107,9 +205,9 @@ fn pair(
     }
     // x keeps its value from the first shift to the `or`.
     let first = da.min(db);
-    if regs[first + 1..k]
+    if steps[first + 1..k]
         .iter()
-        .any(|r| r.is_none_or(|r| r.1 == xa))
+        .any(|s| s.is_none_or(|s| s.rd == xa))
     {
         return None;
     }
@@ -117,33 +215,27 @@ fn pair(
     Some((xa, right, wa, [da, db]))
 }
 
-/// Is each of `ts` (other than `rd`, which the `or` writes) written again
-/// after `k` by a register-only instruction that does not read it, with
-/// only register-only instructions that do not read it before that?
-fn dead_after(
-    regs: &[Option<([u8; 2], u8)>],
-    label: &[bool],
-    k: usize,
-    rd: u8,
-    ts: [u8; 2],
-) -> bool {
-    ts.into_iter().filter(|&t| t != rd).all(|t| {
-        for j in k + 1..regs.len() {
-            if label[j] {
-                return false;
-            }
-            let Some(r) = regs[j] else {
-                return false;
-            };
-            if reads(&r, t) {
-                return false;
-            }
-            if r.1 == t {
-                return true;
-            }
+/// Where `t` (a skipped shift's register other than the `or`'s) is next
+/// written after `k` by a register-only instruction that does not read
+/// it, with only register-only instructions, loads and stores that
+/// neither read nor load it before that, and no load or store after a
+/// change of `x` (their slow paths compute `t` from it).
+fn dead_after(steps: &[Option<Step>], label: &[bool], k: usize, t: u8, x: u8) -> Option<usize> {
+    let mut x_changed = false;
+    for j in k + 1..steps.len() {
+        if label[j] {
+            return None;
         }
-        false
-    })
+        let s = steps[j]?;
+        if s.reads.contains(&t) || (s.access && (s.rd == t || x_changed)) {
+            return None;
+        }
+        if s.rd == t {
+            return Some(j);
+        }
+        x_changed |= s.rd == x;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -187,7 +279,7 @@ mod tests {
                 shamt: 25,
             }),
         ];
-        let f = plan(&ops, &[false; 6]);
+        let f = plan(&ops, &[false; 6]).fused;
         assert_eq!(f[0], Fused::Skip);
         assert_eq!(f[1], Fused::Skip);
         assert_eq!(f[2], Fused::No);
@@ -221,8 +313,12 @@ mod tests {
             }),
         ];
         // x5 and x6 are never written again: live out.
-        assert!(plan(&base, &[false; 3]).iter().all(|f| *f == Fused::No));
-        // Written again, but a load (which may trap) comes first.
+        assert!(plan(&base, &[false; 3])
+            .fused
+            .iter()
+            .all(|f| *f == Fused::No));
+        // Written again, but a load (which may trap) comes first: fused,
+        // and the load's slow path computes both shifts.
         let mut ops = base.to_vec();
         ops.push(op(Ld {
             rd: 8,
@@ -239,10 +335,89 @@ mod tests {
             rs1: 0,
             imm: 1,
         }));
-        assert!(plan(&ops, &[false; 6]).iter().all(|f| *f == Fused::No));
+        let p = plan(&ops, &[false; 6]);
+        assert_eq!(
+            p.fused[..3],
+            [
+                Fused::Skip,
+                Fused::Skip,
+                Fused::Rotate {
+                    x: 10,
+                    amount: 13,
+                    word: false
+                }
+            ]
+        );
+        assert_eq!(
+            p.keep[3],
+            [
+                Shift {
+                    rd: 5,
+                    x: 10,
+                    amount: 13,
+                    left: false,
+                    word: false
+                },
+                Shift {
+                    rd: 6,
+                    x: 10,
+                    amount: 51,
+                    left: true,
+                    word: false
+                },
+            ]
+        );
+        // Not if the load reads a shift's result, loads into it, or x
+        // changes before it.
+        for bad in [
+            Ld {
+                rd: 8,
+                rs1: 5,
+                imm: 0,
+            },
+            Ld {
+                rd: 6,
+                rs1: 2,
+                imm: 0,
+            },
+        ] {
+            let mut o = ops.clone();
+            o[3] = op(bad);
+            assert!(
+                plan(&o, &[false; 6]).fused.iter().all(|f| *f == Fused::No),
+                "{bad:?}"
+            );
+        }
+        let mut o = ops.clone();
+        o.insert(
+            3,
+            op(Addi {
+                rd: 10,
+                rs1: 0,
+                imm: 3,
+            }),
+        );
+        assert!(plan(&o, &[false; 7]).fused.iter().all(|f| *f == Fused::No));
+        // A store may not store a shift's result.
+        let mut o = ops.clone();
+        o[3] = op(Sd {
+            rs1: 2,
+            rs2: 6,
+            imm: 0,
+        });
+        assert!(plan(&o, &[false; 6]).fused.iter().all(|f| *f == Fused::No));
+        // An atomic takes a helper the slow path's computing does not cover.
+        let mut o = ops.clone();
+        o[3] = op(AmoaddD {
+            rd: 8,
+            rs1: 2,
+            rs2: 9,
+            aqrl: 0,
+        });
+        assert!(plan(&o, &[false; 6]).fused.iter().all(|f| *f == Fused::No));
         // Written again first: fused (64-bit).
         ops.remove(3);
-        let f = plan(&ops, &[false; 5]);
+        let f = plan(&ops, &[false; 5]).fused;
         assert_eq!(
             f[2],
             Fused::Rotate {
@@ -258,7 +433,10 @@ mod tests {
             rs1: 10,
             shamt: 50,
         });
-        assert!(plan(&bad, &[false; 5]).iter().all(|f| *f == Fused::No));
+        assert!(plan(&bad, &[false; 5])
+            .fused
+            .iter()
+            .all(|f| *f == Fused::No));
         let mut bad = ops.clone();
         bad.insert(
             1,
@@ -268,6 +446,9 @@ mod tests {
                 imm: 1,
             }),
         );
-        assert!(plan(&bad, &[false; 6]).iter().all(|f| *f == Fused::No));
+        assert!(plan(&bad, &[false; 6])
+            .fused
+            .iter()
+            .all(|f| *f == Fused::No));
     }
 }
