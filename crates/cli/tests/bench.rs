@@ -10,9 +10,10 @@ fn rvisor(args: &[&str]) -> std::process::Output {
         .expect("rvisor runs")
 }
 
-#[test]
-fn bench_fp_runs_and_checks_its_result() {
-    let out = rvisor(&["bench", "--no-qemu", "--reps", "1", "--only", "fp"]);
+/// Run bench guest `name` alone (no QEMU, one repetition): it must pass
+/// its own result check and report its deterministic instruction count.
+fn bench_guest_checks_its_result(name: &str, instructions: &str) {
+    let out = rvisor(&["bench", "--no-qemu", "--reps", "1", "--only", name]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -22,51 +23,28 @@ fn bench_fp_runs_and_checks_its_result() {
     );
     let row = stdout
         .lines()
-        .find(|l| l.starts_with("fp "))
-        .unwrap_or_else(|| panic!("no fp row in:\n{stdout}"));
+        .find(|l| l.starts_with(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("no {name} row in:\n{stdout}"));
     assert!(row.ends_with("| ok"), "{row}");
-    // the guest's deterministic instruction count is reported
-    assert!(row.contains("364716859"), "{row}");
+    assert!(row.contains(instructions), "{row}");
+}
+
+#[test]
+fn bench_fp_runs_and_checks_its_result() {
+    bench_guest_checks_its_result("fp", "364716859");
 }
 
 /// The CoreMark-like guest: a wrong result in any of its phases (list,
 /// matrix, state machine, CRC) fails the check.
 #[test]
 fn bench_mix_runs_and_checks_its_result() {
-    let out = rvisor(&["bench", "--no-qemu", "--reps", "1", "--only", "mix"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "status {:?}\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let row = stdout
-        .lines()
-        .find(|l| l.starts_with("mix "))
-        .unwrap_or_else(|| panic!("no mix row in:\n{stdout}"));
-    assert!(row.ends_with("| ok"), "{row}");
-    assert!(row.contains("1528767493"), "{row}");
+    bench_guest_checks_its_result("mix", "1528767493");
 }
 
-/// The SHA-256 guest: its digest (chained over the repetitions) and its
-/// deterministic instruction count are checked.
+/// The SHA-256 guest: its digest, chained over the repetitions.
 #[test]
 fn bench_hash_runs_and_checks_its_digest() {
-    let out = rvisor(&["bench", "--no-qemu", "--reps", "1", "--only", "hash"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "status {:?}\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let row = stdout
-        .lines()
-        .find(|l| l.starts_with("hash "))
-        .unwrap_or_else(|| panic!("no hash row in:\n{stdout}"));
-    assert!(row.ends_with("| ok"), "{row}");
-    assert!(row.contains("1406339228"), "{row}");
+    bench_guest_checks_its_result("hash", "1406339228");
 }
 
 #[test]
