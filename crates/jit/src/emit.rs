@@ -1547,27 +1547,25 @@ impl Emitter {
                 Stub::Helper {
                     label,
                     site: Site { pc, next, index },
-                } if self.helper_site(pc, next, index).is_some() => {
-                    let packed = self.helper_site(pc, next, index).unwrap_or_default();
-                    let shared = match self.helper_exit {
-                        Some(l) => l,
-                        None => {
-                            let l = self.a.new_dynamic_label();
-                            self.helper_exit = Some(l);
-                            l
-                        }
-                    };
-                    dynasm!(self.a
-                        ; .arch x64
-                        ; =>label
-                        ; mov esi, packed as i32
-                        ; jmp =>shared
-                    );
-                }
-                Stub::Helper {
-                    label,
-                    site: Site { pc, next, index },
                 } => {
+                    if let Some(packed) = self.helper_site(pc, next, index) {
+                        let shared = match self.helper_exit {
+                            Some(l) => l,
+                            None => {
+                                let l = self.a.new_dynamic_label();
+                                self.helper_exit = Some(l);
+                                l
+                            }
+                        };
+                        dynasm!(self.a
+                            ; .arch x64
+                            ; =>label
+                            ; mov esi, packed as i32
+                            ; jmp =>shared
+                        );
+                        continue;
+                    }
+                    // A site the packing cannot name: an exit of its own.
                     let written = self.a.new_dynamic_label();
                     dynasm!(self.a
                         ; .arch x64
