@@ -253,9 +253,6 @@ pub struct Jit {
     /// The pc the interpreter stopped at because its block turned hot
     /// (see [`Jit::interpret_cold`]): translated at its next dispatch.
     hot_pc: Option<u64>,
-    /// Every translation was dropped since the hart last heard of it
-    /// ([`Hart::engine_dropped_all`]).
-    dropped_all: bool,
     buf: CodeBuffer,
     enter: EnterFn,
     shared: emit::Shared,
@@ -335,7 +332,6 @@ impl Jit {
         Ok(Self {
             policy,
             hot_pc: None,
-            dropped_all: false,
             buf,
             enter,
             shared: emit::Shared {
@@ -374,9 +370,10 @@ impl Jit {
         self.buf.used()
     }
 
-    /// Drop every translation.
-    fn flush(&mut self) {
-        self.dropped_all = true;
+    /// Drop every translation (and tell the hart's interpreter, which
+    /// hands blocks it may have code for over to the dispatcher).
+    fn flush(&mut self, hart: &mut Hart) {
+        hart.engine_dropped_all();
         self.buf.flush();
         self.new_jc_epoch();
         self.code_copies.clear();
@@ -399,7 +396,7 @@ impl Jit {
             self.seen_epoch = hart.ram.code_epoch();
             self.seen_fence = hart.engine_fence_gen();
             self.seen_fenced_pages = hart.engine_fenced_pages().0;
-            self.flush();
+            self.flush(hart);
             return;
         }
         let fence = hart.engine_fence_gen();
@@ -596,7 +593,7 @@ impl Jit {
         if self.code_copies.len() >= MAX_COPIES {
             // Bound the side tables of a guest that keeps rewriting code
             // the translator never emits anything for.
-            self.flush();
+            self.flush(hart);
             self.table[idx] = Slot {
                 va: pc,
                 pa,
@@ -707,7 +704,7 @@ impl Jit {
             }
             if attempt == 0 {
                 // Full: start over (the slot being filled is re-created).
-                self.flush();
+                self.flush(hart);
                 self.table[idx] = Slot {
                     va: pc,
                     pa,
@@ -823,9 +820,6 @@ impl Jit {
                 return e;
             }
             self.sync(hart);
-            if std::mem::take(&mut self.dropped_all) {
-                hart.engine_dropped_all();
-            }
             if steps >= budget {
                 return Exit::Budget;
             }
