@@ -126,17 +126,13 @@ pub fn plan(ops: &[Op], label: &[bool]) -> Plan {
         let mut ok = true;
         for (n, t) in [rs1, rs2].into_iter().enumerate() {
             if t != rd {
-                match dead_after(&steps, label, k, t, x) {
+                match dead_after(&steps, label, k, t, x, rd == x) {
                     Some(end) => ends[n] = end,
                     None => ok = false,
                 }
             }
         }
-        // After the `or`, loads and stores need `x` as it was: not if
-        // the `or` overwrote it.
-        let accesses_after =
-            (0..2).any(|n| (k + 1..ends[n]).any(|j| steps[j].is_some_and(|s| s.access)));
-        if !ok || (rd == x && accesses_after) {
+        if !ok {
             continue;
         }
         for (n, &d) in defs.iter().enumerate() {
@@ -219,9 +215,16 @@ fn pair(
 /// written after `k` by a register-only instruction that does not read
 /// it, with only register-only instructions, loads and stores that
 /// neither read nor load it before that, and no load or store after a
-/// change of `x` (their slow paths compute `t` from it).
-fn dead_after(steps: &[Option<Step>], label: &[bool], k: usize, t: u8, x: u8) -> Option<usize> {
-    let mut x_changed = false;
+/// change of `x` (their slow paths compute `t` from it), the `or` itself
+/// included (`x_changed`: it writes `x`).
+fn dead_after(
+    steps: &[Option<Step>],
+    label: &[bool],
+    k: usize,
+    t: u8,
+    x: u8,
+    mut x_changed: bool,
+) -> Option<usize> {
     for j in k + 1..steps.len() {
         if label[j] {
             return None;
