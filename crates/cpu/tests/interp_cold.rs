@@ -3,31 +3,14 @@
 
 mod common;
 
-use common::{hart, run_to_wfi, BASE};
+use common::{run_to_wfi, BASE};
 use rvisor_cpu::{Exit, Hart};
-use rvisor_isa::Inst;
 
-/// a0 = 40 + 39 + ... + 1: `li` (one instruction) and the loop body, which
-/// the first block holds too (4 instructions), then the three-instruction
-/// loop block at `BASE + 4` 39 times, then `wfi`.
+/// a0 = 40 + 39 + ... + 1: the first block holds `li` and the loop body
+/// (4 instructions), then the three-instruction loop block at `BASE + 4`
+/// runs 39 times, then `wfi`.
 fn summing_loop() -> Hart {
-    hart(|a| {
-        a.li(11, 40);
-        let top = a.label();
-        a.bind(top);
-        a.emit(Inst::Add {
-            rd: 10,
-            rs1: 10,
-            rs2: 11,
-        });
-        a.emit(Inst::Addi {
-            rd: 11,
-            rs1: 11,
-            imm: -1,
-        });
-        a.bne(11, 0, top);
-        a.emit(Inst::Wfi);
-    })
+    common::summing_loop(40)
 }
 
 const TOP: u64 = BASE + 4;

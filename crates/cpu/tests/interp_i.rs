@@ -2,29 +2,13 @@
 
 mod common;
 
-use common::{hart, run_to_wfi, BASE};
+use common::{hart, run_to_wfi, summing_loop, BASE};
 use rvisor_isa::Inst;
 
 #[test]
 fn loop_sum_counts_down_and_retires_exactly() {
     // a0 = 10 + 9 + ... + 1, with a1 as the counter.
-    let mut h = hart(|a| {
-        a.li(11, 10);
-        let top = a.label();
-        a.bind(top);
-        a.emit(Inst::Add {
-            rd: 10,
-            rs1: 10,
-            rs2: 11,
-        });
-        a.emit(Inst::Addi {
-            rd: 11,
-            rs1: 11,
-            imm: -1,
-        });
-        a.bne(11, 0, top);
-        a.emit(Inst::Wfi);
-    });
+    let mut h = summing_loop(10);
     run_to_wfi(&mut h, 1000);
     assert_eq!(h.x[10], 55);
     // li (1) + 10 iterations x 3 + wfi.

@@ -32,6 +32,29 @@ pub fn hart(f: impl FnOnce(&mut Asm)) -> Hart {
     hart_with(&prog, |b| b)
 }
 
+/// a0 = n + (n - 1) + ... + 1 with a1 counting down: `li a1, n` (one
+/// instruction for n < 2048), a three-instruction loop at `BASE + 4`,
+/// then `wfi`.
+pub fn summing_loop(n: u64) -> Hart {
+    hart(|a| {
+        a.li(11, n);
+        let top = a.label();
+        a.bind(top);
+        a.emit(rvisor_isa::Inst::Add {
+            rd: 10,
+            rs1: 10,
+            rs2: 11,
+        });
+        a.emit(rvisor_isa::Inst::Addi {
+            rd: 11,
+            rs1: 11,
+            imm: -1,
+        });
+        a.bne(11, 0, top);
+        a.emit(rvisor_isa::Inst::Wfi);
+    })
+}
+
 /// Run until the program's final `wfi` (or fail after `budget`).
 pub fn run_to_wfi(h: &mut Hart, budget: u64) {
     assert_eq!(h.run(budget), Exit::Wfi, "pc = {:#x}", h.pc);
