@@ -192,15 +192,18 @@ fn reads(inst: &Inst) -> u32 {
 /// ticket values pass through its temporaries) are caught at their short
 /// back-branch block and compared on these only.
 pub fn spin_candidate(pc: u64, ops: &[Op]) -> Option<u32> {
-    let mask = ops.iter().fold(CALLEE_SAVED, |m, op| m | reads(&op.inst)) & !1;
-    if ops.iter().any(|op| is_pause(&op.inst)) {
-        return Some(mask);
-    }
-    let target = ops.last().and_then(|last| backward_target(pc, last))?;
-    (ops.len() <= MAX_OPS
-        && !ops.iter().any(|op| may_store(&op.inst))
-        && (target < pc || ops.iter().any(|op| is_load(&op.inst)) && !steps(ops)))
-    .then_some(mask)
+    // Every block the interpreter decodes asks: the cheap tests first,
+    // the mask only for the few that qualify.
+    let candidate = ops.iter().any(|op| is_pause(&op.inst))
+        || ops.len() <= MAX_OPS
+            && ops
+                .last()
+                .and_then(|last| backward_target(pc, last))
+                .is_some_and(|target| {
+                    !ops.iter().any(|op| may_store(&op.inst))
+                        && (target < pc || ops.iter().any(|op| is_load(&op.inst)) && !steps(ops))
+                });
+    candidate.then(|| ops.iter().fold(CALLEE_SAVED, |m, op| m | reads(&op.inst)) & !1)
 }
 
 /// Whether the loop `ops` (all of it, back to its start) steps a register

@@ -335,7 +335,8 @@ struct Site {
 
 /// The helper a slow path calls.
 enum SlowCall {
-    Load(LoadFn),
+    /// The helper and the host register the value goes to.
+    Load(LoadFn, u8),
     /// The helper and the source register.
     Store(StoreFn, u8),
     /// A direct FP helper, its packed operands and the raw encoding.
@@ -543,10 +544,16 @@ impl Emitter {
             (L.tlb_load, L.tag_load)
         };
         const SHIFT: i8 = ENTRY_BYTES.trailing_zeros() as i8;
+        // The entry's offset: page-number bits of va in place, the rest
+        // masked off. `rorx` leaves rsi as it is: one instruction where
+        // a copy and a shift take two, on every load and store.
+        if std::is_x86_feature_detected!("bmi2") {
+            dynasm!(self.a ; .arch x64 ; rorx eax, esi, 12 - SHIFT);
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov eax, esi ; shr eax, 12 - SHIFT);
+        }
         dynasm!(self.a
             ; .arch x64
-            ; mov eax, esi
-            ; shr eax, 12 - SHIFT
             ; and eax, ((TLB_SIZE - 1) << SHIFT) as i32
             ; add rax, [r12 + tlb]
             ; lea rcx, [rsi + i32::from(span) - 1]
@@ -735,22 +742,28 @@ impl Emitter {
         let resume = self.a.new_dynamic_label();
         let access = self.a.new_dynamic_label();
         let (d, regs) = self.mem_address((rs1, imm, size, false), slow, access);
+        // Straight into rd's host register if it has one (the slow path
+        // moves the helper's result there).
+        let to = match self.regs.host(rd) {
+            Some(h) if rd & 31 != 0 => h,
+            _ => RAX,
+        };
         match (size, signed) {
-            (1, true) => dynasm!(self.a ; .arch x64 ; movsx rax, BYTE [rsi + rcx + d]),
-            (1, false) => dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rsi + rcx + d]),
-            (2, true) => dynasm!(self.a ; .arch x64 ; movsx rax, WORD [rsi + rcx + d]),
-            (2, false) => dynasm!(self.a ; .arch x64 ; movzx eax, WORD [rsi + rcx + d]),
-            (4, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rsi + rcx + d]),
-            (4, false) => dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsi + rcx + d]),
-            _ => dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsi + rcx + d]),
+            (1, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(to), BYTE [rsi + rcx + d]),
+            (1, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(to), BYTE [rsi + rcx + d]),
+            (2, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(to), WORD [rsi + rcx + d]),
+            (2, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(to), WORD [rsi + rcx + d]),
+            (4, true) => dynasm!(self.a ; .arch x64 ; movsxd Rq(to), DWORD [rsi + rcx + d]),
+            (4, false) => dynasm!(self.a ; .arch x64 ; mov Rd(to), DWORD [rsi + rcx + d]),
+            _ => dynasm!(self.a ; .arch x64 ; mov Rq(to), QWORD [rsi + rcx + d]),
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
-        self.set_rd(rd, RAX);
+        self.set_rd(rd, to);
         self.stubs.push(Stub::Slow {
             label: slow,
             resume,
             fail,
-            call: SlowCall::Load(f),
+            call: SlowCall::Load(f, to),
             regs,
             keep: std::mem::take(&mut self.keep),
         });
@@ -1516,7 +1529,7 @@ impl Emitter {
                     self.flush_pending();
                     dynasm!(self.a ; .arch x64 ; mov rdi, rbx);
                     match call {
-                        SlowCall::Load(f) => dynasm!(self.a
+                        SlowCall::Load(f, _) => dynasm!(self.a
                             ; .arch x64
                             ; mov rdx, r12
                             ; mov rax, QWORD f as usize as i64
@@ -1542,6 +1555,11 @@ impl Emitter {
                         ; jnz =>fail
                     );
                     self.reload_clobbered(&regs);
+                    if let SlowCall::Load(_, to) = call {
+                        if to != RAX {
+                            dynasm!(self.a ; .arch x64 ; mov Rq(to), rax);
+                        }
+                    }
                     dynasm!(self.a ; .arch x64 ; jmp =>resume);
                 }
                 Stub::Helper {
