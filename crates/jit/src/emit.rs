@@ -775,7 +775,11 @@ impl Emitter {
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
         let access = self.a.new_dynamic_label();
-        let value = self.loc(rs2);
+        let value = if size <= 4 {
+            self.loc32(rs2)
+        } else {
+            self.loc(rs2)
+        };
         let (d, regs) = self.mem_address((rs1, imm, size, true), slow, access);
         // A cached value is stored straight from its host register (the
         // slow path reads it from `Hart::x` after the spill).
@@ -1007,6 +1011,9 @@ impl Emitter {
             let ipc = pc.wrapping_add(u64::from(op.off));
             self.simple(&op.inst, ipc, ipc.wrapping_add(u64::from(op.len)), 0);
         }
+        // Extended before the select: the old value it may keep is any
+        // 64-bit value, which a later sign extension would clobber.
+        self.loc(rd);
         dynasm!(self.a
             ; .arch x64
             ; lea Rq(COUNTED), [Rq(PENDING) + skipped.len() as i32]
@@ -1155,18 +1162,22 @@ impl Emitter {
             Addiw { rd, rs1, imm } => {
                 if rd != 0 {
                     let d = self.dst(rd);
-                    match (imm, self.loc(rs1)) {
+                    match (imm, self.loc32(rs1)) {
                         // sext.w
-                        (0, Loc::Reg(h)) => dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h)),
+                        (0, Loc::Reg(h)) => {
+                            dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h));
+                            self.set_rd(rd, d);
+                        }
                         (0, Loc::Mem(m)) => {
-                            dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [rbx + m])
+                            dynasm!(self.a ; .arch x64 ; movsxd Rq(d), DWORD [rbx + m]);
+                            self.set_rd(rd, d);
                         }
                         _ => {
-                            self.mov_to(d, rs1);
-                            dynasm!(self.a ; .arch x64 ; add Rd(d), imm ; movsxd Rq(d), Rd(d));
+                            self.mov_to32(d, rs1);
+                            dynasm!(self.a ; .arch x64 ; add Rd(d), imm);
+                            self.set_rd_w(rd, d);
                         }
                     }
-                    self.set_rd(rd, d);
                 }
             }
             Add { rd, rs1, rs2 } => self.alu_rr(rd, rs1, rs2, Alu::Add, false),
@@ -1286,6 +1297,18 @@ impl Emitter {
             return;
         }
         let d = self.dst(rd);
+        if matches!(op, Alu::Xor | Alu::Or | Alu::And) && self.is_upper(rs1) {
+            // A 32-bit result not extended yet, with a sign-extended
+            // immediate: one too.
+            self.mov_to32(d, rs1);
+            match op {
+                Alu::Xor => dynasm!(self.a ; .arch x64 ; xor Rd(d), imm),
+                Alu::Or => dynasm!(self.a ; .arch x64 ; or Rd(d), imm),
+                _ => dynasm!(self.a ; .arch x64 ; and Rd(d), imm),
+            }
+            self.set_rd_w(rd, d);
+            return;
+        }
         let src = self.loc(rs1);
         match src {
             Loc::Reg(s) if s != d && op == Alu::Add && imm != 0 => {
@@ -1306,15 +1329,22 @@ impl Emitter {
             return;
         }
         let d = self.dst(rd);
-        self.mov_to(d, rs1);
         let sh = if word { shamt & 31 } else { shamt & 63 } as i8;
-        match (op, word) {
-            (0, false) => dynasm!(self.a ; .arch x64 ; shl Rq(d), sh),
-            (1, false) => dynasm!(self.a ; .arch x64 ; shr Rq(d), sh),
-            (_, false) => dynasm!(self.a ; .arch x64 ; sar Rq(d), sh),
-            (0, true) => dynasm!(self.a ; .arch x64 ; shl Rd(d), sh ; movsxd Rq(d), Rd(d)),
-            (1, true) => dynasm!(self.a ; .arch x64 ; shr Rd(d), sh ; movsxd Rq(d), Rd(d)),
-            (_, true) => dynasm!(self.a ; .arch x64 ; sar Rd(d), sh ; movsxd Rq(d), Rd(d)),
+        if word {
+            self.mov_to32(d, rs1);
+            match op {
+                0 => dynasm!(self.a ; .arch x64 ; shl Rd(d), sh),
+                1 => dynasm!(self.a ; .arch x64 ; shr Rd(d), sh),
+                _ => dynasm!(self.a ; .arch x64 ; sar Rd(d), sh),
+            }
+            self.set_rd_w(rd, d);
+            return;
+        }
+        self.mov_to(d, rs1);
+        match op {
+            0 => dynasm!(self.a ; .arch x64 ; shl Rq(d), sh),
+            1 => dynasm!(self.a ; .arch x64 ; shr Rq(d), sh),
+            _ => dynasm!(self.a ; .arch x64 ; sar Rq(d), sh),
         }
         self.set_rd(rd, d);
     }
@@ -1325,17 +1355,27 @@ impl Emitter {
         }
         // x86 masks the count to 6 bits (5 for 32-bit operands), as RISC-V
         // does. The count is in rcx before rd's register is written.
+        if word {
+            self.loc32(rs1);
+            self.mov_to32(RCX, rs2);
+            let d = self.dst(rd);
+            self.mov_to32(d, rs1);
+            match op {
+                0 => dynasm!(self.a ; .arch x64 ; shl Rd(d), cl),
+                1 => dynasm!(self.a ; .arch x64 ; shr Rd(d), cl),
+                _ => dynasm!(self.a ; .arch x64 ; sar Rd(d), cl),
+            }
+            self.set_rd_w(rd, d);
+            return;
+        }
         self.loc(rs1);
         self.mov_to(RCX, rs2);
         let d = self.dst(rd);
         self.mov_to(d, rs1);
-        match (op, word) {
-            (0, false) => dynasm!(self.a ; .arch x64 ; shl Rq(d), cl),
-            (1, false) => dynasm!(self.a ; .arch x64 ; shr Rq(d), cl),
-            (_, false) => dynasm!(self.a ; .arch x64 ; sar Rq(d), cl),
-            (0, true) => dynasm!(self.a ; .arch x64 ; shl Rd(d), cl ; movsxd Rq(d), Rd(d)),
-            (1, true) => dynasm!(self.a ; .arch x64 ; shr Rd(d), cl ; movsxd Rq(d), Rd(d)),
-            (_, true) => dynasm!(self.a ; .arch x64 ; sar Rd(d), cl ; movsxd Rq(d), Rd(d)),
+        match op {
+            0 => dynasm!(self.a ; .arch x64 ; shl Rq(d), cl),
+            1 => dynasm!(self.a ; .arch x64 ; shr Rq(d), cl),
+            _ => dynasm!(self.a ; .arch x64 ; sar Rq(d), cl),
         }
         self.set_rd(rd, d);
     }
@@ -1353,34 +1393,42 @@ impl Emitter {
                 return;
             }
             let d = self.dst(rd);
-            self.mov_to(d, src);
-            if word {
-                dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(d));
-            }
-            self.set_rd(rd, d);
+            self.mov_to32(d, src);
+            self.set_rd_w(rd, d);
             return;
         }
-        let b = self.loc(rs2);
-        let a = self.loc(rs1);
+        // Bitwise operations on two 32-bit results not extended yet give
+        // one: their low halves are all they need.
+        let word = word
+            || matches!(op, Alu::Xor | Alu::Or | Alu::And)
+                && self.is_upper(rs1)
+                && self.is_upper(rs2);
+        let (b, a) = if word {
+            (self.loc32(rs2), self.loc32(rs1))
+        } else {
+            (self.loc(rs2), self.loc(rs1))
+        };
         let commutes = matches!(op, Alu::Add | Alu::Xor | Alu::Or | Alu::And | Alu::Mul);
         match self.regs.host(rd) {
             // neg / negw in place.
             Some(h) if rd == rs2 && rs1 == 0 && op == Alu::Sub => {
                 if word {
-                    dynasm!(self.a ; .arch x64 ; neg Rd(h) ; movsxd Rq(h), Rd(h));
+                    dynasm!(self.a ; .arch x64 ; neg Rd(h));
+                    self.set_rd_w(rd, h);
                 } else {
                     dynasm!(self.a ; .arch x64 ; neg Rq(h));
+                    self.set_rd(rd, h);
                 }
-                self.set_rd(rd, h);
                 return;
             }
             // rd = rs2 op rs1, in place.
             Some(h) if rd == rs2 && rd != rs1 && commutes => {
                 self.alu_op(op, word, h, a);
                 if word {
-                    dynasm!(self.a ; .arch x64 ; movsxd Rq(h), Rd(h));
+                    self.set_rd_w(rd, h);
+                } else {
+                    self.set_rd(rd, h);
                 }
-                self.set_rd(rd, h);
                 return;
             }
             _ => {}
@@ -1390,12 +1438,15 @@ impl Emitter {
             Some(h) if rd == rs1 || rd != rs2 => h,
             _ => RAX,
         };
-        self.mov_to(d, rs1);
-        self.alu_op(op, word, d, b);
         if word {
-            dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(d));
+            self.mov_to32(d, rs1);
+            self.alu_op(op, true, d, b);
+            self.set_rd_w(rd, d);
+        } else {
+            self.mov_to(d, rs1);
+            self.alu_op(op, false, d, b);
+            self.set_rd(rd, d);
         }
-        self.set_rd(rd, d);
     }
 
     /// x[rd] = x[x] rotated right by `amount` (32-bit, sign-extended, if
@@ -1405,14 +1456,16 @@ impl Emitter {
             return;
         }
         let d = self.dst(rd);
-        self.mov_to(d, x);
         let n = amount as i8;
         if word {
-            dynasm!(self.a ; .arch x64 ; ror Rd(d), n ; movsxd Rq(d), Rd(d));
+            self.mov_to32(d, x);
+            dynasm!(self.a ; .arch x64 ; ror Rd(d), n);
+            self.set_rd_w(rd, d);
         } else {
+            self.mov_to(d, x);
             dynasm!(self.a ; .arch x64 ; ror Rq(d), n);
+            self.set_rd(rd, d);
         }
-        self.set_rd(rd, d);
     }
 
     /// slt / sltu.

@@ -61,6 +61,12 @@ pub(super) struct RegCache {
     st: [St; 32],
     /// Guest registers some instruction of the block writes.
     written: u32,
+    /// Cached registers holding a 32-bit result whose host register's
+    /// upper half is not its sign extension yet (always dirty): the
+    /// value is `sext(low 32 bits)`. Sign-extended when something needs
+    /// all 64 bits ([`Emitter::loc`]) or before a write back: a chain of
+    /// W instructions (hashes) pays one `movsxd`, not one each.
+    upper: u32,
 }
 
 /// A guest register operand: a host register or its `Hart::x` slot
@@ -93,6 +99,7 @@ impl RegCache {
             host: [0; 32],
             st: [St::Memory; 32],
             written: 0,
+            upper: 0,
         }
     }
 
@@ -150,6 +157,16 @@ impl Emitter {
     /// Every operand of a template must be located before its first jump
     /// to an out-of-line path, so that both paths agree on the state.
     pub(super) fn loc(&mut self, r: u8) -> Loc {
+        let loc = self.loc32(r);
+        if let Loc::Reg(h) = loc {
+            self.sign_extend(r & 31, h);
+        }
+        loc
+    }
+
+    /// [`Self::loc`] for a use of the low 32 bits only (W instructions,
+    /// narrow stores): a register's upper half may be anything.
+    pub(super) fn loc32(&mut self, r: u8) -> Loc {
         let r = r & 31;
         let Some(h) = self.regs.host(r) else {
             return Loc::Mem(xo(r));
@@ -181,6 +198,48 @@ impl Emitter {
         }
     }
 
+    /// Give x[r]'s host register `h` its full 64-bit value.
+    fn sign_extend(&mut self, r: u8, h: u8) {
+        if self.regs.upper & (1 << r) != 0 {
+            dynasm!(self.a ; .arch x64 ; movsxd Rq(h), Rd(h));
+            self.regs.upper &= !(1 << r);
+        }
+    }
+
+    /// Whether x[r] is now a 32-bit result not sign-extended yet.
+    pub(super) fn is_upper(&self, r: u8) -> bool {
+        self.regs.upper & (1 << (r & 31)) != 0
+    }
+
+    /// [`Self::mov_to`] of the low 32 bits only (the upper half of `dst`
+    /// is cleared).
+    pub(super) fn mov_to32(&mut self, dst: u8, r: u8) {
+        match self.loc32(r) {
+            Loc::Reg(h) if h == dst => {}
+            Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rd(dst), Rd(h)),
+            Loc::Mem(_) if r & 31 == 0 => dynasm!(self.a ; .arch x64 ; xor Rd(dst), Rd(dst)),
+            Loc::Mem(m) => {
+                if dst == RAX && self.last_store == Some((r & 31, self.a.offset().0)) {
+                    return;
+                }
+                dynasm!(self.a ; .arch x64 ; mov Rd(dst), DWORD [rbx + m]);
+            }
+        }
+    }
+
+    /// x[rd] = the sign extension of the low 32 bits of host register
+    /// `src`: left for later in rd's own host register.
+    pub(super) fn set_rd_w(&mut self, rd: u8, src: u8) {
+        let rd = rd & 31;
+        if rd != 0 && self.regs.host(rd) == Some(src) {
+            self.regs.st[usize::from(rd)] = St::Dirty;
+            self.regs.upper |= 1 << rd;
+            return;
+        }
+        dynasm!(self.a ; .arch x64 ; movsxd Rq(src), Rd(src));
+        self.set_rd(rd, src);
+    }
+
     /// x[rd] = x[rs] (`mv`): one move into rd's host register, or through
     /// rax into `Hart::x` (so that the next template reading rd from rax
     /// skips the load: storing straight from rs's host register made the
@@ -206,6 +265,7 @@ impl Emitter {
         if rd == 0 {
             return;
         }
+        self.regs.upper &= !(1 << rd);
         match self.regs.host(rd) {
             Some(h) => {
                 if h != src {
@@ -228,6 +288,7 @@ impl Emitter {
         if rd == 0 {
             return;
         }
+        self.regs.upper &= !(1 << rd);
         match self.regs.host(rd) {
             Some(h) => {
                 dynasm!(self.a ; .arch x64 ; mov Rq(h), imm);
@@ -242,6 +303,11 @@ impl Emitter {
     pub(super) fn write_back(&mut self, state: &RegCache) {
         for (r, h) in state.cached() {
             if state.st[usize::from(r)] == St::Dirty {
+                // In place: whatever path goes on from here counts the
+                // register as maybe not extended, which it may be.
+                if state.upper & (1 << r) != 0 {
+                    dynasm!(self.a ; .arch x64 ; movsxd Rq(h), Rd(h));
+                }
                 dynasm!(self.a ; .arch x64 ; mov [rbx + xo(r)], Rq(h));
             }
         }
@@ -266,6 +332,7 @@ impl Emitter {
     pub(super) fn spill(&mut self) {
         self.flush_pending();
         self.write_back_all();
+        self.regs.upper = 0;
         for st in self.regs.st.iter_mut() {
             if *st == St::Dirty {
                 *st = St::Clean;
@@ -278,6 +345,7 @@ impl Emitter {
     /// registers are read again when next used.
     pub(super) fn forget(&mut self) {
         self.regs.st = [St::Memory; 32];
+        self.regs.upper = 0;
     }
 
     /// In an out-of-line path, after a helper call that writes no x
@@ -299,6 +367,7 @@ impl Emitter {
     pub(super) fn canonicalize(&mut self) {
         let s = self.regs;
         for (r, h) in s.cached() {
+            self.sign_extend(r, h);
             if s.st[usize::from(r)] == St::Memory {
                 dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
             }
@@ -309,6 +378,7 @@ impl Emitter {
     /// Take the state to be the canonical one (at a label only jumps
     /// reach: each of them canonicalized).
     pub(super) fn assume_canonical(&mut self) {
+        self.regs.upper = 0;
         let s = self.regs;
         for (r, _) in s.cached() {
             self.regs.st[usize::from(r)] = if s.written & (1 << r) != 0 {
