@@ -1482,6 +1482,12 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; movzx eax, al);
         self.set_rd(rd, RAX);
     }
+    /// A skipped shift computed where its register's value may next be
+    /// seen (see `rotate::Plan::late`).
+    fn late_shift(&mut self, k: rotate::Shift) {
+        self.shift_imm(k.rd, k.x, k.amount, if k.left { 0 } else { 1 }, k.word);
+    }
+
     /// `Hart::x[rd]` = a skipped shift's result, from `Hart::x[x]` (x
     /// has kept its value since the shift; the cache is written back).
     /// Uses rax.
@@ -2014,6 +2020,11 @@ pub fn translate(
         if i < skip_to {
             continue;
         }
+        if reachable {
+            for k in std::mem::take(&mut fused.late[i]) {
+                e.late_shift(k);
+            }
+        }
         if let Some(label) = labels[i] {
             if reachable {
                 e.add_pending(seg);
@@ -2127,6 +2138,9 @@ pub fn translate(
         }
     }
     if reachable {
+        for k in std::mem::take(&mut fused.late[len]) {
+            e.late_shift(k);
+        }
         e.write_back_all();
         // Fell off the end of the block, or stopped before an instruction
         // the interpreter must execute.

@@ -45,6 +45,11 @@ pub struct Shift {
 pub struct Plan {
     pub fused: Vec<Fused>,
     pub keep: Vec<Vec<Shift>>,
+    /// Skipped shifts whose register nothing writes again before a label,
+    /// a jump, a helper or the translation's end: computed there, before
+    /// that instruction (index `ops.len()`: at the end), off the rotate's
+    /// critical path.
+    pub late: Vec<Vec<Shift>>,
 }
 
 /// The registers an integer load or store reads and writes (rd 0 for a
@@ -102,6 +107,7 @@ pub fn plan(ops: &[Op], label: &[bool]) -> Plan {
     let mut out = Plan {
         fused: vec![Fused::No; ops.len()],
         keep: vec![Vec::new(); ops.len()],
+        late: vec![Vec::new(); ops.len() + 1],
     };
     if !ops.iter().any(|op| matches!(op.inst, Inst::Or { .. })) {
         return out;
@@ -123,11 +129,15 @@ pub fn plan(ops: &[Op], label: &[bool]) -> Plan {
         // Where each shift's register is written again (the `or`'s own
         // register at the `or`).
         let mut ends = [k; 2];
+        let mut late = [false; 2];
         let mut ok = true;
         for (n, t) in [rs1, rs2].into_iter().enumerate() {
             if t != rd {
                 match dead_after(&steps, label, k, t, x, rd == x) {
-                    Some(end) => ends[n] = end,
+                    Some((end, rewritten)) => {
+                        ends[n] = end;
+                        late[n] = !rewritten;
+                    }
                     None => ok = false,
                 }
             }
@@ -148,6 +158,9 @@ pub fn plan(ops: &[Op], label: &[bool]) -> Plan {
                 word: w,
             };
             let last = if t == rd { k } else { ends[n] };
+            if t != rd && late[n] {
+                out.late[last].push(kept);
+            }
             for (s, keep) in steps[d + 1..last].iter().zip(&mut out.keep[d + 1..last]) {
                 if s.is_some_and(|s| s.access) {
                     keep.push(kept);
@@ -213,32 +226,44 @@ fn pair(
 
 /// Where `t` (a skipped shift's register other than the `or`'s) is next
 /// written after `k` by a register-only instruction that does not read
-/// it, with only register-only instructions, loads and stores that
-/// neither read nor load it before that, and no load or store after a
-/// change of `x` (their slow paths compute `t` from it), the `or` itself
-/// included (`x_changed`: it writes `x`).
+/// it (`true`), with only register-only instructions, loads and stores
+/// that neither read nor load it before that, and no load or store after
+/// a change of `x` (their slow paths compute `t` from it). Otherwise,
+/// where `t` must be computed (`false`): before the first instruction
+/// that needs it (one that reads or loads it, a label, one neither
+/// register-only nor a load or store, the end), or before `x` changes if
+/// that comes first. None if the `or` itself writes `x` (`or_writes_x`)
+/// and `t` is needed before it is written.
 fn dead_after(
     steps: &[Option<Step>],
     label: &[bool],
     k: usize,
     t: u8,
     x: u8,
-    mut x_changed: bool,
-) -> Option<usize> {
+    or_writes_x: bool,
+) -> Option<(usize, bool)> {
+    // Where x is first written after the `or` (t is computed from x).
+    let mut x_written: Option<usize> = None;
+    let late = |j: usize, x_written: Option<usize>| match x_written {
+        Some(c) => Some((c, false)),
+        None => (!or_writes_x).then_some((j, false)),
+    };
     for j in k + 1..steps.len() {
-        if label[j] {
-            return None;
-        }
-        let s = steps[j]?;
+        let x_changed = or_writes_x || x_written.is_some();
+        let Some(s) = steps[j].filter(|_| !label[j]) else {
+            return late(j, x_written);
+        };
         if s.reads.contains(&t) || (s.access && (s.rd == t || x_changed)) {
-            return None;
+            return late(j, x_written);
         }
         if s.rd == t {
-            return Some(j);
+            return Some((j, true));
         }
-        x_changed |= s.rd == x;
+        if s.rd == x && x_written.is_none() {
+            x_written = Some(j);
+        }
     }
-    None
+    late(steps.len(), x_written)
 }
 
 #[cfg(test)]
@@ -315,11 +340,67 @@ mod tests {
                 rs2: 6,
             }),
         ];
-        // x5 and x6 are never written again: live out.
-        assert!(plan(&base, &[false; 3])
-            .fused
-            .iter()
-            .all(|f| *f == Fused::No));
+        let both = [
+            Shift {
+                rd: 5,
+                x: 10,
+                amount: 13,
+                left: false,
+                word: false,
+            },
+            Shift {
+                rd: 6,
+                x: 10,
+                amount: 51,
+                left: true,
+                word: false,
+            },
+        ];
+        // x5 and x6 are never written again: live out, computed at the
+        // end.
+        let p = plan(&base, &[false; 3]);
+        assert_eq!(
+            p.fused[2],
+            Fused::Rotate {
+                x: 10,
+                amount: 13,
+                word: false
+            }
+        );
+        assert_eq!(p.late[3], both);
+        // Before x changes, if it does before the end.
+        let mut o = base.to_vec();
+        o.push(op(Addi {
+            rd: 10,
+            rs1: 10,
+            imm: 1,
+        }));
+        o.push(op(Addi {
+            rd: 9,
+            rs1: 9,
+            imm: 1,
+        }));
+        let p = plan(&o, &[false; 5]);
+        assert_eq!(p.late[3], both);
+        assert!(p.late[5].is_empty());
+        // At a label: computed before it.
+        let mut o = base.to_vec();
+        o.push(op(Addi {
+            rd: 9,
+            rs1: 9,
+            imm: 1,
+        }));
+        let p = plan(&o, &[false, false, false, true]);
+        assert_eq!(
+            p.fused[2],
+            Fused::Rotate {
+                x: 10,
+                amount: 13,
+                word: false
+            }
+        );
+        assert_eq!(p.late[3], both);
+        assert!(p.late[4].is_empty());
         // Written again, but a load (which may trap) comes first: fused,
         // and the load's slow path computes both shifts.
         let mut ops = base.to_vec();
@@ -351,46 +432,45 @@ mod tests {
                 }
             ]
         );
-        assert_eq!(
-            p.keep[3],
-            [
-                Shift {
-                    rd: 5,
-                    x: 10,
-                    amount: 13,
-                    left: false,
-                    word: false
+        assert_eq!(p.keep[3], both);
+        assert!(p.late.iter().all(Vec::is_empty), "written again");
+        // A load that reads a shift's result or loads into it, or a store
+        // that stores it: that one is computed before it (the other's is
+        // written again after the load: its slow path computes it).
+        for (bad, t) in [
+            (
+                Ld {
+                    rd: 8,
+                    rs1: 5,
+                    imm: 0,
                 },
-                Shift {
+                0,
+            ),
+            (
+                Ld {
                     rd: 6,
-                    x: 10,
-                    amount: 51,
-                    left: true,
-                    word: false
+                    rs1: 2,
+                    imm: 0,
                 },
-            ]
-        );
-        // Not if the load reads a shift's result, loads into it, or x
-        // changes before it.
-        for bad in [
-            Ld {
-                rd: 8,
-                rs1: 5,
-                imm: 0,
-            },
-            Ld {
-                rd: 6,
-                rs1: 2,
-                imm: 0,
-            },
+                1,
+            ),
+            (
+                Sd {
+                    rs1: 2,
+                    rs2: 6,
+                    imm: 0,
+                },
+                1,
+            ),
         ] {
             let mut o = ops.clone();
             o[3] = op(bad);
-            assert!(
-                plan(&o, &[false; 6]).fused.iter().all(|f| *f == Fused::No),
-                "{bad:?}"
-            );
+            let p = plan(&o, &[false; 6]);
+            assert_eq!(p.late[3], [both[t]], "{bad:?}");
+            assert_eq!(p.keep[3], [both[1 - t]], "{bad:?}");
         }
+        // x changes before the load: both computed before it changes
+        // (the load's slow path could not).
         let mut o = ops.clone();
         o.insert(
             3,
@@ -400,16 +480,11 @@ mod tests {
                 imm: 3,
             }),
         );
-        assert!(plan(&o, &[false; 7]).fused.iter().all(|f| *f == Fused::No));
-        // A store may not store a shift's result.
-        let mut o = ops.clone();
-        o[3] = op(Sd {
-            rs1: 2,
-            rs2: 6,
-            imm: 0,
-        });
-        assert!(plan(&o, &[false; 6]).fused.iter().all(|f| *f == Fused::No));
-        // An atomic takes a helper the slow path's computing does not cover.
+        let p = plan(&o, &[false; 7]);
+        assert_eq!(p.late[3], both);
+        assert!(p.keep.iter().all(Vec::is_empty));
+        // An atomic takes a helper the slow path's computing does not
+        // cover: the shifts are computed before it.
         let mut o = ops.clone();
         o[3] = op(AmoaddD {
             rd: 8,
@@ -417,7 +492,9 @@ mod tests {
             rs2: 9,
             aqrl: 0,
         });
-        assert!(plan(&o, &[false; 6]).fused.iter().all(|f| *f == Fused::No));
+        let p = plan(&o, &[false; 6]);
+        assert_eq!(p.late[3], both);
+        assert!(p.keep.iter().all(Vec::is_empty));
         // Written again first: fused (64-bit).
         ops.remove(3);
         let f = plan(&ops, &[false; 5]).fused;
@@ -429,7 +506,8 @@ mod tests {
                 word: false
             }
         );
-        // Amounts that do not add up, or x changed in between: not.
+        // Amounts that do not add up, or x changed between the shifts:
+        // not.
         let mut bad = ops.clone();
         bad[1] = op(Slli {
             rd: 6,
