@@ -65,7 +65,10 @@ impl TlbEntry {
 /// Translation state and TLB of one hart.
 #[derive(Clone)]
 pub struct Mmu {
-    tlb: Box<[[TlbEntry; TLB_SIZE]; 3]>,
+    /// In the hart itself, not behind a pointer: translated code reaches
+    /// an entry from the hart's address ([`tlb_offset`]), one load fewer
+    /// on every load and store.
+    tlb: [[TlbEntry; TLB_SIZE]; 3],
     /// Tag context per (current privilege, access kind); row 2 is unused.
     ctx: [[u64; 3]; 4],
     gen: u64,
@@ -113,7 +116,7 @@ impl std::fmt::Debug for Mmu {
 impl Default for Mmu {
     fn default() -> Self {
         let mut m = Self {
-            tlb: Box::new([[TlbEntry::default(); TLB_SIZE]; 3]),
+            tlb: [[TlbEntry::default(); TLB_SIZE]; 3],
             ctx: [[0; 3]; 4],
             gen: 1,
             superpages: [0; SUPERPAGE_WORDS],
@@ -192,6 +195,14 @@ impl Mmu {
             }
         }
     }
+}
+
+/// Byte offset in [`Hart`](crate::Hart) of the TLB entries for `access`
+/// (for translated code, which holds the hart's address).
+pub const fn tlb_offset(access: Access) -> usize {
+    std::mem::offset_of!(crate::Hart, mmu)
+        + std::mem::offset_of!(Mmu, tlb)
+        + access as usize * std::mem::size_of::<[TlbEntry; TLB_SIZE]>()
 }
 
 /// The kind of access being translated.

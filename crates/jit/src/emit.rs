@@ -31,7 +31,7 @@
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 use rvisor_cpu::interp::Op;
-use rvisor_cpu::mmu::{DataMode, TlbEntry, TLB_SIZE};
+use rvisor_cpu::mmu::{tlb_offset, Access, DataMode, TlbEntry, TLB_SIZE};
 
 /// Size of a TLB entry (a power of two: the probe scales the index by a shift).
 const ENTRY_BYTES: usize = std::mem::size_of::<TlbEntry>();
@@ -67,8 +67,6 @@ struct Layout {
     chain_site: i32,
     signals: i32,
     irq_mask: i32,
-    tlb_load: i32,
-    tlb_store: i32,
     jcache: i32,
     fallback: i32,
     jc_epoch: i32,
@@ -96,7 +94,6 @@ const fn layout() -> Layout {
         chain_site: std::mem::offset_of!(Ctx, chain_site) as i32,
         signals: std::mem::offset_of!(Ctx, signals) as i32,
         irq_mask: std::mem::offset_of!(Ctx, irq_mask) as i32,
-        tlb_load: std::mem::offset_of!(Ctx, tlb_load) as i32,
         jcache: std::mem::offset_of!(Ctx, jcache) as i32,
         fallback: std::mem::offset_of!(Ctx, fallback) as i32,
         jc_epoch: std::mem::offset_of!(Ctx, jc_epoch) as i32,
@@ -105,7 +102,6 @@ const fn layout() -> Layout {
         indirect: std::mem::offset_of!(Ctx, indirect) as i32,
         chain_va: std::mem::offset_of!(Ctx, chain_va) as i32,
         chain_pa: std::mem::offset_of!(Ctx, chain_pa) as i32,
-        tlb_store: std::mem::offset_of!(Ctx, tlb_store) as i32,
         tag_load: std::mem::offset_of!(Ctx, tag_load) as i32,
         tag_store: std::mem::offset_of!(Ctx, tag_store) as i32,
         flags_bias: std::mem::offset_of!(Ctx, flags_bias) as i32,
@@ -117,6 +113,11 @@ const fn layout() -> Layout {
 }
 
 const L: Layout = layout();
+
+/// Offsets in `Hart` of the load and store TLBs: translated code indexes
+/// them from rbx, the hart pointer (the probe's entry offset is in rax).
+const LOAD_TLB: i32 = tlb_offset(Access::Load) as i32;
+const STORE_TLB: i32 = tlb_offset(Access::Store) as i32;
 
 #[inline]
 fn xo(r: u8) -> i32 {
@@ -539,9 +540,9 @@ impl Emitter {
     /// entry's RAM tag is 0 otherwise).
     fn tlb_probe(&mut self, span: u16, store: bool, slow: DynamicLabel) {
         let (tlb, tag) = if store {
-            (L.tlb_store, L.tag_store)
+            (STORE_TLB, L.tag_store)
         } else {
-            (L.tlb_load, L.tag_load)
+            (LOAD_TLB, L.tag_load)
         };
         const SHIFT: i8 = ENTRY_BYTES.trailing_zeros() as i8;
         // The entry's offset: page-number bits of va in place, the rest
@@ -555,15 +556,14 @@ impl Emitter {
         dynasm!(self.a
             ; .arch x64
             ; and eax, ((TLB_SIZE - 1) << SHIFT) as i32
-            ; add rax, [r12 + tlb]
             ; lea rcx, [rsi + i32::from(span) - 1]
             ; and rcx, -4096
             ; or rcx, [r12 + tag]
-            ; cmp rcx, [rax + TlbEntry::RAM_TAG]
+            ; cmp rcx, [rbx + rax + tlb + TlbEntry::RAM_TAG]
             ; jne =>slow
         );
         if store || self.loads == DataMode::Paged {
-            dynasm!(self.a ; .arch x64 ; mov rcx, [rax + TlbEntry::HOST_DELTA]);
+            dynasm!(self.a ; .arch x64 ; mov rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]);
         } else {
             // The access uses the guessed delta once the entry is known to
             // hold it: a compare and a predicted branch instead of a load
@@ -577,7 +577,7 @@ impl Emitter {
             dynasm!(self.a
                 ; .arch x64
                 ; mov rcx, [r12 + L.delta_guess]
-                ; cmp rcx, [rax + TlbEntry::HOST_DELTA]
+                ; cmp rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
                 ; jne =>other
                 ; =>access
             );
@@ -1717,7 +1717,7 @@ impl Emitter {
                 Stub::Delta { label, access } => dynasm!(self.a
                     ; .arch x64
                     ; =>label
-                    ; mov rcx, [rax + TlbEntry::HOST_DELTA]
+                    ; mov rcx, [rbx + rax + LOAD_TLB + TlbEntry::HOST_DELTA]
                     ; jmp =>access
                 ),
                 Stub::Chain { label, site, pc } => {

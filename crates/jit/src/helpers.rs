@@ -58,11 +58,9 @@ pub struct Ctx {
     pub chain_va: u64,
     /// Its physical pc.
     pub chain_pa: u64,
-    /// Inline TLB probe: the load TLB array of the hart.
-    pub tlb_load: usize,
-    /// The store TLB array.
-    pub tlb_store: usize,
-    /// Tag context of loads at the current privilege.
+    /// Inline TLB probe (the entries are in the hart,
+    /// `rvisor_cpu::mmu::tlb_offset`): the tag context of loads at the
+    /// current privilege.
     pub tag_load: u64,
     /// Tag context of stores at the current privilege.
     pub tag_store: u64,

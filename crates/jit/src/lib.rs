@@ -974,12 +974,8 @@ impl Jit {
         self.ctx.pending_limit = if hart.csr.mip & mie != 0 { 0 } else { left };
         self.ctx.check_at = self.ctx.pending_limit.min(CHECK_EVERY);
         self.ctx.signals = &hart.signals.pending as *const _ as usize;
-        let (tlb, tag) = hart.tlb_probe(Access::Load);
-        self.ctx.tlb_load = tlb as usize;
-        self.ctx.tag_load = tag;
-        let (tlb, tag) = hart.tlb_probe(Access::Store);
-        self.ctx.tlb_store = tlb as usize;
-        self.ctx.tag_store = tag;
+        self.ctx.tag_load = hart.tlb_probe(Access::Load).1;
+        self.ctx.tag_store = hart.tlb_probe(Access::Store).1;
         // Loads of the last 7 bytes take the slow path, whatever their
         // size.
         self.ctx.ram_span = if hart.load_mode() == DataMode::Unchecked {
