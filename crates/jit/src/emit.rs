@@ -485,12 +485,25 @@ impl Emitter {
         let miss = self.a.new_dynamic_label();
         let stale = self.a.new_dynamic_label();
         self.add_pending(retired);
+        // `jc_index`: bits above the mask do not matter, so rotates
+        // (which keep eax) do for copies and shifts.
+        if std::is_x86_feature_detected!("bmi2") {
+            dynasm!(self.a
+                ; .arch x64
+                ; rorx ecx, eax, 1
+                ; rorx edx, eax, JC_MIX as i8
+            );
+        } else {
+            dynasm!(self.a
+                ; .arch x64
+                ; mov ecx, eax
+                ; mov edx, eax
+                ; shr ecx, 1
+                ; shr edx, JC_MIX as i8
+            );
+        }
         dynasm!(self.a
             ; .arch x64
-            ; mov ecx, eax
-            ; mov edx, eax
-            ; shr ecx, 1
-            ; shr edx, JC_MIX as i8
             ; xor ecx, edx
             ; and ecx, (JC_SIZE - 1) as i32
             ; shl ecx, 5
@@ -1141,13 +1154,7 @@ impl Emitter {
                         Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; cmp Rq(h), imm),
                         Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; cmp QWORD [rbx + m], imm),
                     }
-                    if matches!(inst, Slti { .. }) {
-                        dynasm!(self.a ; .arch x64 ; setl al);
-                    } else {
-                        dynasm!(self.a ; .arch x64 ; setb al);
-                    }
-                    dynasm!(self.a ; .arch x64 ; movzx eax, al);
-                    self.set_rd(rd, RAX);
+                    self.set_rd_less(rd, matches!(inst, Slti { .. }));
                 }
             }
             Xori { rd, rs1, imm } => self.alu_imm(rd, rs1, imm, Alu::Xor),
@@ -1474,13 +1481,20 @@ impl Emitter {
             return;
         }
         self.compare(rs1, rs2);
+        self.set_rd_less(rd, signed);
+    }
+
+    /// x[rd] = 1 if the last compare found less (signed or unsigned), else
+    /// 0: set in rd's own host register when it has one.
+    fn set_rd_less(&mut self, rd: u8, signed: bool) {
+        let d = self.dst(rd);
         if signed {
-            dynasm!(self.a ; .arch x64 ; setl al);
+            dynasm!(self.a ; .arch x64 ; setl Rb(d));
         } else {
-            dynasm!(self.a ; .arch x64 ; setb al);
+            dynasm!(self.a ; .arch x64 ; setb Rb(d));
         }
-        dynasm!(self.a ; .arch x64 ; movzx eax, al);
-        self.set_rd(rd, RAX);
+        dynasm!(self.a ; .arch x64 ; movzx Rd(d), Rb(d));
+        self.set_rd(rd, d);
     }
     /// A skipped shift computed where its register's value may next be
     /// seen (see `rotate::Plan::late`).

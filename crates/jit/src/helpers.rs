@@ -104,6 +104,10 @@ pub fn jc_index(va: u64) -> usize {
 /// The shift that brings page-number bits under the offset bits.
 pub const JC_MIX: u8 = 15;
 const _: () = assert!(JC_MIX < 32, "translated code hashes with 32-bit shifts");
+const _: () = assert!(
+    JC_MIX as u32 + JC_SIZE.trailing_zeros() <= 32,
+    "translated code may hash with 32-bit rotates"
+);
 
 /// A jump-cache entry: indirect-jump target `va` -> chain entry `code`,
 /// valid while `epoch` is the translator's current one; an entry of an

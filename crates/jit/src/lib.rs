@@ -781,7 +781,13 @@ impl Jit {
         };
         let s = self.table[idx];
         if s.state == State::Translated && s.fence == self.seen_fence {
-            let rel = (s.chain as i64).wrapping_sub(site as i64 + 4);
+            // A forward jump (to a block starting later in the page) skips
+            // the budget and signal checks: chains only link blocks of one
+            // page, so every cycle of them takes a backward one, which
+            // checks; and the blocks between two checks are fewer than a
+            // page holds.
+            let to = if va > from_va { s.entry } else { s.chain };
+            let rel = (to as i64).wrapping_sub(site as i64 + 4);
             if let Ok(rel) = i32::try_from(rel) {
                 self.buf.patch_u32(site, rel as u32);
                 self.stats.chains += 1;
