@@ -1347,6 +1347,19 @@ impl Emitter {
             self.set_rd_w(rd, d);
             return;
         }
+        // An index scaled by 2, 4 or 8 (array addressing) from another
+        // host register: one `lea` for a move and a shift.
+        if let (0, 1..=3, Loc::Reg(h)) = (op, sh, self.loc(rs1)) {
+            if h != d {
+                match sh {
+                    1 => dynasm!(self.a ; .arch x64 ; lea Rq(d), [Rq(h) + Rq(h)]),
+                    2 => dynasm!(self.a ; .arch x64 ; lea Rq(d), [Rq(h) * 4]),
+                    _ => dynasm!(self.a ; .arch x64 ; lea Rq(d), [Rq(h) * 8]),
+                }
+                self.set_rd(rd, d);
+                return;
+            }
+        }
         self.mov_to(d, rs1);
         match op {
             0 => dynasm!(self.a ; .arch x64 ; shl Rq(d), sh),
@@ -1464,13 +1477,32 @@ impl Emitter {
         }
         let d = self.dst(rd);
         let n = amount as i8;
+        // `rorx` reads its source where it is (another register, or
+        // `Hart::x`): one instruction for a move (or load) and a rotate.
+        let bmi2 = std::is_x86_feature_detected!("bmi2") && x & 31 != 0;
         if word {
-            self.mov_to32(d, x);
-            dynasm!(self.a ; .arch x64 ; ror Rd(d), n);
+            match self.loc32(x) {
+                Loc::Reg(h) if bmi2 && h != d => {
+                    dynasm!(self.a ; .arch x64 ; rorx Rd(d), Rd(h), n)
+                }
+                Loc::Mem(m) if bmi2 => dynasm!(self.a ; .arch x64 ; rorx Rd(d), DWORD [rbx + m], n),
+                _ => {
+                    self.mov_to32(d, x);
+                    dynasm!(self.a ; .arch x64 ; ror Rd(d), n);
+                }
+            }
             self.set_rd_w(rd, d);
         } else {
-            self.mov_to(d, x);
-            dynasm!(self.a ; .arch x64 ; ror Rq(d), n);
+            match self.loc(x) {
+                Loc::Reg(h) if bmi2 && h != d => {
+                    dynasm!(self.a ; .arch x64 ; rorx Rq(d), Rq(h), n)
+                }
+                Loc::Mem(m) if bmi2 => dynasm!(self.a ; .arch x64 ; rorx Rq(d), QWORD [rbx + m], n),
+                _ => {
+                    self.mov_to(d, x);
+                    dynasm!(self.a ; .arch x64 ; ror Rq(d), n);
+                }
+            }
             self.set_rd(rd, d);
         }
     }
