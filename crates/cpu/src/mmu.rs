@@ -197,6 +197,39 @@ impl Mmu {
     }
 }
 
+impl crate::Hart {
+    /// Whether translated code's stores may skip the granule flags
+    /// (`PAGE_CODE`, `PAGE_WATCH`) of the RAM they write: on a machine of
+    /// one hart, where this hart is the only one to flag pages, a store TLB
+    /// entry of a page with a flag never takes the inline path (its RAM
+    /// tag is 0: the slow path checks), and the first flag of a page takes
+    /// its entries off it ([`flag_code`](Self::flag_code)). With more
+    /// harts, another's entries could not be taken off in time: every
+    /// store checks.
+    #[inline(always)]
+    pub fn fast_stores(&self) -> bool {
+        !self.config.smp
+    }
+
+    /// Flag RAM offsets `off..off + len` (within one page) `PAGE_CODE`;
+    /// returns whether some granule lacked the flag
+    /// ([`GuestRam::set_flags`](rvisor_memory::GuestRam::set_flags)).
+    pub fn flag_code(&mut self, off: u64, len: u64) -> bool {
+        let page_off = off & !PAGE_MASK;
+        let first = self.fast_stores() && self.ram.flags(page_off, 0x1000) == 0;
+        let new = self.ram.set_flags(off, len, rvisor_memory::ram::PAGE_CODE);
+        if first && new {
+            let pa_page = self.ram.base().wrapping_add(page_off);
+            for e in self.mmu.tlb[Access::Store as usize].iter_mut() {
+                if e.pa_page == pa_page {
+                    e.ram_tag = 0;
+                }
+            }
+        }
+        new
+    }
+}
+
 /// Byte offset in [`Hart`](crate::Hart) of the TLB entries for `access`
 /// (for translated code, which holds the hart's address).
 pub const fn tlb_offset(access: Access) -> usize {
@@ -311,7 +344,15 @@ impl crate::Hart {
                 let (ram_tag, host_delta) = if in_ram {
                     // Host address = va + host_delta within this page.
                     let host = (self.ram.host_base() as u64).wrapping_add(ram_off);
-                    (tag, host.wrapping_sub(va & !PAGE_MASK))
+                    // With fast stores, no store reaches a flagged page
+                    // (code, watched) through translated code's probe.
+                    let flagged = access == Access::Store
+                        && self.fast_stores()
+                        && self.ram.flags(ram_off, 0x1000) != 0;
+                    (
+                        if flagged { 0 } else { tag },
+                        host.wrapping_sub(va & !PAGE_MASK),
+                    )
                 } else {
                     (0, 0)
                 };

@@ -222,6 +222,16 @@ pub fn trampoline(base: usize) -> Trampoline {
     }
 }
 
+/// How the hart accesses memory when a translation is made.
+#[derive(Clone, Copy, Debug)]
+pub struct Modes {
+    /// How load addresses translate.
+    pub loads: DataMode,
+    /// Stores through the TLB skip the granule flags
+    /// (`Hart::fast_stores`).
+    pub fast_stores: bool,
+}
+
 /// A translated block, assembled for its final address.
 pub struct Emitted {
     /// The machine code.
@@ -423,6 +433,9 @@ struct Emitter {
     helper_exit: Option<DynamicLabel>,
     /// The skipped shifts the next load's or store's slow path computes.
     keep: Vec<rotate::Shift>,
+    /// Stores probed through the TLB need no flag check (see
+    /// `Hart::fast_stores`).
+    fast_stores: bool,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -669,10 +682,13 @@ impl Emitter {
         if store {
             if self.loads == DataMode::Unchecked {
                 self.ram_probe(slow);
+                self.flag_check(u16::from(size), slow);
             } else {
                 self.tlb_probe(u16::from(size), true, slow);
+                if !self.fast_stores {
+                    self.flag_check(u16::from(size), slow);
+                }
             }
-            self.flag_check(u16::from(size), slow);
         } else if self.loads == DataMode::Unchecked {
             self.ram_probe(slow);
         } else {
@@ -709,7 +725,7 @@ impl Emitter {
                 self.address(rs1, lo);
                 let regs = self.regs;
                 self.tlb_probe(span, group_stores, poison);
-                if group_stores {
+                if group_stores && !self.fast_stores {
                     self.flag_check(span, poison);
                 }
                 dynasm!(self.a
@@ -1964,7 +1980,7 @@ pub fn translate(
     bytes: u64,
     base: usize,
     shared: Shared,
-    loads: DataMode,
+    Modes { loads, fast_stores }: Modes,
     ram_base: u64,
 ) -> Option<Emitted> {
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
@@ -2010,6 +2026,7 @@ pub fn translate(
         flush_pending_at: shared.flush_pending,
         stubs: Vec::with_capacity(2 * len + 4),
         loads,
+        fast_stores,
         ram_disp: i32::try_from((ram_base as i64).wrapping_neg())
             .ok()
             .filter(|_| ram_base <= i64::MAX as u64),
@@ -2271,7 +2288,10 @@ mod tests {
                 u64::from(n) * 4,
                 BASE + 0x1000,
                 shared,
-                DataMode::Paged,
+                Modes {
+                    loads: DataMode::Paged,
+                    fast_stores: false,
+                },
                 0x8000_0000,
             )
             .expect("translatable");

@@ -51,7 +51,7 @@ use rvisor_cpu::mmu::{Access, DataMode};
 use rvisor_cpu::signals::REQUEST_MASK;
 use rvisor_cpu::{Exit, Hart};
 use rvisor_isa::Inst;
-use rvisor_memory::ram::{FLAG_SHIFT, PAGE_CODE};
+use rvisor_memory::ram::FLAG_SHIFT;
 
 use crate::code::CodeBuffer;
 use crate::emit::RET_TRAP;
@@ -478,14 +478,13 @@ impl Jit {
         // Flag the translated bytes again before comparing, so a store
         // racing with the comparison either lands before it or moves the
         // epoch.
-        let ram = &hart.ram;
-        let in_ram = ram.offset_of(page << 12, 2);
+        let in_ram = hart.ram.offset_of(page << 12, 2);
         let mut new = false;
         for m in &made {
             if let Some(old) = self.code_copies.get(m.copy as usize) {
                 let len = old.len() as u64;
-                if let Some(off) = ram.offset_of(m.pa, len) {
-                    new |= ram.set_flags(off, len, PAGE_CODE);
+                if let Some(off) = hart.ram.offset_of(m.pa, len) {
+                    new |= hart.flag_code(off, len);
                 }
             }
         }
@@ -665,7 +664,10 @@ impl Jit {
                 bytes,
                 base,
                 self.shared,
-                hart.load_mode(),
+                emit::Modes {
+                    loads: hart.load_mode(),
+                    fast_stores: hart.fast_stores(),
+                },
                 hart.ram.base(),
             ) else {
                 self.table[idx].state = State::Interpret;

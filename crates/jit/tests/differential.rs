@@ -632,6 +632,10 @@ fn machine(code: &[u8], seed: u64) -> Hart {
         timers,
     );
     h.csr.mtvec = HANDLER;
+    // One seed in three runs as a lone hart: translated stores then skip
+    // the granule flags (`Hart::fast_stores`), and store tracking must
+    // still see every store to code.
+    h.config.smp = !seed.is_multiple_of(3);
     if seed.is_multiple_of(2) {
         // FP on (mstatus.FS = Initial): F/D instructions execute.
         h.csr.mstatus |= 1 << 13;
@@ -1078,25 +1082,30 @@ fn self_modifying_code_agrees_with_the_interpreter() {
     a.bind(data);
     a.word(0);
     let code = a.finish().expect("assembles");
-    for policy in [Policy::Always, Policy::Hot(2)] {
-        let mut reference = machine(&code, 7);
-        reference.x[13] = 0;
-        run_to_wfi(&mut reference, |h| h.run(1 << 20), 7);
-        let mut translated = machine(&code, 7);
-        translated.x[13] = 0;
-        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
-        run_to_wfi(&mut translated, |h| jit.run(h, 1 << 20), 7);
-        let (r, t) = (state(&reference), state(&translated));
-        assert_eq!(r, t, "{policy:?}: state differs");
-        assert_eq!(
-            t.x[13], 202,
-            "{policy:?}: the rewritten instruction did not run"
-        );
-        if policy == Policy::Always {
-            assert!(
-                jit.stats.revalidated > 0,
-                "no translation survived a data store"
+    // A lone hart's stores skip the granule flags (`Hart::fast_stores`).
+    for smp in [true, false] {
+        for policy in [Policy::Always, Policy::Hot(2)] {
+            let mut reference = machine(&code, 7);
+            reference.config.smp = smp;
+            reference.x[13] = 0;
+            run_to_wfi(&mut reference, |h| h.run(1 << 20), 7);
+            let mut translated = machine(&code, 7);
+            translated.config.smp = smp;
+            translated.x[13] = 0;
+            let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+            run_to_wfi(&mut translated, |h| jit.run(h, 1 << 20), 7);
+            let (r, t) = (state(&reference), state(&translated));
+            assert_eq!(r, t, "{policy:?}: state differs");
+            assert_eq!(
+                t.x[13], 202,
+                "{policy:?}: the rewritten instruction did not run"
             );
+            if policy == Policy::Always {
+                assert!(
+                    jit.stats.revalidated > 0,
+                    "no translation survived a data store"
+                );
+            }
         }
     }
 }
@@ -1104,7 +1113,11 @@ fn self_modifying_code_agrees_with_the_interpreter() {
 /// A store that shares its probe with a store before it (see
 /// `emit::groups`) into a page that came to hold translated code after
 /// the store TLB mapped it: the group's probe must see the flag, so the
-/// next call runs the rewritten callee, as in the interpreter.
+/// next call runs the rewritten callee, as in the interpreter. Also with
+/// the page mapped for stores again after it held code, on a lone hart
+/// (whose translated stores skip the flags: the TLB must keep them off
+/// that page), in M-mode (stores probe RAM's bounds) and S-mode (the
+/// TLB).
 #[test]
 fn a_store_sharing_a_probe_still_sees_code() {
     use rvisor_isa::encode;
@@ -1126,51 +1139,80 @@ fn a_store_sharing_a_probe_still_sees_code() {
         rs1: 10,
         imm: 0,
     };
-    let mut a = Asm::new();
-    a.li(10, callee);
-    // Write the callee (the store TLB maps its page), run it (its page
-    // now holds translated code).
-    for (off, inst) in [(0, add(1)), (4, ret)] {
-        a.li(11, enc(&inst));
+    // Without and with a TLB flush after the first call: the page's store
+    // TLB entry made before it held code, and one made after.
+    for flush in [false, true] {
+        let mut a = Asm::new();
+        a.li(10, callee);
+        // Write the callee (the store TLB maps its page), run it (its page
+        // now holds translated code).
+        for (off, inst) in [(0, add(1)), (4, ret)] {
+            a.li(11, enc(&inst));
+            a.emit(Sw {
+                rs1: 10,
+                rs2: 11,
+                imm: off,
+            });
+        }
+        a.emit(FenceI);
+        a.emit(call);
+        // The store TLB maps the page again now that it holds code (its entry
+        // must not be one for translated stores that skip the flags).
+        if flush {
+            a.emit(SfenceVma { rs1: 0, rs2: 0 });
+            // A store beside the code maps the page for stores again.
+            a.emit(Sd {
+                rs1: 10,
+                rs2: 0,
+                imm: 512,
+            });
+        }
+        // Rewrite it through a probe group led by a store after it, and call
+        // it again.
+        a.li(11, enc(&add(100)));
+        a.emit(Sd {
+            rs1: 10,
+            rs2: 0,
+            imm: 8,
+        });
         a.emit(Sw {
             rs1: 10,
             rs2: 11,
-            imm: off,
+            imm: 0,
         });
-    }
-    a.emit(FenceI);
-    a.emit(call);
-    // Rewrite it through a probe group led by a store after it, and call
-    // it again.
-    a.li(11, enc(&add(100)));
-    a.emit(Sd {
-        rs1: 10,
-        rs2: 0,
-        imm: 8,
-    });
-    a.emit(Sw {
-        rs1: 10,
-        rs2: 11,
-        imm: 0,
-    });
-    a.emit(call);
-    a.emit(Wfi);
-    let code = a.finish().expect("assembles");
-    for policy in [Policy::Always, Policy::Hot(1)] {
-        let mut reference = machine(&code, 7);
-        reference.x[13] = 0;
-        run_to_wfi(&mut reference, |h| h.run(1 << 20), 7);
-        let mut translated = machine(&code, 7);
-        translated.x[13] = 0;
-        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
-        run_to_wfi(&mut translated, |h| jit.run(h, 1 << 20), 7);
-        let (r, t) = (state(&reference), state(&translated));
-        assert_eq!(
-            r.x[13], 101,
-            "interpreter: the rewritten callee did not run"
-        );
-        assert_eq!(t.x[13], 101, "{policy:?}: the rewritten callee did not run");
-        assert_eq!(r, t, "{policy:?}: state differs");
+        a.emit(call);
+        a.emit(Wfi);
+        let code = a.finish().expect("assembles");
+        // A lone hart's stores skip the granule flags (`Hart::fast_stores`).
+        // In M-mode stores probe RAM's bounds; in S-mode (bare) the TLB.
+        for (smp, supervisor) in [(true, false), (false, false), (true, true), (false, true)] {
+            for policy in [Policy::Always, Policy::Hot(1)] {
+                let mut reference = machine(&code, 7);
+                reference.config.smp = smp;
+                if supervisor {
+                    reference.mmu.open_pmp_for_supervisor();
+                    reference.prv = rvisor_cpu::PrivilegeMode::Supervisor;
+                }
+                reference.x[13] = 0;
+                run_to_wfi(&mut reference, |h| h.run(1 << 20), 7);
+                let mut translated = machine(&code, 7);
+                translated.config.smp = smp;
+                if supervisor {
+                    translated.mmu.open_pmp_for_supervisor();
+                    translated.prv = rvisor_cpu::PrivilegeMode::Supervisor;
+                }
+                translated.x[13] = 0;
+                let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+                run_to_wfi(&mut translated, |h| jit.run(h, 1 << 20), 7);
+                let (r, t) = (state(&reference), state(&translated));
+                assert_eq!(
+                    r.x[13], 101,
+                    "interpreter: the rewritten callee did not run"
+                );
+                assert_eq!(t.x[13], 101, "{policy:?}: the rewritten callee did not run");
+                assert_eq!(r, t, "{policy:?}: state differs");
+            }
+        }
     }
 }
 

@@ -18,7 +18,6 @@
 //! either re-stamps it (no re-decode) or decodes it afresh.
 
 use rvisor_isa::{decode, decode_compressed, insn_len, Inst};
-use rvisor_memory::ram::PAGE_CODE;
 
 use crate::mmu::Access;
 use crate::trap::{Exception, Trap};
@@ -260,7 +259,7 @@ impl Hart {
         let fresh = self
             .ram
             .offset_of(pa, b.bytes)
-            .is_some_and(|off| self.ram.set_flags(off, b.bytes, PAGE_CODE));
+            .is_some_and(|off| self.flag_code(off, b.bytes));
         let fresh = self.note_read(fresh);
         for op in ops {
             let a = pa.wrapping_add(u64::from(op.off));
@@ -321,7 +320,7 @@ impl Hart {
                 // Through the granule of the instruction's last byte.
                 let upto = ((lead + k + 4).next_multiple_of(64) - lead).min(page_left);
                 if let Some(off) = self.ram.offset_of(pa.wrapping_add(flagged), upto - flagged) {
-                    let new = self.ram.set_flags(off, upto - flagged, PAGE_CODE);
+                    let new = self.flag_code(off, upto - flagged);
                     fresh |= self.note_read(new);
                 }
                 flagged = upto;
