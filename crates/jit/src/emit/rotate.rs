@@ -321,6 +321,18 @@ mod tests {
         );
     }
 
+    /// `addi rd, rs1, imm` as an op.
+    fn addi(rd: u8, rs1: u8, imm: i32) -> Op {
+        op(Addi { rd, rs1, imm })
+    }
+
+    /// The rotate of `x10` right by 13 the test below fuses.
+    const ROT: Fused = Fused::Rotate {
+        x: 10,
+        amount: 13,
+        word: false,
+    };
+
     #[test]
     fn a_shift_result_seen_later_or_by_a_trap_keeps_the_shifts() {
         let base = [
@@ -359,46 +371,20 @@ mod tests {
         // x5 and x6 are never written again: live out, computed at the
         // end.
         let p = plan(&base, &[false; 3]);
-        assert_eq!(
-            p.fused[2],
-            Fused::Rotate {
-                x: 10,
-                amount: 13,
-                word: false
-            }
-        );
+        assert_eq!(p.fused[2], ROT);
         assert_eq!(p.late[3], both);
         // Before x changes, if it does before the end.
         let mut o = base.to_vec();
-        o.push(op(Addi {
-            rd: 10,
-            rs1: 10,
-            imm: 1,
-        }));
-        o.push(op(Addi {
-            rd: 9,
-            rs1: 9,
-            imm: 1,
-        }));
+        o.push(addi(10, 10, 1));
+        o.push(addi(9, 9, 1));
         let p = plan(&o, &[false; 5]);
         assert_eq!(p.late[3], both);
         assert!(p.late[5].is_empty());
         // At a label: computed before it.
         let mut o = base.to_vec();
-        o.push(op(Addi {
-            rd: 9,
-            rs1: 9,
-            imm: 1,
-        }));
+        o.push(addi(9, 9, 1));
         let p = plan(&o, &[false, false, false, true]);
-        assert_eq!(
-            p.fused[2],
-            Fused::Rotate {
-                x: 10,
-                amount: 13,
-                word: false
-            }
-        );
+        assert_eq!(p.fused[2], ROT);
         assert_eq!(p.late[3], both);
         assert!(p.late[4].is_empty());
         // Written again, but a load (which may trap) comes first: fused,
@@ -409,29 +395,10 @@ mod tests {
             rs1: 2,
             imm: 0,
         }));
-        ops.push(op(Addi {
-            rd: 5,
-            rs1: 0,
-            imm: 1,
-        }));
-        ops.push(op(Addi {
-            rd: 6,
-            rs1: 0,
-            imm: 1,
-        }));
+        ops.push(addi(5, 0, 1));
+        ops.push(addi(6, 0, 1));
         let p = plan(&ops, &[false; 6]);
-        assert_eq!(
-            p.fused[..3],
-            [
-                Fused::Skip,
-                Fused::Skip,
-                Fused::Rotate {
-                    x: 10,
-                    amount: 13,
-                    word: false
-                }
-            ]
-        );
+        assert_eq!(p.fused[..3], [Fused::Skip, Fused::Skip, ROT]);
         assert_eq!(p.keep[3], both);
         assert!(p.late.iter().all(Vec::is_empty), "written again");
         // A load that reads a shift's result or loads into it, or a store
@@ -472,14 +439,7 @@ mod tests {
         // x changes before the load: both computed before it changes
         // (the load's slow path could not).
         let mut o = ops.clone();
-        o.insert(
-            3,
-            op(Addi {
-                rd: 10,
-                rs1: 0,
-                imm: 3,
-            }),
-        );
+        o.insert(3, addi(10, 0, 3));
         let p = plan(&o, &[false; 7]);
         assert_eq!(p.late[3], both);
         assert!(p.keep.iter().all(Vec::is_empty));
@@ -498,14 +458,7 @@ mod tests {
         // Written again first: fused (64-bit).
         ops.remove(3);
         let f = plan(&ops, &[false; 5]).fused;
-        assert_eq!(
-            f[2],
-            Fused::Rotate {
-                x: 10,
-                amount: 13,
-                word: false
-            }
-        );
+        assert_eq!(f[2], ROT);
         // Amounts that do not add up, or x changed between the shifts:
         // not.
         let mut bad = ops.clone();
@@ -519,14 +472,7 @@ mod tests {
             .iter()
             .all(|f| *f == Fused::No));
         let mut bad = ops.clone();
-        bad.insert(
-            1,
-            op(Addi {
-                rd: 10,
-                rs1: 10,
-                imm: 1,
-            }),
-        );
+        bad.insert(1, addi(10, 10, 1));
         assert!(plan(&bad, &[false; 6])
             .fused
             .iter()
