@@ -83,9 +83,15 @@ pub struct Mmu {
     page_flushes: u64,
     last_page_flushed: u64,
     last_flush_pages: u64,
+    /// Page-table pages (by walk level) whose every 8-byte entry PMP lets
+    /// S-mode read, under the PMP version with them.
+    pte_pages: [(u64, u64); PTE_PAGES],
     /// Physical memory protection registers.
     pub pmp: Pmp,
 }
+
+/// Walk levels with a remembered page-table page (Sv57 has 5).
+const PTE_PAGES: usize = 5;
 
 /// Words of `Mmu::superpages` (64 Ki bits).
 const SUPERPAGE_WORDS: usize = 1024;
@@ -124,6 +130,8 @@ impl Default for Mmu {
             page_flushes: 0,
             last_page_flushed: 0,
             last_flush_pages: 1,
+            // Not a page address: nothing is remembered.
+            pte_pages: [(u64::MAX, 0); PTE_PAGES],
             pmp: Pmp::default(),
         };
         m.compute_ctx(0);
@@ -439,15 +447,37 @@ impl crate::Hart {
             loop {
                 let vpn = (va >> (12 + 9 * level)) & 0x1ff;
                 let pte_addr = table + vpn * 8;
-                // Implicit page-table accesses are S-level loads for PMP.
-                if !self
-                    .mmu
-                    .pmp
-                    .check(pte_addr, 8, PrivilegeMode::Supervisor, Access::Load)
-                {
-                    return Err(af);
+                // Implicit page-table accesses are S-level loads for PMP:
+                // a page-table page allowed whole is remembered per level
+                // while the PMP entries stay the same (a walk reads the
+                // same few pages over and over).
+                let page = pte_addr & !PAGE_MASK;
+                let known = (page, self.mmu.pmp.version());
+                let lvl = level as usize % PTE_PAGES;
+                if self.mmu.pte_pages[lvl] != known {
+                    match self
+                        .mmu
+                        .pmp
+                        .check_page(page, PrivilegeMode::Supervisor, Access::Load)
+                    {
+                        PageCheck::Uniform(true) => self.mmu.pte_pages[lvl] = known,
+                        PageCheck::Uniform(false) => return Err(af),
+                        PageCheck::Split => {
+                            if !self.mmu.pmp.check(
+                                pte_addr,
+                                8,
+                                PrivilegeMode::Supervisor,
+                                Access::Load,
+                            ) {
+                                return Err(af);
+                            }
+                        }
+                    }
                 }
-                let pte = self.bus.read(pte_addr, 8).map_err(|_| af)?;
+                let pte = match self.ram.offset_of(pte_addr, 8) {
+                    Some(off) => self.ram.load_u64(off).ok_or(af)?,
+                    None => self.bus.read(pte_addr, 8).map_err(|_| af)?,
+                };
                 // Invalid, the reserved W-without-R encoding, or reserved bits
                 // 63:54 (N without Svnapot, PBMT without Svpbmt).
                 if pte & pte::V == 0 || (pte & pte::R == 0 && pte & pte::W != 0) || pte >> 54 != 0 {

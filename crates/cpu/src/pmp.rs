@@ -55,6 +55,8 @@ pub struct Pmp {
     range: [(u128, u128); MAX_ENTRIES],
     /// Index past the last entry whose A field is not OFF (loop bound).
     active_end: usize,
+    /// Moves at every change of the entries (for results cached by page).
+    version: u64,
 }
 
 impl Default for Pmp {
@@ -73,7 +75,15 @@ impl Pmp {
             addr: [0; MAX_ENTRIES],
             range: [(0, 0); MAX_ENTRIES],
             active_end: 0,
+            version: 0,
         }
+    }
+
+    /// Changes whenever an entry does: a result of [`check_page`]
+    /// (Self::check_page) holds while it stays the same.
+    #[inline(always)]
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Number of implemented entries.
@@ -153,6 +163,7 @@ impl Pmp {
     }
 
     fn decode(&mut self) {
+        self.version = self.version.wrapping_add(1);
         self.active_end = 0;
         for i in 0..self.entries {
             let a = u128::from(self.addr[i]);
