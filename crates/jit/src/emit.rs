@@ -436,6 +436,8 @@ struct Emitter {
     /// Stores probed through the TLB need no flag check (see
     /// `Hart::fast_stores`).
     fast_stores: bool,
+    /// The host has BMI2 (`rorx`), asked once per translation.
+    bmi2: bool,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -500,7 +502,7 @@ impl Emitter {
         self.add_pending(retired);
         // `jc_index`: bits above the mask do not matter, so rotates
         // (which keep eax) do for copies and shifts.
-        if std::is_x86_feature_detected!("bmi2") {
+        if self.bmi2 {
             dynasm!(self.a
                 ; .arch x64
                 ; rorx ecx, eax, 1
@@ -574,7 +576,7 @@ impl Emitter {
         // The entry's offset: page-number bits of va in place, the rest
         // masked off. `rorx` leaves rsi as it is: one instruction where
         // a copy and a shift take two, on every load and store.
-        if std::is_x86_feature_detected!("bmi2") {
+        if self.bmi2 {
             dynasm!(self.a ; .arch x64 ; rorx eax, esi, 12 - SHIFT);
         } else {
             dynasm!(self.a ; .arch x64 ; mov eax, esi ; shr eax, 12 - SHIFT);
@@ -1495,7 +1497,7 @@ impl Emitter {
         let n = amount as i8;
         // `rorx` reads its source where it is (another register, or
         // `Hart::x`): one instruction for a move (or load) and a rotate.
-        let bmi2 = std::is_x86_feature_detected!("bmi2") && x & 31 != 0;
+        let bmi2 = self.bmi2 && x & 31 != 0;
         if word {
             match self.loc32(x) {
                 Loc::Reg(h) if bmi2 && h != d => {
@@ -1544,6 +1546,7 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; movzx Rd(d), Rb(d));
         self.set_rd(rd, d);
     }
+
     /// A skipped shift computed where its register's value may next be
     /// seen (see `rotate::Plan::late`).
     fn late_shift(&mut self, k: rotate::Shift) {
@@ -2027,6 +2030,7 @@ pub fn translate(
         stubs: Vec::with_capacity(2 * len + 4),
         loads,
         fast_stores,
+        bmi2: std::is_x86_feature_detected!("bmi2"),
         ram_disp: i32::try_from((ram_base as i64).wrapping_neg())
             .ok()
             .filter(|_| ram_base <= i64::MAX as u64),
