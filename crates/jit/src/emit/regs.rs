@@ -185,16 +185,21 @@ impl Emitter {
     /// between them (labels inside a block body are placed before such
     /// stores or end the block).
     pub(super) fn mov_to(&mut self, dst: u8, r: u8) {
-        match self.loc(r) {
+        let loc = self.loc(r);
+        self.move_from(dst, r, loc, false);
+    }
+
+    /// [`Self::mov_to`] or (`word`) [`Self::mov_to32`] from `loc`, where
+    /// x[r] is.
+    fn move_from(&mut self, dst: u8, r: u8, loc: Loc, word: bool) {
+        match loc {
             Loc::Reg(h) if h == dst => {}
+            Loc::Reg(h) if word => dynasm!(self.a ; .arch x64 ; mov Rd(dst), Rd(h)),
             Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rq(dst), Rq(h)),
-            Loc::Mem(_) if r == 0 => dynasm!(self.a ; .arch x64 ; xor Rd(dst), Rd(dst)),
-            Loc::Mem(m) => {
-                if dst == RAX && self.last_store == Some((r & 31, self.a.offset().0)) {
-                    return;
-                }
-                dynasm!(self.a ; .arch x64 ; mov Rq(dst), [rbx + m]);
-            }
+            Loc::Mem(_) if r & 31 == 0 => dynasm!(self.a ; .arch x64 ; xor Rd(dst), Rd(dst)),
+            Loc::Mem(_) if dst == RAX && self.last_store == Some((r & 31, self.a.offset().0)) => {}
+            Loc::Mem(m) if word => dynasm!(self.a ; .arch x64 ; mov Rd(dst), DWORD [rbx + m]),
+            Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; mov Rq(dst), [rbx + m]),
         }
     }
 
@@ -214,17 +219,8 @@ impl Emitter {
     /// [`Self::mov_to`] of the low 32 bits only (the upper half of `dst`
     /// is cleared).
     pub(super) fn mov_to32(&mut self, dst: u8, r: u8) {
-        match self.loc32(r) {
-            Loc::Reg(h) if h == dst => {}
-            Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rd(dst), Rd(h)),
-            Loc::Mem(_) if r & 31 == 0 => dynasm!(self.a ; .arch x64 ; xor Rd(dst), Rd(dst)),
-            Loc::Mem(m) => {
-                if dst == RAX && self.last_store == Some((r & 31, self.a.offset().0)) {
-                    return;
-                }
-                dynasm!(self.a ; .arch x64 ; mov Rd(dst), DWORD [rbx + m]);
-            }
-        }
+        let loc = self.loc32(r);
+        self.move_from(dst, r, loc, true);
     }
 
     /// x[rd] = the sign extension of the low 32 bits of host register
