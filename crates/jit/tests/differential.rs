@@ -1228,6 +1228,96 @@ fn a_store_sharing_a_probe_still_sees_code() {
     }
 }
 
+/// FP stores (`fsw`, `fsd`: the translator's inline probe) rewriting a
+/// translated callee are seen like integer ones: on a lone hart and with
+/// SMP, in M-mode and S-mode. The callee's rewritten word comes from an
+/// f register; `fsd` also writes the word after it (its `ret`, unchanged).
+#[test]
+fn fp_stores_rewriting_code_are_seen() {
+    use rvisor_isa::encode;
+    use Inst::*;
+    let enc = |i: &Inst| u64::from(encode(i).expect("encodable"));
+    let add = |imm| Addi {
+        rd: 13,
+        rs1: 13,
+        imm,
+    };
+    let ret = Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    };
+    let callee = DATA + 0x1000;
+    let call = Jalr {
+        rd: 1,
+        rs1: 10,
+        imm: 0,
+    };
+    for double in [false, true] {
+        let mut a = Asm::new();
+        a.li(10, callee);
+        for (off, inst) in [(0, add(1)), (4, ret)] {
+            a.li(11, enc(&inst));
+            a.emit(Sw {
+                rs1: 10,
+                rs2: 11,
+                imm: off,
+            });
+        }
+        a.emit(FenceI);
+        a.emit(call);
+        if double {
+            a.li(11, enc(&ret) << 32 | enc(&add(100)));
+            a.emit(FmvDX { rd: 3, rs1: 11 });
+            a.emit(Fsd {
+                rs1: 10,
+                rs2: 3,
+                imm: 0,
+            });
+        } else {
+            a.li(11, enc(&add(100)));
+            a.emit(FmvWX { rd: 3, rs1: 11 });
+            a.emit(Fsw {
+                rs1: 10,
+                rs2: 3,
+                imm: 0,
+            });
+        }
+        a.emit(call);
+        a.emit(Wfi);
+        let code = a.finish().expect("assembles");
+        for (smp, supervisor) in [(true, false), (false, false), (true, true), (false, true)] {
+            for policy in [Policy::Always, Policy::Hot(1)] {
+                let setup = |h: &mut Hart| {
+                    h.config.smp = smp;
+                    // FP on and Dirty (SD summing it up, as a CSR write
+                    // would set it): the inline store's FS check passes.
+                    h.csr.mstatus |= 3 << 13 | 1 << 63;
+                    if supervisor {
+                        h.mmu.open_pmp_for_supervisor();
+                        h.prv = rvisor_cpu::PrivilegeMode::Supervisor;
+                    }
+                    h.x[13] = 0;
+                };
+                let mut reference = machine(&code, 7);
+                setup(&mut reference);
+                run_to_wfi(&mut reference, |h| h.run(1 << 20), 7);
+                let mut translated = machine(&code, 7);
+                setup(&mut translated);
+                let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+                run_to_wfi(&mut translated, |h| jit.run(h, 1 << 20), 7);
+                let (r, t) = (state(&reference), state(&translated));
+                assert_eq!(
+                    r.x[13], 101,
+                    "interpreter: the rewritten callee did not run"
+                );
+                assert_eq!(t.x[13], 101, "{policy:?}: the rewritten callee did not run");
+                assert_eq!(r, t, "{policy:?}: state differs");
+            }
+        }
+    }
+}
+
 /// SMP `fence.i`: another hart's store can race with this hart's decode and
 /// go unseen (the page keeps its `PAGE_CODE` flag). Modelled by a raw host
 /// write that leaves the flag alone, made while the hart is parked in a

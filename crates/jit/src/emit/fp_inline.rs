@@ -63,6 +63,67 @@ impl Emitter {
             || self.fp_sign(inst, raw, site)
             || self.fp_arith(inst, raw, site)
             || self.fp_move(inst, raw, site)
+            || self.fp_access(inst, raw, site)
+    }
+
+    /// `fld`/`flw`/`fsd`/`fsw`: the integer accesses' inline probe, the
+    /// value moved between memory and the f register in the hart (`flw`
+    /// NaN-boxes, `fsw` stores the low half whatever the box). FS off (or
+    /// not Dirty yet, for loads, which write an f register) and every
+    /// probe failure take the direct helper (`fp::fload`/`fstore`), which
+    /// does the whole instruction: C library code saves and restores f
+    /// registers (`setjmp`, `longjmp`, context switches) with no other FP.
+    fn fp_access(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
+        let (rs1, imm, size, reg, store) = match *inst {
+            Inst::Fld { rd, rs1, imm } => (rs1, imm, 8u8, rd, false),
+            Inst::Flw { rd, rs1, imm } => (rs1, imm, 4, rd, false),
+            Inst::Fsd { rs1, rs2, imm } => (rs1, imm, 8, rs2, true),
+            Inst::Fsw { rs1, rs2, imm } => (rs1, imm, 4, rs2, true),
+            _ => return false,
+        };
+        let Some((f, packed)) = fp::direct(inst) else {
+            return false;
+        };
+        let slow = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
+        self.address(rs1, imm);
+        let regs = self.regs;
+        if store {
+            dynasm!(self.a
+                ; .arch x64
+                ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
+                ; jz =>slow
+            );
+        } else {
+            self.fs_dirty_or(slow);
+        }
+        self.probe(size, store, slow);
+        match (store, size) {
+            (true, 8) => dynasm!(self.a
+                ; .arch x64
+                ; mov rdx, [rbx + fo(reg)]
+                ; mov [rsi + rcx], rdx
+            ),
+            (true, _) => dynasm!(self.a
+                ; .arch x64
+                ; mov edx, [rbx + fo(reg)]
+                ; mov [rsi + rcx], edx
+            ),
+            (false, 8) => dynasm!(self.a
+                ; .arch x64
+                ; mov rax, [rsi + rcx]
+                ; mov [rbx + fo(reg)], rax
+            ),
+            (false, _) => dynasm!(self.a
+                ; .arch x64
+                ; mov eax, [rsi + rcx]
+                ; mov [rbx + fo(reg)], eax
+                ; mov DWORD [rbx + fo(reg) + 4], -1
+            ),
+        }
+        dynasm!(self.a ; .arch x64 ; =>resume);
+        self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+        true
     }
 
     /// `fmv.d.x`, `fmv.x.d`, and `fcvt.d.w`/`fcvt.d.wu` under a static
