@@ -187,11 +187,36 @@ pub(crate) fn f64_sqrt(a: u64) -> Option<(u64, u8)> {
     Some((r.to_bits(), nx(root * root != u128::from(odd_mant64(a)))))
 }
 
+/// `a * b + c` for binary64 (round to nearest even) by the host's fused
+/// multiply-add, for a caller whose accrued NX flag is raised already: the
+/// host gives the correctly rounded result but no cheap proof of
+/// exactness, and then none is needed. Finite operands and a result safely
+/// inside the normal range leave NX the only flag the operation could
+/// raise (see the module doc), so the flags stay as they are.
+#[inline]
+pub(crate) fn f64_fma_nx_raised(a: u64, b: u64, c: u64) -> Option<u64> {
+    if !(finite64(a) && finite64(b) && finite64(c)) {
+        return None;
+    }
+    let r = f64::from_bits(a).mul_add(f64::from_bits(b), f64::from_bits(c));
+    safe64(r).then(|| r.to_bits())
+}
+
+/// [`f64_fma_nx_raised`] for binary32.
+#[inline]
+pub(crate) fn f32_fma_nx_raised(a: u32, b: u32, c: u32) -> Option<u32> {
+    if !(finite32(a) && finite32(b) && finite32(c)) {
+        return None;
+    }
+    let r = f32::from_bits(a).mul_add(f32::from_bits(b), f32::from_bits(c));
+    safe32(r).then(|| r.to_bits())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::soft::{F32, F64};
-    use crate::{arith, Round};
+    use crate::{arith, Round, NX};
 
     /// splitmix64, to spread operands over the whole encoding space.
     fn next(state: &mut u64) -> u64 {
@@ -225,6 +250,56 @@ mod tests {
             & 0x7f_ffff;
         let exp = (127 - 10 + (r >> 58) % 20) as u32;
         ((r >> 63) as u32) << 31 | exp << 23 | frac
+    }
+
+    /// The fused multiply-add with NX raised already: when it answers, the
+    /// soft-float result is the same and raises nothing but NX. Addends of
+    /// all sizes, cancellation to tiny results and to zero included.
+    #[test]
+    fn fma_with_nx_raised_agrees_with_soft_float() {
+        let mut state = 11;
+        let rne = Round::NearestEven;
+        let (mut answered, mut exact) = (0, 0);
+        for i in 0..40_000 {
+            let (a, b) = (operand64(&mut state), operand64(&mut state));
+            let c = match i % 4 {
+                // Cancellation: minus the rounded product, nudged.
+                0 => (f64::from_bits(a) * f64::from_bits(b)).to_bits() ^ 1 << 63,
+                1 => ((f64::from_bits(a) * f64::from_bits(b)).to_bits() ^ 1 << 63) + 1,
+                _ => operand64(&mut state),
+            };
+            let (soft, flags) = arith::fma::<F64>(a, b, c, rne);
+            if let Some(r) = f64_fma_nx_raised(a, b, c) {
+                answered += 1;
+                exact += usize::from(flags == 0);
+                assert_eq!(r, soft, "fma {a:#x} {b:#x} {c:#x}");
+                assert_eq!(flags & !NX, 0, "fma {a:#x} {b:#x} {c:#x}");
+            }
+            let (a, b) = (operand32(&mut state), operand32(&mut state));
+            let c = match i % 4 {
+                0 => (f32::from_bits(a) * f32::from_bits(b)).to_bits() ^ 1 << 31,
+                _ => operand32(&mut state),
+            };
+            let (soft, flags) = arith::fma::<F32>(a.into(), b.into(), c.into(), rne);
+            if let Some(r) = f32_fma_nx_raised(a, b, c) {
+                assert_eq!(u64::from(r), soft, "fma {a:#x} {b:#x} {c:#x}");
+                assert_eq!(flags & !NX, 0, "fma {a:#x} {b:#x} {c:#x}");
+            }
+        }
+        // Most answer; some of them exactly (the flag would have mattered).
+        assert!(answered > 25_000 && exact > 100, "{answered} {exact}");
+        // Zero and tiny results, infinities and NaNs are left to soft float.
+        let one = 1f64.to_bits();
+        assert_eq!(f64_fma_nx_raised(one, one, (-1f64).to_bits()), None);
+        assert_eq!(f64_fma_nx_raised(f64::INFINITY.to_bits(), one, one), None);
+        assert_eq!(
+            f64_fma_nx_raised(f64::MIN_POSITIVE.to_bits(), 0.5f64.to_bits(), 0),
+            None
+        );
+        assert_eq!(
+            f32_fma_nx_raised(f32::NAN.to_bits(), 1f32.to_bits(), 0),
+            None
+        );
     }
 
     /// Table-style check: the fast path, when it answers, agrees with the

@@ -116,6 +116,14 @@ pub fn f32_sqrt(a: u32, rm: Round) -> (u32, u8) {
     (r as u32, f)
 }
 
+/// [`f32_fma`] under round-to-nearest-even for a caller whose accrued
+/// `fflags` already hold NX: the result, computed with the host's fused
+/// multiply-add, where it is the same and raises no other flag (finite
+/// operands, a normal result); `None` otherwise (then call [`f32_fma`]).
+pub fn f32_fma_nx_raised(a: u32, b: u32, c: u32) -> Option<u32> {
+    fast::f32_fma_nx_raised(a, b, c)
+}
+
 /// `a * b + c` with a single rounding (callers negate operands for fmsub/fnmsub/fnmadd).
 pub fn f32_fma(a: u32, b: u32, c: u32, rm: Round) -> (u32, u8) {
     let (r, f) = arith::fma::<F32>(u64::from(a), u64::from(b), u64::from(c), rm);
@@ -258,6 +266,11 @@ pub fn f64_sqrt(a: u64, rm: Round) -> (u64, u8) {
         }
     }
     arith::sqrt::<F64>(a, rm)
+}
+
+/// [`f32_fma_nx_raised`] for binary64.
+pub fn f64_fma_nx_raised(a: u64, b: u64, c: u64) -> Option<u64> {
+    fast::f64_fma_nx_raised(a, b, c)
 }
 
 /// `a * b + c` with a single rounding (callers negate operands for fmsub/fnmsub/fnmadd).

@@ -196,7 +196,15 @@ helper!(fma<NEG> |h, r, raw, ctx| {
     if NEG & 2 != 0 {
         c = c ^ F::SIGN;
     }
-    let (v, fl) = F::fma(a, F::operand(h.f[r.rs2]), c, rm);
+    let b = F::operand(h.f[r.rs2]);
+    // As the interpreter's `fp_fma`: the host's result once NX is accrued.
+    if rm == Round::NearestEven && h.csr.fflags & rvisor_fpu::NX != 0 {
+        if let Some(v) = F::fma_nx_raised(a, b, c) {
+            fw(h, r.rd, F::result(v), 0);
+            return OK;
+        }
+    }
+    let (v, fl) = F::fma(a, b, c, rm);
     fw(h, r.rd, F::result(v), fl);
     OK
 });

@@ -38,6 +38,9 @@ pub trait Format {
     fn sqrt(a: Self::Bits, rm: Round) -> (Self::Bits, u8);
     /// `a * b + c`, rounded once.
     fn fma(a: Self::Bits, b: Self::Bits, c: Self::Bits, rm: Round) -> (Self::Bits, u8);
+    /// [`Self::fma`] under round-to-nearest-even when NX is accrued
+    /// already, by the host where that gives the same result and flags.
+    fn fma_nx_raised(a: Self::Bits, b: Self::Bits, c: Self::Bits) -> Option<Self::Bits>;
     /// `fmin` (IEEE 754-2019 minimumNumber).
     fn min(a: Self::Bits, b: Self::Bits) -> (Self::Bits, u8);
     /// `fmax` (maximumNumber).
@@ -137,6 +140,10 @@ impl Format for Single {
         fpu::f32_fma(a, b, c, rm)
     }
     #[inline(always)]
+    fn fma_nx_raised(a: u32, b: u32, c: u32) -> Option<u32> {
+        fpu::f32_fma_nx_raised(a, b, c)
+    }
+    #[inline(always)]
     fn min(a: u32, b: u32) -> (u32, u8) {
         fpu::f32_min(a, b)
     }
@@ -204,6 +211,10 @@ impl Format for Double {
     #[inline(always)]
     fn fma(a: u64, b: u64, c: u64, rm: Round) -> (u64, u8) {
         fpu::f64_fma(a, b, c, rm)
+    }
+    #[inline(always)]
+    fn fma_nx_raised(a: u64, b: u64, c: u64) -> Option<u64> {
+        fpu::f64_fma_nx_raised(a, b, c)
     }
     #[inline(always)]
     fn min(a: u64, b: u64) -> (u64, u8) {
@@ -294,7 +305,16 @@ impl Hart {
         if neg_c {
             c = c ^ F::SIGN;
         }
-        let r = F::fma(a, self.fop::<F>(rs2), c, rm);
+        let b = self.fop::<F>(rs2);
+        // Once NX is accrued (FP code soon raises it, and seldom clears
+        // it) the host's fused multiply-add gives result and flags.
+        if rm == Round::NearestEven && self.csr.fflags & fpu::NX != 0 {
+            if let Some(v) = F::fma_nx_raised(a, b, c) {
+                self.fw_fmt::<F>(rd, (v, 0));
+                return Ok(());
+            }
+        }
+        let r = F::fma(a, b, c, rm);
         self.fw_fmt::<F>(rd, r);
         Ok(())
     }
