@@ -438,6 +438,8 @@ struct Emitter {
     fast_stores: bool,
     /// The host has BMI2 (`rorx`), asked once per translation.
     bmi2: bool,
+    /// The host has FMA3 (`vfmadd231sd`), asked likewise.
+    fma: bool,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -2031,6 +2033,7 @@ pub fn translate(
         loads,
         fast_stores,
         bmi2: std::is_x86_feature_detected!("bmi2"),
+        fma: std::is_x86_feature_detected!("fma"),
         ram_disp: i32::try_from((ram_base as i64).wrapping_neg())
             .ok()
             .filter(|_| ram_base <= i64::MAX as u64),

@@ -380,7 +380,14 @@ fn fp(rng: &mut Rng) -> Inst {
             rs3,
             rm: rm(rng),
         },
-        13 => FnmaddS {
+        13 if rng.below(2) == 0 => FnmaddS {
+            rd,
+            rs1,
+            rs2,
+            rs3,
+            rm: rm(rng),
+        },
+        13 => FnmaddD {
             rd,
             rs1,
             rs2,

@@ -64,6 +64,90 @@ impl Emitter {
             || self.fp_arith(inst, raw, site)
             || self.fp_move(inst, raw, site)
             || self.fp_access(inst, raw, site)
+            || self.fp_fused(inst, raw, site)
+    }
+
+    /// `fmadd`/`fmsub`/`fnmsub`/`fnmadd.d` under round-to-nearest-even
+    /// once NX is accrued: the host's fused multiply-add (FMA3), whose
+    /// result is the correctly rounded one, and then only NX could be
+    /// raised if the result is finite and normal (a NaN or infinite
+    /// operand gives a NaN or infinite result, declined like a tiny or
+    /// zero one); anything else takes the direct helper.
+    fn fp_fused(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
+        // neg: 1 negates the product, 2 the addend.
+        let (neg, rd, rs1, rs2, rs3, rm) = match *inst {
+            Inst::FmaddD {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (0, rd, rs1, rs2, rs3, rm),
+            Inst::FmsubD {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (2, rd, rs1, rs2, rs3, rm),
+            Inst::FnmsubD {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (1, rd, rs1, rs2, rs3, rm),
+            Inst::FnmaddD {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (3, rd, rs1, rs2, rs3, rm),
+            _ => return false,
+        };
+        if !self.fma || rm != RoundingMode::Rne && rm != RoundingMode::Dyn {
+            return false;
+        }
+        let Some((f, packed)) = fp::direct(inst) else {
+            return false;
+        };
+        let slow = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
+        let regs = self.regs;
+        self.fs_dirty_or(slow);
+        if rm == RoundingMode::Dyn {
+            dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 0 ; jne =>slow);
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; test BYTE [rbx + FFLAGS], fpu_nx()
+            ; jz =>slow
+            ; movsd xmm0, [rbx + fo(rs1)]
+            ; movsd xmm1, [rbx + fo(rs2)]
+            ; movsd xmm2, [rbx + fo(rs3)]
+        );
+        // xmm2 = ±(xmm0 * xmm1) ± xmm2, rounded once.
+        match neg {
+            0 => dynasm!(self.a ; .arch x64 ; vfmadd231sd xmm2, xmm0, xmm1),
+            1 => dynasm!(self.a ; .arch x64 ; vfnmadd231sd xmm2, xmm0, xmm1),
+            2 => dynasm!(self.a ; .arch x64 ; vfmsub231sd xmm2, xmm0, xmm1),
+            _ => dynasm!(self.a ; .arch x64 ; vfnmsub231sd xmm2, xmm0, xmm1),
+        }
+        // The result's exponent field in [2, 0x7ff).
+        dynasm!(self.a
+            ; .arch x64
+            ; movq rdx, xmm2
+            ; shr rdx, 52
+            ; and edx, 0x7ff
+            ; sub edx, 2
+            ; cmp edx, 0x7ff - 2
+            ; jae =>slow
+            ; movsd [rbx + fo(rd)], xmm2
+            ; =>resume
+        );
+        self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+        true
     }
 
     /// `fld`/`flw`/`fsd`/`fsw`: the integer accesses' inline probe, the
