@@ -3051,6 +3051,163 @@ fn unextended_word_results_agree_with_the_interpreter() {
     check_under_every_policy(&code, 6);
 }
 
+/// Single-precision arithmetic, `fsqrt` and single fused multiply-adds
+/// once NX is accrued (the translator's host-FPU path) agree with the
+/// interpreter: normal results, and the ones it must leave to the helper
+/// (zero, tiny, infinite and NaN results, a zero divisor, unboxed
+/// operands, NX clear again, a rounding mode other than RNE).
+#[test]
+fn float_ops_with_nx_accrued_agree_with_the_interpreter() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let lp = a.label();
+    a.li(31, 6);
+    // FS dirty, NX accrued.
+    a.li(5, 3 << 13);
+    a.emit(Csrrs {
+        rd: 0,
+        rs1: 5,
+        csr: 0x300,
+    });
+    let singles: [(u8, f32); 8] = [
+        (1, 1.5),
+        (2, 3.25),
+        (3, -2.0),
+        (4, 1.2e-38),
+        (5, 0.0),
+        (6, f32::INFINITY),
+        (7, 1e30),
+        (8, 0.1),
+    ];
+    for (r, v) in singles {
+        a.li(6, u64::from(v.to_bits()));
+        a.emit(FmvWX { rd: r, rs1: 6 });
+    }
+    a.li(6, 0x4000_0000_3fc0_0000); // 1.5f, badly boxed
+    a.emit(FmvDX { rd: 9, rs1: 6 });
+    a.li(6, 2f64.to_bits());
+    a.emit(FmvDX { rd: 10, rs1: 6 });
+    a.li(7, 1);
+    a.bind(lp);
+    // fflags = NX in odd rounds, nothing in even ones.
+    a.emit(Csrrw {
+        rd: 0,
+        rs1: 7,
+        csr: 0x001,
+    });
+    let rne = RoundingMode::Rne;
+    let dyn_ = RoundingMode::Dyn;
+    let mut d = 11u8;
+    let mut next = || {
+        d = if d == 31 { 11 } else { d + 1 };
+        d
+    };
+    for (rs1, rs2) in [
+        (1, 2),
+        (2, 3),
+        (4, 8),
+        (1, 5),
+        (6, 1),
+        (7, 7),
+        (8, 9),
+        (3, 1),
+    ] {
+        a.emit(FaddS {
+            rd: next(),
+            rs1,
+            rs2,
+            rm: rne,
+        });
+        a.emit(FsubS {
+            rd: next(),
+            rs1,
+            rs2,
+            rm: dyn_,
+        });
+        a.emit(FmulS {
+            rd: next(),
+            rs1,
+            rs2,
+            rm: rne,
+        });
+        a.emit(FdivS {
+            rd: next(),
+            rs1,
+            rs2,
+            rm: rne,
+        });
+        a.emit(FsqrtS {
+            rd: next(),
+            rs1,
+            rm: rne,
+        });
+        for rs3 in [2, 4] {
+            a.emit(FmaddS {
+                rd: next(),
+                rs1,
+                rs2,
+                rs3,
+                rm: rne,
+            });
+            a.emit(FnmsubS {
+                rd: next(),
+                rs1,
+                rs2,
+                rs3,
+                rm: dyn_,
+            });
+            a.emit(FmsubS {
+                rd: next(),
+                rs1,
+                rs2,
+                rs3,
+                rm: rne,
+            });
+            a.emit(FnmaddS {
+                rd: next(),
+                rs1,
+                rs2,
+                rs3,
+                rm: rne,
+            });
+        }
+        // Round toward zero: not the host's mode.
+        a.emit(FaddS {
+            rd: next(),
+            rs1,
+            rs2,
+            rm: RoundingMode::Rtz,
+        });
+    }
+    a.emit(FsqrtD {
+        rd: 10,
+        rs1: 10,
+        rm: rne,
+    });
+    a.emit(FsqrtD {
+        rd: next(),
+        rs1: 3,
+        rm: rne,
+    });
+    // The chain goes on from the results: f1 = f1 * f2 + f8 each round.
+    a.emit(FmaddS {
+        rd: 1,
+        rs1: 1,
+        rs2: 2,
+        rs3: 8,
+        rm: rne,
+    });
+    a.emit(Andi {
+        rd: 7,
+        rs1: 31,
+        imm: 1,
+    });
+    count_down(&mut a, lp);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    check_under_every_policy(&code, 13);
+}
+
 /// Rotates whose shifts' registers nothing writes again in the span: the
 /// shifts are computed where the span ends (the loop's back edge, an
 /// atomic's helper, the translation's end), and their values must be

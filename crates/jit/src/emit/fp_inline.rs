@@ -65,6 +65,140 @@ impl Emitter {
             || self.fp_move(inst, raw, site)
             || self.fp_access(inst, raw, site)
             || self.fp_fused(inst, raw, site)
+            || self.fp_nx_raised(inst, raw, site)
+    }
+
+    /// `fadd`/`fsub`/`fmul`/`fdiv`/`fsqrt.s`, `fmadd`/`fmsub`/`fnmsub`/
+    /// `fnmadd.s` and `fsqrt.d` under round-to-nearest-even once NX is
+    /// accrued: the host's SSE (and FMA3) result is the correctly rounded
+    /// one, and a finite, normal result can then only have raised NX
+    /// (as in `fp_fused`; NaN, infinite, zero, tiny and divide-by-zero
+    /// results are declined). Single operands must be NaN-boxed; the
+    /// result is boxed. Anything else takes the direct helper.
+    fn fp_nx_raised(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
+        use Inst::*;
+        // Operation, single, rd, sources, rm.
+        let (op, single, rd, srcs, rm): (NxOp, bool, u8, &[u8], RoundingMode) = match *inst {
+            FaddS { rd, rs1, rs2, rm } => (NxOp::Add, true, rd, &[rs1, rs2], rm),
+            FsubS { rd, rs1, rs2, rm } => (NxOp::Sub, true, rd, &[rs1, rs2], rm),
+            FmulS { rd, rs1, rs2, rm } => (NxOp::Mul, true, rd, &[rs1, rs2], rm),
+            FdivS { rd, rs1, rs2, rm } => (NxOp::Div, true, rd, &[rs1, rs2], rm),
+            FsqrtS { rd, rs1, rm } => (NxOp::Sqrt, true, rd, &[rs1], rm),
+            FsqrtD { rd, rs1, rm } => (NxOp::Sqrt, false, rd, &[rs1], rm),
+            FmaddS {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (NxOp::Fma(0), true, rd, &[rs1, rs2, rs3], rm),
+            FnmsubS {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (NxOp::Fma(1), true, rd, &[rs1, rs2, rs3], rm),
+            FmsubS {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (NxOp::Fma(2), true, rd, &[rs1, rs2, rs3], rm),
+            FnmaddS {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (NxOp::Fma(3), true, rd, &[rs1, rs2, rs3], rm),
+            _ => return false,
+        };
+        let srcs = srcs.to_vec();
+        if matches!(op, NxOp::Fma(_)) && !self.fma
+            || rm != RoundingMode::Rne && rm != RoundingMode::Dyn
+        {
+            return false;
+        }
+        let Some((f, packed)) = fp::direct(inst) else {
+            return false;
+        };
+        let slow = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
+        let regs = self.regs;
+        self.fs_dirty_or(slow);
+        if rm == RoundingMode::Dyn {
+            dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 0 ; jne =>slow);
+        }
+        dynasm!(self.a ; .arch x64 ; test BYTE [rbx + FFLAGS], fpu_nx() ; jz =>slow);
+        if single {
+            for &r in &srcs {
+                dynasm!(self.a
+                    ; .arch x64
+                    ; cmp DWORD [rbx + fo(r) + 4], -1
+                    ; jne =>slow
+                );
+            }
+        }
+        // Sources in xmm0, xmm1, xmm2; the result in xmm2.
+        for (n, &r) in srcs.iter().enumerate() {
+            match (single, n) {
+                (true, 0) => dynasm!(self.a ; .arch x64 ; movss xmm0, [rbx + fo(r)]),
+                (true, 1) => dynasm!(self.a ; .arch x64 ; movss xmm1, [rbx + fo(r)]),
+                (true, _) => dynasm!(self.a ; .arch x64 ; movss xmm2, [rbx + fo(r)]),
+                (false, 0) => dynasm!(self.a ; .arch x64 ; movsd xmm0, [rbx + fo(r)]),
+                (false, 1) => dynasm!(self.a ; .arch x64 ; movsd xmm1, [rbx + fo(r)]),
+                (false, _) => dynasm!(self.a ; .arch x64 ; movsd xmm2, [rbx + fo(r)]),
+            }
+        }
+        match (op, single) {
+            (NxOp::Add, _) => dynasm!(self.a ; .arch x64 ; movaps xmm2, xmm0 ; addss xmm2, xmm1),
+            (NxOp::Sub, _) => dynasm!(self.a ; .arch x64 ; movaps xmm2, xmm0 ; subss xmm2, xmm1),
+            (NxOp::Mul, _) => dynasm!(self.a ; .arch x64 ; movaps xmm2, xmm0 ; mulss xmm2, xmm1),
+            (NxOp::Div, _) => dynasm!(self.a ; .arch x64 ; movaps xmm2, xmm0 ; divss xmm2, xmm1),
+            // xmm2 zeroed first: the square root writes only its low
+            // part, and would wait for the last writer of the rest.
+            (NxOp::Sqrt, true) => {
+                dynasm!(self.a ; .arch x64 ; xorps xmm2, xmm2 ; sqrtss xmm2, xmm0)
+            }
+            (NxOp::Sqrt, false) => {
+                dynasm!(self.a ; .arch x64 ; xorps xmm2, xmm2 ; sqrtsd xmm2, xmm0)
+            }
+            (NxOp::Fma(0), _) => dynasm!(self.a ; .arch x64 ; vfmadd231ss xmm2, xmm0, xmm1),
+            (NxOp::Fma(1), _) => dynasm!(self.a ; .arch x64 ; vfnmadd231ss xmm2, xmm0, xmm1),
+            (NxOp::Fma(2), _) => dynasm!(self.a ; .arch x64 ; vfmsub231ss xmm2, xmm0, xmm1),
+            (NxOp::Fma(_), _) => dynasm!(self.a ; .arch x64 ; vfnmsub231ss xmm2, xmm0, xmm1),
+        }
+        // The result's exponent field in [2, all ones).
+        if single {
+            dynasm!(self.a
+                ; .arch x64
+                ; movd edx, xmm2
+                ; shr edx, 23
+                ; and edx, 0xff
+                ; sub edx, 2
+                ; cmp edx, 0xff - 2
+                ; jae =>slow
+                ; movss [rbx + fo(rd)], xmm2
+                ; mov DWORD [rbx + fo(rd) + 4], -1
+                ; =>resume
+            );
+        } else {
+            dynasm!(self.a
+                ; .arch x64
+                ; movq rdx, xmm2
+                ; shr rdx, 52
+                ; and edx, 0x7ff
+                ; sub edx, 2
+                ; cmp edx, 0x7ff - 2
+                ; jae =>slow
+                ; movsd [rbx + fo(rd)], xmm2
+                ; =>resume
+            );
+        }
+        self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+        true
     }
 
     /// `fmadd`/`fmsub`/`fnmsub`/`fnmadd.d` under round-to-nearest-even
@@ -565,6 +699,18 @@ impl Emitter {
         self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
         true
     }
+}
+
+/// The operations of [`Emitter::fp_nx_raised`]; `Fma`'s bits negate the
+/// product (1) and the addend (2).
+#[derive(Clone, Copy)]
+enum NxOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Sqrt,
+    Fma(u8),
 }
 
 fn fpu_nx() -> i8 {
