@@ -242,6 +242,40 @@ helper!(from_int<K> |h, r, raw, ctx| {
     OK
 });
 
+// fcvt.{w,wu,l,lu}.{s,d}: the integer to rd, and in rax for the inline
+// conversion's slow path.
+helper!(to_int<K> |h, r, raw, ctx| {
+    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+    let (v, fl) = F::to_int(int_kind(K), F::operand(h.f[r.rs1]), rm);
+    if fl != 0 {
+        h.accrue_fflags(fl);
+    }
+    h.x[r.rd] = v;
+    h.x[0] = 0;
+    HelperRet {
+        val: v,
+        status: ST_OK,
+    }
+});
+
+// fcvt.s.d (format unused): rounds.
+helper!(narrow<> |h, r, raw, ctx| {
+    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+    let (v, fl) = rvisor_fpu::f64_to_f32(h.f[r.rs1], rm);
+    fw(h, r.rd, Single::result(v), fl);
+    OK
+});
+
+// fcvt.d.s (format unused): exact, but rm must be valid.
+helper!(widen<> |h, r, raw, ctx| {
+    if round(h, r.rm).is_none() {
+        return illegal(ctx, raw);
+    }
+    let (v, fl) = rvisor_fpu::f32_to_f64(Single::operand(h.f[r.rs1]));
+    fw(h, r.rd, v, fl);
+    OK
+});
+
 // fmv.d / fmv.d.x / fmv.x.d (format unused: always D).
 helper!(fmv_dx<> |h, r, _raw, _ctx| {
     let v = h.x[r.rs1];
@@ -379,6 +413,16 @@ pub fn direct(inst: &Inst) -> Option<(FpFn, u64)> {
         FcvtSWu { rd, rs1, rm } => (from_int::<Single, WU>, rr(rd, rs1, 0, rm)),
         FcvtSL { rd, rs1, rm } => (from_int::<Single, L>, rr(rd, rs1, 0, rm)),
         FcvtSLu { rd, rs1, rm } => (from_int::<Single, LU>, rr(rd, rs1, 0, rm)),
+        FcvtWD { rd, rs1, rm } => (to_int::<Double, W>, rr(rd, rs1, 0, rm)),
+        FcvtWuD { rd, rs1, rm } => (to_int::<Double, WU>, rr(rd, rs1, 0, rm)),
+        FcvtLD { rd, rs1, rm } => (to_int::<Double, L>, rr(rd, rs1, 0, rm)),
+        FcvtLuD { rd, rs1, rm } => (to_int::<Double, LU>, rr(rd, rs1, 0, rm)),
+        FcvtWS { rd, rs1, rm } => (to_int::<Single, W>, rr(rd, rs1, 0, rm)),
+        FcvtWuS { rd, rs1, rm } => (to_int::<Single, WU>, rr(rd, rs1, 0, rm)),
+        FcvtLS { rd, rs1, rm } => (to_int::<Single, L>, rr(rd, rs1, 0, rm)),
+        FcvtLuS { rd, rs1, rm } => (to_int::<Single, LU>, rr(rd, rs1, 0, rm)),
+        FcvtSD { rd, rs1, rm } => (narrow::<Double>, rr(rd, rs1, 0, rm)),
+        FcvtDS { rd, rs1, rm } => (widen::<Double>, rr(rd, rs1, 0, rm)),
         FmvDX { rd, rs1 } => (fmv_dx::<Double>, pack(rd, rs1, 0, 0, 0)),
         FmvXD { rd, rs1 } => (fmv_xd::<Double>, pack(rd, rs1, 0, 0, 0)),
         Fld { rd, rs1, imm } => (fload::<Double, 8>, pack(rd, rs1, 0, 0, imm as u32)),

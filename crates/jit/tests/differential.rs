@@ -814,6 +814,15 @@ fn check_code(code: &[u8], seed: u64, policy: Policy, budget: u64) {
             if r.x[i] != t.x[i] {
                 eprintln!("x{i}: interp {:#x} jit {:#x}", r.x[i], t.x[i]);
             }
+            if r.f[i] != t.f[i] {
+                eprintln!("f{i}: interp {:#x} jit {:#x}", r.f[i], t.f[i]);
+            }
+        }
+        if (r.fflags, r.mstatus) != (t.fflags, t.mstatus) {
+            eprintln!(
+                "fflags, mstatus: interp {:#x} {:#x} jit {:#x} {:#x}",
+                r.fflags, r.mstatus, t.fflags, t.mstatus
+            );
         }
         panic!(
             "seed {seed} ({policy:?}, budget {budget}): state differs\ninterp pc {:#x} instret {} mepc {:#x} mcause {} mtval {:#x}\njit    pc {:#x} instret {} mepc {:#x} mcause {} mtval {:#x}\njit stats {:?}",
@@ -3206,6 +3215,160 @@ fn float_ops_with_nx_accrued_agree_with_the_interpreter() {
     a.emit(Wfi);
     let code = a.finish().expect("assembles");
     check_under_every_policy(&code, 13);
+}
+
+/// The conversions the translator does with the host (`fcvt.l.d` and
+/// `fcvt.w.d` with `rtz`, `fcvt.d.l`, `fcvt.d.s`, `fcvt.s.d`) agree with
+/// the interpreter on exact and inexact values, the integer range's ends,
+/// NaNs, infinities, tiny values and unboxed operands, with NX accrued
+/// and not.
+#[test]
+fn conversions_agree_with_the_interpreter() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let lp = a.label();
+    a.li(31, 4);
+    a.li(5, 3 << 13);
+    a.emit(Csrrs {
+        rd: 0,
+        rs1: 5,
+        csr: 0x300,
+    });
+    let doubles: [f64; 14] = [
+        2.75,
+        -2.75,
+        -0.0,
+        -0.5,
+        1e300,
+        9_223_372_036_854_775_808.0,  // 2^63: out of range
+        -9_223_372_036_854_775_808.0, // -2^63: the host's indefinite value, yet in range
+        2147483648.0,
+        -2147483648.0,
+        -2147483649.0,
+        f64::NAN,
+        f64::NEG_INFINITY,
+        1e-320,
+        123456789.0,
+    ];
+    let ints: [u64; 6] = [
+        7,
+        (-9i64) as u64,
+        (1 << 53) - 1,
+        1 << 53,
+        (1 << 60) + 1,
+        i64::MIN as u64,
+    ];
+    let singles: [u32; 5] = [
+        1.5f32.to_bits(),
+        f32::INFINITY.to_bits(),
+        0x7fa0_0000,
+        1,
+        0x8000_0001,
+    ];
+    a.li(7, 1);
+    a.li(9, 31);
+    a.bind(lp);
+    // x30 folds every integer result and x29 every conversion's flags
+    // (fflags is set back to NX, or nothing, in odd and even rounds after
+    // each), so that no result is lost.
+    let fold = |a: &mut Asm, acc: u8, r: u8| {
+        a.emit(Mul {
+            rd: acc,
+            rs1: acc,
+            rs2: 9,
+        });
+        a.emit(Add {
+            rd: acc,
+            rs1: acc,
+            rs2: r,
+        });
+    };
+    let flags = |a: &mut Asm| {
+        a.emit(Csrrw {
+            rd: 8,
+            rs1: 7,
+            csr: 0x001,
+        });
+        fold(a, 29, 8);
+    };
+    a.emit(Csrrw {
+        rd: 0,
+        rs1: 7,
+        csr: 0x001,
+    });
+    for (n, v) in doubles.iter().enumerate() {
+        a.li(6, v.to_bits());
+        a.emit(FmvDX { rd: 1, rs1: 6 });
+        a.emit(FcvtLD {
+            rd: 10,
+            rs1: 1,
+            rm: RoundingMode::Rtz,
+        });
+        fold(&mut a, 30, 10);
+        flags(&mut a);
+        a.emit(FcvtWD {
+            rd: 11,
+            rs1: 1,
+            rm: RoundingMode::Rtz,
+        });
+        fold(&mut a, 30, 11);
+        flags(&mut a);
+        a.emit(FcvtSD {
+            rd: 2 + (n % 8) as u8,
+            rs1: 1,
+            rm: RoundingMode::Rne,
+        });
+        flags(&mut a);
+        a.emit(FcvtSD {
+            rd: 20 + (n % 8) as u8,
+            rs1: 1,
+            rm: RoundingMode::Dyn,
+        });
+        flags(&mut a);
+    }
+    for (n, &v) in ints.iter().enumerate() {
+        a.li(6, v);
+        a.emit(FcvtDL {
+            rd: 12 + n as u8,
+            rs1: 6,
+            rm: RoundingMode::Rtz,
+        });
+        flags(&mut a);
+        a.emit(FcvtDL {
+            rd: 18 + n as u8,
+            rs1: 6,
+            rm: RoundingMode::Dyn,
+        });
+        flags(&mut a);
+    }
+    for (n, &v) in singles.iter().enumerate() {
+        a.li(6, u64::from(v));
+        a.emit(FmvWX { rd: 1, rs1: 6 });
+        a.emit(FcvtDS {
+            rd: 25 + n as u8,
+            rs1: 1,
+            rm: RoundingMode::Rne,
+        });
+        flags(&mut a);
+    }
+    // Unboxed: a canonical NaN.
+    a.li(6, 0x3ff0_0000_0000_0000);
+    a.emit(FmvDX { rd: 1, rs1: 6 });
+    a.emit(FcvtDS {
+        rd: 31,
+        rs1: 1,
+        rm: RoundingMode::Dyn,
+    });
+    flags(&mut a);
+    a.emit(Andi {
+        rd: 7,
+        rs1: 31,
+        imm: 1,
+    });
+    count_down(&mut a, lp);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    check_under_every_policy(&code, 11);
 }
 
 /// Rotates whose shifts' registers nothing writes again in the span: the

@@ -51,7 +51,9 @@ pub(super) fn x_written_in_line(inst: &Inst) -> Option<u8> {
         | Inst::FeqS { rd, .. }
         | Inst::FltS { rd, .. }
         | Inst::FleS { rd, .. }
-        | Inst::FmvXD { rd, .. } => Some(rd),
+        | Inst::FmvXD { rd, .. }
+        | Inst::FcvtLD { rd, .. }
+        | Inst::FcvtWD { rd, .. } => Some(rd),
         _ => None,
     }
 }
@@ -66,6 +68,151 @@ impl Emitter {
             || self.fp_access(inst, raw, site)
             || self.fp_fused(inst, raw, site)
             || self.fp_nx_raised(inst, raw, site)
+            || self.fp_convert(inst, raw, site)
+    }
+
+    /// Conversions C code makes all the time, by the host where it gives
+    /// the same result and flags, else the direct helper:
+    /// - `fcvt.l.d`/`fcvt.w.d` with `rtz` (a C cast): the host's
+    ///   truncation; its "integer indefinite" (out of range, NaN, or the
+    ///   most negative integer itself) takes the helper; NX if converting
+    ///   back does not give the operand.
+    /// - `fcvt.d.l` of an integer below 2^53 in magnitude: exact.
+    /// - `fcvt.d.s`: exact for a boxed, finite or infinite operand (NaNs
+    ///   take the helper: the host keeps payloads).
+    /// - `fcvt.s.d` under round-to-nearest-even once NX is accrued, with a
+    ///   finite, normal result (as `fp_nx_raised`).
+    fn fp_convert(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
+        let valid = |rm: RoundingMode| !matches!(rm as u8, 5 | 6);
+        let ok = match *inst {
+            Inst::FcvtLD { rm, .. } | Inst::FcvtWD { rm, .. } => rm == RoundingMode::Rtz,
+            Inst::FcvtDL { rm, .. } | Inst::FcvtDS { rm, .. } => valid(rm),
+            Inst::FcvtSD { rm, .. } => rm == RoundingMode::Rne || rm == RoundingMode::Dyn,
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        let Some((f, packed)) = fp::direct(inst) else {
+            return false;
+        };
+        let slow = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
+        match *inst {
+            Inst::FcvtLD { rd, rs1, .. } | Inst::FcvtWD { rd, rs1, .. } => {
+                let word = matches!(inst, Inst::FcvtWD { .. });
+                let exact = self.a.new_dynamic_label();
+                let regs = self.regs;
+                self.fs_dirty_or(slow);
+                dynasm!(self.a ; .arch x64 ; movsd xmm0, [rbx + fo(rs1)]);
+                if word {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; cvttsd2si eax, xmm0
+                        ; cmp eax, i32::MIN
+                        ; je =>slow
+                        ; movsxd rax, eax
+                    );
+                } else {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; cvttsd2si rax, xmm0
+                        ; mov rcx, QWORD i64::MIN
+                        ; cmp rax, rcx
+                        ; je =>slow
+                    );
+                }
+                // Not NaN (that was indefinite): ordered, so equal is ZF.
+                dynasm!(self.a
+                    ; .arch x64
+                    ; xorps xmm1, xmm1
+                    ; cvtsi2sd xmm1, rax
+                    ; ucomisd xmm0, xmm1
+                    ; je =>exact
+                    ; or BYTE [rbx + FFLAGS], fpu_nx()
+                    ; =>exact
+                    ; =>resume
+                );
+                self.set_rd(rd, super::regs::RAX);
+                self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+            }
+            Inst::FcvtDL { rd, rs1, rm } => {
+                // The x operand first (see `loc`).
+                let src = self.loc(rs1);
+                let regs = self.regs;
+                self.fs_dirty_or(slow);
+                if rm == RoundingMode::Dyn {
+                    dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 4 ; ja =>slow);
+                }
+                match src {
+                    super::regs::Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov rax, Rq(h)),
+                    super::regs::Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; mov rax, [rbx + m]),
+                }
+                // |x| < 2^53: x >> 53 is 0 or -1.
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov rcx, rax
+                    ; sar rcx, 53
+                    ; add rcx, 1
+                    ; cmp rcx, 1
+                    ; ja =>slow
+                    ; xorps xmm0, xmm0
+                    ; cvtsi2sd xmm0, rax
+                    ; movsd [rbx + fo(rd)], xmm0
+                    ; =>resume
+                );
+                self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+            }
+            Inst::FcvtDS { rd, rs1, rm } => {
+                let regs = self.regs;
+                self.fs_dirty_or(slow);
+                if rm == RoundingMode::Dyn {
+                    dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 4 ; ja =>slow);
+                }
+                // Boxed, and not a NaN (exponent all ones with a fraction).
+                dynasm!(self.a
+                    ; .arch x64
+                    ; cmp DWORD [rbx + fo(rs1) + 4], -1
+                    ; jne =>slow
+                    ; mov eax, [rbx + fo(rs1)]
+                    ; and eax, 0x7fff_ffff
+                    ; cmp eax, 0x7f80_0000
+                    ; ja =>slow
+                    ; movss xmm0, [rbx + fo(rs1)]
+                    ; cvtss2sd xmm0, xmm0
+                    ; movsd [rbx + fo(rd)], xmm0
+                    ; =>resume
+                );
+                self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+            }
+            Inst::FcvtSD { rd, rs1, rm } => {
+                let regs = self.regs;
+                self.fs_dirty_or(slow);
+                if rm == RoundingMode::Dyn {
+                    dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 0 ; jne =>slow);
+                }
+                dynasm!(self.a
+                    ; .arch x64
+                    ; test BYTE [rbx + FFLAGS], fpu_nx()
+                    ; jz =>slow
+                    ; movsd xmm0, [rbx + fo(rs1)]
+                    ; xorps xmm2, xmm2
+                    ; cvtsd2ss xmm2, xmm0
+                    ; movd edx, xmm2
+                    ; shr edx, 23
+                    ; and edx, 0xff
+                    ; sub edx, 2
+                    ; cmp edx, 0xff - 2
+                    ; jae =>slow
+                    ; movss [rbx + fo(rd)], xmm2
+                    ; mov DWORD [rbx + fo(rd) + 4], -1
+                    ; =>resume
+                );
+                self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+            }
+            _ => return false,
+        }
+        true
     }
 
     /// `fadd`/`fsub`/`fmul`/`fdiv`/`fsqrt.s`, `fmadd`/`fmsub`/`fnmsub`/
