@@ -1975,6 +1975,86 @@ fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>, Option
     (len, inside, spin)
 }
 
+/// The translation of an instruction that straddles a page boundary at
+/// guest pc `pc` (see `Hart::engine_straddle`): a helper fetches, decodes
+/// and runs it every time (nothing in the code depends on its bytes or on
+/// the second page's mapping), then the code goes on at the pc it left
+/// through the jump cache. Chained to from its page like any translation,
+/// so a hot loop over a page boundary does not return to the dispatcher
+/// twice round.
+pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) -> Option<Emitted> {
+    let mut e = Emitter {
+        a: Asm::new(base),
+        regs: RegCache::none(),
+        last_store: None,
+        block_va: pc,
+        block_pa: pa,
+        base,
+        epilogue: shared.epilogue,
+        flush_pending_at: shared.flush_pending,
+        stubs: Vec::new(),
+        loads: DataMode::Paged,
+        fast_stores: false,
+        bmi2: std::is_x86_feature_detected!("bmi2"),
+        fma: std::is_x86_feature_detected!("fma"),
+        ram_disp: i32::try_from((ram_base as i64).wrapping_neg()).ok(),
+        mem_role: None,
+        helper_exit: None,
+        keep: Vec::new(),
+    };
+    let to_dispatcher = e.a.new_dynamic_label();
+    let not_done = e.a.new_dynamic_label();
+    let written = e.a.new_dynamic_label();
+    e.entry_checks(to_dispatcher);
+    let entry = e.a.offset().0;
+    let f: extern "sysv64" fn(*mut Hart, *mut Ctx) -> HelperRet = helpers::straddle;
+    dynasm!(e.a
+        ; .arch x64
+        ; mov rax, QWORD pc as i64
+        ; mov [rbx + L.pc], rax
+    );
+    call_abs(&mut e.a, base, shared.flush_pending);
+    dynasm!(e.a
+        ; .arch x64
+        ; mov rdi, rbx
+        ; mov rsi, r12
+        ; mov rax, QWORD f as usize as i64
+        ; call rax
+        ; test rdx, rdx
+        ; jnz =>not_done
+        ; mov rax, [rbx + L.pc]
+    );
+    e.exit_indirect(0);
+    dynasm!(e.a
+        ; .arch x64
+        ; =>not_done
+        // A store to code: to the dispatcher, pc already past it.
+        ; cmp rdx, ST_CODE_WRITTEN as i32
+        ; je =>written
+        // A system instruction: the interpreter runs it at once, as the
+        // end of the block that led here.
+        ; mov QWORD [r12 + L.fallback], 1
+        ; mov eax, RET_CONTINUE
+    );
+    jmp_abs(&mut e.a, base, shared.epilogue);
+    dynasm!(e.a
+        ; .arch x64
+        ; =>to_dispatcher
+        ; mov rax, QWORD pc as i64
+        ; mov [rbx + L.pc], rax
+        ; =>written
+        ; mov eax, RET_CONTINUE
+    );
+    jmp_abs(&mut e.a, base, shared.epilogue);
+    e.emit_stubs();
+    let code = e.a.finalize().ok()?;
+    Some(Emitted {
+        code,
+        entry,
+        insns: 0,
+    })
+}
+
 /// Translate the leading translatable ops of `ops` (contiguous guest code
 /// whose first instruction is at guest pc `pc`), for placement at host
 /// address `base`. `bytes` is the length of the guest code `ops` cover.

@@ -221,6 +221,25 @@ pub extern "sysv64" fn csr(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> Hel
     ends_block(hart.engine_exec_csr(op), ctx)
 }
 
+/// Helper status of [`straddle`]: the dispatcher's interpreter must run
+/// the instruction.
+pub const ST_INTERPRET: u64 = 3;
+
+/// The page-straddling instruction at `pc` (see
+/// `Hart::engine_straddle`): [`ST_OK`] to go on at `pc`,
+/// [`ST_CODE_WRITTEN`] after a store to code, [`ST_INTERPRET`] if nothing
+/// was done.
+pub extern "sysv64" fn straddle(hart: *mut Hart, _ctx: *mut Ctx) -> HelperRet {
+    // SAFETY: as in `load`.
+    let hart = unsafe { &mut *hart };
+    let status = match hart.engine_straddle() {
+        rvisor_cpu::interp::Straddle::Done => ST_OK,
+        rvisor_cpu::interp::Straddle::CodeWritten => ST_CODE_WRITTEN,
+        rvisor_cpu::interp::Straddle::Interpret => ST_INTERPRET,
+    };
+    HelperRet { val: 0, status }
+}
+
 /// An A/F/D instruction, run by the interpreter's own semantics.
 pub extern "sysv64" fn ext(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> HelperRet {
     // SAFETY: as in `load`.

@@ -615,7 +615,13 @@ impl Jit {
         }
         self.ops.clear();
         let Some(mut bytes) = hart.engine_block(pc, pa, &mut self.ops) else {
-            self.table[idx].state = State::Interpret;
+            // The interpreter has no block here: an instruction straddling
+            // two pages (or a fetch fault, which the helper raises too).
+            if pa & 0xfff == 0xffe {
+                self.translate_straddle(hart, idx, pc, pa);
+            } else {
+                self.table[idx].state = State::Interpret;
+            }
             return;
         };
         // Past a conditional branch or a forward `j`, the code that
@@ -706,6 +712,50 @@ impl Jit {
             }
             if attempt == 0 {
                 // Full: start over (the slot being filled is re-created).
+                self.flush(hart);
+                self.table[idx] = Slot {
+                    va: pc,
+                    pa,
+                    gen: self.gen,
+                    ..Slot::default()
+                };
+            }
+        }
+        self.table[idx].state = State::Interpret;
+    }
+
+    /// Install `emit::straddle`'s code for the instruction at (`pc`,
+    /// `pa`), which straddles a page boundary, in slot `idx`. It depends
+    /// on no guest byte: nothing to note for invalidation.
+    #[cold]
+    fn translate_straddle(&mut self, hart: &mut Hart, idx: usize, pc: u64, pa: u64) {
+        for attempt in 0..2 {
+            let base = self.buf.cursor();
+            let Some(e) = emit::straddle(pc, pa, base, self.shared, hart.ram.base()) else {
+                break;
+            };
+            if let Some(at) = self.buf.push(&e.code) {
+                self.stats.blocks_translated += 1;
+                self.stats.code_bytes += e.code.len() as u64;
+                self.table[idx] = Slot {
+                    va: pc,
+                    pa,
+                    gen: self.gen,
+                    hits: 0,
+                    state: State::Translated,
+                    entry: at + e.entry,
+                    chain: at,
+                    copy: u32::MAX,
+                    fence: self.seen_fence,
+                };
+                if let Some(m) = self.perf_map.as_mut() {
+                    use std::io::Write;
+                    let _ = writeln!(m, "{at:x} {:x} rv {pc:#x} straddle", e.code.len());
+                }
+                hart.engine_translated(pa);
+                return;
+            }
+            if attempt == 0 {
                 self.flush(hart);
                 self.table[idx] = Slot {
                     va: pc,

@@ -3371,6 +3371,182 @@ fn conversions_agree_with_the_interpreter() {
     check_under_every_policy(&code, 11);
 }
 
+/// Instructions straddling a page boundary in a hot loop (the translator
+/// runs each through `Hart::engine_straddle` from a translation of its
+/// own): ALU, load, store, a branch taken every other round, `jal`, FP, a
+/// CSR access (left to the interpreter), and a store rewriting an
+/// instruction the loop runs later.
+#[test]
+fn straddling_instructions_in_a_loop_agree_with_the_interpreter() {
+    use rvisor_isa::encode;
+    use Inst::*;
+    let mut a = Asm::new();
+    let lp = a.label();
+    let target = a.label();
+    a.li(31, 24);
+    a.li(5, 3 << 13);
+    a.emit(Csrrs {
+        rd: 0,
+        rs1: 5,
+        csr: 0x300,
+    });
+    a.li(13, DATA);
+    a.li(10, 3);
+    a.li(11, 0x1234_5678);
+    a.emit(FmvDX { rd: 2, rs1: 11 });
+    let rewritten = a.label();
+    a.la(20, rewritten);
+    let add = |imm| {
+        u64::from(
+            encode(&Addi {
+                rd: 21,
+                rs1: 21,
+                imm,
+            })
+            .expect("encodable"),
+        )
+    };
+    a.li(22, add(1));
+    a.li(23, add(100));
+    a.bind(lp);
+    // Each straddler at offset 0xffe of its page; `j` over the padding to
+    // the instruction before it.
+    let straddle = |a: &mut Asm, inst: Inst| {
+        let before = a.label();
+        a.j(before);
+        while a.here() % 0x1000 != 0xffa {
+            a.half(0x0001); // c.nop
+        }
+        a.bind(before);
+        a.emit(Xori {
+            rd: 12,
+            rs1: 12,
+            imm: 0x55,
+        });
+        assert_eq!(a.here() % 0x1000, 0xffe);
+        a.emit(inst);
+    };
+    straddle(
+        &mut a,
+        Add {
+            rd: 10,
+            rs1: 10,
+            rs2: 11,
+        },
+    );
+    straddle(
+        &mut a,
+        Ld {
+            rd: 12,
+            rs1: 13,
+            imm: 8,
+        },
+    );
+    straddle(
+        &mut a,
+        Sd {
+            rs1: 13,
+            rs2: 10,
+            imm: 16,
+        },
+    );
+    a.emit(Andi {
+        rd: 7,
+        rs1: 31,
+        imm: 1,
+    });
+    // Taken every other round (over an `addi`).
+    straddle(
+        &mut a,
+        Beq {
+            rs1: 7,
+            rs2: 0,
+            imm: 8,
+        },
+    );
+    a.emit(Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 7,
+    });
+    straddle(
+        &mut a,
+        FaddD {
+            rd: 1,
+            rs1: 1,
+            rs2: 2,
+            rm: RoundingMode::Rne,
+        },
+    );
+    straddle(
+        &mut a,
+        Csrrs {
+            rd: 8,
+            rs1: 0,
+            csr: 0x340,
+        },
+    ); // mscratch
+    a.emit(Add {
+        rd: 10,
+        rs1: 10,
+        rs2: 8,
+    });
+    // Rewrite the `addi x21` below: +1 in odd rounds, +100 in even ones.
+    let even = a.label();
+    a.emit(Bne {
+        rs1: 7,
+        rs2: 0,
+        imm: 8,
+    });
+    a.j(even);
+    straddle(
+        &mut a,
+        Sw {
+            rs1: 20,
+            rs2: 22,
+            imm: 0,
+        },
+    );
+    a.j(target);
+    a.bind(even);
+    straddle(
+        &mut a,
+        Sw {
+            rs1: 20,
+            rs2: 23,
+            imm: 0,
+        },
+    );
+    a.bind(target);
+    a.emit(FenceI);
+    a.bind(rewritten);
+    a.emit(Addi {
+        rd: 21,
+        rs1: 21,
+        imm: 5,
+    });
+    straddle(&mut a, Jal { rd: 1, imm: 4 });
+    // The loop is longer than a branch reaches.
+    let done = a.label();
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.beq(31, 0, done);
+    a.j(lp);
+    a.bind(done);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    for seed in [2, 4] {
+        for policy in [Policy::Always, Policy::Hot(2)] {
+            for budget in [1 << 20, 9] {
+                check_code(&code, seed, policy, budget);
+            }
+        }
+    }
+}
+
 /// Rotates whose shifts' registers nothing writes again in the span: the
 /// shifts are computed where the span ends (the loop's back edge, an
 /// atomic's helper, the translation's end), and their values must be

@@ -26,7 +26,46 @@ impl Default for FlushToken {
     }
 }
 
+/// What [`Hart::engine_straddle`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Straddle {
+    /// Ran it (or took its trap): go on at `pc`.
+    Done,
+    /// Ran it, and it stored to code: a block boundary must come next.
+    CodeWritten,
+    /// A system instruction: the interpreter must run it (its exits go to
+    /// the VMM); nothing was done.
+    Interpret,
+}
+
 impl Hart {
+    /// Fetch, decode and run the one instruction at `pc` as the
+    /// interpreter runs an instruction that straddles a page boundary: it
+    /// never caches those (the second half comes through a second
+    /// translation), so both halves are fetched through the TLB and decoded
+    /// every time, and nothing about it can go stale. An engine runs such
+    /// an instruction this way between its translations instead of
+    /// returning to its dispatcher twice.
+    pub fn engine_straddle(&mut self) -> Straddle {
+        let op = match self.fetch_one(self.pc) {
+            Ok(op) => op,
+            Err(t) => {
+                self.raise(t);
+                return Straddle::Done;
+            }
+        };
+        if op.inst.is_system() {
+            return Straddle::Interpret;
+        }
+        // Only system instructions exit to the VMM.
+        let _ = self.exec_block_outlined(&[op], u64::from(op.len));
+        if self.interp.pending & PENDING_CODE_WRITTEN != 0 {
+            Straddle::CodeWritten
+        } else {
+            Straddle::Done
+        }
+    }
+
     /// The block-boundary work of the interpreter's run loop: stop requests,
     /// remote TLB flushes and `fence.i`, taking a pending interrupt, and code
     /// invalidation.

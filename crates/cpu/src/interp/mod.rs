@@ -32,6 +32,7 @@ use rvisor_isa::Inst;
 
 pub use self::block::Op;
 use self::block::{BlockCache, Fetched};
+pub use self::engine::Straddle;
 /// F/D semantics over the operand format, shared with the translator's
 /// direct FP helpers.
 pub use self::fp::{Arith, Cmp, Double, Format, Int, Sgnj, Single};
