@@ -501,6 +501,7 @@ impl Emitter {
         const SHIFT: i8 = ENTRY_BYTES.trailing_zeros() as i8;
         let miss = self.a.new_dynamic_label();
         let stale = self.a.new_dynamic_label();
+        let other = self.a.new_dynamic_label();
         self.add_pending(retired);
         // `jc_index`: bits above the mask do not matter, so rotates
         // (which keep eax) do for copies and shifts.
@@ -526,7 +527,7 @@ impl Emitter {
             ; shl ecx, 5
             ; add rcx, [r12 + L.jcache]
             ; cmp rax, [rcx]
-            ; jne =>miss
+            ; jne =>other
             ; mov rdx, [r12 + L.jc_epoch]
             ; cmp rdx, [rcx + 8]
             ; jne =>stale
@@ -552,6 +553,15 @@ impl Emitter {
             ; cmp rdi, [rcx + 24]
             ; jne =>miss
             ; mov [rcx + 8], rdx
+            ; jmp QWORD [rcx + 16]
+            // The set's other way (see `JcSet`): only if current.
+            ; =>other
+            ; xor rcx, 32
+            ; cmp rax, [rcx]
+            ; jne =>miss
+            ; mov rdx, [r12 + L.jc_epoch]
+            ; cmp rdx, [rcx + 8]
+            ; jne =>miss
             ; jmp QWORD [rcx + 16]
             ; =>miss
             ; mov [rbx + L.pc], rax

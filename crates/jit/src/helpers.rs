@@ -127,6 +127,42 @@ pub struct JcEntry {
     pub pa_page: u64,
 }
 
+/// The jump cache's two-way sets: a target that misses its entry (the
+/// one its hash names) is looked for in the other of the set, whose
+/// address differs in bit 5 only (the set is 64 bytes, so aligned). Two
+/// hot targets with one hash (a busybox loop had such a pair) then no
+/// longer evict each other every time round.
+#[repr(C, align(64))]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JcSet(pub [JcEntry; 2]);
+
+const _: () = assert!(std::mem::size_of::<JcEntry>() == 32 && std::mem::size_of::<JcSet>() == 64);
+
+impl JcSet {
+    /// Put `e`, the target of index `i` (`jc_index`), in its set: in its
+    /// own way if that is free (empty, of another epoch, or its own),
+    /// else in the other way if that is free, else in its own way with
+    /// the entry there moving to the other way (whose entry goes).
+    pub fn fill(sets: &mut [JcSet], i: usize, e: JcEntry) {
+        let Some(set) = sets.get_mut(i >> 1) else {
+            return;
+        };
+        let (way, other) = (i & 1, (i & 1) ^ 1);
+        let free = |x: &JcEntry| x.va == 0 || x.va == e.va || x.epoch != e.epoch;
+        if free(&set.0[way]) {
+            if set.0[other].va == e.va {
+                set.0[other] = JcEntry::default();
+            }
+            set.0[way] = e;
+        } else if free(&set.0[other]) {
+            set.0[other] = e;
+        } else {
+            set.0[other] = set.0[way];
+            set.0[way] = e;
+        }
+    }
+}
+
 impl JcEntry {
     /// An entry for `va` (physical `pa`).
     pub fn new(va: u64, epoch: u64, code: usize, pa: u64) -> Self {
@@ -248,4 +284,38 @@ pub extern "sysv64" fn ext(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> Hel
     // alive until it flushes the code that refers to it.
     let op = unsafe { &*op };
     ends_block(hart.engine_exec_ext(op), ctx)
+}
+
+#[cfg(test)]
+mod jc_tests {
+    use super::*;
+
+    fn entry(va: u64, epoch: u64) -> JcEntry {
+        JcEntry::new(va, epoch, va as usize, va)
+    }
+
+    #[test]
+    fn two_targets_of_one_set_both_stay() {
+        let mut sets = vec![JcSet::default(); 1];
+        // Different ways of the set (a busybox loop's pair), filled in
+        // turn: neither evicts the other.
+        JcSet::fill(&mut sets, 0, entry(0x4b472, 7));
+        JcSet::fill(&mut sets, 1, entry(0xfb45c, 7));
+        JcSet::fill(&mut sets, 0, entry(0x4b472, 7));
+        assert_eq!((sets[0].0[0].va, sets[0].0[1].va), (0x4b472, 0xfb45c));
+        // Same way: the newcomer takes the free other way.
+        let mut sets = vec![JcSet::default(); 1];
+        JcSet::fill(&mut sets, 0, entry(0x100, 7));
+        JcSet::fill(&mut sets, 0, entry(0x200, 7));
+        assert_eq!((sets[0].0[0].va, sets[0].0[1].va), (0x100, 0x200));
+        // A third: its own way's entry moves over, the other's goes.
+        JcSet::fill(&mut sets, 0, entry(0x300, 7));
+        assert_eq!((sets[0].0[0].va, sets[0].0[1].va), (0x300, 0x100));
+        // An entry of another epoch is free; a target is never in both.
+        JcSet::fill(&mut sets, 1, entry(0x100, 8));
+        assert_eq!((sets[0].0[0].va, sets[0].0[1].va), (0x300, 0x100));
+        assert_eq!(sets[0].0[1].epoch, 8);
+        JcSet::fill(&mut sets, 0, entry(0x100, 9));
+        assert_eq!((sets[0].0[0].va, sets[0].0[1].va), (0x100, 0));
+    }
 }

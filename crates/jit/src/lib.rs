@@ -55,7 +55,7 @@ use rvisor_memory::ram::FLAG_SHIFT;
 
 use crate::code::CodeBuffer;
 use crate::emit::RET_TRAP;
-use crate::helpers::{Ctx, JcEntry, CHECK_EVERY, JC_SIZE};
+use crate::helpers::{Ctx, JcEntry, JcSet, CHECK_EVERY, JC_SIZE};
 
 /// Default size of a hart's translation cache.
 pub const DEFAULT_CACHE_SIZE: usize = 128 << 20;
@@ -279,7 +279,7 @@ pub struct Jit {
     /// Reused buffer of written pages.
     scratch: Vec<u64>,
     /// The jump cache for indirect jumps (read by translated code).
-    jcache: Box<[JcEntry]>,
+    jcache: Box<[JcSet]>,
     /// The epoch of the current privilege's entries (code generation <<
     /// 32 | translation epoch).
     jc_epoch: u64,
@@ -351,7 +351,7 @@ impl Jit {
             pages: HashMap::new(),
             code_copies: Vec::new(),
             scratch: Vec::new(),
-            jcache: vec![JcEntry::default(); JC_SIZE].into_boxed_slice(),
+            jcache: vec![JcSet::default(); JC_SIZE / 2].into_boxed_slice(),
             jc_epoch: 1 << 32 | 1,
             jc_code: 1,
             jc_last: 1,
@@ -933,8 +933,8 @@ impl Jit {
                 continue;
             }
             if from_indirect {
-                let e = &mut self.jcache[helpers::jc_index(pc)];
-                *e = JcEntry::new(pc, self.jc_epoch, s.chain, pa);
+                let e = JcEntry::new(pc, self.jc_epoch, s.chain, pa);
+                JcSet::fill(&mut self.jcache, helpers::jc_index(pc), e);
                 let (w, bit) = jc_page_bit(pc);
                 self.jc_pages[w] |= bit;
             }

@@ -3547,6 +3547,88 @@ fn straddling_instructions_in_a_loop_agree_with_the_interpreter() {
     }
 }
 
+/// Indirect jumps to two targets with the same jump-cache entry, taken in
+/// turn: the second lives in its set's other way (`JcSet`), which
+/// translated code looks in before the dispatcher; each call must still
+/// reach its own target.
+#[test]
+fn indirect_targets_sharing_a_jump_cache_entry_agree_with_the_interpreter() {
+    use Inst::*;
+    let index = |va: u64| ((va >> 1) ^ (va >> 15)) & 0x3fff;
+    let a_off = 0x2000u64;
+    let b_off = (0x3000..0x7_0000u64)
+        .step_by(2)
+        .find(|&off| index(CODE + off) == index(CODE + a_off))
+        .expect("a colliding target");
+    let mut a = Asm::new();
+    let lp = a.label();
+    let call_b = a.label();
+    let called = a.label();
+    a.li(31, 40);
+    a.li(10, 0);
+    a.li(6, CODE + a_off);
+    a.li(7, CODE + b_off);
+    a.bind(lp);
+    a.emit(Andi {
+        rd: 8,
+        rs1: 31,
+        imm: 1,
+    });
+    a.bne(8, 0, call_b);
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 6,
+        imm: 0,
+    });
+    a.j(called);
+    a.bind(call_b);
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 7,
+        imm: 0,
+    });
+    a.bind(called);
+    count_down(&mut a, lp);
+    a.emit(Wfi);
+    // The two functions: x10 += 1 and x10 *= 3 (order matters).
+    let ret = Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    };
+    for (off, body) in [
+        (
+            a_off,
+            Addi {
+                rd: 10,
+                rs1: 10,
+                imm: 1,
+            },
+        ),
+        (
+            b_off,
+            Mul {
+                rd: 10,
+                rs1: 10,
+                rs2: 11,
+            },
+        ),
+    ] {
+        while (a.here() as u64) < off {
+            a.half(0x0001);
+        }
+        assert_eq!(a.here() as u64, off);
+        a.emit(body);
+        a.emit(ret);
+    }
+    let code = a.finish().expect("assembles");
+    for seed in [3, 6] {
+        for policy in [Policy::Always, Policy::Hot(2)] {
+            check_code(&code, seed, policy, 1 << 20);
+        }
+    }
+}
+
 /// Rotates whose shifts' registers nothing writes again in the span: the
 /// shifts are computed where the span ends (the loop's back edge, an
 /// atomic's helper, the translation's end), and their values must be
