@@ -276,6 +276,25 @@ helper!(widen<> |h, r, raw, ctx| {
     OK
 });
 
+// fmv.w.x (format unused): the low 32 bits, boxed.
+helper!(fmv_wx<> |h, r, _raw, _ctx| {
+    let v = h.x[r.rs1];
+    fw(h, r.rd, Single::result(v as u32), 0);
+    OK
+});
+
+// fmv.x.w (format unused): the low 32 bits of the f register, whatever
+// the box, sign-extended; also in rax, for the in-line move's slow path.
+helper!(fmv_xw<> |h, r, _raw, _ctx| {
+    let v = h.f[r.rs1] as u32 as i32 as i64 as u64;
+    h.x[r.rd] = v;
+    h.x[0] = 0;
+    HelperRet {
+        val: v,
+        status: ST_OK,
+    }
+});
+
 // fmv.d / fmv.d.x / fmv.x.d (format unused: always D).
 helper!(fmv_dx<> |h, r, _raw, _ctx| {
     let v = h.x[r.rs1];
@@ -424,6 +443,8 @@ pub fn direct(inst: &Inst) -> Option<(FpFn, u64)> {
         FcvtSD { rd, rs1, rm } => (narrow::<Double>, rr(rd, rs1, 0, rm)),
         FcvtDS { rd, rs1, rm } => (widen::<Double>, rr(rd, rs1, 0, rm)),
         FmvDX { rd, rs1 } => (fmv_dx::<Double>, pack(rd, rs1, 0, 0, 0)),
+        FmvWX { rd, rs1 } => (fmv_wx::<Double>, pack(rd, rs1, 0, 0, 0)),
+        FmvXW { rd, rs1 } => (fmv_xw::<Double>, pack(rd, rs1, 0, 0, 0)),
         FmvXD { rd, rs1 } => (fmv_xd::<Double>, pack(rd, rs1, 0, 0, 0)),
         Fld { rd, rs1, imm } => (fload::<Double, 8>, pack(rd, rs1, 0, 0, imm as u32)),
         Flw { rd, rs1, imm } => (fload::<Double, 4>, pack(rd, rs1, 0, 0, imm as u32)),

@@ -53,7 +53,8 @@ pub(super) fn x_written_in_line(inst: &Inst) -> Option<u8> {
         | Inst::FleS { rd, .. }
         | Inst::FmvXD { rd, .. }
         | Inst::FcvtLD { rd, .. }
-        | Inst::FcvtWD { rd, .. } => Some(rd),
+        | Inst::FcvtWD { rd, .. }
+        | Inst::FmvXW { rd, .. } => Some(rd),
         _ => None,
     }
 }
@@ -69,6 +70,111 @@ impl Emitter {
             || self.fp_fused(inst, raw, site)
             || self.fp_nx_raised(inst, raw, site)
             || self.fp_convert(inst, raw, site)
+            || self.fp_single_bits(inst, raw, site)
+    }
+
+    /// `fmv.w.x` (how GCC loads a float constant), `fmv.x.w`, and
+    /// `fsgnj`/`fsgnjn`/`fsgnjx.s` (`fmv.s`, `fneg.s`, `fabs.s`): bit
+    /// moves that raise no flag; FS must be on (Dirty where an f register
+    /// is written), and the sign injections' operands boxed (else they are
+    /// the canonical NaN: the helper's business).
+    fn fp_single_bits(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
+        if !matches!(
+            inst,
+            Inst::FmvWX { .. }
+                | Inst::FmvXW { .. }
+                | Inst::FsgnjS { .. }
+                | Inst::FsgnjnS { .. }
+                | Inst::FsgnjxS { .. }
+        ) {
+            return false;
+        }
+        let Some((f, packed)) = fp::direct(inst) else {
+            return false;
+        };
+        let slow = self.a.new_dynamic_label();
+        let resume = self.a.new_dynamic_label();
+        match *inst {
+            Inst::FmvWX { rd, rs1 } => {
+                // The x operand first (see `loc`).
+                let src = self.loc32(rs1);
+                let regs = self.regs;
+                self.fs_dirty_or(slow);
+                match src {
+                    super::regs::Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov eax, Rd(h)),
+                    super::regs::Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; mov eax, [rbx + m]),
+                }
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov [rbx + fo(rd)], eax
+                    ; mov DWORD [rbx + fo(rd) + 4], -1
+                    ; =>resume
+                );
+                self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+            }
+            Inst::FmvXW { rd, rs1 } => {
+                let regs = self.regs;
+                dynasm!(self.a
+                    ; .arch x64
+                    ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
+                    ; jz =>slow
+                    ; movsxd rax, DWORD [rbx + fo(rs1)]
+                    ; =>resume
+                );
+                self.set_rd(rd, super::regs::RAX);
+                self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+            }
+            Inst::FsgnjS { rd, rs1, rs2 }
+            | Inst::FsgnjnS { rd, rs1, rs2 }
+            | Inst::FsgnjxS { rd, rs1, rs2 } => {
+                let regs = self.regs;
+                self.fs_dirty_or(slow);
+                for r in [rs1, rs2] {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; cmp DWORD [rbx + fo(r) + 4], -1
+                        ; jne =>slow
+                    );
+                }
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov eax, [rbx + fo(rs1)]
+                    ; mov ecx, [rbx + fo(rs2)]
+                );
+                match *inst {
+                    // (a & !SIGN) | (b & SIGN)
+                    Inst::FsgnjS { .. } => dynasm!(self.a
+                        ; .arch x64
+                        ; and eax, 0x7fff_ffff
+                        ; and ecx, i32::MIN
+                        ; or eax, ecx
+                    ),
+                    // (a & !SIGN) | (!b & SIGN)
+                    Inst::FsgnjnS { .. } => dynasm!(self.a
+                        ; .arch x64
+                        ; and eax, 0x7fff_ffff
+                        ; not ecx
+                        ; and ecx, i32::MIN
+                        ; or eax, ecx
+                    ),
+                    // a ^ (b & SIGN)
+                    _ => dynasm!(self.a
+                        ; .arch x64
+                        ; and ecx, i32::MIN
+                        ; xor eax, ecx
+                    ),
+                }
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov [rbx + fo(rd)], eax
+                    ; mov DWORD [rbx + fo(rd) + 4], -1
+                    ; =>resume
+                );
+                self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+            }
+            _ => return false,
+        }
+        true
     }
 
     /// Conversions C code makes all the time, by the host where it gives
