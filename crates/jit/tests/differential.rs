@@ -3360,6 +3360,68 @@ fn conversions_agree_with_the_interpreter() {
         rm: RoundingMode::Dyn,
     });
     flags(&mut a);
+    a.emit(FcvtWS {
+        rd: 10,
+        rs1: 1,
+        rm: RoundingMode::Rtz,
+    });
+    fold(&mut a, 30, 10);
+    flags(&mut a);
+    // Single to integer and back.
+    let floats: [f32; 9] = [
+        2.75,
+        -2.75,
+        -0.5,
+        3e9,
+        -2147483648.0,
+        f32::NAN,
+        f32::INFINITY,
+        1e20,
+        16777216.0,
+    ];
+    for v in floats {
+        a.li(6, u64::from(v.to_bits()));
+        a.emit(FmvWX { rd: 1, rs1: 6 });
+        a.emit(FcvtLS {
+            rd: 10,
+            rs1: 1,
+            rm: RoundingMode::Rtz,
+        });
+        fold(&mut a, 30, 10);
+        flags(&mut a);
+        a.emit(FcvtWS {
+            rd: 11,
+            rs1: 1,
+            rm: RoundingMode::Rtz,
+        });
+        fold(&mut a, 30, 11);
+        flags(&mut a);
+    }
+    let words: [u64; 8] = [
+        7,
+        (-9i64) as u64,
+        (1 << 24) - 1,
+        1 << 24,
+        (1 << 24) + 1,
+        (1 << 31) - 1,
+        0xffff_ffff_0000_0001,
+        i64::MIN as u64,
+    ];
+    for (n, &v) in words.iter().enumerate() {
+        a.li(6, v);
+        a.emit(FcvtSW {
+            rd: 12 + n as u8,
+            rs1: 6,
+            rm: RoundingMode::Rne,
+        });
+        flags(&mut a);
+        a.emit(FcvtSL {
+            rd: 20 + n as u8,
+            rs1: 6,
+            rm: RoundingMode::Dyn,
+        });
+        flags(&mut a);
+    }
     a.emit(Andi {
         rd: 7,
         rs1: 31,

@@ -54,6 +54,8 @@ pub(super) fn x_written_in_line(inst: &Inst) -> Option<u8> {
         | Inst::FmvXD { rd, .. }
         | Inst::FcvtLD { rd, .. }
         | Inst::FcvtWD { rd, .. }
+        | Inst::FcvtLS { rd, .. }
+        | Inst::FcvtWS { rd, .. }
         | Inst::FmvXW { rd, .. } => Some(rd),
         _ => None,
     }
@@ -191,8 +193,14 @@ impl Emitter {
     fn fp_convert(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
         let valid = |rm: RoundingMode| !matches!(rm as u8, 5 | 6);
         let ok = match *inst {
-            Inst::FcvtLD { rm, .. } | Inst::FcvtWD { rm, .. } => rm == RoundingMode::Rtz,
-            Inst::FcvtDL { rm, .. } | Inst::FcvtDS { rm, .. } => valid(rm),
+            Inst::FcvtLD { rm, .. }
+            | Inst::FcvtWD { rm, .. }
+            | Inst::FcvtLS { rm, .. }
+            | Inst::FcvtWS { rm, .. } => rm == RoundingMode::Rtz,
+            Inst::FcvtDL { rm, .. }
+            | Inst::FcvtDS { rm, .. }
+            | Inst::FcvtSL { rm, .. }
+            | Inst::FcvtSW { rm, .. } => valid(rm),
             Inst::FcvtSD { rm, .. } => rm == RoundingMode::Rne || rm == RoundingMode::Dyn,
             _ => false,
         };
@@ -205,16 +213,34 @@ impl Emitter {
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
         match *inst {
-            Inst::FcvtLD { rd, rs1, .. } | Inst::FcvtWD { rd, rs1, .. } => {
-                let word = matches!(inst, Inst::FcvtWD { .. });
+            Inst::FcvtLD { rd, rs1, .. }
+            | Inst::FcvtWD { rd, rs1, .. }
+            | Inst::FcvtLS { rd, rs1, .. }
+            | Inst::FcvtWS { rd, rs1, .. } => {
+                let word = matches!(inst, Inst::FcvtWD { .. } | Inst::FcvtWS { .. });
+                let single = matches!(inst, Inst::FcvtLS { .. } | Inst::FcvtWS { .. });
                 let exact = self.a.new_dynamic_label();
                 let regs = self.regs;
                 self.fs_dirty_or(slow);
-                dynasm!(self.a ; .arch x64 ; movsd xmm0, [rbx + fo(rs1)]);
+                if single {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; cmp DWORD [rbx + fo(rs1) + 4], -1
+                        ; jne =>slow
+                        ; movss xmm0, [rbx + fo(rs1)]
+                    );
+                } else {
+                    dynasm!(self.a ; .arch x64 ; movsd xmm0, [rbx + fo(rs1)]);
+                }
+                match (word, single) {
+                    (true, false) => dynasm!(self.a ; .arch x64 ; cvttsd2si eax, xmm0),
+                    (true, true) => dynasm!(self.a ; .arch x64 ; cvttss2si eax, xmm0),
+                    (false, false) => dynasm!(self.a ; .arch x64 ; cvttsd2si rax, xmm0),
+                    (false, true) => dynasm!(self.a ; .arch x64 ; cvttss2si rax, xmm0),
+                }
                 if word {
                     dynasm!(self.a
                         ; .arch x64
-                        ; cvttsd2si eax, xmm0
                         ; cmp eax, i32::MIN
                         ; je =>slow
                         ; movsxd rax, eax
@@ -222,18 +248,22 @@ impl Emitter {
                 } else {
                     dynasm!(self.a
                         ; .arch x64
-                        ; cvttsd2si rax, xmm0
                         ; mov rcx, QWORD i64::MIN
                         ; cmp rax, rcx
                         ; je =>slow
                     );
                 }
                 // Not NaN (that was indefinite): ordered, so equal is ZF.
+                // Converting back is exact: a value of more bits than the
+                // format's significand was an integer already.
+                dynasm!(self.a ; .arch x64 ; xorps xmm1, xmm1);
+                if single {
+                    dynasm!(self.a ; .arch x64 ; cvtsi2ss xmm1, rax ; ucomiss xmm0, xmm1);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; cvtsi2sd xmm1, rax ; ucomisd xmm0, xmm1);
+                }
                 dynasm!(self.a
                     ; .arch x64
-                    ; xorps xmm1, xmm1
-                    ; cvtsi2sd xmm1, rax
-                    ; ucomisd xmm0, xmm1
                     ; je =>exact
                     ; or BYTE [rbx + FFLAGS], fpu_nx()
                     ; =>exact
@@ -265,6 +295,45 @@ impl Emitter {
                     ; xorps xmm0, xmm0
                     ; cvtsi2sd xmm0, rax
                     ; movsd [rbx + fo(rd)], xmm0
+                    ; =>resume
+                );
+                self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+            }
+            Inst::FcvtSL { rd, rs1, rm } | Inst::FcvtSW { rd, rs1, rm } => {
+                let word = matches!(inst, Inst::FcvtSW { .. });
+                // The x operand first (see `loc`).
+                let src = if word { self.loc32(rs1) } else { self.loc(rs1) };
+                let regs = self.regs;
+                self.fs_dirty_or(slow);
+                if rm == RoundingMode::Dyn {
+                    dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 4 ; ja =>slow);
+                }
+                match (src, word) {
+                    (super::regs::Loc::Reg(h), true) => {
+                        dynasm!(self.a ; .arch x64 ; movsxd rax, Rd(h))
+                    }
+                    (super::regs::Loc::Mem(m), true) => {
+                        dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rbx + m])
+                    }
+                    (super::regs::Loc::Reg(h), false) => {
+                        dynasm!(self.a ; .arch x64 ; mov rax, Rq(h))
+                    }
+                    (super::regs::Loc::Mem(m), false) => {
+                        dynasm!(self.a ; .arch x64 ; mov rax, [rbx + m])
+                    }
+                }
+                // |x| < 2^24 (exact in binary32): x >> 24 is 0 or -1.
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov rcx, rax
+                    ; sar rcx, 24
+                    ; add rcx, 1
+                    ; cmp rcx, 1
+                    ; ja =>slow
+                    ; xorps xmm0, xmm0
+                    ; cvtsi2ss xmm0, rax
+                    ; movss [rbx + fo(rd)], xmm0
+                    ; mov DWORD [rbx + fo(rd) + 4], -1
                     ; =>resume
                 );
                 self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
