@@ -2038,7 +2038,7 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) ->
     dynasm!(e.a
         ; .arch x64
         ; =>not_done
-        // A store to code: to the dispatcher, pc already past it.
+        // A store to code, or a trap: to the dispatcher, pc already set.
         ; cmp rdx, ST_CODE_WRITTEN as i32
         ; je =>written
         // A system instruction: the interpreter runs it at once, as the

@@ -263,14 +263,17 @@ pub const ST_INTERPRET: u64 = 3;
 
 /// The page-straddling instruction at `pc` (see
 /// `Hart::engine_straddle`): [`ST_OK`] to go on at `pc`,
-/// [`ST_CODE_WRITTEN`] after a store to code, [`ST_INTERPRET`] if nothing
-/// was done.
+/// [`ST_CODE_WRITTEN`] after a store to code or a trap (the dispatcher must
+/// go on: a trap may change the privilege and the translation state, which
+/// translated code takes as fixed), [`ST_INTERPRET`] if nothing was done.
 pub extern "sysv64" fn straddle(hart: *mut Hart, _ctx: *mut Ctx) -> HelperRet {
     // SAFETY: as in `load`.
     let hart = unsafe { &mut *hart };
     let status = match hart.engine_straddle() {
         rvisor_cpu::interp::Straddle::Done => ST_OK,
-        rvisor_cpu::interp::Straddle::CodeWritten => ST_CODE_WRITTEN,
+        rvisor_cpu::interp::Straddle::CodeWritten | rvisor_cpu::interp::Straddle::Trapped => {
+            ST_CODE_WRITTEN
+        }
         rvisor_cpu::interp::Straddle::Interpret => ST_INTERPRET,
     };
     HelperRet { val: 0, status }

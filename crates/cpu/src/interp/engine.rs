@@ -33,6 +33,10 @@ pub enum Straddle {
     Done,
     /// Ran it, and it stored to code: a block boundary must come next.
     CodeWritten,
+    /// It trapped (the trap is taken: pc is the handler's): the privilege
+    /// and translation state may have changed, so the engine's dispatcher
+    /// must go on.
+    Trapped,
     /// A system instruction: the interpreter must run it (its exits go to
     /// the VMM); nothing was done.
     Interpret,
@@ -51,15 +55,18 @@ impl Hart {
             Ok(op) => op,
             Err(t) => {
                 self.raise(t);
-                return Straddle::Done;
+                return Straddle::Trapped;
             }
         };
         if op.inst.is_system() {
             return Straddle::Interpret;
         }
+        let traps = self.stats.exceptions.iter().sum::<u64>();
         // Only system instructions exit to the VMM.
         let _ = self.exec_block_outlined(&[op], u64::from(op.len));
-        if self.interp.pending & PENDING_CODE_WRITTEN != 0 {
+        if self.stats.exceptions.iter().sum::<u64>() != traps {
+            Straddle::Trapped
+        } else if self.interp.pending & PENDING_CODE_WRITTEN != 0 {
             Straddle::CodeWritten
         } else {
             Straddle::Done
