@@ -458,6 +458,39 @@ type StoreFn = extern "sysv64" fn(*mut Hart, u64, u64, *mut Ctx) -> HelperRet;
 type ExtFn = extern "sysv64" fn(*mut Hart, *const Op, *mut Ctx) -> HelperRet;
 
 impl Emitter {
+    /// An emitter for the translation of guest (`pc`, `pa`) into `a`,
+    /// assembled for host address `base`.
+    fn new(
+        (a, base): (Asm, usize),
+        regs: RegCache,
+        (pc, pa): (u64, u64),
+        shared: Shared,
+        Modes { loads, fast_stores }: Modes,
+        ram_base: u64,
+    ) -> Self {
+        Emitter {
+            base,
+            a,
+            regs,
+            last_store: None,
+            block_va: pc,
+            block_pa: pa,
+            epilogue: shared.epilogue,
+            flush_pending_at: shared.flush_pending,
+            stubs: Vec::new(),
+            loads,
+            fast_stores,
+            bmi2: std::is_x86_feature_detected!("bmi2"),
+            fma: std::is_x86_feature_detected!("fma"),
+            ram_disp: i32::try_from((ram_base as i64).wrapping_neg())
+                .ok()
+                .filter(|_| ram_base <= i64::MAX as u64),
+            mem_role: None,
+            helper_exit: None,
+            keep: Vec::new(),
+        }
+    }
+
     /// rbp += `retired` (see [`PENDING`]).
     fn add_pending(&mut self, retired: usize) {
         if retired == 0 {
@@ -1993,25 +2026,18 @@ fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>, Option
 /// so a hot loop over a page boundary does not return to the dispatcher
 /// twice round.
 pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) -> Option<Emitted> {
-    let mut e = Emitter {
-        a: Asm::new(base),
-        regs: RegCache::none(),
-        last_store: None,
-        block_va: pc,
-        block_pa: pa,
-        base,
-        epilogue: shared.epilogue,
-        flush_pending_at: shared.flush_pending,
-        stubs: Vec::new(),
+    let modes = Modes {
         loads: DataMode::Paged,
         fast_stores: false,
-        bmi2: std::is_x86_feature_detected!("bmi2"),
-        fma: std::is_x86_feature_detected!("fma"),
-        ram_disp: i32::try_from((ram_base as i64).wrapping_neg()).ok(),
-        mem_role: None,
-        helper_exit: None,
-        keep: Vec::new(),
     };
+    let mut e = Emitter::new(
+        (Asm::new(base), base),
+        RegCache::none(),
+        (pc, pa),
+        shared,
+        modes,
+        ram_base,
+    );
     let to_dispatcher = e.a.new_dynamic_label();
     let not_done = e.a.new_dynamic_label();
     let written = e.a.new_dynamic_label();
@@ -2110,27 +2136,15 @@ pub fn translate(
     // showed in profiles): bytes, local, global and dynamic labels,
     // static and dynamic references.
     let asm = Asm::new_with_capacity(base, 96 * len + 512, 8, 0, 6 * len + 8, 8, 6 * len + 8);
-    let mut e = Emitter {
-        a: asm,
-        regs: RegCache::plan(body, &depth),
-        last_store: None,
-        block_va: pc,
-        block_pa: pa,
-        base,
-        epilogue: shared.epilogue,
-        flush_pending_at: shared.flush_pending,
-        stubs: Vec::with_capacity(2 * len + 4),
-        loads,
-        fast_stores,
-        bmi2: std::is_x86_feature_detected!("bmi2"),
-        fma: std::is_x86_feature_detected!("fma"),
-        ram_disp: i32::try_from((ram_base as i64).wrapping_neg())
-            .ok()
-            .filter(|_| ram_base <= i64::MAX as u64),
-        mem_role: None,
-        helper_exit: None,
-        keep: Vec::new(),
-    };
+    let mut e = Emitter::new(
+        (asm, base),
+        RegCache::plan(body, &depth),
+        (pc, pa),
+        shared,
+        Modes { loads, fast_stores },
+        ram_base,
+    );
+    e.stubs.reserve(2 * len + 4);
     let to_dispatcher = e.a.new_dynamic_label();
     e.entry_checks(to_dispatcher);
     let entry = e.a.offset().0;

@@ -276,37 +276,23 @@ helper!(widen<> |h, r, raw, ctx| {
     OK
 });
 
-// fmv.w.x (format unused): the low 32 bits, boxed.
-helper!(fmv_wx<> |h, r, _raw, _ctx| {
+// fmv.d.x (N = 8) / fmv.w.x (N = 4: the low 32 bits, boxed); format
+// unused.
+helper!(fmv_to_f<N> |h, r, _raw, _ctx| {
     let v = h.x[r.rs1];
-    fw(h, r.rd, Single::result(v as u32), 0);
-    OK
-});
-
-// fmv.x.w (format unused): the low 32 bits of the f register, whatever
-// the box, sign-extended; also in rax, for the in-line move's slow path.
-helper!(fmv_xw<> |h, r, _raw, _ctx| {
-    let v = h.f[r.rs1] as u32 as i32 as i64 as u64;
-    h.x[r.rd] = v;
-    h.x[0] = 0;
-    HelperRet {
-        val: v,
-        status: ST_OK,
-    }
-});
-
-// fmv.d / fmv.d.x / fmv.x.d (format unused: always D).
-helper!(fmv_dx<> |h, r, _raw, _ctx| {
-    let v = h.x[r.rs1];
+    let v = if N == 4 { Single::result(v as u32) } else { v };
     fw(h, r.rd, v, 0);
     OK
 });
 
-helper!(fmv_xd<> |h, r, _raw, _ctx| {
+// fmv.x.d (N = 8) / fmv.x.w (N = 4: the low 32 bits whatever the box,
+// sign-extended); format unused. Also in rax, for the in-line move's
+// slow path.
+helper!(fmv_to_x<N> |h, r, _raw, _ctx| {
     let v = h.f[r.rs1];
+    let v = if N == 4 { v as u32 as i32 as i64 as u64 } else { v };
     h.x[r.rd] = v;
     h.x[0] = 0;
-    // Also in rax, for the in-line move's slow path.
     HelperRet {
         val: v,
         status: ST_OK,
@@ -442,10 +428,10 @@ pub fn direct(inst: &Inst) -> Option<(FpFn, u64)> {
         FcvtLuS { rd, rs1, rm } => (to_int::<Single, LU>, rr(rd, rs1, 0, rm)),
         FcvtSD { rd, rs1, rm } => (narrow::<Double>, rr(rd, rs1, 0, rm)),
         FcvtDS { rd, rs1, rm } => (widen::<Double>, rr(rd, rs1, 0, rm)),
-        FmvDX { rd, rs1 } => (fmv_dx::<Double>, pack(rd, rs1, 0, 0, 0)),
-        FmvWX { rd, rs1 } => (fmv_wx::<Double>, pack(rd, rs1, 0, 0, 0)),
-        FmvXW { rd, rs1 } => (fmv_xw::<Double>, pack(rd, rs1, 0, 0, 0)),
-        FmvXD { rd, rs1 } => (fmv_xd::<Double>, pack(rd, rs1, 0, 0, 0)),
+        FmvDX { rd, rs1 } => (fmv_to_f::<Double, 8>, pack(rd, rs1, 0, 0, 0)),
+        FmvWX { rd, rs1 } => (fmv_to_f::<Double, 4>, pack(rd, rs1, 0, 0, 0)),
+        FmvXW { rd, rs1 } => (fmv_to_x::<Double, 4>, pack(rd, rs1, 0, 0, 0)),
+        FmvXD { rd, rs1 } => (fmv_to_x::<Double, 8>, pack(rd, rs1, 0, 0, 0)),
         Fld { rd, rs1, imm } => (fload::<Double, 8>, pack(rd, rs1, 0, 0, imm as u32)),
         Flw { rd, rs1, imm } => (fload::<Double, 4>, pack(rd, rs1, 0, 0, imm as u32)),
         Fsd { rs1, rs2, imm } => (fstore::<Double, 8>, pack(0, rs1, rs2, 0, imm as u32)),

@@ -662,22 +662,49 @@ impl Jit {
         // Translated code points at its ops (A/F/D helper calls): keep them
         // in a box of their own until the code is flushed.
         let ops: Box<[Op]> = self.ops.as_slice().into();
+        let shared = self.shared;
+        let modes = emit::Modes {
+            loads: hart.load_mode(),
+            fast_stores: hart.fast_stores(),
+        };
+        let ram_base = hart.ram.base();
+        let made = self.install(hart, idx, (pc, pa), "", |base| {
+            emit::translate(&ops, (pc, pa), bytes, base, shared, modes, ram_base)
+        });
+        if let Some(insns) = made {
+            let done = ops.get(..insns).unwrap_or(&ops);
+            self.note_page(&hart.ram, pa, done, idx);
+            self.op_store.push(ops);
+        }
+    }
+
+    /// Install `emit::straddle`'s code for the instruction at (`pc`,
+    /// `pa`), which straddles a page boundary, in slot `idx`. It depends
+    /// on no guest byte: nothing to note for invalidation.
+    #[cold]
+    fn translate_straddle(&mut self, hart: &mut Hart, idx: usize, pc: u64, pa: u64) {
+        let (shared, ram_base) = (self.shared, hart.ram.base());
+        self.install(hart, idx, (pc, pa), " straddle", |base| {
+            emit::straddle(pc, pa, base, shared, ram_base)
+        });
+    }
+
+    /// Emit code with `make` (for its placement address) into the code
+    /// buffer and make slot `idx` its translation of (`pc`, `pa`); a full
+    /// buffer is flushed and `make` called once more. The guest
+    /// instructions the code covers, or `None` (the slot is then left to
+    /// the interpreter). `tag` follows the perf map's name.
+    fn install(
+        &mut self,
+        hart: &mut Hart,
+        idx: usize,
+        (pc, pa): (u64, u64),
+        tag: &str,
+        make: impl Fn(usize) -> Option<emit::Emitted>,
+    ) -> Option<usize> {
         for attempt in 0..2 {
-            let base = self.buf.cursor();
-            let Some(e) = emit::translate(
-                &ops,
-                (pc, pa),
-                bytes,
-                base,
-                self.shared,
-                emit::Modes {
-                    loads: hart.load_mode(),
-                    fast_stores: hart.fast_stores(),
-                },
-                hart.ram.base(),
-            ) else {
-                self.table[idx].state = State::Interpret;
-                return;
+            let Some(e) = make(self.buf.cursor()) else {
+                break;
             };
             if let Some(at) = self.buf.push(&e.code) {
                 self.stats.blocks_translated += 1;
@@ -697,7 +724,7 @@ impl Jit {
                 if let Some(m) = self.perf_map.as_mut() {
                     use std::io::Write;
                     // A failed write only loses profiler symbols.
-                    let _ = writeln!(m, "{at:x} {:x} rv {pc:#x}", e.code.len());
+                    let _ = writeln!(m, "{at:x} {:x} rv {pc:#x}{tag}", e.code.len());
                     if let Some(dir) = std::env::var_os("RVISOR_JIT_DUMP") {
                         // `objdump -D -b binary -mi386:x86-64 --adjust-vma=AT`
                         let path = std::path::Path::new(&dir).join(format!("{pc:x}-{at:x}.bin"));
@@ -705,10 +732,7 @@ impl Jit {
                     }
                 }
                 hart.engine_translated(pa);
-                let done = ops.get(..e.insns).unwrap_or(&ops);
-                self.note_page(&hart.ram, pa, done, idx);
-                self.op_store.push(ops);
-                return;
+                return Some(e.insns);
             }
             if attempt == 0 {
                 // Full: start over (the slot being filled is re-created).
@@ -722,50 +746,7 @@ impl Jit {
             }
         }
         self.table[idx].state = State::Interpret;
-    }
-
-    /// Install `emit::straddle`'s code for the instruction at (`pc`,
-    /// `pa`), which straddles a page boundary, in slot `idx`. It depends
-    /// on no guest byte: nothing to note for invalidation.
-    #[cold]
-    fn translate_straddle(&mut self, hart: &mut Hart, idx: usize, pc: u64, pa: u64) {
-        for attempt in 0..2 {
-            let base = self.buf.cursor();
-            let Some(e) = emit::straddle(pc, pa, base, self.shared, hart.ram.base()) else {
-                break;
-            };
-            if let Some(at) = self.buf.push(&e.code) {
-                self.stats.blocks_translated += 1;
-                self.stats.code_bytes += e.code.len() as u64;
-                self.table[idx] = Slot {
-                    va: pc,
-                    pa,
-                    gen: self.gen,
-                    hits: 0,
-                    state: State::Translated,
-                    entry: at + e.entry,
-                    chain: at,
-                    copy: u32::MAX,
-                    fence: self.seen_fence,
-                };
-                if let Some(m) = self.perf_map.as_mut() {
-                    use std::io::Write;
-                    let _ = writeln!(m, "{at:x} {:x} rv {pc:#x} straddle", e.code.len());
-                }
-                hart.engine_translated(pa);
-                return;
-            }
-            if attempt == 0 {
-                self.flush(hart);
-                self.table[idx] = Slot {
-                    va: pc,
-                    pa,
-                    gen: self.gen,
-                    ..Slot::default()
-                };
-            }
-        }
-        self.table[idx].state = State::Interpret;
+        None
     }
 
     /// Start loading the table set of `va` into the host's caches.

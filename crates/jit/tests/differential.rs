@@ -1148,98 +1148,109 @@ fn self_modifying_code_agrees_with_the_interpreter() {
 /// TLB).
 #[test]
 fn a_store_sharing_a_probe_still_sees_code() {
-    use rvisor_isa::encode;
     use Inst::*;
-    let enc = |i: &Inst| u64::from(encode(i).expect("encodable"));
-    let add = |imm| Addi {
-        rd: 13,
-        rs1: 13,
-        imm,
-    };
-    let ret = Jalr {
-        rd: 0,
-        rs1: 1,
-        imm: 0,
-    };
-    let callee = DATA + 0x1000;
+    // Without and with a TLB flush after the first call: the page's store
+    // TLB entry made before it held code, and one made after.
+    for flush in [false, true] {
+        let code = rewritten_callee(|a| {
+            // The store TLB maps the page again now that it holds code
+            // (its entry must not be one for translated stores that skip
+            // the flags).
+            if flush {
+                a.emit(SfenceVma { rs1: 0, rs2: 0 });
+                // A store beside the code maps the page for stores again.
+                a.emit(Sd {
+                    rs1: 10,
+                    rs2: 0,
+                    imm: 512,
+                });
+            }
+            // Rewrite it through a probe group led by a store after it.
+            a.li(11, u64::from(addi13(100)));
+            a.emit(Sd {
+                rs1: 10,
+                rs2: 0,
+                imm: 8,
+            });
+            a.emit(Sw {
+                rs1: 10,
+                rs2: 11,
+                imm: 0,
+            });
+        });
+        check_rewritten_callee(&code, |_| {});
+    }
+}
+
+/// The callee's `ret`.
+const RET: Inst = Inst::Jalr {
+    rd: 0,
+    rs1: 1,
+    imm: 0,
+};
+
+/// Code that writes a callee (`addi x13, x13, 1; ret`) at `DATA + 0x1000`
+/// with integer stores (the store TLB maps its page) and calls it (its
+/// page now holds translated code), then emits `rewrite`, which must make
+/// the callee's first instruction `addi x13, x13, 100` (x10 points at it),
+/// and calls it again.
+fn rewritten_callee(rewrite: impl FnOnce(&mut Asm)) -> Vec<u8> {
+    use Inst::*;
     let call = Jalr {
         rd: 1,
         rs1: 10,
         imm: 0,
     };
-    // Without and with a TLB flush after the first call: the page's store
-    // TLB entry made before it held code, and one made after.
-    for flush in [false, true] {
-        let mut a = Asm::new();
-        a.li(10, callee);
-        // Write the callee (the store TLB maps its page), run it (its page
-        // now holds translated code).
-        for (off, inst) in [(0, add(1)), (4, ret)] {
-            a.li(11, enc(&inst));
-            a.emit(Sw {
-                rs1: 10,
-                rs2: 11,
-                imm: off,
-            });
-        }
-        a.emit(FenceI);
-        a.emit(call);
-        // The store TLB maps the page again now that it holds code (its entry
-        // must not be one for translated stores that skip the flags).
-        if flush {
-            a.emit(SfenceVma { rs1: 0, rs2: 0 });
-            // A store beside the code maps the page for stores again.
-            a.emit(Sd {
-                rs1: 10,
-                rs2: 0,
-                imm: 512,
-            });
-        }
-        // Rewrite it through a probe group led by a store after it, and call
-        // it again.
-        a.li(11, enc(&add(100)));
-        a.emit(Sd {
-            rs1: 10,
-            rs2: 0,
-            imm: 8,
-        });
+    let mut a = Asm::new();
+    a.li(10, DATA + 0x1000);
+    let ret = rvisor_isa::encode(&RET).expect("encodable");
+    for (off, word) in [(0, addi13(1)), (4, ret)] {
+        a.li(11, u64::from(word));
         a.emit(Sw {
             rs1: 10,
             rs2: 11,
-            imm: 0,
+            imm: off,
         });
-        a.emit(call);
-        a.emit(Wfi);
-        let code = a.finish().expect("assembles");
-        // A lone hart's stores skip the granule flags (`Hart::fast_stores`).
-        // In M-mode stores probe RAM's bounds; in S-mode (bare) the TLB.
-        for (smp, supervisor) in [(true, false), (false, false), (true, true), (false, true)] {
-            for policy in [Policy::Always, Policy::Hot(1)] {
-                let mut reference = machine(&code, 7);
-                reference.config.smp = smp;
+    }
+    a.emit(FenceI);
+    a.emit(call);
+    rewrite(&mut a);
+    a.emit(call);
+    a.emit(Wfi);
+    a.finish().expect("assembles")
+}
+
+/// Runs `rewritten_callee` code interpreted and translated, on a lone
+/// hart (whose translated stores skip the granule flags,
+/// `Hart::fast_stores`) and with SMP, in M-mode (stores probe RAM's
+/// bounds) and S-mode (bare: the TLB), each hart prepared by `setup`: the
+/// rewritten callee must run, and the states agree.
+fn check_rewritten_callee(code: &[u8], setup: impl Fn(&mut Hart)) {
+    for (smp, supervisor) in [(true, false), (false, false), (true, true), (false, true)] {
+        for policy in [Policy::Always, Policy::Hot(1)] {
+            let prepare = |h: &mut Hart| {
+                h.config.smp = smp;
                 if supervisor {
-                    reference.mmu.open_pmp_for_supervisor();
-                    reference.prv = rvisor_cpu::PrivilegeMode::Supervisor;
+                    h.mmu.open_pmp_for_supervisor();
+                    h.prv = rvisor_cpu::PrivilegeMode::Supervisor;
                 }
-                reference.x[13] = 0;
-                run_to_wfi(&mut reference, |h| h.run(1 << 20), 7);
-                let mut translated = machine(&code, 7);
-                translated.config.smp = smp;
-                if supervisor {
-                    translated.mmu.open_pmp_for_supervisor();
-                    translated.prv = rvisor_cpu::PrivilegeMode::Supervisor;
-                }
-                translated.x[13] = 0;
-                let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
-                run_to_wfi(&mut translated, |h| jit.run(h, 1 << 20), 7);
-                let (r, t) = (state(&reference), state(&translated));
-                assert_eq!(
-                    r.x[13], 101,
-                    "interpreter: the rewritten callee did not run"
-                );
-                assert_eq!(t.x[13], 101, "{policy:?}: the rewritten callee did not run");
-                assert_eq!(r, t, "{policy:?}: state differs");
-            }
+                h.x[13] = 0;
+                setup(h);
+            };
+            let mut reference = machine(code, 7);
+            prepare(&mut reference);
+            run_to_wfi(&mut reference, |h| h.run(1 << 20), 7);
+            let mut translated = machine(code, 7);
+            prepare(&mut translated);
+            let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+            run_to_wfi(&mut translated, |h| jit.run(h, 1 << 20), 7);
+            let (r, t) = (state(&reference), state(&translated));
+            assert_eq!(
+                r.x[13], 101,
+                "interpreter: the rewritten callee did not run"
+            );
+            assert_eq!(t.x[13], 101, "{policy:?}: the rewritten callee did not run");
+            assert_eq!(r, t, "{policy:?}: state differs");
         }
     }
 }
@@ -1250,87 +1261,31 @@ fn a_store_sharing_a_probe_still_sees_code() {
 /// f register; `fsd` also writes the word after it (its `ret`, unchanged).
 #[test]
 fn fp_stores_rewriting_code_are_seen() {
-    use rvisor_isa::encode;
     use Inst::*;
-    let enc = |i: &Inst| u64::from(encode(i).expect("encodable"));
-    let add = |imm| Addi {
-        rd: 13,
-        rs1: 13,
-        imm,
-    };
-    let ret = Jalr {
-        rd: 0,
-        rs1: 1,
-        imm: 0,
-    };
-    let callee = DATA + 0x1000;
-    let call = Jalr {
-        rd: 1,
-        rs1: 10,
-        imm: 0,
-    };
     for double in [false, true] {
-        let mut a = Asm::new();
-        a.li(10, callee);
-        for (off, inst) in [(0, add(1)), (4, ret)] {
-            a.li(11, enc(&inst));
-            a.emit(Sw {
-                rs1: 10,
-                rs2: 11,
-                imm: off,
-            });
-        }
-        a.emit(FenceI);
-        a.emit(call);
-        if double {
-            a.li(11, enc(&ret) << 32 | enc(&add(100)));
-            a.emit(FmvDX { rd: 3, rs1: 11 });
-            a.emit(Fsd {
-                rs1: 10,
-                rs2: 3,
-                imm: 0,
-            });
-        } else {
-            a.li(11, enc(&add(100)));
-            a.emit(FmvWX { rd: 3, rs1: 11 });
-            a.emit(Fsw {
-                rs1: 10,
-                rs2: 3,
-                imm: 0,
-            });
-        }
-        a.emit(call);
-        a.emit(Wfi);
-        let code = a.finish().expect("assembles");
-        for (smp, supervisor) in [(true, false), (false, false), (true, true), (false, true)] {
-            for policy in [Policy::Always, Policy::Hot(1)] {
-                let setup = |h: &mut Hart| {
-                    h.config.smp = smp;
-                    // FP on and Dirty (SD summing it up, as a CSR write
-                    // would set it): the inline store's FS check passes.
-                    h.csr.mstatus |= 3 << 13 | 1 << 63;
-                    if supervisor {
-                        h.mmu.open_pmp_for_supervisor();
-                        h.prv = rvisor_cpu::PrivilegeMode::Supervisor;
-                    }
-                    h.x[13] = 0;
-                };
-                let mut reference = machine(&code, 7);
-                setup(&mut reference);
-                run_to_wfi(&mut reference, |h| h.run(1 << 20), 7);
-                let mut translated = machine(&code, 7);
-                setup(&mut translated);
-                let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
-                run_to_wfi(&mut translated, |h| jit.run(h, 1 << 20), 7);
-                let (r, t) = (state(&reference), state(&translated));
-                assert_eq!(
-                    r.x[13], 101,
-                    "interpreter: the rewritten callee did not run"
-                );
-                assert_eq!(t.x[13], 101, "{policy:?}: the rewritten callee did not run");
-                assert_eq!(r, t, "{policy:?}: state differs");
+        let code = rewritten_callee(|a| {
+            if double {
+                let ret = rvisor_isa::encode(&RET).expect("encodable");
+                a.li(11, u64::from(ret) << 32 | u64::from(addi13(100)));
+                a.emit(FmvDX { rd: 3, rs1: 11 });
+                a.emit(Fsd {
+                    rs1: 10,
+                    rs2: 3,
+                    imm: 0,
+                });
+            } else {
+                a.li(11, u64::from(addi13(100)));
+                a.emit(FmvWX { rd: 3, rs1: 11 });
+                a.emit(Fsw {
+                    rs1: 10,
+                    rs2: 3,
+                    imm: 0,
+                });
             }
-        }
+        });
+        // FP on and Dirty (SD summing it up, as a CSR write would set it):
+        // the inline store's FS check passes.
+        check_rewritten_callee(&code, |h| h.csr.mstatus |= 3 << 13 | 1 << 63);
     }
 }
 

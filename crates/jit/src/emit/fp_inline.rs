@@ -69,7 +69,6 @@ impl Emitter {
             || self.fp_arith(inst, raw, site)
             || self.fp_move(inst, raw, site)
             || self.fp_access(inst, raw, site)
-            || self.fp_fused(inst, raw, site)
             || self.fp_nx_raised(inst, raw, site)
             || self.fp_convert(inst, raw, site)
             || self.fp_single_bits(inst, raw, site)
@@ -363,26 +362,15 @@ impl Emitter {
             Inst::FcvtSD { rd, rs1, rm } => {
                 let regs = self.regs;
                 self.fs_dirty_or(slow);
-                if rm == RoundingMode::Dyn {
-                    dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 0 ; jne =>slow);
-                }
+                self.rne_nx_accrued_or(rm, slow);
                 dynasm!(self.a
                     ; .arch x64
-                    ; test BYTE [rbx + FFLAGS], fpu_nx()
-                    ; jz =>slow
                     ; movsd xmm0, [rbx + fo(rs1)]
                     ; xorps xmm2, xmm2
                     ; cvtsd2ss xmm2, xmm0
-                    ; movd edx, xmm2
-                    ; shr edx, 23
-                    ; and edx, 0xff
-                    ; sub edx, 2
-                    ; cmp edx, 0xff - 2
-                    ; jae =>slow
-                    ; movss [rbx + fo(rd)], xmm2
-                    ; mov DWORD [rbx + fo(rd) + 4], -1
-                    ; =>resume
                 );
+                self.store_normal(true, rd, slow);
+                dynasm!(self.a ; .arch x64 ; =>resume);
                 self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
             }
             _ => return false,
@@ -390,13 +378,14 @@ impl Emitter {
         true
     }
 
-    /// `fadd`/`fsub`/`fmul`/`fdiv`/`fsqrt.s`, `fmadd`/`fmsub`/`fnmsub`/
-    /// `fnmadd.s` and `fsqrt.d` under round-to-nearest-even once NX is
-    /// accrued: the host's SSE (and FMA3) result is the correctly rounded
-    /// one, and a finite, normal result can then only have raised NX
-    /// (as in `fp_fused`; NaN, infinite, zero, tiny and divide-by-zero
-    /// results are declined). Single operands must be NaN-boxed; the
-    /// result is boxed. Anything else takes the direct helper.
+    /// `fadd`/`fsub`/`fmul`/`fdiv`/`fsqrt.s`, `fsqrt.d` and the fused
+    /// multiply-adds (`.s`, `.d`: FMA3) under round-to-nearest-even once
+    /// NX is accrued: the host's result is the correctly rounded one, and
+    /// a finite, normal result can then only have raised NX (a NaN or
+    /// infinite operand gives a NaN or infinite result, declined like a
+    /// zero, tiny or divide-by-zero one). Single operands must be
+    /// NaN-boxed; the result is boxed. Anything else takes the direct
+    /// helper.
     fn fp_nx_raised(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
         use Inst::*;
         // Operation, single, rd, sources, rm.
@@ -435,6 +424,34 @@ impl Emitter {
                 rs3,
                 rm,
             } => (NxOp::Fma(3), true, rd, &[rs1, rs2, rs3], rm),
+            FmaddD {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (NxOp::Fma(0), false, rd, &[rs1, rs2, rs3], rm),
+            FnmsubD {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (NxOp::Fma(1), false, rd, &[rs1, rs2, rs3], rm),
+            FmsubD {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (NxOp::Fma(2), false, rd, &[rs1, rs2, rs3], rm),
+            FnmaddD {
+                rd,
+                rs1,
+                rs2,
+                rs3,
+                rm,
+            } => (NxOp::Fma(3), false, rd, &[rs1, rs2, rs3], rm),
             _ => return false,
         };
         let srcs = srcs.to_vec();
@@ -450,10 +467,7 @@ impl Emitter {
         let resume = self.a.new_dynamic_label();
         let regs = self.regs;
         self.fs_dirty_or(slow);
-        if rm == RoundingMode::Dyn {
-            dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 0 ; jne =>slow);
-        }
-        dynasm!(self.a ; .arch x64 ; test BYTE [rbx + FFLAGS], fpu_nx() ; jz =>slow);
+        self.rne_nx_accrued_or(rm, slow);
         if single {
             for &r in &srcs {
                 dynasm!(self.a
@@ -487,121 +501,18 @@ impl Emitter {
             (NxOp::Sqrt, false) => {
                 dynasm!(self.a ; .arch x64 ; xorps xmm2, xmm2 ; sqrtsd xmm2, xmm0)
             }
-            (NxOp::Fma(0), _) => dynasm!(self.a ; .arch x64 ; vfmadd231ss xmm2, xmm0, xmm1),
-            (NxOp::Fma(1), _) => dynasm!(self.a ; .arch x64 ; vfnmadd231ss xmm2, xmm0, xmm1),
-            (NxOp::Fma(2), _) => dynasm!(self.a ; .arch x64 ; vfmsub231ss xmm2, xmm0, xmm1),
-            (NxOp::Fma(_), _) => dynasm!(self.a ; .arch x64 ; vfnmsub231ss xmm2, xmm0, xmm1),
+            // xmm2 = ±(xmm0 * xmm1) ± xmm2, rounded once.
+            (NxOp::Fma(0), true) => dynasm!(self.a ; .arch x64 ; vfmadd231ss xmm2, xmm0, xmm1),
+            (NxOp::Fma(1), true) => dynasm!(self.a ; .arch x64 ; vfnmadd231ss xmm2, xmm0, xmm1),
+            (NxOp::Fma(2), true) => dynasm!(self.a ; .arch x64 ; vfmsub231ss xmm2, xmm0, xmm1),
+            (NxOp::Fma(_), true) => dynasm!(self.a ; .arch x64 ; vfnmsub231ss xmm2, xmm0, xmm1),
+            (NxOp::Fma(0), false) => dynasm!(self.a ; .arch x64 ; vfmadd231sd xmm2, xmm0, xmm1),
+            (NxOp::Fma(1), false) => dynasm!(self.a ; .arch x64 ; vfnmadd231sd xmm2, xmm0, xmm1),
+            (NxOp::Fma(2), false) => dynasm!(self.a ; .arch x64 ; vfmsub231sd xmm2, xmm0, xmm1),
+            (NxOp::Fma(_), false) => dynasm!(self.a ; .arch x64 ; vfnmsub231sd xmm2, xmm0, xmm1),
         }
-        // The result's exponent field in [2, all ones).
-        if single {
-            dynasm!(self.a
-                ; .arch x64
-                ; movd edx, xmm2
-                ; shr edx, 23
-                ; and edx, 0xff
-                ; sub edx, 2
-                ; cmp edx, 0xff - 2
-                ; jae =>slow
-                ; movss [rbx + fo(rd)], xmm2
-                ; mov DWORD [rbx + fo(rd) + 4], -1
-                ; =>resume
-            );
-        } else {
-            dynasm!(self.a
-                ; .arch x64
-                ; movq rdx, xmm2
-                ; shr rdx, 52
-                ; and edx, 0x7ff
-                ; sub edx, 2
-                ; cmp edx, 0x7ff - 2
-                ; jae =>slow
-                ; movsd [rbx + fo(rd)], xmm2
-                ; =>resume
-            );
-        }
-        self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
-        true
-    }
-
-    /// `fmadd`/`fmsub`/`fnmsub`/`fnmadd.d` under round-to-nearest-even
-    /// once NX is accrued: the host's fused multiply-add (FMA3), whose
-    /// result is the correctly rounded one, and then only NX could be
-    /// raised if the result is finite and normal (a NaN or infinite
-    /// operand gives a NaN or infinite result, declined like a tiny or
-    /// zero one); anything else takes the direct helper.
-    fn fp_fused(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
-        // neg: 1 negates the product, 2 the addend.
-        let (neg, rd, rs1, rs2, rs3, rm) = match *inst {
-            Inst::FmaddD {
-                rd,
-                rs1,
-                rs2,
-                rs3,
-                rm,
-            } => (0, rd, rs1, rs2, rs3, rm),
-            Inst::FmsubD {
-                rd,
-                rs1,
-                rs2,
-                rs3,
-                rm,
-            } => (2, rd, rs1, rs2, rs3, rm),
-            Inst::FnmsubD {
-                rd,
-                rs1,
-                rs2,
-                rs3,
-                rm,
-            } => (1, rd, rs1, rs2, rs3, rm),
-            Inst::FnmaddD {
-                rd,
-                rs1,
-                rs2,
-                rs3,
-                rm,
-            } => (3, rd, rs1, rs2, rs3, rm),
-            _ => return false,
-        };
-        if !self.fma || rm != RoundingMode::Rne && rm != RoundingMode::Dyn {
-            return false;
-        }
-        let Some((f, packed)) = fp::direct(inst) else {
-            return false;
-        };
-        let slow = self.a.new_dynamic_label();
-        let resume = self.a.new_dynamic_label();
-        let regs = self.regs;
-        self.fs_dirty_or(slow);
-        if rm == RoundingMode::Dyn {
-            dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 0 ; jne =>slow);
-        }
-        dynasm!(self.a
-            ; .arch x64
-            ; test BYTE [rbx + FFLAGS], fpu_nx()
-            ; jz =>slow
-            ; movsd xmm0, [rbx + fo(rs1)]
-            ; movsd xmm1, [rbx + fo(rs2)]
-            ; movsd xmm2, [rbx + fo(rs3)]
-        );
-        // xmm2 = ±(xmm0 * xmm1) ± xmm2, rounded once.
-        match neg {
-            0 => dynasm!(self.a ; .arch x64 ; vfmadd231sd xmm2, xmm0, xmm1),
-            1 => dynasm!(self.a ; .arch x64 ; vfnmadd231sd xmm2, xmm0, xmm1),
-            2 => dynasm!(self.a ; .arch x64 ; vfmsub231sd xmm2, xmm0, xmm1),
-            _ => dynasm!(self.a ; .arch x64 ; vfnmsub231sd xmm2, xmm0, xmm1),
-        }
-        // The result's exponent field in [2, 0x7ff).
-        dynasm!(self.a
-            ; .arch x64
-            ; movq rdx, xmm2
-            ; shr rdx, 52
-            ; and edx, 0x7ff
-            ; sub edx, 2
-            ; cmp edx, 0x7ff - 2
-            ; jae =>slow
-            ; movsd [rbx + fo(rd)], xmm2
-            ; =>resume
-        );
+        self.store_normal(single, rd, slow);
+        dynasm!(self.a ; .arch x64 ; =>resume);
         self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
         true
     }
@@ -889,6 +800,46 @@ impl Emitter {
         );
     }
 
+    /// Jump to `slow` unless rounding is to nearest even (`rm` RNE, or DYN
+    /// with `frm` = 0) and NX is accrued already: then a finite, normal
+    /// host result raises no flag that is not set (see `fp_nx_raised`).
+    fn rne_nx_accrued_or(&mut self, rm: RoundingMode, slow: DynamicLabel) {
+        if rm == RoundingMode::Dyn {
+            dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 0 ; jne =>slow);
+        }
+        dynasm!(self.a ; .arch x64 ; test BYTE [rbx + FFLAGS], fpu_nx() ; jz =>slow);
+    }
+
+    /// f[rd] = the result in xmm2 (binary32, boxed, if `single`), unless
+    /// its exponent field is outside [2, all ones): zero, tiny, infinite
+    /// and NaN results jump to `slow`. Uses edx.
+    fn store_normal(&mut self, single: bool, rd: u8, slow: DynamicLabel) {
+        if single {
+            dynasm!(self.a
+                ; .arch x64
+                ; movd edx, xmm2
+                ; shr edx, 23
+                ; and edx, 0xff
+                ; sub edx, 2
+                ; cmp edx, 0xff - 2
+                ; jae =>slow
+                ; movss [rbx + fo(rd)], xmm2
+                ; mov DWORD [rbx + fo(rd) + 4], -1
+            );
+        } else {
+            dynasm!(self.a
+                ; .arch x64
+                ; movq rdx, xmm2
+                ; shr rdx, 52
+                ; and edx, 0x7ff
+                ; sub edx, 2
+                ; cmp edx, 0x7ff - 2
+                ; jae =>slow
+                ; movsd [rbx + fo(rd)], xmm2
+            );
+        }
+    }
+
     /// `fadd`/`fsub`/`fmul.d` (see the module's comment).
     fn fp_arith(&mut self, inst: &Inst, raw: u32, site: Site) -> bool {
         let (kind, rd, rs1, rs2, rm) = match *inst {
@@ -936,17 +887,7 @@ impl Emitter {
             Kind::Sub => dynasm!(self.a ; .arch x64 ; subsd xmm2, xmm1),
             Kind::Add => dynasm!(self.a ; .arch x64 ; addsd xmm2, xmm1),
         }
-        // The result's exponent field in [2, 0x7ff).
-        dynasm!(self.a
-            ; .arch x64
-            ; movq rdx, xmm2
-            ; shr rdx, 52
-            ; and edx, 0x7ff
-            ; sub edx, 2
-            ; cmp edx, 0x7ff - 2
-            ; jae =>slow
-            ; movsd [rbx + fo(rd)], xmm2
-        );
+        self.store_normal(false, rd, slow);
         if kind != Kind::Div {
             // Whether the result is exact only matters while NX is clear.
             dynasm!(self.a ; .arch x64 ; test BYTE [rbx + FFLAGS], fpu_nx() ; jnz =>exact);
