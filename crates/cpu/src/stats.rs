@@ -55,6 +55,8 @@ pub struct HartStats {
     /// Translator: pages whose translations were compared with the guest
     /// bytes after an SMP `fence.i` and kept.
     pub jit_pages_revalidated: u64,
+    /// Translator: translations copied from another hart's.
+    pub jit_adopted: u64,
     /// Translator: returns from translated code to the dispatcher by
     /// reason (interpreted instruction, jump-cache miss, unchained direct
     /// exit, other: budget, interrupts, traps).

@@ -223,7 +223,7 @@ pub fn trampoline(base: usize) -> Trampoline {
 }
 
 /// How the hart accesses memory when a translation is made.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Modes {
     /// How load addresses translate.
     pub loads: DataMode,
@@ -241,6 +241,65 @@ pub struct Emitted {
     /// Guest instructions translated (the rest of the decoded block, if
     /// any, is left to the interpreter).
     pub insns: usize,
+    /// What depends on where the code is placed (see [`relocate`]).
+    pub relocs: Vec<Reloc>,
+}
+
+/// A place in a translation's code that depends on where the code and its
+/// code cache are: the code is position-independent otherwise (dynasm's
+/// labels are relative, helpers and ops are at absolute addresses shared by
+/// every code cache of the process).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reloc {
+    /// Offset of the field in the code.
+    pub at: u32,
+    pub kind: RelocKind,
+}
+
+/// What a [`Reloc`] field holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelocKind {
+    /// rel32 of a `jmp` to the cache's common epilogue.
+    Epilogue,
+    /// rel32 of a `call` of the cache's pending-count flush.
+    FlushPending,
+    /// imm64: the host address of a chain site of this code.
+    Site,
+}
+
+/// Make `code`, assembled for host address `from`, fit host address `to`
+/// of the code cache whose shared stubs are `shared`. `false` if a field
+/// lies outside the code (never, for relocations the emitter recorded).
+pub fn relocate(code: &mut [u8], relocs: &[Reloc], from: usize, to: usize, shared: Shared) -> bool {
+    for r in relocs {
+        let at = r.at as usize;
+        match r.kind {
+            RelocKind::Epilogue | RelocKind::FlushPending => {
+                let target = match r.kind {
+                    RelocKind::Epilogue => shared.epilogue,
+                    _ => shared.flush_pending,
+                };
+                let end = to.wrapping_add(at + 4);
+                let rel = (target as i64).wrapping_sub(end as i64) as i32;
+                let Some(f) = code.get_mut(at..at + 4) else {
+                    return false;
+                };
+                f.copy_from_slice(&rel.to_le_bytes());
+            }
+            RelocKind::Site => {
+                let Some(f) = code.get_mut(at..at + 8) else {
+                    return false;
+                };
+                let mut v = [0u8; 8];
+                v.copy_from_slice(f);
+                let site = u64::from_le_bytes(v)
+                    .wrapping_sub(from as u64)
+                    .wrapping_add(to as u64);
+                f.copy_from_slice(&site.to_le_bytes());
+            }
+        }
+    }
+    true
 }
 
 /// Whether the translator handles `inst`: with a template, or (A, F, D,
@@ -419,6 +478,8 @@ struct Emitter {
     base: usize,
     epilogue: usize,
     flush_pending_at: usize,
+    /// The fields that depend on where the code is placed.
+    relocs: Vec<Reloc>,
     stubs: Vec<Stub>,
     /// How the hart translated load addresses when this was made: loads
     /// use [`Ctx::delta_guess`] if one to one (see [`Emitter::tlb_probe`]),
@@ -477,6 +538,7 @@ impl Emitter {
             block_pa: pa,
             epilogue: shared.epilogue,
             flush_pending_at: shared.flush_pending,
+            relocs: Vec::new(),
             stubs: Vec::new(),
             loads,
             fast_stores,
@@ -489,6 +551,27 @@ impl Emitter {
             helper_exit: None,
             keep: Vec::new(),
         }
+    }
+
+    /// `jmp` to the common epilogue.
+    fn jmp_epilogue(&mut self) {
+        jmp_abs(&mut self.a, self.base, self.epilogue);
+        self.reloc(4, RelocKind::Epilogue);
+    }
+
+    /// `call` the pending-count flush.
+    pub(super) fn call_flush_pending(&mut self) {
+        call_abs(&mut self.a, self.base, self.flush_pending_at);
+        self.reloc(4, RelocKind::FlushPending);
+    }
+
+    /// The `len`-byte field just emitted depends on the code's placement.
+    fn reloc(&mut self, len: usize, kind: RelocKind) {
+        let at = self.a.offset().0 - len;
+        self.relocs.push(Reloc {
+            at: at as u32,
+            kind,
+        });
     }
 
     /// rbp += `retired` (see [`PENDING`]).
@@ -601,7 +684,7 @@ impl Emitter {
             ; mov QWORD [r12 + L.indirect], 1
             ; mov eax, RET_CONTINUE
         );
-        jmp_abs(&mut self.a, self.base, self.epilogue);
+        self.jmp_epilogue();
     }
 
     /// The inline TLB probe shared by loads and stores: va in rsi; on a
@@ -1172,7 +1255,7 @@ impl Emitter {
             ; mov [rbx + L.pc], rax
             ; mov eax, RET_CONTINUE
         );
-        jmp_abs(&mut self.a, self.base, self.epilogue);
+        self.jmp_epilogue();
     }
 
     /// One non-control-flow instruction at `pc` (index `i` in the block).
@@ -1662,7 +1745,7 @@ impl Emitter {
             ; add [rbx + L.instret], rcx
             ; mov eax, RET_TRAP
         );
-        jmp_abs(&mut self.a, self.base, self.epilogue);
+        self.jmp_epilogue();
         dynasm!(self.a
             ; .arch x64
             ; =>written
@@ -1674,7 +1757,7 @@ impl Emitter {
             ; add [rbx + L.instret], rcx
             ; mov eax, RET_CONTINUE
         );
-        jmp_abs(&mut self.a, self.base, self.epilogue);
+        self.jmp_epilogue();
     }
 
     fn emit_stub_batch(&mut self) {
@@ -1765,7 +1848,7 @@ impl Emitter {
                         ; add QWORD [rbx + L.instret], index as i32
                         ; mov eax, RET_TRAP
                     );
-                    jmp_abs(&mut self.a, self.base, self.epilogue);
+                    self.jmp_epilogue();
                     // The store retired and hit code: end the block.
                     dynasm!(self.a
                         ; .arch x64
@@ -1775,7 +1858,7 @@ impl Emitter {
                         ; add QWORD [rbx + L.instret], index as i32 + 1
                         ; mov eax, RET_CONTINUE
                     );
-                    jmp_abs(&mut self.a, self.base, self.epilogue);
+                    self.jmp_epilogue();
                 }
                 Stub::Check { label, resume, out } => {
                     dynasm!(self.a
@@ -1837,6 +1920,10 @@ impl Emitter {
                         ; mov rax, QWORD pc as i64
                         ; mov [rbx + L.pc], rax
                         ; mov rax, QWORD site as i64
+                    );
+                    self.reloc(8, RelocKind::Site);
+                    dynasm!(self.a
+                        ; .arch x64
                         ; mov [r12 + L.chain_site], rax
                         ; mov rax, QWORD self.block_va as i64
                         ; mov [r12 + L.chain_va], rax
@@ -1844,7 +1931,7 @@ impl Emitter {
                         ; mov [r12 + L.chain_pa], rax
                         ; mov eax, RET_CONTINUE
                     );
-                    jmp_abs(&mut self.a, self.base, self.epilogue);
+                    self.jmp_epilogue();
                 }
             }
         }
@@ -2049,7 +2136,7 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) ->
         ; mov rax, QWORD pc as i64
         ; mov [rbx + L.pc], rax
     );
-    call_abs(&mut e.a, base, shared.flush_pending);
+    e.call_flush_pending();
     dynasm!(e.a
         ; .arch x64
         ; mov rdi, rbx
@@ -2072,7 +2159,7 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) ->
         ; mov QWORD [r12 + L.fallback], 1
         ; mov eax, RET_CONTINUE
     );
-    jmp_abs(&mut e.a, base, shared.epilogue);
+    e.jmp_epilogue();
     dynasm!(e.a
         ; .arch x64
         ; =>to_dispatcher
@@ -2081,13 +2168,14 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) ->
         ; =>written
         ; mov eax, RET_CONTINUE
     );
-    jmp_abs(&mut e.a, base, shared.epilogue);
+    e.jmp_epilogue();
     e.emit_stubs();
     let code = e.a.finalize().ok()?;
     Some(Emitted {
         code,
         entry,
         insns: 0,
+        relocs: e.relocs,
     })
 }
 
@@ -2331,7 +2419,7 @@ pub fn translate(
                     ; mov QWORD [r12 + L.fallback], 1
                     ; mov eax, RET_CONTINUE
                 );
-                jmp_abs(&mut e.a, base, shared.epilogue);
+                e.jmp_epilogue();
             }
             None => e.exit_direct(pc.wrapping_add(bytes), seg),
         }
@@ -2343,13 +2431,14 @@ pub fn translate(
         ; mov [rbx + L.pc], rax
         ; mov eax, RET_CONTINUE
     );
-    jmp_abs(&mut e.a, base, shared.epilogue);
+    e.jmp_epilogue();
     e.emit_stubs();
     let code = e.a.finalize().ok()?;
     Some(Emitted {
         code,
         entry,
         insns: len,
+        relocs: e.relocs,
     })
 }
 
@@ -2381,6 +2470,89 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// Code assembled for one place and relocated to another is the code
+    /// assembled for the other: no placement-dependent field is missed.
+    #[test]
+    fn relocated_code_equals_code_assembled_in_place() {
+        use rvisor_isa::Inst::*;
+        // Loads and stores (slow paths call the pending flush), a loop, a
+        // forward branch out (chained exit), an FP op (helper with an op
+        // pointer), an exit to another page and one past the end.
+        let mut ops = accesses(6);
+        let more = [
+            Addi {
+                rd: 5,
+                rs1: 5,
+                imm: -1,
+            },
+            Bne {
+                rs1: 5,
+                rs2: 0,
+                imm: -8,
+            },
+            FaddD {
+                rd: 1,
+                rs1: 2,
+                rs2: 3,
+                rm: rvisor_isa::RoundingMode::Dyn,
+            },
+            Beq {
+                rs1: 6,
+                rs2: 7,
+                imm: 0x40,
+            },
+            Jal { rd: 1, imm: 0x2000 },
+        ];
+        for inst in more {
+            let off = ops.len() as u16 * 4;
+            ops.push(Op {
+                off,
+                ..test_op(inst)
+            });
+        }
+        let at = |cache: usize, place: usize| {
+            let t = trampoline(cache);
+            let shared = Shared {
+                epilogue: cache + t.epilogue,
+                flush_pending: cache + t.flush_pending,
+            };
+            let e = translate(
+                &ops,
+                (0x8000_0000, 0x8000_0000),
+                ops.len() as u64 * 4,
+                cache + place,
+                shared,
+                Modes {
+                    loads: DataMode::Paged,
+                    fast_stores: false,
+                },
+                0x8000_0000,
+            )
+            .expect("translatable");
+            (e, shared)
+        };
+        let (a, _) = at(0x1000_0000, 0x1234);
+        let (b, shared_b) = at(0x5000_0000, 0x9_8760);
+        assert_eq!(a.insns, ops.len());
+        let kinds = |k: RelocKind| a.relocs.iter().filter(|r| r.kind == k).count();
+        assert!(kinds(RelocKind::Epilogue) > 0 && kinds(RelocKind::FlushPending) > 0);
+        assert!(kinds(RelocKind::Site) > 0, "the chained exit's site");
+        assert_ne!(a.code, b.code);
+        let mut moved = a.code.clone();
+        assert!(relocate(
+            &mut moved,
+            &a.relocs,
+            0x1000_1234,
+            0x5009_8760,
+            shared_b
+        ));
+        assert!(
+            moved == b.code,
+            "relocated code differs from code made in place"
+        );
+        assert_eq!(a.relocs, b.relocs);
     }
 
     #[test]

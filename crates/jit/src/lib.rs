@@ -43,8 +43,10 @@ mod code;
 mod emit;
 mod fp;
 mod helpers;
+mod library;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rvisor_cpu::interp::Op;
 use rvisor_cpu::mmu::{Access, DataMode};
@@ -56,6 +58,9 @@ use rvisor_memory::ram::FLAG_SHIFT;
 use crate::code::CodeBuffer;
 use crate::emit::RET_TRAP;
 use crate::helpers::{Ctx, JcEntry, JcSet, CHECK_EVERY, JC_SIZE};
+use crate::library::Template;
+
+pub use library::Library;
 
 /// Default size of a hart's translation cache.
 pub const DEFAULT_CACHE_SIZE: usize = 128 << 20;
@@ -117,6 +122,9 @@ pub struct JitStats {
     /// Pages whose translations were compared with the guest bytes after a
     /// `fence.i` and kept.
     pub pages_revalidated: u64,
+    /// Translations copied from another hart's (see [`Library`]) rather
+    /// than made here (counted in `blocks_translated` too).
+    pub adopted: u64,
     /// Returns from translated code to the dispatcher, by why: an
     /// instruction left to the interpreter (CSR access, xRET, fences,
     /// ecall, wfi), an indirect jump that missed the jump cache, a direct
@@ -267,8 +275,11 @@ pub struct Jit {
     /// The interpreter's count of page-wise `fence.i`s last seen.
     seen_fenced_pages: u64,
     ops: Vec<Op>,
-    /// The decoded ops translated code refers to (freed at flushes).
-    op_store: Vec<Box<[Op]>>,
+    /// The decoded ops translated code refers to (let go at flushes; a
+    /// [`Library`] may hold them too).
+    op_store: Vec<Arc<[Op]>>,
+    /// The translations this hart shares with the machine's other harts.
+    library: Option<Arc<Library>>,
     /// Physical page number -> every translation made from it since the
     /// last flush, including those whose table slot was since taken by
     /// other code: their host code lives on, and blocks of the same page
@@ -348,6 +359,7 @@ impl Jit {
             seen_fenced_pages: 0,
             ops: Vec::with_capacity(64),
             op_store: Vec::new(),
+            library: None,
             pages: HashMap::new(),
             code_copies: Vec::new(),
             scratch: Vec::new(),
@@ -363,6 +375,11 @@ impl Jit {
             perf_map: perf_map(),
             stats: JitStats::default(),
         })
+    }
+
+    /// Share translations with the other harts that share `library`.
+    pub fn share(&mut self, library: Arc<Library>) {
+        self.library = Some(library);
     }
 
     /// Bytes of translated code currently held.
@@ -527,14 +544,10 @@ impl Jit {
     /// The copy is rebuilt from the ops' raw bits, not read from RAM again:
     /// RAM may have changed since the decode (a racing hart's unseen store),
     /// and the copy must describe what was translated.
-    fn note_page(&mut self, ram: &rvisor_memory::GuestRam, pa: u64, ops: &[Op], idx: usize) {
-        let mut bytes = Vec::with_capacity(ops.len() * 4);
-        for op in ops {
-            bytes.extend_from_slice(&op.raw.to_le_bytes()[..usize::from(op.len)]);
-        }
+    fn note_page(&mut self, ram: &rvisor_memory::GuestRam, pa: u64, bytes: Box<[u8]>, idx: usize) {
         let ok = ram.offset_of(pa, bytes.len() as u64).is_some();
         let copy = if ok {
-            self.code_copies.push(bytes.into_boxed_slice());
+            self.code_copies.push(bytes);
             (self.code_copies.len() - 1) as u32
         } else {
             u32::MAX
@@ -613,6 +626,16 @@ impl Jit {
         {
             self.stats.pages_revalidated += 1;
         }
+        let modes = emit::Modes {
+            loads: hart.load_mode(),
+            fast_stores: hart.fast_stores(),
+        };
+        let published = self.library.as_ref().and_then(|l| l.get(pc, pa));
+        if let Some(t) = published {
+            if self.adopt(hart, idx, (pc, pa), &t, modes) {
+                return;
+            }
+        }
         self.ops.clear();
         let Some(mut bytes) = hart.engine_block(pc, pa, &mut self.ops) else {
             // The interpreter has no block here: an instruction straddling
@@ -661,21 +684,86 @@ impl Jit {
         }
         // Translated code points at its ops (A/F/D helper calls): keep them
         // in a box of their own until the code is flushed.
-        let ops: Box<[Op]> = self.ops.as_slice().into();
+        let ops: Arc<[Op]> = self.ops.as_slice().into();
         let shared = self.shared;
-        let modes = emit::Modes {
-            loads: hart.load_mode(),
-            fast_stores: hart.fast_stores(),
-        };
         let ram_base = hart.ram.base();
         let made = self.install(hart, idx, (pc, pa), "", |base| {
             emit::translate(&ops, (pc, pa), bytes, base, shared, modes, ram_base)
         });
-        if let Some(insns) = made {
-            let done = ops.get(..insns).unwrap_or(&ops);
-            self.note_page(&hart.ram, pa, done, idx);
+        if let Some((base, e)) = made {
+            let done = ops.get(..e.insns).unwrap_or(&ops);
+            let mut guest = Vec::with_capacity(done.len() * 4);
+            for op in done {
+                guest.extend_from_slice(&op.raw.to_le_bytes()[..usize::from(op.len)]);
+            }
+            let guest = guest.into_boxed_slice();
+            if let Some(l) = &self.library {
+                l.publish(
+                    pc,
+                    pa,
+                    Template {
+                        code: e.code.into_boxed_slice(),
+                        base,
+                        entry: e.entry,
+                        insns: e.insns,
+                        relocs: e.relocs.into_boxed_slice(),
+                        ops: ops.clone(),
+                        guest: guest.clone(),
+                        modes,
+                    },
+                );
+            }
+            self.note_page(&hart.ram, pa, guest, idx);
             self.op_store.push(ops);
         }
+    }
+
+    /// Make the published translation `t` of (`pc`, `pa`) slot `idx`'s, if
+    /// it was made under the same memory modes from the guest bytes in
+    /// memory now. The comparison follows [`Self::check_page`]'s order
+    /// (flag the bytes as code, then read them), so a store racing with it
+    /// either lands before it or moves the code epoch.
+    fn adopt(
+        &mut self,
+        hart: &mut Hart,
+        idx: usize,
+        (pc, pa): (u64, u64),
+        t: &Template,
+        modes: emit::Modes,
+    ) -> bool {
+        let len = t.guest.len() as u64;
+        // Code outside RAM (ROM) has no copy to compare: translated here.
+        let Some(off) = hart.ram.offset_of(pa, len) else {
+            return false;
+        };
+        if t.modes != modes || (pa & 0xfff) + len > 0x1000 {
+            return false;
+        }
+        let new = hart.flag_code(off, len);
+        let fresh = hart.engine_code_read(new);
+        if !same_bytes(&hart.ram, pa, &t.guest) {
+            return false;
+        }
+        if fresh {
+            hart.engine_code_kept(pa >> 12);
+        }
+        let shared = self.shared;
+        let made = self.install(hart, idx, (pc, pa), " adopted", |base| {
+            let mut code = t.code.to_vec();
+            emit::relocate(&mut code, &t.relocs, t.base, base, shared).then_some(emit::Emitted {
+                code,
+                entry: t.entry,
+                insns: t.insns,
+                relocs: Vec::new(),
+            })
+        });
+        if made.is_none() {
+            return false;
+        }
+        self.stats.adopted += 1;
+        self.note_page(&hart.ram, pa, t.guest.clone(), idx);
+        self.op_store.push(t.ops.clone());
+        true
     }
 
     /// Install `emit::straddle`'s code for the instruction at (`pc`,
@@ -701,7 +789,7 @@ impl Jit {
         (pc, pa): (u64, u64),
         tag: &str,
         make: impl Fn(usize) -> Option<emit::Emitted>,
-    ) -> Option<usize> {
+    ) -> Option<(usize, emit::Emitted)> {
         for attempt in 0..2 {
             let Some(e) = make(self.buf.cursor()) else {
                 break;
@@ -732,7 +820,7 @@ impl Jit {
                     }
                 }
                 hart.engine_translated(pa);
-                return Some(e.insns);
+                return Some((at, e));
             }
             if attempt == 0 {
                 // Full: start over (the slot being filled is re-created).
@@ -842,6 +930,7 @@ impl Jit {
         h.jit_flushes = s.flushes;
         h.jit_dropped = s.dropped;
         h.jit_pages_revalidated = s.pages_revalidated;
+        h.jit_adopted = s.adopted;
         h.jit_exits = s.exits;
         exit
     }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rvisor_cpu::{Exit, Hart, HartConfig, HartSignals};
 use rvisor_isa::{decode_compressed, Asm, Inst, RoundingMode};
-use rvisor_jit::{Jit, Policy};
+use rvisor_jit::{Jit, Library, Policy};
 use rvisor_memory::{BusBuilder, Clock, GuestRam, TimerQueue};
 
 const RAM_BASE: u64 = 0x8000_0000;
@@ -791,6 +791,12 @@ fn fp_program(seed: u64) -> Vec<u8> {
 }
 
 fn check_code(code: &[u8], seed: u64, policy: Policy, budget: u64) {
+    let jit = Jit::new(policy, 1 << 20).expect("code cache");
+    check_code_with(code, seed, policy, budget, jit);
+}
+
+/// [`check_code`] with the translator `jit`, which is returned.
+fn check_code_with(code: &[u8], seed: u64, policy: Policy, budget: u64, mut jit: Jit) -> Jit {
     let code = code.to_vec();
     // One seed in four runs in S-mode (satp bare): loads and stores probe
     // the TLB rather than RAM's bounds (traps still go to M-mode's
@@ -806,7 +812,6 @@ fn check_code(code: &[u8], seed: u64, policy: Policy, budget: u64) {
     let mut reference = machine(&code, seed);
     run_to_wfi(&mut reference, |h| h.run(budget), seed);
     let mut translated = machine(&code, seed);
-    let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
     run_to_wfi(&mut translated, |h| jit.run(h, budget), seed);
     let (r, t) = (state(&reference), state(&translated));
     if r != t {
@@ -835,6 +840,7 @@ fn check_code(code: &[u8], seed: u64, policy: Policy, budget: u64) {
             "seed {seed}: nothing was translated"
         );
     }
+    jit
 }
 
 #[test]
@@ -842,6 +848,37 @@ fn random_programs_agree_with_the_interpreter_translating_everything() {
     for seed in 1..400 {
         check_seed(seed, Policy::Always, 1 << 20);
     }
+}
+
+/// A second hart's translator copies the translations the first one
+/// published (into a code cache of its own, at other addresses) and runs
+/// them: the copies agree with the interpreter. When the second hart runs
+/// another program at the same addresses, only the code both share (the
+/// trap handler) may be copied: the rest must be translated again.
+#[test]
+fn translations_copied_from_another_hart_agree_with_the_interpreter() {
+    let (mut same, mut other) = (0, 0);
+    for seed in 1..300 {
+        let policy = [Policy::Always, Policy::Hot(2)][seed as usize % 2];
+        for second in [seed, seed + 5000] {
+            let library = Library::new(64 << 20);
+            for (hart, s) in [seed, second].into_iter().enumerate() {
+                let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+                jit.share(library.clone());
+                let jit = check_code_with(&program(s), s, policy, 1 << 20, jit);
+                match (hart, second == seed) {
+                    (0, _) => assert_eq!(jit.stats.adopted, 0, "seed {s}: nothing to copy yet"),
+                    (_, true) => same += jit.stats.adopted,
+                    (_, false) => other += jit.stats.adopted,
+                }
+            }
+        }
+    }
+    assert!(same > 1000, "only {same} translations copied");
+    assert!(
+        other > 0 && other < same / 4,
+        "{other} copied of another program"
+    );
 }
 
 #[test]

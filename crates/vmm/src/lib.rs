@@ -8,6 +8,7 @@ pub mod config;
 pub mod console;
 pub mod console_out;
 pub mod control;
+mod halt_poll;
 pub mod para;
 pub mod stats;
 mod sys;

@@ -2,12 +2,12 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rvisor_cpu::signals::EXIT_REQUEST;
 use rvisor_cpu::stats::HartStats;
 use rvisor_cpu::{Exit, Hart};
-use rvisor_jit::{Jit, Policy};
+use rvisor_jit::{Jit, Library, Policy};
 use rvisor_platform::fdt::Profile;
 use rvisor_platform::image::ImageBytes;
 use rvisor_platform::machine::{self, MachineSpec, VirtioSpec};
@@ -17,6 +17,7 @@ use crate::config::{Engine, Mode, VmConfig};
 use crate::console::Console;
 use crate::console_out::{ConsoleWriter, OUTPUT_BUFFER_CAP};
 use crate::control::{ExitReason, HtifControl, VmControl};
+use crate::halt_poll::HaltPoll;
 use crate::para::{self, HartSbiState, HartShared, SbiHost};
 use crate::stats::{HypercallCounts, VirtioDeviceStats, VmStats};
 use crate::VmError;
@@ -163,6 +164,11 @@ fn run_once(
         })
     });
 
+    // Harts run mostly the same code: with more than one, each copies the
+    // translations another made rather than translating again (bounded
+    // like one hart's code cache).
+    let library = (shared.len() > 1 && config.engine != Engine::Interp)
+        .then(|| Library::new(config.tcache_size as usize));
     let started = Instant::now();
     let mut threads = Vec::new();
     for (hart, shared) in machine.harts.into_iter().zip(shared) {
@@ -173,6 +179,7 @@ fn run_once(
             sbi: sbi.clone(),
             engine: config.engine,
             tcache_size: config.tcache_size as usize,
+            library: library.clone(),
         };
         let t = std::thread::Builder::new()
             .name(format!("rvisor-hart{id}"))
@@ -288,18 +295,25 @@ struct HartCtx {
     sbi: Option<Arc<SbiHost>>,
     engine: Engine,
     tcache_size: usize,
+    /// The translations the machine's harts share.
+    library: Option<Arc<Library>>,
 }
 
 /// The translator for `engine` (none: interpret). A host that refuses the
 /// code cache mapping falls back to the interpreter.
-fn make_jit(engine: Engine, cache_size: usize) -> Option<Jit> {
+fn make_jit(engine: Engine, cache_size: usize, library: Option<&Arc<Library>>) -> Option<Jit> {
     let policy = match engine {
         Engine::Interp => return None,
         Engine::Jit => Policy::Always,
         Engine::Auto => Policy::Hot(rvisor_jit::DEFAULT_HOT_THRESHOLD),
     };
     match Jit::new(policy, cache_size) {
-        Ok(j) => Some(j),
+        Ok(mut j) => {
+            if let Some(l) = library {
+                j.share(l.clone());
+            }
+            Some(j)
+        }
         Err(e) => {
             tracing::warn!("no translation cache ({e}); interpreting");
             None
@@ -310,13 +324,12 @@ fn make_jit(engine: Engine, cache_size: usize) -> Option<Jit> {
 /// Park until an interrupt the hart enabled locally is pending, or a stop.
 /// Other requests (remote fences) wait for the hart's next block boundary:
 /// a parked hart runs no guest code, so nobody waits for it to act on them.
-fn park(hart: &Hart, ctx: &HartCtx) {
-    // The timeout only bounds the damage of a missed wake-up.
+fn park(hart: &Hart, ctx: &HartCtx, poll: &mut HaltPoll) {
     let mask = hart.csr.mie | EXIT_REQUEST;
     ctx.shared.set_parked(true);
     let writers = hart.ram.writers();
     writers.set_running(hart.config.hart_id, false);
-    hart.signals.wait(mask, Duration::from_millis(50));
+    poll.wait(&hart.signals, mask);
     writers.set_running(hart.config.hart_id, true);
     ctx.shared.set_parked(false);
 }
@@ -329,12 +342,12 @@ fn stopping(ctx: &HartCtx) -> bool {
 
 /// Sleep in an SBI HSM suspend until an enabled interrupt is pending;
 /// false if the VM stops instead.
-fn suspend(hart: &mut Hart, ctx: &HartCtx) -> bool {
+fn suspend(hart: &mut Hart, ctx: &HartCtx, poll: &mut HaltPoll) -> bool {
     while !hart.wfi_wakeup_pending() {
         if hart.signals.load() & EXIT_REQUEST != 0 && stopping(ctx) {
             return false;
         }
-        park(hart, ctx);
+        park(hart, ctx, poll);
     }
     true
 }
@@ -350,7 +363,8 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
     if ctx.shared.state() != hsm::STARTED && !start_stopped_hart(&mut hart, ctx) {
         return (hart.stats_snapshot(), sbi_state.calls);
     }
-    let mut jit = make_jit(ctx.engine, ctx.tcache_size);
+    let mut poll = HaltPoll::default();
+    let mut jit = make_jit(ctx.engine, ctx.tcache_size, ctx.library.as_ref());
     let id = hart.config.hart_id;
     hart.ram.writers().set_running(id, true);
     loop {
@@ -373,7 +387,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
                 }
                 _ => steal_base = None,
             },
-            Exit::Wfi => park(&hart, ctx),
+            Exit::Wfi => park(&hart, ctx, &mut poll),
             Exit::Hypercall => {
                 let Some(sbi) = &ctx.sbi else {
                     // Only para-mode harts exit on ecall.
@@ -401,7 +415,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
                         hart.x[10] = 0;
                         hart.finish_hypercall();
                         ctx.shared.set_suspended();
-                        let woken = suspend(&mut hart, ctx);
+                        let woken = suspend(&mut hart, ctx, &mut poll);
                         ctx.shared.set_started();
                         if !woken {
                             break;
@@ -412,7 +426,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
                         opaque,
                     } => {
                         ctx.shared.set_suspended();
-                        if !suspend(&mut hart, ctx) {
+                        if !suspend(&mut hart, ctx, &mut poll) {
                             break;
                         }
                         let id = hart.config.hart_id;

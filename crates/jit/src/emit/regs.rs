@@ -320,7 +320,7 @@ impl Emitter {
     /// take it off the budget left (clamped at 0); the next chain entry or
     /// back edge makes the full checks. Uses rax and rcx.
     pub(super) fn flush_pending(&mut self) {
-        super::call_abs(&mut self.a, self.base, self.flush_pending_at);
+        self.call_flush_pending();
     }
 
     /// Before a helper call made in line: `Hart::x` and `instret` become
