@@ -2,8 +2,9 @@
 //! assembled with dynasm-rs.
 //!
 //! Register use in translated code: rbx = `*mut Hart`, r12 = `*mut Ctx`;
-//! rax, rcx, rdx, rsi, rdi are scratch; r13-r15 and r8-r11 cache the
-//! block's most used guest registers ([`regs`]), written back to
+//! rax, rcx, rsi are scratch; r13-r15, r8-r11, rdx and rdi cache the
+//! block's most used guest registers ([`regs`]; templates that need rdx or
+//! rdi as scratch reserve them first), written back to
 //! `Hart::x` before every exit and every helper call; rbp counts retired
 //! instructions not yet added to `stats.instret` (added before every
 //! helper call and by the epilogue). So the hart is exact wherever the
@@ -42,7 +43,7 @@ use rvisor_memory::ram::FLAG_SHIFT;
 
 use crate::fp::{self, FpFn};
 use groups::Role;
-use regs::{Loc, RegCache, PENDING, RAX, RCX, RDX};
+use regs::{Loc, RegCache, PENDING, RAX, RCX, RDI, RDX, SCRATCH};
 
 mod fp_inline;
 mod groups;
@@ -799,9 +800,10 @@ impl Emitter {
         } else {
             dynasm!(self.a
                 ; .arch x64
-                ; mov rdx, [rax]
-                ; or rdx, [rax + 8]
-                ; jnz =>slow
+                ; cmp QWORD [rax], 0
+                ; jne =>slow
+                ; cmp QWORD [rax + 8], 0
+                ; jne =>slow
             );
         }
     }
@@ -947,13 +949,14 @@ impl Emitter {
             (Loc::Reg(h), 2) => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], Rw(h)),
             (Loc::Reg(h), 4) => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], Rd(h)),
             (Loc::Reg(h), _) => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], Rq(h)),
+            // rax is free once the probe is done.
             (Loc::Mem(m), _) => {
-                dynasm!(self.a ; .arch x64 ; mov rdx, [rbx + m]);
+                dynasm!(self.a ; .arch x64 ; mov rax, [rbx + m]);
                 match size {
-                    1 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], dl),
-                    2 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], dx),
-                    4 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], edx),
-                    _ => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], rdx),
+                    1 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], al),
+                    2 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], ax),
+                    4 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], eax),
+                    _ => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], rax),
                 }
             }
         }
@@ -972,7 +975,11 @@ impl Emitter {
     /// An A/F/D instruction through the interpreter's semantics (`op`
     /// must stay alive as long as the code).
     fn ext(&mut self, op: &Op, pc: u64, next: u64, index: usize) {
-        if self.fp_inline(&op.inst, op.raw, Site { pc, next, index }) {
+        // The FP templates use rdx and rdi as scratch.
+        self.reserve(SCRATCH);
+        let inline = self.fp_inline(&op.inst, op.raw, Site { pc, next, index });
+        self.release();
+        if inline {
             return;
         }
         let fail = self.a.new_dynamic_label();
@@ -1029,6 +1036,8 @@ impl Emitter {
         let word = matches!(kind, Divw | Divuw | Remw | Remuw);
         let signed = matches!(kind, Div | Rem | Divw | Remw);
         let rem = matches!(kind, Rem | Remu | Remw | Remuw);
+        // x86 division writes rdx.
+        self.reserve(1 << RDX);
         self.mov_to(RCX, rs2);
         self.mov_to(RAX, rs1);
         if word {
@@ -1067,6 +1076,7 @@ impl Emitter {
             (false, true) => dynasm!(self.a ; .arch x64 ; neg eax ; movsxd rax, eax),
         }
         dynasm!(self.a ; .arch x64 ; =>done);
+        self.release();
         self.set_rd(rd, RAX);
     }
 
@@ -1163,8 +1173,13 @@ impl Emitter {
     /// learn (a CRC's bit test) costs a mispredict half the time; this
     /// costs a few instructions. The branch itself is counted already.
     fn if_converted(&mut self, branch: &Inst, skipped: &[Op], pc: u64, rd: u8, h: u8) {
-        const OLD: u8 = 7; // rdi
+        const OLD: u8 = RDI;
         const COUNTED: u8 = 6; // rsi
+        let Some((rs1, rs2, _)) = Self::branch_operands(branch) else {
+            return;
+        };
+        debug_assert_ne!(h, OLD, "not if-converted (see `translate`)");
+        self.reserve(1 << OLD);
         dynasm!(self.a ; .arch x64 ; mov Rq(OLD), Rq(h));
         for op in skipped {
             let ipc = pc.wrapping_add(u64::from(op.off));
@@ -1177,12 +1192,10 @@ impl Emitter {
             ; .arch x64
             ; lea Rq(COUNTED), [Rq(PENDING) + skipped.len() as i32]
         );
-        let Some((rs1, rs2, _)) = Self::branch_operands(branch) else {
-            return;
-        };
         self.compare(rs1, rs2);
         self.cmov(branch, true, h, OLD);
         self.cmov(branch, false, PENDING, COUNTED);
+        self.release();
         debug_assert_eq!(self.regs.host(rd), Some(h));
     }
 
@@ -1352,6 +1365,8 @@ impl Emitter {
             Sraw { rd, rs1, rs2 } => self.shift_rr(rd, rs1, rs2, 2, true),
             Mulh { rd, rs1, rs2 } | Mulhu { rd, rs1, rs2 } | Mulhsu { rd, rs1, rs2 } => {
                 if rd != 0 {
+                    // The one-operand multiply writes rdx.
+                    self.reserve(1 << RDX);
                     let b = self.loc(rs2);
                     self.mov_to(RAX, rs1);
                     match (inst, b) {
@@ -1369,6 +1384,7 @@ impl Emitter {
                         self.alu_op(Alu::And, false, RCX, b);
                         dynasm!(self.a ; .arch x64 ; sub rdx, rcx);
                     }
+                    self.release();
                     self.set_rd(rd, RDX);
                 }
             }
@@ -2237,7 +2253,8 @@ pub fn translate(
     e.entry_checks(to_dispatcher);
     let entry = e.a.offset().0;
     if let Some(mask) = spin {
-        // Before any guest register is cached: the call clobbers r8-r11.
+        // Before any guest register is cached: the call clobbers r8-r11,
+        // rdx and rdi.
         e.spin_point(pc, mask);
     }
     let labels: Vec<Option<DynamicLabel>> = {
@@ -2252,7 +2269,9 @@ pub fn translate(
     let converted: Vec<Option<u8>> = (0..len)
         .map(|i| match inside[i] {
             Some(t) if t > i && Emitter::branch_operands(&body[i].inst).is_some() => {
-                hammock(body, &labels, i, t).filter(|&rd| e.regs.host(rd).is_some())
+                // (Its register cached anywhere but in rdi, which the
+                // select uses.)
+                hammock(body, &labels, i, t).filter(|&rd| e.regs.host(rd).is_some_and(|h| h != RDI))
             }
             _ => None,
         })
@@ -2470,6 +2489,16 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// rdi and rdx may cache guest registers: their byte forms must be
+    /// `dil`/`dl` (a REX prefix), never `bh`.
+    #[test]
+    fn byte_stores_from_rdi_name_dil() {
+        let mut a = Asm::new(0);
+        dynasm!(a ; .arch x64 ; mov [rsi + rcx], Rb(RDI));
+        let code = a.finalize().expect("assembles");
+        assert_eq!(code, [0x40, 0x88, 0x3c, 0x0e], "mov [rsi + rcx], dil");
     }
 
     /// Code assembled for one place and relocated to another is the code

@@ -20,10 +20,11 @@ use super::{xo, Emitter};
 
 /// Host registers the cache may use, in order of preference: the
 /// callee-saved ones first (helper calls leave them alone), then the
-/// caller-saved ones no template uses. `rbx`, `r12` hold the hart and
-/// context pointers; `rax`, `rcx`, `rdx`, `rsi`, `rdi` are template
-/// scratch; `rbp` is [`PENDING`].
-const HOST: [u8; 7] = [13, 14, 15, 8, 9, 10, 11];
+/// caller-saved ones no template uses, then `rdx` and `rdi`, which a few
+/// templates use as scratch: those [`Emitter::reserve`] them first. `rbx`,
+/// `r12` hold the hart and context pointers; `rax`, `rcx`, `rsi` are
+/// template scratch; `rbp` is [`PENDING`].
+const HOST: [u8; 9] = [13, 14, 15, 8, 9, 10, 11, RDX, RDI];
 
 /// rbp counts the instructions retired in translated code that
 /// `stats.instret` does not hold yet (the architectural count is the
@@ -37,9 +38,14 @@ pub(super) const PENDING: u8 = 5;
 pub(super) const RAX: u8 = 0;
 pub(super) const RCX: u8 = 1;
 pub(super) const RDX: u8 = 2;
+pub(super) const RDI: u8 = 7;
+
+/// The cache registers some templates use as scratch (see
+/// [`Emitter::reserve`]).
+pub(super) const SCRATCH: u32 = 1 << RDX | 1 << RDI;
 
 fn caller_saved(h: u8) -> bool {
-    (8..=11).contains(&h)
+    (8..=11).contains(&h) || h == RDX || h == RDI
 }
 
 /// Where a cached register's value is.
@@ -67,6 +73,10 @@ pub(super) struct RegCache {
     /// all 64 bits ([`Emitter::loc`]) or before a write back: a chain of
     /// W instructions (hashes) pays one `movsxd`, not one each.
     upper: u32,
+    /// Host registers (bits) the current template uses as scratch: the
+    /// guest registers cached there count as uncached meanwhile (they
+    /// were written back, see [`Emitter::reserve`]).
+    reserved: u32,
 }
 
 /// A guest register operand: a host register or its `Hart::x` slot
@@ -100,6 +110,7 @@ impl RegCache {
             st: [St::Memory; 32],
             written: 0,
             upper: 0,
+            reserved: 0,
         }
     }
 
@@ -137,16 +148,14 @@ impl RegCache {
     }
 
     fn cached(&self) -> impl Iterator<Item = (u8, u8)> + '_ {
-        (1..32u8).filter_map(|r| {
-            let h = self.host[usize::from(r)];
-            (h != 0).then_some((r, h))
-        })
+        (1..32u8).filter_map(|r| self.host(r).map(|h| (r, h)))
     }
 
-    /// Host register of guest register `r`, if cached.
+    /// Host register of guest register `r`, if cached (and not reserved).
     pub(super) fn host(&self, r: u8) -> Option<u8> {
         match self.host[usize::from(r & 31)] {
             0 => None,
+            h if self.reserved & 1 << h != 0 => None,
             h => Some(h),
         }
     }
@@ -309,6 +318,35 @@ impl Emitter {
         }
     }
 
+    /// Make the host registers `mask` (bits, of [`SCRATCH`]) free for the
+    /// template about to be emitted: the guest registers cached there are
+    /// written back if dirty and count as uncached until
+    /// [`Self::release`] (then they are loaded again when next used). No
+    /// jump inside the block may be emitted meanwhile (its target's state
+    /// would have them loaded).
+    pub(super) fn reserve(&mut self, mask: u32) {
+        debug_assert_eq!(mask & !SCRATCH, 0);
+        let s = self.regs;
+        for (r, h) in s.cached() {
+            if mask & 1 << h == 0 {
+                continue;
+            }
+            let i = usize::from(r);
+            if self.regs.st[i] == St::Dirty {
+                self.sign_extend(r, h);
+                dynasm!(self.a ; .arch x64 ; mov [rbx + xo(r)], Rq(h));
+            }
+            self.regs.st[i] = St::Memory;
+            self.regs.upper &= !(1 << r);
+        }
+        self.regs.reserved |= mask;
+    }
+
+    /// End a [`Self::reserve`].
+    pub(super) fn release(&mut self) {
+        self.regs.reserved = 0;
+    }
+
     /// [`Self::write_back`] of the current state, before an exit.
     pub(super) fn write_back_all(&mut self) {
         let s = self.regs;
@@ -361,6 +399,7 @@ impl Emitter {
     /// block and their targets, and the top of a looping block, are in
     /// this state.
     pub(super) fn canonicalize(&mut self) {
+        debug_assert_eq!(self.regs.reserved, 0, "a jump inside a reserving template");
         let s = self.regs;
         for (r, h) in s.cached() {
             self.sign_extend(r, h);
@@ -374,6 +413,7 @@ impl Emitter {
     /// Take the state to be the canonical one (at a label only jumps
     /// reach: each of them canonicalized).
     pub(super) fn assume_canonical(&mut self) {
+        debug_assert_eq!(self.regs.reserved, 0, "a label inside a reserving template");
         self.regs.upper = 0;
         let s = self.regs;
         for (r, _) in s.cached() {
