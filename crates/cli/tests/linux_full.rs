@@ -37,14 +37,21 @@ fn boot(cpus: &str) -> String {
 
 /// Boot to power-off on `cpus` harts with `--engine engine`.
 fn boot_on(cpus: &str, engine: &str) -> String {
-    let mut cmd = rvisor(&[
+    boot_with(cpus, engine, &[]).0
+}
+
+/// [`boot_on`] with `extra` arguments; the console output and stderr.
+fn boot_with(cpus: &str, engine: &str, extra: &[&str]) -> (String, String) {
+    let mut args = vec![
         "--cpus",
         cpus,
         "--engine",
         engine,
         "--append",
         "console=ttyS0 rvisor.test=1",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let mut cmd = rvisor(&args);
     cmd.env("RVISOR_LOG", "warn");
     let (code, out, err) = common::run_to_end(cmd, Duration::from_secs(600));
     eprint!("{err}");
@@ -63,7 +70,16 @@ fn boot_on(cpus: &str, engine: &str) -> String {
         "guest did not power off:\n{out}"
     );
     assert_eq!(code, Some(0), "exit status after a clean power-off");
-    out
+    (out, err)
+}
+
+/// The count `--stats` printed on the line starting with `name`.
+fn stat(stats: &str, name: &str) -> u64 {
+    stats
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix(name))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name:?} in --stats:\n{stats}"))
 }
 
 #[test]
@@ -74,12 +90,20 @@ fn linux_full_one_hart_boots_and_powers_off() {
 
 #[test]
 fn linux_full_two_harts_boot_and_cpuinfo_shows_both() {
-    let out = boot("2");
+    let (out, stats) = boot_with("2", "auto", &["--stats"]);
     assert!(
         out.contains("processor\t: 1"),
         "second hart missing from /proc/cpuinfo:\n{out}"
     );
     assert!(out.contains("== nproc: 2"), "{out}");
+    // The harts share their translations, and nearly everything runs
+    // translated.
+    let made = stat(&stats, "blocks translated");
+    let copied = stat(&stats, "of them copied from other harts");
+    assert!(copied > 1000 && copied < made, "{copied} of {made} copied");
+    let run = stat(&stats, "instructions run translated");
+    let all = stat(&stats, "instructions retired:");
+    assert!(run > all / 10 * 9, "{run} of {all} translated");
 }
 
 /// The translator translating every block boots the same kernel.

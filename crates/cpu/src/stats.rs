@@ -57,6 +57,8 @@ pub struct HartStats {
     pub jit_pages_revalidated: u64,
     /// Translator: translations copied from another hart's.
     pub jit_adopted: u64,
+    /// Translator: guest instructions retired in translated code.
+    pub jit_insns_run: u64,
     /// Translator: returns from translated code to the dispatcher by
     /// reason (interpreted instruction, jump-cache miss, unchained direct
     /// exit, other: budget, interrupts, traps).

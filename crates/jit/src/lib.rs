@@ -106,6 +106,9 @@ pub struct JitStats {
     pub code_bytes: u64,
     /// Dispatches into translated code.
     pub dispatches: u64,
+    /// Guest instructions retired in translated code (the rest of the
+    /// hart's count ran in the interpreter).
+    pub insns_run: u64,
     /// Blocks (or single instructions) handed to the interpreter.
     pub interpreted: u64,
     /// Direct exits patched into chained jumps.
@@ -931,6 +934,7 @@ impl Jit {
         h.jit_dropped = s.dropped;
         h.jit_pages_revalidated = s.pages_revalidated;
         h.jit_adopted = s.adopted;
+        h.jit_insns_run = s.insns_run;
         h.jit_exits = s.exits;
         exit
     }
@@ -1120,6 +1124,7 @@ impl Jit {
         let before = hart.stats.instret;
         let status = (self.enter)(hart, &mut *self.ctx, entry);
         let mut steps = hart.stats.instret.wrapping_sub(before);
+        self.stats.insns_run += steps;
         if status == RET_TRAP as u32 {
             if let Some(t) = self.ctx.trap.take() {
                 self.stats.traps += 1;

@@ -251,6 +251,15 @@ impl VmStats {
             for (name, f) in jit {
                 let _ = writeln!(s, "  {:<32} {}", name, sum(f));
             }
+            // The translation cache's hit rate, by what it is for: the
+            // share of the guest's instructions that ran translated.
+            let run = sum(|h| h.jit_insns_run);
+            let _ = writeln!(
+                s,
+                "  {:<32} {run} ({:.1} % of all)",
+                "instructions run translated",
+                100.0 * run as f64 / self.instret().max(1) as f64
+            );
         }
         if self.hypercalls.total() > 0 {
             let _ = writeln!(s, "hypercalls by extension.function:");
