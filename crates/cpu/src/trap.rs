@@ -194,10 +194,20 @@ impl crate::Hart {
         self.select_interrupt(pending)
     }
 
+    /// The interrupts (`mip` bits) that would be taken now if pending:
+    /// enabled in `mie` and by the global enables of the current
+    /// privilege. It changes only with `mstatus`, `mie`, `mideleg` or the
+    /// privilege.
+    #[inline]
+    pub fn takeable_interrupts(&self) -> u64 {
+        self.csr.mie & IRQ_MASK & self.globally_enabled()
+    }
+
     /// machine.adoc "Machine Interrupt Registers": an M-level interrupt is
     /// taken if prv < M or MIE; a delegated one if prv < S, or prv = S and
-    /// SIE (never in M).
-    fn select_interrupt(&self, pending: u64) -> Option<Interrupt> {
+    /// SIE (never in M). The `mip` bits so enabled.
+    #[inline]
+    fn globally_enabled(&self) -> u64 {
         let ms = self.csr.mstatus;
         let m_on = self.prv != PrivilegeMode::Machine || ms & mstatus::MIE != 0;
         let s_on = match self.prv {
@@ -207,11 +217,16 @@ impl crate::Hart {
         };
         let mut enabled = 0;
         if m_on {
-            enabled |= pending & !self.csr.mideleg;
+            enabled |= !self.csr.mideleg;
         }
         if s_on {
-            enabled |= pending & self.csr.mideleg;
+            enabled |= self.csr.mideleg;
         }
+        enabled
+    }
+
+    fn select_interrupt(&self, pending: u64) -> Option<Interrupt> {
+        let enabled = pending & self.globally_enabled();
         if enabled == 0 {
             return None;
         }

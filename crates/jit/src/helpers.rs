@@ -9,6 +9,7 @@
 //! ABI): it aborts the process instead of corrupting translated frames.
 
 use rvisor_cpu::interp::Op;
+use rvisor_cpu::signals::REQUEST_MASK;
 use rvisor_cpu::{Hart, Trap};
 
 /// Helper status: ok.
@@ -254,7 +255,12 @@ pub extern "sysv64" fn csr(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> Hel
     let hart = unsafe { &mut *hart };
     // SAFETY: as in `ext`.
     let op = unsafe { &*op };
-    ends_block(hart.engine_exec_csr(op), ctx)
+    let r = hart.engine_exec_csr(op);
+    // An interrupt enable set with nothing pending goes on in translated
+    // code: the checks must see the interrupts it lets in from now on.
+    // SAFETY: as in `load` (the context outlives the run).
+    unsafe { (*ctx).irq_mask = hart.takeable_interrupts() | REQUEST_MASK };
+    ends_block(r, ctx)
 }
 
 /// Helper status of [`straddle`]: the dispatcher's interpreter must run
@@ -287,6 +293,59 @@ pub extern "sysv64" fn ext(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> Hel
     // alive until it flushes the code that refers to it.
     let op = unsafe { &*op };
     ends_block(hart.engine_exec_ext(op), ctx)
+}
+
+#[cfg(test)]
+mod csr_tests {
+    use std::sync::Arc;
+
+    use rvisor_cpu::{HartConfig, HartSignals};
+    use rvisor_isa::Inst;
+    use rvisor_memory::{BusBuilder, Clock, GuestRam, TimerQueue};
+
+    use super::*;
+
+    /// An in-line CSR write that enables an interrupt with nothing pending
+    /// lets the translation go on, with the interrupt in the mask its
+    /// checks test from then on; one that disables it takes it out.
+    #[test]
+    fn csr_writes_in_line_update_the_interrupt_mask() {
+        const MSIP: u64 = 1 << 3;
+        let ram = Arc::new(GuestRam::new(0x8000_0000, 1 << 20).expect("RAM"));
+        let bus = Arc::new(BusBuilder::new(ram).build());
+        let config = HartConfig::machine(0, 0x8000_0000);
+        let timers = TimerQueue::new(Clock::new());
+        let mut hart = Hart::new(config, bus, HartSignals::new(), timers);
+        hart.csr.mie = MSIP;
+        hart.csr.mstatus &= !(1 << 3);
+        let mut ctx = Ctx {
+            irq_mask: hart.takeable_interrupts() | REQUEST_MASK,
+            ..Ctx::default()
+        };
+        assert_eq!(ctx.irq_mask & MSIP, 0, "masked by MIE");
+        let op = |inst: Inst| Op {
+            inst,
+            raw: rvisor_isa::encode(&inst).expect("encodes"),
+            off: 0,
+            len: 4,
+        };
+        let set = op(Inst::Csrrsi {
+            rd: 0,
+            uimm: 8,
+            csr: 0x300,
+        });
+        let r = csr(&mut hart, &set, &mut ctx);
+        assert_eq!(r.status, ST_OK, "nothing pending: the block goes on");
+        assert_ne!(ctx.irq_mask & MSIP, 0, "MIE lets MSIP in");
+        let clear = op(Inst::Csrrci {
+            rd: 0,
+            uimm: 8,
+            csr: 0x300,
+        });
+        assert_eq!(csr(&mut hart, &clear, &mut ctx).status, ST_OK);
+        assert_eq!(ctx.irq_mask & MSIP, 0);
+        assert_eq!(ctx.irq_mask & REQUEST_MASK, REQUEST_MASK);
+    }
 }
 
 #[cfg(test)]

@@ -1099,11 +1099,21 @@ impl Jit {
     }
 
     fn execute(&mut self, hart: &mut Hart, entry: usize, left: u64) -> u64 {
-        let mie = hart.csr.mie;
-        self.ctx.irq_mask = mie | REQUEST_MASK;
-        // A pending-but-masked local interrupt would make every chain entry
-        // bail out anyway; run single blocks from the dispatcher instead.
-        self.ctx.pending_limit = if hart.csr.mip & mie != 0 { 0 } else { left };
+        // Only interrupts that would be taken make translated code leave:
+        // one pending but masked (a kernel's timer interrupt in a section
+        // with interrupts off) would otherwise end every block. What is
+        // takeable changes only through instructions that leave
+        // translated code, or through the CSR helper, which updates the
+        // mask.
+        let takeable = hart.takeable_interrupts();
+        self.ctx.irq_mask = takeable | REQUEST_MASK;
+        // A pending takeable interrupt would make every chain entry bail
+        // out anyway; run single blocks from the dispatcher instead.
+        self.ctx.pending_limit = if hart.csr.mip & takeable != 0 {
+            0
+        } else {
+            left
+        };
         self.ctx.check_at = self.ctx.pending_limit.min(CHECK_EVERY);
         self.ctx.signals = &hart.signals.pending as *const _ as usize;
         self.ctx.tag_load = hart.tlb_probe(Access::Load).1;
