@@ -86,7 +86,7 @@ struct RunArgs {
     /// Execution engine
     #[arg(long, value_enum, default_value = "auto")]
     engine: EngineArg,
-    /// Translated-code cache per hart (1M to 1G; flushed whole when full)
+    /// Translated-code cache per hart, and the bound of the translations harts share (1M to 1G; each emptied whole when full)
     #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
     tcache_size: u64,
     /// Print what the VMM did (traps, emulated instructions, MMIO, interrupts) at exit

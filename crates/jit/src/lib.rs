@@ -38,6 +38,9 @@
 //!   starts a new epoch, so every way into a page passes the check). A hart
 //!   reset (the interpreter's flush token) drops everything. The code cache
 //!   is one bounded mapping flushed whole when full.
+//! - **Sharing**: harts of one machine publish their translations in a
+//!   [`Library`]; a hart about to translate a block copies and relocates
+//!   another's code for it if the guest bytes still match.
 
 mod code;
 mod emit;
