@@ -2491,6 +2491,28 @@ mod tests {
             .collect()
     }
 
+    /// The translation of `ops` (contiguous from guest 0x8000_0000,
+    /// paged loads) placed `place` bytes into a code cache at `cache`, and
+    /// that cache's shared stubs.
+    fn translate_at(ops: &[Op], cache: usize, place: usize) -> (Emitted, Shared) {
+        let t = trampoline(cache);
+        let shared = Shared {
+            epilogue: cache + t.epilogue,
+            flush_pending: cache + t.flush_pending,
+        };
+        let modes = Modes {
+            loads: DataMode::Paged,
+            fast_stores: false,
+        };
+        let len = ops
+            .last()
+            .map_or(0, |op| u64::from(op.off) + u64::from(op.len));
+        let pcs = (0x8000_0000, 0x8000_0000);
+        let e = translate(ops, pcs, len, cache + place, shared, modes, 0x8000_0000)
+            .expect("translatable");
+        (e, shared)
+    }
+
     /// rdi and rdx may cache guest registers: their byte forms must be
     /// `dil`/`dl` (a REX prefix), never `bh`.
     #[test]
@@ -2541,29 +2563,8 @@ mod tests {
                 ..test_op(inst)
             });
         }
-        let at = |cache: usize, place: usize| {
-            let t = trampoline(cache);
-            let shared = Shared {
-                epilogue: cache + t.epilogue,
-                flush_pending: cache + t.flush_pending,
-            };
-            let e = translate(
-                &ops,
-                (0x8000_0000, 0x8000_0000),
-                ops.len() as u64 * 4,
-                cache + place,
-                shared,
-                Modes {
-                    loads: DataMode::Paged,
-                    fast_stores: false,
-                },
-                0x8000_0000,
-            )
-            .expect("translatable");
-            (e, shared)
-        };
-        let (a, _) = at(0x1000_0000, 0x1234);
-        let (b, shared_b) = at(0x5000_0000, 0x9_8760);
+        let (a, _) = translate_at(&ops, 0x1000_0000, 0x1234);
+        let (b, shared_b) = translate_at(&ops, 0x5000_0000, 0x9_8760);
         assert_eq!(a.insns, ops.len());
         let kinds = |k: RelocKind| a.relocs.iter().filter(|r| r.kind == k).count();
         assert!(kinds(RelocKind::Epilogue) > 0 && kinds(RelocKind::FlushPending) > 0);
@@ -2586,27 +2587,8 @@ mod tests {
 
     #[test]
     fn memory_accesses_share_their_failure_exit_and_pending_flush() {
-        const BASE: usize = 0x1000_0000;
-        let t = trampoline(BASE);
-        let shared = Shared {
-            epilogue: BASE + t.epilogue,
-            flush_pending: BASE + t.flush_pending,
-        };
         let size = |n: u8| {
-            let ops = accesses(n);
-            let e = translate(
-                &ops,
-                (0x8000_0000, 0x8000_0000),
-                u64::from(n) * 4,
-                BASE + 0x1000,
-                shared,
-                Modes {
-                    loads: DataMode::Paged,
-                    fast_stores: false,
-                },
-                0x8000_0000,
-            )
-            .expect("translatable");
+            let (e, _) = translate_at(&accesses(n), 0x1000_0000, 0x1000);
             assert_eq!(e.insns, usize::from(n));
             e.code.len()
         };
