@@ -110,3 +110,47 @@ impl Library {
         self.len() == 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::Modes;
+    use rvisor_cpu::mmu::DataMode;
+
+    fn template(code: usize) -> Template {
+        Template {
+            code: vec![0x90; code].into_boxed_slice(),
+            base: 0x1000,
+            entry: 0,
+            insns: 1,
+            relocs: Box::new([]),
+            ops: Arc::from(Vec::<Op>::new()),
+            guest: vec![0x13, 0, 0, 0].into_boxed_slice(),
+            modes: Modes {
+                loads: DataMode::Paged,
+                fast_stores: false,
+            },
+        }
+    }
+
+    /// A guest that keeps making new code cannot grow the library past its
+    /// bound: it is emptied whole, like a code cache.
+    #[test]
+    fn the_library_stays_within_its_bound() {
+        let lib = Library::new(64 << 10);
+        assert!(lib.is_empty());
+        lib.publish(0x1000, 0x8000_1000, template(1000));
+        assert!(lib.get(0x1000, 0x8000_1000).is_some());
+        assert!(lib.get(0x1000, 0x8000_2000).is_none(), "keyed by both pcs");
+        // Publishing again replaces, and does not count twice.
+        lib.publish(0x1000, 0x8000_1000, template(1000));
+        assert_eq!(lib.len(), 1);
+        let mut most = 0;
+        for i in 0..1000u64 {
+            lib.publish(i * 4, 0x8000_0000 + i * 4, template(1000));
+            most = most.max(lib.len());
+            assert!(lib.lock().bytes <= 64 << 10);
+        }
+        assert!(most > 30 && most < 64, "held at most {most}");
+    }
+}
