@@ -26,7 +26,7 @@ const PAGE_MASK: u64 = 0xfff;
 const MAX_GEN: u64 = 0xff;
 
 /// How data addresses are translated (see [`Hart::load_mode`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DataMode {
     /// Through page tables.
     Paged,

@@ -224,7 +224,7 @@ pub fn trampoline(base: usize) -> Trampoline {
 }
 
 /// How the hart accesses memory when a translation is made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Modes {
     /// How load addresses translate.
     pub loads: DataMode,

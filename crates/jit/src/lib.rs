@@ -636,7 +636,7 @@ impl Jit {
             loads: hart.load_mode(),
             fast_stores: hart.fast_stores(),
         };
-        let published = self.library.as_ref().and_then(|l| l.get(pc, pa));
+        let published = self.library.as_ref().and_then(|l| l.get(pc, pa, modes));
         if let Some(t) = published {
             if self.adopt(hart, idx, (pc, pa), &t, modes) {
                 return;
@@ -742,7 +742,8 @@ impl Jit {
         let Some(off) = hart.ram.offset_of(pa, len) else {
             return false;
         };
-        if t.modes != modes || (pa & 0xfff) + len > 0x1000 {
+        debug_assert_eq!(t.modes, modes, "the library is keyed by them");
+        if (pa & 0xfff) + len > 0x1000 {
             return false;
         }
         let new = hart.flag_code(off, len);

@@ -45,13 +45,14 @@ impl Template {
 
 #[derive(Default)]
 struct Inner {
-    map: HashMap<(u64, u64), Arc<Template>>,
+    map: HashMap<(u64, u64, Modes), Arc<Template>>,
     bytes: usize,
 }
 
 /// The translations of one machine's harts, keyed by guest (virtual pc,
-/// physical pc), bounded in memory (emptied whole when full, like a code
-/// cache).
+/// physical pc) and the memory modes baked in (harts in different modes
+/// keep one each rather than replacing each other's), bounded in memory
+/// (emptied whole when full, like a code cache).
 pub struct Library {
     inner: Mutex<Inner>,
     limit: usize,
@@ -80,9 +81,9 @@ impl Library {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The translation published for (`pc`, `pa`), if any.
-    pub(crate) fn get(&self, pc: u64, pa: u64) -> Option<Arc<Template>> {
-        self.lock().map.get(&(pc, pa)).cloned()
+    /// The translation published for (`pc`, `pa`) under `modes`, if any.
+    pub(crate) fn get(&self, pc: u64, pa: u64, modes: Modes) -> Option<Arc<Template>> {
+        self.lock().map.get(&(pc, pa, modes)).cloned()
     }
 
     /// Publish `t` as the translation of (`pc`, `pa`), replacing any
@@ -95,7 +96,8 @@ impl Library {
             g.bytes = 0;
         }
         g.bytes += size;
-        if let Some(old) = g.map.insert((pc, pa), Arc::new(t)) {
+        let modes = t.modes;
+        if let Some(old) = g.map.insert((pc, pa, modes), Arc::new(t)) {
             g.bytes = g.bytes.saturating_sub(old.size());
         }
     }
@@ -140,8 +142,20 @@ mod tests {
         let lib = Library::new(64 << 10);
         assert!(lib.is_empty());
         lib.publish(0x1000, 0x8000_1000, template(1000));
-        assert!(lib.get(0x1000, 0x8000_1000).is_some());
-        assert!(lib.get(0x1000, 0x8000_2000).is_none(), "keyed by both pcs");
+        let modes = template(0).modes;
+        assert!(lib.get(0x1000, 0x8000_1000, modes).is_some());
+        assert!(
+            lib.get(0x1000, 0x8000_2000, modes).is_none(),
+            "keyed by both pcs"
+        );
+        let other = Modes {
+            fast_stores: true,
+            ..modes
+        };
+        assert!(
+            lib.get(0x1000, 0x8000_1000, other).is_none(),
+            "and the modes"
+        );
         // Publishing again replaces, and does not count twice.
         lib.publish(0x1000, 0x8000_1000, template(1000));
         assert_eq!(lib.len(), 1);
