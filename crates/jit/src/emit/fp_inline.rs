@@ -130,13 +130,7 @@ impl Emitter {
             | Inst::FsgnjxS { rd, rs1, rs2 } => {
                 let regs = self.regs;
                 self.fs_dirty_or(slow);
-                for r in [rs1, rs2] {
-                    dynasm!(self.a
-                        ; .arch x64
-                        ; cmp DWORD [rbx + fo(r) + 4], -1
-                        ; jne =>slow
-                    );
-                }
+                self.boxed_or(&[rs1, rs2], slow);
                 dynasm!(self.a
                     ; .arch x64
                     ; mov eax, [rbx + fo(rs1)]
@@ -222,12 +216,8 @@ impl Emitter {
                 let regs = self.regs;
                 self.fs_dirty_or(slow);
                 if single {
-                    dynasm!(self.a
-                        ; .arch x64
-                        ; cmp DWORD [rbx + fo(rs1) + 4], -1
-                        ; jne =>slow
-                        ; movss xmm0, [rbx + fo(rs1)]
-                    );
+                    self.boxed_or(&[rs1], slow);
+                    dynasm!(self.a ; .arch x64 ; movss xmm0, [rbx + fo(rs1)]);
                 } else {
                     dynasm!(self.a ; .arch x64 ; movsd xmm0, [rbx + fo(rs1)]);
                 }
@@ -344,10 +334,9 @@ impl Emitter {
                     dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 4 ; ja =>slow);
                 }
                 // Boxed, and not a NaN (exponent all ones with a fraction).
+                self.boxed_or(&[rs1], slow);
                 dynasm!(self.a
                     ; .arch x64
-                    ; cmp DWORD [rbx + fo(rs1) + 4], -1
-                    ; jne =>slow
                     ; mov eax, [rbx + fo(rs1)]
                     ; and eax, 0x7fff_ffff
                     ; cmp eax, 0x7f80_0000
@@ -469,13 +458,7 @@ impl Emitter {
         self.fs_dirty_or(slow);
         self.rne_nx_accrued_or(rm, slow);
         if single {
-            for &r in &srcs {
-                dynasm!(self.a
-                    ; .arch x64
-                    ; cmp DWORD [rbx + fo(r) + 4], -1
-                    ; jne =>slow
-                );
-            }
+            self.boxed_or(&srcs, slow);
         }
         // Sources in xmm0, xmm1, xmm2; the result in xmm2.
         for (n, &r) in srcs.iter().enumerate() {
@@ -670,13 +653,7 @@ impl Emitter {
             ; jz =>slow
         );
         if single {
-            for r in [rs1, rs2] {
-                dynasm!(self.a
-                    ; .arch x64
-                    ; cmp DWORD [rbx + fo(r) + 4], -1
-                    ; jne =>slow
-                );
-            }
+            self.boxed_or(&[rs1, rs2], slow);
             dynasm!(self.a
                 ; .arch x64
                 ; movss xmm0, [rbx + fo(rs1)]
@@ -782,6 +759,19 @@ impl Emitter {
             keep: Vec::new(),
         });
         self.stubs.push(Stub::Helper { label: fail, site });
+    }
+
+    /// Jump to `slow` unless each f register of `regs` holds a NaN-boxed
+    /// single (upper half all ones), as the single-precision templates
+    /// need.
+    fn boxed_or(&mut self, regs: &[u8], slow: DynamicLabel) {
+        for &r in regs {
+            dynasm!(self.a
+                ; .arch x64
+                ; cmp DWORD [rbx + fo(r) + 4], -1
+                ; jne =>slow
+            );
+        }
     }
 
     /// Jump to `slow` unless `mstatus.FS` is Dirty already: templates that
