@@ -69,16 +69,23 @@ pub use library::Library;
 pub const DEFAULT_CACHE_SIZE: usize = 128 << 20;
 /// Executions after which `auto` translates a block.
 pub const DEFAULT_HOT_THRESHOLD: u32 = 16;
-/// Whether RAM at `pa` still holds the bytes `old` (at most one block:
-/// 64 instructions of 4 bytes).
+/// Whether RAM at `pa` still holds the bytes `old` (a translation's
+/// guest code: a region of several blocks may exceed one buffer, so it is
+/// compared a buffer at a time).
 fn same_bytes(ram: &rvisor_memory::GuestRam, pa: u64, old: &[u8]) -> bool {
-    let mut buf = [0u8; 256];
-    let Some(now) = buf.get_mut(..old.len()) else {
+    let Some(start) = ram.offset_of(pa, old.len() as u64) else {
         return false;
     };
-    ram.offset_of(pa, old.len() as u64)
-        .is_some_and(|off| ram.read_bytes(off, now))
-        && now == old
+    let mut buf = [0u8; 256];
+    let mut off = start;
+    for chunk in old.chunks(buf.len()) {
+        let now = &mut buf[..chunk.len()];
+        if !ram.read_bytes(off, now) || now != chunk {
+            return false;
+        }
+        off += chunk.len() as u64;
+    }
+    true
 }
 
 /// Most saved guest-code copies before the whole cache is flushed.
@@ -1147,5 +1154,30 @@ impl Jit {
             steps += 1;
         }
         steps.max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A region of several blocks has more guest code than one compare
+    /// buffer: unchanged, it still compares equal (its translations are
+    /// kept, and can be copied to another hart); one changed byte anywhere
+    /// is seen.
+    #[test]
+    fn guest_code_longer_than_a_buffer_compares() {
+        let ram = rvisor_memory::GuestRam::new(0x8000_0000, 1 << 16).expect("RAM");
+        let code: Vec<u8> = (0..600u32).map(|i| (i * 7) as u8).collect();
+        assert!(ram.write_bytes(0x100, &code));
+        assert!(same_bytes(&ram, 0x8000_0100, &code));
+        assert!(same_bytes(&ram, 0x8000_0100, &code[..4]));
+        let mut changed = code.clone();
+        changed[599] ^= 1;
+        assert!(!same_bytes(&ram, 0x8000_0100, &changed));
+        changed[599] ^= 1;
+        changed[300] ^= 1;
+        assert!(!same_bytes(&ram, 0x8000_0100, &changed));
+        assert!(!same_bytes(&ram, 0x8000_fe00, &code), "past the end of RAM");
     }
 }
