@@ -88,6 +88,18 @@ fn same_bytes(ram: &rvisor_memory::GuestRam, pa: u64, old: &[u8]) -> bool {
     true
 }
 
+/// The guest code `ops` were decoded from, rebuilt from their raw bits
+/// rather than read from RAM again: RAM may have changed since the decode
+/// (a racing hart's unseen store), and the copy must describe what was
+/// translated.
+fn guest_bytes(ops: &[Op]) -> Box<[u8]> {
+    let mut bytes = Vec::with_capacity(ops.len() * 4);
+    for op in ops {
+        bytes.extend_from_slice(&op.raw.to_le_bytes()[..usize::from(op.len)]);
+    }
+    bytes.into_boxed_slice()
+}
+
 /// Most saved guest-code copies before the whole cache is flushed.
 const MAX_COPIES: usize = 1 << 20;
 /// Table slots (a power of two), in sets of two ways: with one way, two
@@ -552,11 +564,8 @@ impl Jit {
         false
     }
 
-    /// Remember that slot `idx` holds a translation of `ops` (at `pa`);
-    /// a copy of their bytes is kept for revalidation.
-    /// The copy is rebuilt from the ops' raw bits, not read from RAM again:
-    /// RAM may have changed since the decode (a racing hart's unseen store),
-    /// and the copy must describe what was translated.
+    /// Remember that slot `idx` holds a translation of the guest code
+    /// `bytes` (at `pa`), kept for revalidation (see [`guest_bytes`]).
     fn note_page(&mut self, ram: &rvisor_memory::GuestRam, pa: u64, bytes: Box<[u8]>, idx: usize) {
         let ok = ram.offset_of(pa, bytes.len() as u64).is_some();
         let copy = if ok {
@@ -696,7 +705,8 @@ impl Jit {
             return;
         }
         // Translated code points at its ops (A/F/D helper calls): keep them
-        // in a box of their own until the code is flushed.
+        // in an allocation of their own until the code is flushed (and the
+        // library lets go of them).
         let ops: Arc<[Op]> = self.ops.as_slice().into();
         let shared = self.shared;
         let ram_base = hart.ram.base();
@@ -704,12 +714,7 @@ impl Jit {
             emit::translate(&ops, (pc, pa), bytes, base, shared, modes, ram_base)
         });
         if let Some((base, e)) = made {
-            let done = ops.get(..e.insns).unwrap_or(&ops);
-            let mut guest = Vec::with_capacity(done.len() * 4);
-            for op in done {
-                guest.extend_from_slice(&op.raw.to_le_bytes()[..usize::from(op.len)]);
-            }
-            let guest = guest.into_boxed_slice();
+            let guest = guest_bytes(ops.get(..e.insns).unwrap_or(&ops));
             if let Some(l) = &self.library {
                 l.publish(
                     pc,
