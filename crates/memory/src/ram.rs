@@ -69,6 +69,9 @@ pub struct GuestRam {
     size: u64,
     host: NonNull<u8>,
     page_flags: Box<[AtomicU8]>,
+    /// One byte per page: some hart's store TLB may hold the page on its
+    /// inline path (see [`mark_fast_stores`](Self::mark_fast_stores)).
+    fast_stores: Box<[AtomicU8]>,
     code_log: CodeLog,
     writers: Writers,
 }
@@ -166,6 +169,7 @@ impl GuestRam {
             size,
             host,
             page_flags,
+            fast_stores: zeroed_flags((size >> 12) as usize),
             code_log: CodeLog::default(),
             writers: Writers::default(),
         })
@@ -323,6 +327,38 @@ impl GuestRam {
         })
     }
 
+    /// A hart is about to let its stores to page `off` skip the granule
+    /// flags (a store TLB entry on the inline path): returns whether it
+    /// may, i.e. the page has no flag. The mark it leaves makes the next
+    /// flag of the page report it ([`take_fast_stores`](Self::take_fast_stores)):
+    /// the mark's store and the flags' read here, the flag's write and the
+    /// mark's read there, each pair with a full fence between, so either
+    /// this sees the flag or that sees the mark.
+    pub fn mark_fast_stores(&self, off: u64) -> bool {
+        let page = off & !0xfff;
+        let Some(mark) = self.fast_stores.get((off >> 12) as usize) else {
+            return false;
+        };
+        if self.flags(page, 0x1000) != 0 {
+            return false;
+        }
+        if mark.load(Ordering::Relaxed) == 0 {
+            mark.store(1, Ordering::Relaxed);
+        }
+        fence(Ordering::SeqCst);
+        self.flags(page, 0x1000) == 0
+    }
+
+    /// After setting a flag in page `off`: whether a store TLB may still
+    /// hold the page on its inline path (then its entries must leave it);
+    /// clears the mark.
+    pub fn take_fast_stores(&self, off: u64) -> bool {
+        fence(Ordering::SeqCst);
+        self.fast_stores
+            .get((off >> 12) as usize)
+            .is_some_and(|m| m.swap(0, Ordering::SeqCst) != 0)
+    }
+
     /// Clear `flags` on the granules holding `off..off + len`; returns the
     /// flags they had, or-ed.
     pub fn clear_flags(&self, off: u64, len: u64, flags: u8) -> u8 {
@@ -448,6 +484,19 @@ mod tests {
         ram.set_flags(0x3fff, 8, PAGE_WATCH);
         assert_eq!(ram.flags(0x3fc0, 64), PAGE_WATCH);
         assert_eq!(ram.flags(0x4000, 8), 0);
+    }
+
+    #[test]
+    fn the_flag_of_a_page_marked_for_fast_stores_reports_the_mark_once() {
+        let ram = GuestRam::new(0x8000_0000, 0x10000).expect("ram");
+        assert!(!ram.take_fast_stores(0x2000), "never marked");
+        assert!(ram.mark_fast_stores(0x2040), "no flag in the page");
+        ram.set_flags(0x2fc0, 4, PAGE_CODE);
+        assert!(ram.take_fast_stores(0x2000), "the mark is reported");
+        assert!(!ram.take_fast_stores(0x2000), "once");
+        assert!(!ram.mark_fast_stores(0x2000), "the page has a flag now");
+        assert!(ram.mark_fast_stores(0x3000), "its neighbour has none");
+        assert!(!ram.mark_fast_stores(0x10000), "outside RAM");
     }
 
     #[test]

@@ -20,16 +20,41 @@
 //! the block with RAM settles it for good, because every store that starts
 //! after the flag was set sees the flag and moves the code epoch.
 //!
+//! Translated code's stores do not check the flags of a page that had none
+//! when the hart filled its TLB entry for it (fast stores; the fill marks
+//! the page, `GuestRam::mark_fast_stores`). So when a marked page gets a
+//! flag, the flagging hart logs it here ([`Writers::page_flagged`]) before
+//! its snapshot, and every hart, each time its word changes, takes its
+//! store entries for logged pages off the fast path
+//! ([`Writers::flagged_since`]) before it runs guest code again. A hart
+//! whose word moved after a snapshot thus checks flags on that page from
+//! then on, and its stores before that lay in windows the snapshot waits
+//! for: fast stores keep the rule above.
+//!
 //! Host writers other than harts (device threads) put a full fence between
 //! their write and their flag check ([`GuestRam::host_wrote`]), which closes
 //! their window at once.
 //!
 //! [`GuestRam::host_wrote`]: crate::GuestRam::host_wrote
 
+use std::collections::VecDeque;
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Most harts that can own a sequence word (the VMM's `--cpus` limit).
 pub const MAX_WRITERS: usize = 64;
+
+/// Pages the log keeps; a hart further behind drops its whole store TLB
+/// instead.
+pub const FLAG_LOG: usize = 64;
+
+/// The latest pages logged (physical page addresses), oldest first:
+/// `pages[i]` was number `first + i` (numbered from 1).
+#[derive(Debug, Default)]
+struct FlagLog {
+    first: u64,
+    pages: VecDeque<u64>,
+}
 
 /// One hart's sequence word, alone in its cache line: it changes at every
 /// engine return, and other harts only read it when they decode.
@@ -46,6 +71,9 @@ pub struct Writers {
     /// A hart beyond [`MAX_WRITERS`] ran: its windows cannot be seen, so no
     /// decode is ever settled.
     untracked: AtomicBool,
+    /// Pages logged by [`page_flagged`](Self::page_flagged) so far.
+    flagged: AtomicU64,
+    log: Mutex<FlagLog>,
 }
 
 impl Default for Writers {
@@ -54,8 +82,25 @@ impl Default for Writers {
             words: (0..MAX_WRITERS).map(|_| Word::default()).collect(),
             len: AtomicUsize::new(0),
             untracked: AtomicBool::new(false),
+            flagged: AtomicU64::new(0),
+            log: Mutex::new(FlagLog {
+                first: 1,
+                pages: VecDeque::with_capacity(FLAG_LOG),
+            }),
         }
     }
+}
+
+/// What a hart must take off its store TLB's fast path
+/// ([`Writers::flagged_since`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flagged {
+    /// Nothing new.
+    Nothing,
+    /// The entries of the pages in the first `n` slots of the buffer.
+    Pages(usize),
+    /// Everything: more pages were flagged than the log keeps.
+    All,
 }
 
 /// The other harts' sequence words as one hart saw them at a decode.
@@ -81,6 +126,47 @@ impl Writers {
         if let Some(w) = self.word(id) {
             w.fetch_add(2, Ordering::SeqCst);
         }
+    }
+
+    /// Physical page `page`, marked for fast stores, got a flag: log it
+    /// for the other harts' store TLBs. Call it after setting the flag and before the
+    /// snapshot.
+    pub fn page_flagged(&self, page: u64) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if log.pages.len() == FLAG_LOG {
+            log.pages.pop_front();
+            log.first += 1;
+        }
+        log.pages.push_back(page);
+        let n = log.first + log.pages.len() as u64 - 1;
+        self.flagged.store(n, Ordering::SeqCst);
+    }
+
+    /// The pages logged since a hart that had seen `seen` of them
+    /// looked, put in `pages`; `seen` becomes the count now. Call it after
+    /// the hart's word changed and before it runs guest code.
+    pub fn flagged_since(&self, seen: &mut u64, pages: &mut [u64; FLAG_LOG]) -> Flagged {
+        // After the word's locked add: a page logged before a snapshot
+        // that saw the old word is seen here.
+        if self.flagged.load(Ordering::SeqCst) == *seen {
+            return Flagged::Nothing;
+        }
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let now = log.first + log.pages.len() as u64 - 1;
+        let from = *seen + 1;
+        *seen = now;
+        if from < log.first {
+            return Flagged::All;
+        }
+        let mut n = 0;
+        for (p, &page) in pages
+            .iter_mut()
+            .zip(log.pages.iter().skip((from - log.first) as usize))
+        {
+            *p = page;
+            n += 1;
+        }
+        Flagged::Pages(n)
     }
 
     fn word(&self, id: u64) -> Option<&AtomicU64> {
@@ -166,6 +252,40 @@ mod tests {
         w.snapshot(&mut snap);
         w.set_running(5, true);
         assert!(w.closed_since(0, &snap));
+    }
+
+    #[test]
+    fn a_hart_sees_each_logged_page_once() {
+        let w = Writers::default();
+        let (mut seen, mut p) = (0, [0; FLAG_LOG]);
+        assert_eq!(w.flagged_since(&mut seen, &mut p), Flagged::Nothing);
+        w.page_flagged(0x8000_1000);
+        w.page_flagged(0x8000_5000);
+        assert_eq!(w.flagged_since(&mut seen, &mut p), Flagged::Pages(2));
+        assert_eq!(&p[..2], &[0x8000_1000, 0x8000_5000]);
+        assert_eq!(w.flagged_since(&mut seen, &mut p), Flagged::Nothing);
+        w.page_flagged(0x8000_9000);
+        assert_eq!(w.flagged_since(&mut seen, &mut p), Flagged::Pages(1));
+        assert_eq!(p[0], 0x8000_9000);
+    }
+
+    #[test]
+    fn a_hart_too_far_behind_drops_everything() {
+        let w = Writers::default();
+        let (mut seen, mut p) = (0, [0; FLAG_LOG]);
+        for i in 0..FLAG_LOG as u64 {
+            w.page_flagged(i << 12);
+        }
+        let mut fresh = seen;
+        assert_eq!(
+            w.flagged_since(&mut fresh, &mut p),
+            Flagged::Pages(FLAG_LOG)
+        );
+        w.page_flagged(0x8000_0000);
+        assert_eq!(w.flagged_since(&mut seen, &mut p), Flagged::All);
+        assert_eq!(w.flagged_since(&mut seen, &mut p), Flagged::Nothing);
+        assert_eq!(w.flagged_since(&mut fresh, &mut p), Flagged::Pages(1));
+        assert_eq!(p[0], 0x8000_0000);
     }
 
     #[test]

@@ -324,13 +324,12 @@ fn make_jit(engine: Engine, cache_size: usize, library: Option<&Arc<Library>>) -
 /// Park until an interrupt the hart enabled locally is pending, or a stop.
 /// Other requests (remote fences) wait for the hart's next block boundary:
 /// a parked hart runs no guest code, so nobody waits for it to act on them.
-fn park(hart: &Hart, ctx: &HartCtx, poll: &mut HaltPoll) {
+fn park(hart: &mut Hart, ctx: &HartCtx, poll: &mut HaltPoll) {
     let mask = hart.csr.mie | EXIT_REQUEST;
     ctx.shared.set_parked(true);
-    let writers = hart.ram.writers();
-    writers.set_running(hart.config.hart_id, false);
+    hart.set_running(false);
     poll.wait(&hart.signals, mask);
-    writers.set_running(hart.config.hart_id, true);
+    hart.set_running(true);
     ctx.shared.set_parked(false);
 }
 
@@ -365,15 +364,14 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
     }
     let mut poll = HaltPoll::default();
     let mut jit = make_jit(ctx.engine, ctx.tcache_size, ctx.library.as_ref());
-    let id = hart.config.hart_id;
-    hart.ram.writers().set_running(id, true);
+    hart.set_running(true);
     loop {
         let exit = match &mut jit {
             Some(j) => j.run(&mut hart, BUDGET),
             None => hart.run(BUDGET),
         };
         // Other harts' SMP `fence.i`s wait for this to trust their code.
-        hart.ram.writers().close_windows(id);
+        hart.close_store_windows();
         match exit {
             Exit::Budget => match (sbi_state.steal_shmem, &ctx.sbi) {
                 (Some(pa), Some(sbi)) => {
@@ -387,7 +385,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
                 }
                 _ => steal_base = None,
             },
-            Exit::Wfi => park(&hart, ctx, &mut poll),
+            Exit::Wfi => park(&mut hart, ctx, &mut poll),
             Exit::Hypercall => {
                 let Some(sbi) = &ctx.sbi else {
                     // Only para-mode harts exit on ecall.
@@ -444,7 +442,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
     }
     // Nobody waits for this hart's fences any more.
     ctx.shared.set_parked(true);
-    hart.ram.writers().set_running(id, false);
+    hart.set_running(false);
     // Other harts may still be running: make sure they stop too.
     if ctx.control.reason().is_none() {
         ctx.control.stop(ExitReason::InternalError);
@@ -455,7 +453,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
 /// Wait until SBI HSM starts this hart; false if the VM stopped instead.
 fn start_stopped_hart(hart: &mut Hart, ctx: &HartCtx) -> bool {
     ctx.shared.set_parked(true);
-    hart.ram.writers().set_running(hart.config.hart_id, false);
+    hart.set_running(false);
     let started = ctx
         .shared
         .wait_for_start(&|| ctx.control.reason().is_some());
@@ -466,7 +464,7 @@ fn start_stopped_hart(hart: &mut Hart, ctx: &HartCtx) -> bool {
             hart.start_supervisor(addr, id, opaque);
             // (Its TLB is empty; this records the fences posted meanwhile.)
             hart.apply_tlb_flushes();
-            hart.ram.writers().set_running(id, true);
+            hart.set_running(true);
             ctx.shared.set_started();
             true
         }
