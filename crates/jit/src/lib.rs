@@ -159,8 +159,8 @@ pub struct JitStats {
 }
 
 /// Most instructions one translation is made from (blocks joined past
-/// conditional branches).
-const MAX_REGION_OPS: usize = 128;
+/// conditional branches and the interpreter's block cap).
+const MAX_REGION_OPS: usize = 512;
 
 /// Indexes of [`JitStats::exits`].
 const EXIT_FALLBACK: usize = 0;
@@ -671,12 +671,16 @@ impl Jit {
         };
         // Past a conditional branch or a forward `j`, the code that
         // follows in the same page joins the translation (see
-        // `emit::region`, which decides how much of it is used).
+        // `emit::region`, which decides how much of it is used); so does
+        // the rest of straight-line code that the interpreter's block cap
+        // (`MAX_BLOCK_INSNS`) cut.
         while self.ops.len() < MAX_REGION_OPS
             && (pa.wrapping_add(bytes) & 0xfff) != 0
             && self.ops.last().is_some_and(|op| match op.inst {
                 Inst::Jal { rd, imm } => rd == 0 && imm > 0,
-                inst => inst.is_control_flow() && !matches!(inst, Inst::Jalr { .. }),
+                Inst::Jalr { .. } => false,
+                inst if inst.is_control_flow() => true,
+                inst => emit::translatable(&inst),
             })
         {
             let first = self.ops.len();

