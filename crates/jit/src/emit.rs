@@ -45,6 +45,7 @@ use crate::fp::{self, FpFn};
 use groups::Role;
 use regs::{Loc, RegCache, PENDING, RAX, RCX, RDI, RDX, SCRATCH};
 
+mod amo;
 mod fp_inline;
 mod groups;
 mod regs;
@@ -412,6 +413,9 @@ enum SlowCall {
     Store(StoreFn, u8),
     /// A direct FP helper, its packed operands and the raw encoding.
     Fp(FpFn, u64, u32),
+    /// The interpreter's semantics of an A instruction (`helpers::ext`),
+    /// which writes its destination in `Hart::x`.
+    Ext(*const Op, u8),
 }
 
 /// Out-of-line code emitted after the block body.
@@ -1815,6 +1819,15 @@ impl Emitter {
                             ; mov rcx, r12
                             ; mov rax, QWORD f as usize as i64
                         ),
+                        SlowCall::Ext(op, _) => {
+                            let f: ExtFn = helpers::ext;
+                            dynasm!(self.a
+                                ; .arch x64
+                                ; mov rsi, QWORD op as i64
+                                ; mov rdx, r12
+                                ; mov rax, QWORD f as usize as i64
+                            )
+                        }
                     }
                     dynasm!(self.a
                         ; .arch x64
@@ -1823,10 +1836,15 @@ impl Emitter {
                         ; jnz =>fail
                     );
                     self.reload_clobbered(&regs);
-                    if let SlowCall::Load(_, to) = call {
-                        if to != RAX {
+                    match call {
+                        SlowCall::Load(_, to) if to != RAX => {
                             dynasm!(self.a ; .arch x64 ; mov Rq(to), rax);
                         }
+                        // The fast path's result register.
+                        SlowCall::Ext(_, rd) if rd != 0 => {
+                            dynasm!(self.a ; .arch x64 ; mov rax, [rbx + xo(rd)]);
+                        }
+                        _ => {}
                     }
                     dynasm!(self.a ; .arch x64 ; jmp =>resume);
                 }
@@ -2410,6 +2428,19 @@ pub fn translate(
                 e.mem_role = roles[i];
                 e.simple(&inst, ipc, next, seg);
                 e.mem_role = None;
+                seg += 1;
+            }
+            inst if amo::amo_in_line(&inst).is_some() => {
+                let amo = amo::amo_in_line(&inst).expect("matched");
+                e.amo(
+                    op,
+                    amo,
+                    Site {
+                        pc: ipc,
+                        next,
+                        index: seg,
+                    },
+                );
                 seg += 1;
             }
             _ => {

@@ -260,12 +260,68 @@ fn other(rng: &mut Rng) -> Inst {
             rs1: rng.reg(),
             csr: 0x340,
         },
-        2 => AmoaddD {
-            rd,
-            rs1: 8,
-            rs2: rng.reg(),
-            aqrl: 0,
-        },
+        // AMOs: in line (add, swap; and/or/xor into x0) or not; x9 is
+        // misaligned (a trap).
+        2 => {
+            let (rs1, rs2) = ([8, 8, 8, 9][rng.below(4) as usize], rng.reg());
+            let rd = [rd, rd, 0][rng.below(3) as usize];
+            match rng.below(9) {
+                0 => AmoaddD {
+                    rd,
+                    rs1,
+                    rs2,
+                    aqrl: 0,
+                },
+                1 => AmoaddW {
+                    rd,
+                    rs1,
+                    rs2,
+                    aqrl: 0,
+                },
+                2 => AmoswapD {
+                    rd,
+                    rs1,
+                    rs2,
+                    aqrl: 3,
+                },
+                3 => AmoswapW {
+                    rd,
+                    rs1,
+                    rs2,
+                    aqrl: 2,
+                },
+                4 => AmoorD {
+                    rd,
+                    rs1,
+                    rs2,
+                    aqrl: 0,
+                },
+                5 => AmoandW {
+                    rd,
+                    rs1,
+                    rs2,
+                    aqrl: 0,
+                },
+                6 => AmoxorD {
+                    rd,
+                    rs1,
+                    rs2,
+                    aqrl: 0,
+                },
+                7 => AmomaxuW {
+                    rd,
+                    rs1,
+                    rs2,
+                    aqrl: 0,
+                },
+                _ => AmoorW {
+                    rd,
+                    rs1,
+                    rs2,
+                    aqrl: 1,
+                },
+            }
+        }
         // Odd seeds have FP off (mstatus.FS = 0): illegal instruction.
         3..=6 => fp(rng),
         _ => Ebreak,

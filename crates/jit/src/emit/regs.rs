@@ -89,11 +89,14 @@ pub(super) enum Loc {
 
 /// The integer registers an instruction with a template reads and writes
 /// (x0 included). A/F/D instructions reach `Hart::x` through helpers and
-/// count for nothing, except the x destination of the FP templates that
-/// write it in line (see `fp_inline`): it must count as written, or a
-/// label's canonical state would call it clean and exits would not write
-/// it back.
+/// count for nothing, except the AMOs done in line and the x destination
+/// of the FP templates that write it in line (see `fp_inline`): it must
+/// count as written, or a label's canonical state would call it clean and
+/// exits would not write it back.
 fn operands(inst: &Inst) -> ([u8; 2], u8) {
+    if let Some((_, _, rd, rs1, rs2)) = super::amo::amo_in_line(inst) {
+        return ([rs1, rs2], rd);
+    }
     inst.int_operands().unwrap_or_else(|| {
         (
             [0, 0],
