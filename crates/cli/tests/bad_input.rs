@@ -27,10 +27,26 @@ fn assert_one_line_error(args: &[&str], needle: &str) {
     );
 }
 
-fn temp_file(name: &str, bytes: &[u8]) -> String {
+/// A file in the temporary directory, removed when dropped (a run of the
+/// suite used to leave 3 MB behind).
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8 temp path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> TempFile {
     let p = std::env::temp_dir().join(format!("rvisor-bad-input-{}-{name}", std::process::id()));
     std::fs::write(&p, bytes).expect("write temp file");
-    p.to_string_lossy().into_owned()
+    TempFile(p)
 }
 
 #[test]
@@ -53,14 +69,14 @@ fn bad_input_elf_for_another_machine_is_one_line() {
 #[test]
 fn bad_input_truncated_elf_is_one_line() {
     let f = temp_file("trunc.elf", b"\x7fELF\x02\x01\x01\0\0\0");
-    assert_one_line_error(&["run", "--firmware", &f], "ELF");
+    assert_one_line_error(&["run", "--firmware", f.path()], "ELF");
 }
 
 #[test]
 fn bad_input_program_larger_than_ram_is_one_line() {
     let f = temp_file("big.bin", &vec![0x13u8; 3 << 20]);
     assert_one_line_error(
-        &["run", "--firmware", &f, "--mem", "2M"],
+        &["run", "--firmware", f.path(), "--mem", "2M"],
         "does not fit in guest RAM",
     );
 }
@@ -91,7 +107,10 @@ fn bad_input_kernel_image_as_firmware_and_truncated_kernel_are_one_line() {
     img[0x38..0x3c].copy_from_slice(b"RSC\x05");
     img[16..24].copy_from_slice(&0x10_0000u64.to_le_bytes());
     let f = temp_file("Image", &img);
-    assert_one_line_error(&["run", "--firmware", &f], "--kernel");
+    assert_one_line_error(&["run", "--firmware", f.path()], "--kernel");
     let fw = temp_file("fw.bin", &[0x73, 0, 0x50, 0x10]);
-    assert_one_line_error(&["run", "--firmware", &fw, "--kernel", &f], "truncated");
+    assert_one_line_error(
+        &["run", "--firmware", fw.path(), "--kernel", f.path()],
+        "truncated",
+    );
 }
