@@ -1510,7 +1510,13 @@ impl Emitter {
                 1 => dynasm!(self.a ; .arch x64 ; shr Rd(d), sh),
                 _ => dynasm!(self.a ; .arch x64 ; sar Rd(d), sh),
             }
-            self.set_rd_w(rd, d);
+            if op == 1 && sh != 0 {
+                // Bit 31 is clear: the zero-extended result is already
+                // its own sign extension (hash rounds' `srliw`s).
+                self.set_rd(rd, d);
+            } else {
+                self.set_rd_w(rd, d);
+            }
             return;
         }
         // An index scaled by 2, 4 or 8 (array addressing) from another
@@ -1716,7 +1722,8 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; mov rax, [rbx + xo(x)]);
         match (left, word) {
             (true, true) => dynasm!(self.a ; .arch x64 ; shl eax, n ; movsxd rax, eax),
-            (false, true) => dynasm!(self.a ; .arch x64 ; shr eax, n ; movsxd rax, eax),
+            (false, true) if n != 0 => dynasm!(self.a ; .arch x64 ; shr eax, n),
+            (false, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, eax),
             (true, false) => dynasm!(self.a ; .arch x64 ; shl rax, n),
             (false, false) => dynasm!(self.a ; .arch x64 ; shr rax, n),
         }

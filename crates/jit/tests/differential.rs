@@ -109,7 +109,7 @@ fn alu(rng: &mut Rng) -> Inst {
     let imm = rng.imm12();
     let sh = rng.below(64) as u8;
     let shw = rng.below(32) as u8;
-    match rng.below(40) {
+    match rng.below(43) {
         0 => Add { rd, rs1, rs2 },
         1 => Sub { rd, rs1, rs2 },
         2 => Sll { rd, rs1, rs2 },
@@ -155,6 +155,18 @@ fn alu(rng: &mut Rng) -> Inst {
         38 => Lui {
             rd,
             imm: (rng.next() as i32) & !0xfff,
+        },
+        // Shift amount 0 included: `srliw` by 0 is a sign extension.
+        39 => Srli { rd, rs1, shamt: sh },
+        40 => Srliw {
+            rd,
+            rs1,
+            shamt: shw,
+        },
+        41 => Slliw {
+            rd,
+            rs1,
+            shamt: shw,
         },
         _ => Auipc {
             rd,
