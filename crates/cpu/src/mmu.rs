@@ -87,8 +87,9 @@ pub struct Mmu {
     /// Page-table pages (by walk level) whose every 8-byte entry PMP lets
     /// S-mode read, under the PMP version with them.
     pte_pages: [(u64, u64); PTE_PAGES],
-    /// Pages first flagged by any hart that this one has taken off its
-    /// store TLB's fast path ([`Writers::flagged_since`]).
+    /// How many of the pages harts logged when flagging them
+    /// (`Writers::page_flagged`) this hart has taken off its store
+    /// TLB's fast path (`Writers::flagged_since`).
     seen_flagged: u64,
     /// Physical memory protection registers.
     pub pmp: Pmp,
@@ -229,7 +230,7 @@ impl crate::Hart {
 
     /// This hart's store-window word just moved (it left its engine, or
     /// is about to run guest code again): take its store entries of the
-    /// pages other harts first flagged since off the inline path.
+    /// pages harts logged since off the inline path.
     pub fn catch_up_flagged(&mut self) {
         let stores = &mut self.mmu.tlb[Access::Store as usize];
         let mut pages = [0; FLAG_LOG];
@@ -251,8 +252,8 @@ impl crate::Hart {
         }
     }
 
-    /// Hart `hart_id` left its engine: its stores are visible and its
-    /// store windows closed (`rvisor_memory::writers`).
+    /// This hart left its engine: its stores are visible and its store
+    /// windows closed (`rvisor_memory::writers`).
     pub fn close_store_windows(&mut self) {
         self.ram.writers().close_windows(self.config.hart_id);
         self.catch_up_flagged();
