@@ -212,21 +212,16 @@ impl Mmu {
 }
 
 impl crate::Hart {
-    /// Whether translated code's stores may skip the granule flags
-    /// (`PAGE_CODE`, `PAGE_WATCH`) of the RAM they write: a store TLB entry
-    /// of a page with a flag never takes the inline path (its RAM tag is
-    /// 0: the slow path checks). A fill that gives a page the inline path
-    /// marks the page (`GuestRam::mark_fast_stores`); the next flag of a
-    /// marked page takes the flagging hart's entries off at once
-    /// ([`flag_code`](Self::flag_code)) and the other harts' when their
-    /// store windows next move ([`catch_up_flagged`](Self::catch_up_flagged)),
-    /// which an SMP `fence.i` waits for anyway (`rvisor_memory::writers`).
-    /// Every store checking the flags instead cost a 2-hart Linux boot 6 %
-    /// of its time.
-    #[inline(always)]
-    pub fn fast_stores(&self) -> bool {
-        true
-    }
+    // Translated code's stores skip the granule flags (`PAGE_CODE`,
+    // `PAGE_WATCH`): a store TLB entry of a page with a flag never takes
+    // the inline path (its RAM tag is 0: the slow path checks). A fill
+    // that gives a page the inline path marks the page
+    // (`GuestRam::mark_fast_stores`); the next flag of a marked page takes
+    // the flagging hart's entries off at once (`flag_code`) and the other
+    // harts' when their store windows next move (`catch_up_flagged`),
+    // which an SMP `fence.i` waits for anyway (`rvisor_memory::writers`).
+    // Every store checking the flags instead cost a 2-hart Linux boot 6 %
+    // of its time.
 
     /// This hart's store-window word just moved (it left its engine, or
     /// is about to run guest code again): take its store entries of the

@@ -229,9 +229,6 @@ pub fn trampoline(base: usize) -> Trampoline {
 pub struct Modes {
     /// How load addresses translate.
     pub loads: DataMode,
-    /// Stores through the TLB skip the granule flags
-    /// (`Hart::fast_stores`).
-    pub fast_stores: bool,
 }
 
 /// A translated block, assembled for its final address.
@@ -499,9 +496,6 @@ struct Emitter {
     helper_exit: Option<DynamicLabel>,
     /// The skipped shifts the next load's or store's slow path computes.
     keep: Vec<rotate::Shift>,
-    /// Stores probed through the TLB need no flag check (see
-    /// `Hart::fast_stores`).
-    fast_stores: bool,
     /// The host has BMI2 (`rorx`), asked once per translation.
     bmi2: bool,
     /// The host has FMA3 (`vfmadd231sd`), asked likewise.
@@ -531,7 +525,7 @@ impl Emitter {
         regs: RegCache,
         (pc, pa): (u64, u64),
         shared: Shared,
-        Modes { loads, fast_stores }: Modes,
+        Modes { loads }: Modes,
         ram_base: u64,
     ) -> Self {
         Emitter {
@@ -546,7 +540,6 @@ impl Emitter {
             relocs: Vec::new(),
             stubs: Vec::new(),
             loads,
-            fast_stores,
             bmi2: std::is_x86_feature_detected!("bmi2"),
             fma: std::is_x86_feature_detected!("fma"),
             ram_disp: i32::try_from((ram_base as i64).wrapping_neg())
@@ -820,10 +813,9 @@ impl Emitter {
                 self.ram_probe(slow);
                 self.flag_check(u16::from(size), slow);
             } else {
+                // No flag check: the store TLB keeps flagged pages off
+                // the inline path (`Hart::flag_code`).
                 self.tlb_probe(u16::from(size), true, slow);
-                if !self.fast_stores {
-                    self.flag_check(u16::from(size), slow);
-                }
             }
         } else if self.loads == DataMode::Unchecked {
             self.ram_probe(slow);
@@ -861,9 +853,6 @@ impl Emitter {
                 self.address(rs1, lo);
                 let regs = self.regs;
                 self.tlb_probe(span, group_stores, poison);
-                if group_stores && !self.fast_stores {
-                    self.flag_check(span, poison);
-                }
                 dynasm!(self.a
                     ; .arch x64
                     ; mov [r12 + slot_offset(slot)], rcx
@@ -2156,7 +2145,6 @@ fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>, Option
 pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) -> Option<Emitted> {
     let modes = Modes {
         loads: DataMode::Paged,
-        fast_stores: false,
     };
     let mut e = Emitter::new(
         (Asm::new(base), base),
@@ -2230,7 +2218,7 @@ pub fn translate(
     bytes: u64,
     base: usize,
     shared: Shared,
-    Modes { loads, fast_stores }: Modes,
+    modes: Modes,
     ram_base: u64,
 ) -> Option<Emitted> {
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
@@ -2270,7 +2258,7 @@ pub fn translate(
         RegCache::plan(body, &depth),
         (pc, pa),
         shared,
-        Modes { loads, fast_stores },
+        modes,
         ram_base,
     );
     e.stubs.reserve(2 * len + 4);
@@ -2540,7 +2528,6 @@ mod tests {
         };
         let modes = Modes {
             loads: DataMode::Paged,
-            fast_stores: false,
         };
         let len = ops
             .last()

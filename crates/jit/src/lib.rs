@@ -650,7 +650,6 @@ impl Jit {
         }
         let modes = emit::Modes {
             loads: hart.load_mode(),
-            fast_stores: hart.fast_stores(),
         };
         let published = self.library.as_ref().and_then(|l| l.get(pc, pa, modes));
         if let Some(t) = published {

@@ -130,7 +130,6 @@ mod tests {
             guest: vec![0x13, 0, 0, 0].into_boxed_slice(),
             modes: Modes {
                 loads: DataMode::Paged,
-                fast_stores: false,
             },
         }
     }
@@ -149,8 +148,7 @@ mod tests {
             "keyed by both pcs"
         );
         let other = Modes {
-            fast_stores: true,
-            ..modes
+            loads: DataMode::Unchecked,
         };
         assert!(
             lib.get(0x1000, 0x8000_1000, other).is_none(),

@@ -1215,7 +1215,8 @@ fn self_modifying_code_agrees_with_the_interpreter() {
     a.bind(data);
     a.word(0);
     let code = a.finish().expect("assembles");
-    // A lone hart's stores skip the granule flags (`Hart::fast_stores`).
+    // A lone hart logs no flagged page for other harts; both must see
+    // every store to code.
     for smp in [true, false] {
         for policy in [Policy::Always, Policy::Hot(2)] {
             let mut reference = machine(&code, 7);
@@ -1326,8 +1327,8 @@ fn rewritten_callee(rewrite: impl FnOnce(&mut Asm)) -> Vec<u8> {
 }
 
 /// Runs `rewritten_callee` code interpreted and translated, on a lone
-/// hart (whose translated stores skip the granule flags,
-/// `Hart::fast_stores`) and with SMP, in M-mode (stores probe RAM's
+/// hart and with SMP (translated stores skip the granule flags of pages
+/// the store TLB holds, `Hart::flag_code`), in M-mode (stores probe RAM's
 /// bounds) and S-mode (bare: the TLB), each hart prepared by `setup`: the
 /// rewritten callee must run, and the states agree.
 fn check_rewritten_callee(code: &[u8], setup: impl Fn(&mut Hart)) {
