@@ -46,7 +46,9 @@ use groups::Role;
 use regs::{Loc, RegCache, PENDING, RAX, RCX, RDI, RDX, SCRATCH};
 
 mod amo;
+mod fcache;
 mod fp_inline;
+mod fp_state;
 mod groups;
 mod regs;
 mod rotate;
@@ -500,6 +502,9 @@ struct Emitter {
     bmi2: bool,
     /// The host has FMA3 (`vfmadd231sd`), asked likewise.
     fma: bool,
+    /// What is known of `mstatus.FS` before the current instruction
+    /// ([`fp_state`]): the FP templates skip the checks it makes moot.
+    fp_known: u8,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -548,6 +553,7 @@ impl Emitter {
             mem_role: None,
             helper_exit: None,
             keep: Vec::new(),
+            fp_known: 0,
         }
     }
 
@@ -968,11 +974,20 @@ impl Emitter {
     /// An A/F/D instruction through the interpreter's semantics (`op`
     /// must stay alive as long as the code).
     fn ext(&mut self, op: &Op, pc: u64, next: u64, index: usize) {
+        // Registers a template unaware of the FP cache names go through
+        // `Hart::f`.
+        let unaware = fcache::uses(&op.inst).filter(|u| !u.aware());
+        if let Some(u) = &unaware {
+            self.fsync_before(u);
+        }
         // The FP templates use rdx and rdi as scratch.
         self.reserve(SCRATCH);
         let inline = self.fp_inline(&op.inst, op.raw, Site { pc, next, index });
         self.release();
         if inline {
+            if let Some(u) = &unaware {
+                self.fsync_after(u);
+            }
             return;
         }
         let fail = self.a.new_dynamic_label();
@@ -2303,6 +2318,7 @@ pub fn translate(
             rotate::plan(body, &label),
         )
     };
+    let fp_known = fp_state::plan(body, &inside[..len]);
     // Instructions retired on the current path since rbp was last brought
     // up to date (at every jump inside the block and at its targets, so
     // that every path into a label has counted its own).
@@ -2337,6 +2353,7 @@ pub fn translate(
         let next = ipc.wrapping_add(u64::from(op.len));
         let inner = inside[i].and_then(|t| labels[t]);
         e.keep = std::mem::take(&mut fused.keep[i]);
+        e.fp_known = fp_known[i];
         match (fused.fused[i], op.inst) {
             (rotate::Fused::Skip, _) => {
                 seg += 1;

@@ -858,6 +858,78 @@ fn fp_program(seed: u64) -> Vec<u8> {
     a.finish().expect("program assembles")
 }
 
+/// Registers an [`fp_loop_program`] draws (x and f alike).
+const FP_LOOP_REGS: [u8; 6] = [10, 11, 16, 17, 18, 19];
+
+/// Counted loops of F/D instructions over a few f registers, so that
+/// each is used many times in a translation and kept in an xmm register:
+/// doubles (the cache-aware templates) mixed with singles and helpers'
+/// instructions on the same registers, stores and loads of them, and now
+/// and then an access that faults or a CSR write in the loop.
+fn fp_loop_program(seed: u64) -> Vec<u8> {
+    use Inst::*;
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1, &FP_LOOP_REGS);
+    let mut a = Asm::new();
+    for _ in 0..1 + rng.below(3) {
+        let top = a.label();
+        a.li(31, 1 + rng.below(12));
+        a.bind(top);
+        for _ in 0..4 + rng.below(16) {
+            let (rd, rs1, rs2) = (rng.reg(), rng.reg(), rng.reg());
+            let rm = [RoundingMode::Rne, RoundingMode::Dyn][rng.below(2) as usize];
+            match rng.below(24) {
+                0..=2 => a.emit(FaddD { rd, rs1, rs2, rm }),
+                3 | 4 => a.emit(FsubD { rd, rs1, rs2, rm }),
+                5..=7 => a.emit(FmulD { rd, rs1, rs2, rm }),
+                8 => a.emit(FdivD { rd, rs1, rs2, rm }),
+                9 => a.emit(FsgnjD { rd, rs1, rs2: rs1 }),
+                10 => a.emit(FsgnjnD { rd, rs1, rs2: rs1 }),
+                11 => a.emit(FsgnjxD { rd, rs1, rs2: rs1 }),
+                12 => a.emit(FleD {
+                    rd: rng.rd(),
+                    rs1,
+                    rs2,
+                }),
+                13 => a.emit(Fsd {
+                    rs1: 8,
+                    rs2,
+                    imm: 8 * rng.below(4) as i32,
+                }),
+                14 => a.emit(Fld {
+                    rd,
+                    rs1: 8,
+                    imm: 8 * rng.below(4) as i32,
+                }),
+                15 => a.emit(FcvtDW {
+                    rd,
+                    rs1: rng.reg(),
+                    rm: RoundingMode::Rne,
+                }),
+                16 => a.emit(FcvtLD {
+                    rd: rng.rd(),
+                    rs1,
+                    rm: RoundingMode::Rtz,
+                }),
+                // Fault (no RAM at x0 + 16): the handler skips it.
+                17 if rng.below(4) == 0 => a.emit(Fld {
+                    rd,
+                    rs1: 0,
+                    imm: 16,
+                }),
+                18 if rng.below(4) == 0 => a.emit(Csrrw {
+                    rd: rng.rd(),
+                    rs1: 0,
+                    csr: 0x001,
+                }),
+                _ => emit_fp(&mut a, &mut rng),
+            }
+        }
+        count_down(&mut a, top);
+    }
+    a.emit(Wfi);
+    a.finish().expect("program assembles")
+}
+
 fn check_code(code: &[u8], seed: u64, policy: Policy, budget: u64) {
     let jit = Jit::new(policy, 1 << 20).expect("code cache");
     check_code_with(code, seed, policy, budget, jit);
@@ -953,6 +1025,18 @@ fn translations_copied_from_another_hart_agree_with_the_interpreter() {
 fn fp_heavy_programs_agree_with_the_interpreter() {
     for seed in 2000..3000 {
         check_code(&fp_program(seed), seed, Policy::Always, 1 << 20);
+    }
+}
+
+/// f registers kept in xmm registers across loop iterations, written
+/// back at exits, traps and helper calls and synchronized around the
+/// templates that use `Hart::f` (singles, helpers' instructions).
+#[test]
+fn fp_loops_agree_with_the_interpreter() {
+    for seed in 4000..4600 {
+        let code = fp_loop_program(seed);
+        check_code(&code, seed, Policy::Always, 1 << 20);
+        check_code(&code, seed, Policy::Hot(2), 1 + seed % 17);
     }
 }
 
@@ -2997,6 +3081,84 @@ fn x_registers_written_by_in_line_fp_reach_the_hart() {
         for seed in 1..24 {
             check_code(&code, seed, Policy::Always, 1 << 20);
         }
+    }
+}
+
+/// FP instructions after one that made `mstatus.FS` Dirty skip their own
+/// check (see the translator's `fp_state`), but a CSR write in between
+/// may turn FP off (`sstatus`, which translated code writes through a
+/// helper; a CSR instruction ends its block): the instructions after it
+/// must check again, and trap (the handler skips them), in a loop whose
+/// head is reached both ways.
+#[test]
+fn fp_checks_come_back_after_a_csr_write() {
+    use Inst::*;
+    // mstatus.FS, as the immediate of csrrc/csrrs through x7.
+    let fs = 3 << 13;
+    let fadd = |rd| FaddD {
+        rd,
+        rs1: 1,
+        rs2: 2,
+        rm: RoundingMode::Rne,
+    };
+    for off_in_loop in [false, true] {
+        let mut a = Asm::new();
+        a.li(7, fs);
+        a.li(31, 6);
+        let top = a.label();
+        a.emit(fadd(10));
+        a.bind(top);
+        a.emit(fadd(11));
+        a.emit(FleD {
+            rd: 12,
+            rs1: 10,
+            rs2: 11,
+        });
+        // Every other iteration turns FP off (the next fadd, fle and fsd
+        // trap), the others turn it back on.
+        a.emit(Andi {
+            rd: 13,
+            rs1: 31,
+            imm: 1,
+        });
+        let on = a.label();
+        let after = a.label();
+        a.bne(13, 0, on);
+        if off_in_loop {
+            a.emit(Csrrc {
+                rd: 0,
+                rs1: 7,
+                csr: 0x100,
+            });
+        }
+        a.jal(0, after);
+        a.bind(on);
+        a.emit(Csrrs {
+            rd: 0,
+            rs1: 7,
+            csr: 0x100,
+        });
+        a.bind(after);
+        a.emit(fadd(14));
+        a.emit(FleD {
+            rd: 15,
+            rs1: 14,
+            rs2: 10,
+        });
+        a.emit(Fsd {
+            rs1: 8,
+            rs2: 14,
+            imm: 0,
+        });
+        a.emit(Addi {
+            rd: 16,
+            rs1: 16,
+            imm: 1,
+        });
+        count_down(&mut a, top);
+        a.emit(Wfi);
+        let code = a.finish().expect("assembles");
+        check_under_every_policy(&code, 5);
     }
 }
 

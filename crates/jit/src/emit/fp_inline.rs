@@ -21,6 +21,8 @@ use rvisor_cpu::csr::mstatus;
 use rvisor_cpu::Hart;
 use rvisor_isa::{Inst, RoundingMode};
 
+use super::fcache::FLoc;
+use super::fp_state::{FS_DIRTY, FS_ON};
 use super::{Emitter, Site, SlowCall, Stub};
 use crate::fp;
 
@@ -115,10 +117,9 @@ impl Emitter {
             }
             Inst::FmvXW { rd, rs1 } => {
                 let regs = self.regs;
+                self.fs_on_or(slow);
                 dynasm!(self.a
                     ; .arch x64
-                    ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
-                    ; jz =>slow
                     ; movsxd rax, DWORD [rbx + fo(rs1)]
                     ; =>resume
                 );
@@ -213,13 +214,15 @@ impl Emitter {
                 let word = matches!(inst, Inst::FcvtWD { .. } | Inst::FcvtWS { .. });
                 let single = matches!(inst, Inst::FcvtLS { .. } | Inst::FcvtWS { .. });
                 let exact = self.a.new_dynamic_label();
+                let a = (!single).then(|| self.floc(rs1));
                 let regs = self.regs;
                 self.fs_dirty_or(slow);
-                if single {
-                    self.boxed_or(&[rs1], slow);
-                    dynasm!(self.a ; .arch x64 ; movss xmm0, [rbx + fo(rs1)]);
-                } else {
-                    dynasm!(self.a ; .arch x64 ; movsd xmm0, [rbx + fo(rs1)]);
+                match a {
+                    None => {
+                        self.boxed_or(&[rs1], slow);
+                        dynasm!(self.a ; .arch x64 ; movss xmm0, [rbx + fo(rs1)]);
+                    }
+                    Some(a) => self.fmov_to(0, a),
                 }
                 match (word, single) {
                     (true, false) => dynasm!(self.a ; .arch x64 ; cvttsd2si eax, xmm0),
@@ -264,7 +267,7 @@ impl Emitter {
             Inst::FcvtDL { rd, rs1, rm } => {
                 // The x operand first (see `loc`).
                 let src = self.loc(rs1);
-                let regs = self.regs;
+                let regs = self.fsnapshot(Some(rd));
                 self.fs_dirty_or(slow);
                 if rm == RoundingMode::Dyn {
                     dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 4 ; ja =>slow);
@@ -283,9 +286,9 @@ impl Emitter {
                     ; ja =>slow
                     ; xorps xmm0, xmm0
                     ; cvtsi2sd xmm0, rax
-                    ; movsd [rbx + fo(rd)], xmm0
-                    ; =>resume
                 );
+                self.fset(rd, 0);
+                dynasm!(self.a ; .arch x64 ; =>resume);
                 self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
             }
             Inst::FcvtSL { rd, rs1, rm } | Inst::FcvtSW { rd, rs1, rm } => {
@@ -454,7 +457,17 @@ impl Emitter {
         };
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
-        let regs = self.regs;
+        // Doubles may be cached (see `fcache`); singles are in memory.
+        let locs: Vec<FLoc> = if single {
+            Vec::new()
+        } else {
+            srcs.iter().map(|&r| self.floc(r)).collect()
+        };
+        let regs = if single {
+            self.regs
+        } else {
+            self.fsnapshot(Some(rd))
+        };
         self.fs_dirty_or(slow);
         self.rne_nx_accrued_or(rm, slow);
         if single {
@@ -466,9 +479,7 @@ impl Emitter {
                 (true, 0) => dynasm!(self.a ; .arch x64 ; movss xmm0, [rbx + fo(r)]),
                 (true, 1) => dynasm!(self.a ; .arch x64 ; movss xmm1, [rbx + fo(r)]),
                 (true, _) => dynasm!(self.a ; .arch x64 ; movss xmm2, [rbx + fo(r)]),
-                (false, 0) => dynasm!(self.a ; .arch x64 ; movsd xmm0, [rbx + fo(r)]),
-                (false, 1) => dynasm!(self.a ; .arch x64 ; movsd xmm1, [rbx + fo(r)]),
-                (false, _) => dynasm!(self.a ; .arch x64 ; movsd xmm2, [rbx + fo(r)]),
+                (false, n) => self.fmov_to(n as u8, locs[n]),
             }
         }
         match (op, single) {
@@ -521,33 +532,27 @@ impl Emitter {
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
         self.address(rs1, imm);
-        let regs = self.regs;
+        // A double's register may be cached (see `fcache`).
+        let value = (store && size == 8).then(|| self.floc(reg));
+        let regs = if store || size != 8 {
+            self.regs
+        } else {
+            self.fsnapshot(Some(reg))
+        };
         if store {
-            dynasm!(self.a
-                ; .arch x64
-                ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
-                ; jz =>slow
-            );
+            self.fs_on_or(slow);
         } else {
             self.fs_dirty_or(slow);
         }
         self.probe(size, store, slow);
         match (store, size) {
-            (true, 8) => dynasm!(self.a
-                ; .arch x64
-                ; mov rdx, [rbx + fo(reg)]
-                ; mov [rsi + rcx], rdx
-            ),
+            (true, 8) => self.fstore_from(value.expect("located")),
             (true, _) => dynasm!(self.a
                 ; .arch x64
                 ; mov edx, [rbx + fo(reg)]
                 ; mov [rsi + rcx], edx
             ),
-            (false, 8) => dynasm!(self.a
-                ; .arch x64
-                ; mov rax, [rsi + rcx]
-                ; mov [rbx + fo(reg)], rax
-            ),
+            (false, 8) => self.fset_loaded(reg),
             (false, _) => dynasm!(self.a
                 ; .arch x64
                 ; mov eax, [rsi + rcx]
@@ -580,19 +585,16 @@ impl Emitter {
         let resume = self.a.new_dynamic_label();
         let regs;
         if let Inst::FmvXD { .. } = inst {
+            let a = self.floc(rs1);
             regs = self.regs;
-            dynasm!(self.a
-                ; .arch x64
-                ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
-                ; jz =>slow
-                ; mov rax, [rbx + fo(rs1)]
-                ; =>resume
-            );
+            self.fs_on_or(slow);
+            self.fbits_to(super::regs::RAX, a);
+            dynasm!(self.a ; .arch x64 ; =>resume);
             self.set_rd(rd, super::regs::RAX);
         } else {
             // The x operand first (see `loc`).
             let src = self.loc(rs1);
-            regs = self.regs;
+            regs = self.fsnapshot(Some(rd));
             self.fs_dirty_or(slow);
             match src {
                 super::regs::Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov rax, Rq(h)),
@@ -601,26 +603,26 @@ impl Emitter {
             match inst {
                 // xmm0 zeroed first: the conversion writes only its low
                 // half, and would wait for the last writer of the rest.
-                Inst::FcvtDW { .. } => dynasm!(self.a
-                    ; .arch x64
-                    ; xorps xmm0, xmm0
-                    ; cvtsi2sd xmm0, eax
-                    ; movq rax, xmm0
-                ),
-                Inst::FcvtDWu { .. } => dynasm!(self.a
-                    ; .arch x64
-                    ; mov eax, eax
-                    ; xorps xmm0, xmm0
-                    ; cvtsi2sd xmm0, rax
-                    ; movq rax, xmm0
-                ),
-                _ => {}
+                Inst::FcvtDW { .. } => {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; xorps xmm0, xmm0
+                        ; cvtsi2sd xmm0, eax
+                    );
+                    self.fset(rd, 0);
+                }
+                Inst::FcvtDWu { .. } => {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; mov eax, eax
+                        ; xorps xmm0, xmm0
+                        ; cvtsi2sd xmm0, rax
+                    );
+                    self.fset(rd, 0);
+                }
+                _ => self.fset_bits(rd, super::regs::RAX),
             }
-            dynasm!(self.a
-                ; .arch x64
-                ; mov [rbx + fo(rd)], rax
-                ; =>resume
-            );
+            dynasm!(self.a ; .arch x64 ; =>resume);
         }
         self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
         true
@@ -646,25 +648,25 @@ impl Emitter {
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
         // Operands first (see `loc`): rd may be cached.
+        let locs = (!single).then(|| (self.floc(rs1), self.floc(rs2)));
         let regs = self.regs;
-        dynasm!(self.a
-            ; .arch x64
-            ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
-            ; jz =>slow
-        );
-        if single {
-            self.boxed_or(&[rs1, rs2], slow);
-            dynasm!(self.a
-                ; .arch x64
-                ; movss xmm0, [rbx + fo(rs1)]
-                ; ucomiss xmm0, [rbx + fo(rs2)]
-            );
-        } else {
-            dynasm!(self.a
-                ; .arch x64
-                ; movsd xmm0, [rbx + fo(rs1)]
-                ; ucomisd xmm0, [rbx + fo(rs2)]
-            );
+        self.fs_on_or(slow);
+        match locs {
+            None => {
+                self.boxed_or(&[rs1, rs2], slow);
+                dynasm!(self.a
+                    ; .arch x64
+                    ; movss xmm0, [rbx + fo(rs1)]
+                    ; ucomiss xmm0, [rbx + fo(rs2)]
+                );
+            }
+            Some((a, b)) => {
+                self.fmov_to(0, a);
+                match b {
+                    FLoc::Xmm(x) => dynasm!(self.a ; .arch x64 ; ucomisd xmm0, Rx(x)),
+                    FLoc::Mem(m) => dynasm!(self.a ; .arch x64 ; ucomisd xmm0, QWORD [rbx + m]),
+                }
+            }
         }
         dynasm!(self.a ; .arch x64 ; jp =>slow);
         match inst {
@@ -696,13 +698,30 @@ impl Emitter {
         };
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
-        let regs = self.regs;
+        let a = self.floc(rs1);
+        let b = self.floc(rs2);
+        let regs = self.fsnapshot(Some(rd));
         self.fs_dirty_or(slow);
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rax, [rbx + fo(rs1)]
-            ; mov rcx, [rbx + fo(rs2)]
-        );
+        if rs1 == rs2 {
+            // `fmv.d`, `fneg.d`, `fabs.d`: the sign from the operand itself.
+            match (k, a) {
+                (0, FLoc::Xmm(x)) => self.fset(rd, x),
+                _ => {
+                    self.fbits_to(super::regs::RAX, a);
+                    match k {
+                        0 => {}
+                        1 => dynasm!(self.a ; .arch x64 ; btc rax, 63),
+                        _ => dynasm!(self.a ; .arch x64 ; btr rax, 63),
+                    }
+                    self.fset_bits(rd, super::regs::RAX);
+                }
+            }
+            dynasm!(self.a ; .arch x64 ; =>resume);
+            self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
+            return true;
+        }
+        self.fbits_to(super::regs::RAX, a);
+        self.fbits_to(super::regs::RCX, b);
         match k {
             // (a & !SIGN) | (b & SIGN)
             0 => dynasm!(self.a
@@ -729,11 +748,8 @@ impl Emitter {
                 ; xor rax, rcx
             ),
         }
-        dynasm!(self.a
-            ; .arch x64
-            ; mov [rbx + fo(rd)], rax
-            ; =>resume
-        );
+        self.fset_bits(rd, super::regs::RAX);
+        dynasm!(self.a ; .arch x64 ; =>resume);
         self.fp_slow_path(slow, resume, SlowCall::Fp(f, packed, raw), regs, site);
         true
     }
@@ -780,13 +796,31 @@ impl Emitter {
     /// instruction to the previous one's store); the helper marks it
     /// dirty the first time. Likewise `fflags` is only stored when a flag
     /// is new. Uses eax.
+    /// Nothing if an earlier instruction made FS Dirty on every path here
+    /// (see [`super::fp_state`]).
     fn fs_dirty_or(&mut self, slow: DynamicLabel) {
+        if self.fp_known & FS_DIRTY != 0 {
+            return;
+        }
         dynasm!(self.a
             ; .arch x64
             ; mov eax, [rbx + MSTATUS]
             ; and eax, mstatus::FS as i32
             ; cmp eax, mstatus::FS as i32
             ; jne =>slow
+        );
+    }
+
+    /// Jump to `slow` if `mstatus.FS` is Off (the helper then raises the
+    /// illegal-instruction trap), unless FS is known to be on here.
+    fn fs_on_or(&mut self, slow: DynamicLabel) {
+        if self.fp_known & FS_ON != 0 {
+            return;
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; test DWORD [rbx + MSTATUS], mstatus::FS as i32
+            ; jz =>slow
         );
     }
 
@@ -825,8 +859,8 @@ impl Emitter {
                 ; sub edx, 2
                 ; cmp edx, 0x7ff - 2
                 ; jae =>slow
-                ; movsd [rbx + fo(rd)], xmm2
             );
+            self.fset(rd, 2);
         }
     }
 
@@ -848,7 +882,9 @@ impl Emitter {
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
         let exact = self.a.new_dynamic_label();
-        let regs = self.regs;
+        let a = self.floc(rs1);
+        let b = self.floc(rs2);
+        let regs = self.fsnapshot(Some(rd));
         self.fs_dirty_or(slow);
         if rm == RoundingMode::Dyn {
             dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + FRM], 0 ; jne =>slow);
@@ -865,12 +901,9 @@ impl Emitter {
         // (or a zero divisor) gives a NaN or infinite result, which the
         // result's check below declines: the operands need no check of
         // their own.
-        dynasm!(self.a
-            ; .arch x64
-            ; movsd xmm0, [rbx + fo(rs1)]
-            ; movsd xmm1, [rbx + fo(rs2)]
-            ; movapd xmm2, xmm0
-        );
+        self.fmov_to(0, a);
+        self.fmov_to(1, b);
+        dynasm!(self.a ; .arch x64 ; movapd xmm2, xmm0);
         match kind {
             Kind::Mul => dynasm!(self.a ; .arch x64 ; mulsd xmm2, xmm1),
             Kind::Div => dynasm!(self.a ; .arch x64 ; divsd xmm2, xmm1),

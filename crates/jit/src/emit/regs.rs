@@ -50,7 +50,7 @@ fn caller_saved(h: u8) -> bool {
 
 /// Where a cached register's value is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum St {
+pub(super) enum St {
     /// Only in `Hart::x` (the host register holds nothing of use).
     Memory,
     /// In both, equal.
@@ -77,6 +77,12 @@ pub(super) struct RegCache {
     /// guest registers cached there count as uncached meanwhile (they
     /// were written back, see [`Emitter::reserve`]).
     reserved: u32,
+    /// The f registers cached in xmm registers (see [`super::fcache`]):
+    /// xmm number of each (0: not cached; xmm0-xmm4 are the FP
+    /// templates' scratch), their state, and those the block writes.
+    pub(super) fhost: [u8; 32],
+    pub(super) fst: [St; 32],
+    pub(super) fwritten: u32,
 }
 
 /// A guest register operand: a host register or its `Hart::x` slot
@@ -114,6 +120,9 @@ impl RegCache {
             written: 0,
             upper: 0,
             reserved: 0,
+            fhost: [0; 32],
+            fst: [St::Memory; 32],
+            fwritten: 0,
         }
     }
 
@@ -147,7 +156,16 @@ impl RegCache {
         for (&r, &h) in regs.iter().zip(HOST.iter()) {
             c.host[r] = h;
         }
+        super::fcache::plan(&mut c, ops, depth);
         c
+    }
+
+    /// The cached f registers and their xmm registers.
+    pub(super) fn fcached(&self) -> impl Iterator<Item = (u8, u8)> + '_ {
+        (0..32u8).filter_map(|r| match self.fhost[usize::from(r)] {
+            0 => None,
+            x => Some((r, x)),
+        })
     }
 
     fn cached(&self) -> impl Iterator<Item = (u8, u8)> + '_ {
@@ -319,6 +337,11 @@ impl Emitter {
                 dynasm!(self.a ; .arch x64 ; mov [rbx + xo(r)], Rq(h));
             }
         }
+        for (r, x) in state.fcached() {
+            if state.fst[usize::from(r)] == St::Dirty {
+                dynasm!(self.a ; .arch x64 ; movsd QWORD [rbx + super::fcache::fo(r)], Rx(x));
+            }
+        }
     }
 
     /// Make the host registers `mask` (bits, of [`SCRATCH`]) free for the
@@ -370,7 +393,7 @@ impl Emitter {
         self.flush_pending();
         self.write_back_all();
         self.regs.upper = 0;
-        for st in self.regs.st.iter_mut() {
+        for st in self.regs.st.iter_mut().chain(self.regs.fst.iter_mut()) {
             if *st == St::Dirty {
                 *st = St::Clean;
             }
@@ -382,6 +405,7 @@ impl Emitter {
     /// registers are read again when next used.
     pub(super) fn forget(&mut self) {
         self.regs.st = [St::Memory; 32];
+        self.regs.fst = [St::Memory; 32];
         self.regs.upper = 0;
     }
 
@@ -392,6 +416,12 @@ impl Emitter {
         for (r, h) in state.cached() {
             if caller_saved(h) && state.st[usize::from(r)] != St::Memory {
                 dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
+            }
+        }
+        // Every xmm register is caller-saved.
+        for (r, x) in state.fcached() {
+            if state.fst[usize::from(r)] != St::Memory {
+                dynasm!(self.a ; .arch x64 ; movsd Rx(x), QWORD [rbx + super::fcache::fo(r)]);
             }
         }
     }
@@ -410,6 +440,11 @@ impl Emitter {
                 dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
             }
         }
+        for (r, x) in s.fcached() {
+            if s.fst[usize::from(r)] == St::Memory {
+                dynasm!(self.a ; .arch x64 ; movsd Rx(x), QWORD [rbx + super::fcache::fo(r)]);
+            }
+        }
         self.assume_canonical();
     }
 
@@ -421,6 +456,13 @@ impl Emitter {
         let s = self.regs;
         for (r, _) in s.cached() {
             self.regs.st[usize::from(r)] = if s.written & (1 << r) != 0 {
+                St::Dirty
+            } else {
+                St::Clean
+            };
+        }
+        for (r, _) in s.fcached() {
+            self.regs.fst[usize::from(r)] = if s.fwritten & (1 << r) != 0 {
                 St::Dirty
             } else {
                 St::Clean
