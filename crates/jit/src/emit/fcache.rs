@@ -154,6 +154,10 @@ pub(super) fn uses(inst: &Inst) -> Option<FUse> {
 /// as in [`RegCache::plan`]), the most used first; a use by another
 /// template counts against (it costs a write-back or a reload).
 pub(super) fn plan(c: &mut RegCache, ops: &[Op], depth: &[u8]) {
+    // Most translations have no F/D instruction.
+    if !ops.iter().any(|op| uses(&op.inst).is_some()) {
+        return;
+    }
     let mut count = [0u32; 32];
     let mut other = [0u32; 32];
     let mut first = [usize::MAX; 32];
@@ -182,6 +186,7 @@ pub(super) fn plan(c: &mut RegCache, ops: &[Op], depth: &[u8]) {
     regs.sort_by_key(|&r| (std::cmp::Reverse(count[r]), first[r]));
     for (&r, &x) in regs.iter().zip(FHOST.iter()) {
         c.fhost[r] = x;
+        c.fmask |= 1 << r;
     }
     c.fwritten = written;
 }

@@ -81,14 +81,19 @@ fn falls_through(inst: &Inst) -> bool {
 /// is inside the body (a branch's other way, if any, falls through).
 pub fn plan(body: &[Op], inside: &[Option<usize>]) -> Vec<u8> {
     let n = body.len();
-    let mut at = vec![ALL; n];
-    if n == 0 {
-        return at;
+    // Most translations have no F/D instruction: nothing to know.
+    if !body
+        .iter()
+        .any(|op| effect(&op.inst).is_some_and(|g| g != 0))
+    {
+        return vec![0; n];
     }
+    let mut at = vec![ALL; n];
     // Whether any edge reaches i (unreached instructions keep ALL: they
     // are never emitted).
+    let mut next = vec![ALL; n];
     loop {
-        let mut next = vec![ALL; n];
+        next.fill(ALL);
         next[0] = 0;
         for i in 0..n {
             let out = match effect(&body[i].inst) {
@@ -107,7 +112,7 @@ pub fn plan(body: &[Op], inside: &[Option<usize>]) -> Vec<u8> {
         if next == at {
             return at;
         }
-        at = next;
+        std::mem::swap(&mut at, &mut next);
     }
 }
 

@@ -83,6 +83,8 @@ pub(super) struct RegCache {
     pub(super) fhost: [u8; 32],
     pub(super) fst: [St; 32],
     pub(super) fwritten: u32,
+    /// The cached f registers (bits): most blocks have none.
+    pub(super) fmask: u32,
 }
 
 /// A guest register operand: a host register or its `Hart::x` slot
@@ -123,6 +125,7 @@ impl RegCache {
             fhost: [0; 32],
             fst: [St::Memory; 32],
             fwritten: 0,
+            fmask: 0,
         }
     }
 
@@ -162,9 +165,14 @@ impl RegCache {
 
     /// The cached f registers and their xmm registers.
     pub(super) fn fcached(&self) -> impl Iterator<Item = (u8, u8)> + '_ {
-        (0..32u8).filter_map(|r| match self.fhost[usize::from(r)] {
-            0 => None,
-            x => Some((r, x)),
+        let mut m = self.fmask;
+        std::iter::from_fn(move || {
+            if m == 0 {
+                return None;
+            }
+            let r = m.trailing_zeros() as u8;
+            m &= m - 1;
+            Some((r, self.fhost[usize::from(r)]))
         })
     }
 
