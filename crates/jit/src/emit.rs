@@ -304,12 +304,12 @@ pub fn relocate(code: &mut [u8], relocs: &[Reloc], from: usize, to: usize, share
 }
 
 /// Whether the translator handles `inst`: with a template, or (A, F, D,
-/// and CSR instructions on the CSRs `Hart::engine_csr_inline` accepts) by
-/// a call to the interpreter's semantics. Other system instructions (CSR,
-/// xRET, `wfi`, `ecall`, fences of translation state) end the translated
-/// block and are left to the interpreter.
+/// and the system instructions `Hart::engine_system_inline` accepts: CSR
+/// instructions on some CSRs, `fence.i`, `sfence.vma`) by a call to the
+/// interpreter's semantics. Other system instructions (CSR, xRET, `wfi`,
+/// `ecall`) end the translated block and are left to the interpreter.
 pub fn translatable(inst: &Inst) -> bool {
-    !inst.is_system() || Hart::engine_csr_inline(inst)
+    !inst.is_system() || Hart::engine_system_inline(inst)
 }
 
 /// Whether `inst` has an inline template.

@@ -246,16 +246,16 @@ fn ends_block(r: Result<bool, Trap>, ctx: *mut Ctx) -> HelperRet {
     HelperRet { val: 0, status }
 }
 
-/// A CSR instruction the interpreter lets engines run in the middle of a
-/// block (`Hart::engine_csr_inline`), by its semantics; like a store
-/// that hit code, one that needs a block boundary after it reports
-/// [`ST_CODE_WRITTEN`].
+/// A system instruction the interpreter lets engines run in the middle of
+/// a block (`Hart::engine_system_inline`: some CSR instructions,
+/// `fence.i`, `sfence.vma`), by its semantics; like a store that hit code,
+/// one that needs a block boundary after it reports [`ST_CODE_WRITTEN`].
 pub extern "sysv64" fn csr(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> HelperRet {
     // SAFETY: as in `load`.
     let hart = unsafe { &mut *hart };
     // SAFETY: as in `ext`.
     let op = unsafe { &*op };
-    let r = hart.engine_exec_csr(op);
+    let r = hart.engine_exec_system(op);
     // An interrupt enable set with nothing pending goes on in translated
     // code: the checks must see the interrupts it lets in from now on.
     // SAFETY: as in `load` (the context outlives the run).

@@ -679,6 +679,8 @@ impl Jit {
                 Inst::Jal { rd, imm } => rd == 0 && imm > 0,
                 Inst::Jalr { .. } => false,
                 inst if inst.is_control_flow() => true,
+                // Always ends the block (the translation state changed).
+                Inst::SfenceVma { .. } => false,
                 inst => emit::translatable(&inst),
             })
         {

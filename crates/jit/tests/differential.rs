@@ -260,7 +260,15 @@ fn mem(rng: &mut Rng) -> Inst {
 fn other(rng: &mut Rng) -> Inst {
     use Inst::*;
     let rd = rng.rd();
-    match rng.below(8) {
+    match rng.below(10) {
+        // Run by the translator through the interpreter's semantics: a
+        // lone hart's `fence.i` goes on in translated code, an SMP one
+        // and `sfence.vma` end the block after them.
+        8 => FenceI,
+        9 => SfenceVma {
+            rs1: rng.reg(),
+            rs2: [0, rng.reg()][rng.below(2) as usize],
+        },
         // minstret: instret must be exact in the middle of a block.
         0 => Csrrs {
             rd,
@@ -1574,6 +1582,51 @@ fn smp_fence_i_sees_code_written_behind_the_harts_back() {
         8 * 5,
         "the raw write was not behind the hart's back"
     );
+}
+
+/// An SMP `fence.i` run inside a translation (through the interpreter's
+/// semantics) must end it: the code right after it in the same
+/// translation may be what another hart rewrote, and only the boundary
+/// work the fence leaves compares it. The racing store is a raw host write
+/// made while the hart is parked in a `wfi` by a hart that has not left
+/// its engine since (so no comparison settles the page); the second time
+/// round, the translation that holds `fence.i` and the old instruction
+/// runs again.
+#[test]
+fn smp_fence_i_ends_its_translation() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let top = a.label();
+    a.li(13, 0);
+    a.li(31, 2);
+    a.bind(top);
+    a.emit(Wfi); // the host rewrites the addi below here
+    a.emit(FenceI);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 1,
+    });
+    count_down(&mut a, top);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    let at = code
+        .chunks_exact(4)
+        .position(|w| w == addi13(1).to_le_bytes())
+        .expect("target in the code") as u64
+        * 4;
+    for (name, step) in &mut engines() {
+        let mut h = machine(&code, 3);
+        h.config.smp = true;
+        let ram = h.ram.clone();
+        ram.writers().set_running(0, true);
+        ram.writers().set_running(1, true);
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: first wfi");
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: second wfi");
+        assert!(h.ram.store_u32(CODE - RAM_BASE + at, addi13(100)));
+        run_to_wfi(&mut h, &mut **step, 3);
+        assert_eq!(h.x[13], 101, "{name}: stale code ran after fence.i");
+    }
 }
 
 /// The body of the two tests below: `li x31, 8; loop: addi x13, x13, 1;

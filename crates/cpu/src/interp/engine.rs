@@ -207,16 +207,19 @@ impl Hart {
         Ok(self.interp.pending != 0)
     }
 
-    /// Whether an engine may run the CSR instruction `inst` in the middle
-    /// of a block through [`engine_exec_csr`](Self::engine_exec_csr): its
+    /// Whether an engine may run the system instruction `inst` in the
+    /// middle of a block through
+    /// [`engine_exec_system`](Self::engine_exec_system): `fence.i`,
+    /// `sfence.vma` (which then ends the block), and CSR instructions whose
     /// CSR is plain state (trap CSRs, scratch, `time`, `mhartid`) or one
     /// whose writes that matter for a block boundary are detected there
     /// (`sstatus`/`mstatus`, `sie`/`mie`, `sip`/`mip`). Counters that
     /// depend on `instret` within the block, `satp`, FP and PMP CSRs are
     /// left to the interpreter.
-    pub fn engine_csr_inline(inst: &Inst) -> bool {
+    pub fn engine_system_inline(inst: &Inst) -> bool {
         use rvisor_isa::csr as n;
         let csr = match *inst {
+            Inst::FenceI | Inst::SfenceVma { .. } => return true,
             Inst::Csrrw { csr, .. }
             | Inst::Csrrs { csr, .. }
             | Inst::Csrrc { csr, .. }
@@ -248,14 +251,29 @@ impl Hart {
         )
     }
 
-    /// Execute a CSR instruction that [`engine_csr_inline`](Self::engine_csr_inline)
-    /// accepts, in the middle of a block, exactly as the interpreter does
-    /// (pc and `instret` are the engine's to advance). `Ok(true)`: the
-    /// block must end after it, because it may have made an interrupt
-    /// deliverable or changed what the engine caches of the translation
-    /// state (`mstatus` bits other than interrupt disables, `mie`, `mip`).
-    pub fn engine_exec_csr(&mut self, op: &Op) -> Result<bool, Trap> {
+    /// Execute a system instruction that
+    /// [`engine_system_inline`](Self::engine_system_inline) accepts, in
+    /// the middle of a block, exactly as the interpreter does (pc and
+    /// `instret` are the engine's to advance). `Ok(true)`: the block must
+    /// end after it, because it may have made an interrupt deliverable or
+    /// changed what the engine caches of the translation state (`mstatus`
+    /// bits other than interrupt disables, `mie`, `mip`; any
+    /// `sfence.vma`), or left work for the boundary (an SMP `fence.i`).
+    /// A lone hart's `fence.i` needs nothing: engines drop code when a
+    /// store reaches it, not at the fence.
+    pub fn engine_exec_system(&mut self, op: &Op) -> Result<bool, Trap> {
         use crate::csr::mstatus;
+        match op.inst {
+            Inst::FenceI => {
+                self.fence_i();
+                return Ok(self.interp.pending != 0);
+            }
+            Inst::SfenceVma { rs1, rs2 } => {
+                self.exec_sfence_vma(rs1, rs2, op.raw)?;
+                return Ok(true);
+            }
+            _ => {}
+        }
         let Some(c) = self.csr_inst(op.inst) else {
             return Ok(true);
         };

@@ -48,18 +48,22 @@ impl Hart {
                     return Err(Exit::Wfi);
                 }
             }
-            Inst::SfenceVma { rs1, rs2 } => {
-                let vaddr = (rs1 != 0).then(|| self.xr(rs1));
-                let asid = (rs2 != 0).then(|| self.xr(rs2));
-                self.stats.sfences += 1;
-                // Blocks are keyed by physical pc and every block start
-                // translates pc again, so only the TLB needs flushing.
-                self.sfence_vma(vaddr, asid).map_err(|t| match t.cause {
-                    Exception::IllegalInst => Trap::new(t.cause, u64::from(raw)),
-                    _ => t,
-                })
-            }
+            Inst::SfenceVma { rs1, rs2 } => self.exec_sfence_vma(rs1, rs2, raw),
             _ => Err(Trap::new(Exception::IllegalInst, u64::from(raw))),
+        })
+    }
+
+    /// `sfence.vma rs1, rs2` (raw encoding `raw`, for the illegal
+    /// instruction's `xtval`).
+    pub(super) fn exec_sfence_vma(&mut self, rs1: u8, rs2: u8, raw: u32) -> Result<(), Trap> {
+        let vaddr = (rs1 != 0).then(|| self.xr(rs1));
+        let asid = (rs2 != 0).then(|| self.xr(rs2));
+        self.stats.sfences += 1;
+        // Blocks are keyed by physical pc and every block start
+        // translates pc again, so only the TLB needs flushing.
+        self.sfence_vma(vaddr, asid).map_err(|t| match t.cause {
+            Exception::IllegalInst => Trap::new(t.cause, u64::from(raw)),
+            _ => t,
         })
     }
 
