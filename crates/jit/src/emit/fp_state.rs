@@ -13,8 +13,8 @@
 //! A forward "must" dataflow over the translation's body (its jumps
 //! inside it are `inside`), solved by iteration to the greatest fixed
 //! point: the entry knows nothing, everything else starts at all-known.
-//! (A CSR instruction ends its block today, so it can only be a
-//! translation's last; the analysis does not count on that.)
+//! (A CSR write that changes `mstatus` ends the translation when it runs,
+//! through its helper's status; the analysis does not count on that.)
 
 use rvisor_cpu::interp::Op;
 use rvisor_isa::Inst;
