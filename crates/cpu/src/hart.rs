@@ -106,6 +106,8 @@ pub struct Hart {
     pub stip_line: Arc<HartIrq>,
     /// Spin-loop detector state.
     pub spin: crate::spin::SpinState,
+    /// A translator's context (see [`crate::jit_ctx`]).
+    pub jit: crate::jit_ctx::JitCtx,
 }
 
 impl Hart {
@@ -140,6 +142,7 @@ impl Hart {
             stimer_id,
             stip_line,
             spin: crate::spin::SpinState::default(),
+            jit: crate::jit_ctx::JitCtx::default(),
         };
         hart.reset();
         hart

@@ -11,6 +11,7 @@ pub mod csr;
 pub mod exit;
 pub mod hart;
 pub mod interp;
+pub mod jit_ctx;
 pub mod mmu;
 pub mod pmp;
 pub mod signals;

@@ -1,8 +1,9 @@
 //! The template emitter: one fixed x86-64 sequence per guest instruction,
 //! assembled with dynasm-rs.
 //!
-//! Register use in translated code: rbx = `*mut Hart`, r12 = `*mut Ctx`;
-//! rax, rcx, rsi are scratch; r13-r15, r8-r11, rdx and rdi cache the
+//! Register use in translated code: rbx = `*mut Hart` (the dispatcher's
+//! context, `Hart::jit`, included); rax, rcx, rsi are scratch; r12-r15,
+//! r8-r11, rdx and rdi cache the
 //! block's most used guest registers ([`regs`]; templates that need rdx or
 //! rdi as scratch reserve them first), written back to
 //! `Hart::x` before every exit and every helper call; rbp counts retired
@@ -93,26 +94,31 @@ const fn layout() -> Layout {
         x: std::mem::offset_of!(Hart, x) as i32,
         pc: std::mem::offset_of!(Hart, pc) as i32,
         instret: std::mem::offset_of!(Hart, stats.instret) as i32,
-        pending_limit: std::mem::offset_of!(Ctx, pending_limit) as i32,
-        check_at: std::mem::offset_of!(Ctx, check_at) as i32,
-        chain_site: std::mem::offset_of!(Ctx, chain_site) as i32,
-        signals: std::mem::offset_of!(Ctx, signals) as i32,
-        irq_mask: std::mem::offset_of!(Ctx, irq_mask) as i32,
-        jcache: std::mem::offset_of!(Ctx, jcache) as i32,
-        fallback: std::mem::offset_of!(Ctx, fallback) as i32,
-        jc_epoch: std::mem::offset_of!(Ctx, jc_epoch) as i32,
-        tlb_fetch: std::mem::offset_of!(Ctx, tlb_fetch) as i32,
-        tag_fetch: std::mem::offset_of!(Ctx, tag_fetch) as i32,
-        indirect: std::mem::offset_of!(Ctx, indirect) as i32,
-        chain_va: std::mem::offset_of!(Ctx, chain_va) as i32,
-        chain_pa: std::mem::offset_of!(Ctx, chain_pa) as i32,
-        tag_load: std::mem::offset_of!(Ctx, tag_load) as i32,
-        tag_store: std::mem::offset_of!(Ctx, tag_store) as i32,
-        flags_bias: std::mem::offset_of!(Ctx, flags_bias) as i32,
-        delta_guess: std::mem::offset_of!(Ctx, delta_guess) as i32,
-        ram_base: std::mem::offset_of!(Ctx, ram_base) as i32,
-        ram_span: std::mem::offset_of!(Ctx, ram_span) as i32,
-        group_delta: std::mem::offset_of!(Ctx, group_delta) as i32,
+        pending_limit: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, pending_limit))
+            as i32,
+        check_at: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, check_at)) as i32,
+        chain_site: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, chain_site))
+            as i32,
+        signals: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, signals)) as i32,
+        irq_mask: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, irq_mask)) as i32,
+        jcache: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, jcache)) as i32,
+        fallback: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, fallback)) as i32,
+        jc_epoch: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, jc_epoch)) as i32,
+        tlb_fetch: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, tlb_fetch)) as i32,
+        tag_fetch: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, tag_fetch)) as i32,
+        indirect: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, indirect)) as i32,
+        chain_va: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, chain_va)) as i32,
+        chain_pa: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, chain_pa)) as i32,
+        tag_load: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, tag_load)) as i32,
+        tag_store: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, tag_store)) as i32,
+        flags_bias: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, flags_bias))
+            as i32,
+        delta_guess: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, delta_guess))
+            as i32,
+        ram_base: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, ram_base)) as i32,
+        ram_span: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, ram_span)) as i32,
+        group_delta: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, group_delta))
+            as i32,
     }
 }
 
@@ -153,7 +159,7 @@ fn call_abs(a: &mut Asm, base: usize, target: usize) {
 pub struct Trampoline {
     /// Bytes to copy to `base`.
     pub code: Vec<u8>,
-    /// Offset of `enter(hart, ctx, code) -> status`.
+    /// Offset of `enter(hart, code) -> status`.
     pub enter: usize,
     /// Offset of the common epilogue (status in eax).
     pub epilogue: usize,
@@ -185,9 +191,8 @@ pub fn trampoline(base: usize) -> Trampoline {
         ; push r15
         ; sub rsp, 8
         ; mov rbx, rdi
-        ; mov r12, rsi
         ; xor ebp, ebp
-        ; jmp rdx
+        ; jmp rsi
     );
     let epilogue = a.offset().0;
     dynasm!(a
@@ -207,13 +212,13 @@ pub fn trampoline(base: usize) -> Trampoline {
     // than ~50 bytes in each.
     dynasm!(a
         ; .arch x64
-        ; mov rax, [r12 + L.pending_limit]
+        ; mov rax, [rbx + L.pending_limit]
         ; sub rax, Rq(PENDING)
         ; sbb rcx, rcx
         ; not rcx
         ; and rax, rcx
-        ; mov [r12 + L.pending_limit], rax
-        ; mov QWORD [r12 + L.check_at], 0
+        ; mov [rbx + L.pending_limit], rax
+        ; mov QWORD [rbx + L.check_at], 0
         ; add [rbx + L.instret], Rq(PENDING)
         ; xor Rd(PENDING), Rd(PENDING)
         ; ret
@@ -518,9 +523,9 @@ enum Alu {
     Mul,
 }
 
-type LoadFn = extern "sysv64" fn(*mut Hart, u64, *mut Ctx) -> HelperRet;
-type StoreFn = extern "sysv64" fn(*mut Hart, u64, u64, *mut Ctx) -> HelperRet;
-type ExtFn = extern "sysv64" fn(*mut Hart, *const Op, *mut Ctx) -> HelperRet;
+type LoadFn = extern "sysv64" fn(*mut Hart, u64) -> HelperRet;
+type StoreFn = extern "sysv64" fn(*mut Hart, u64, u64) -> HelperRet;
+type ExtFn = extern "sysv64" fn(*mut Hart, *const Op) -> HelperRet;
 
 impl Emitter {
     /// An emitter for the translation of guest (`pc`, `pa`) into `a`,
@@ -645,10 +650,10 @@ impl Emitter {
             ; xor ecx, edx
             ; and ecx, (JC_SIZE - 1) as i32
             ; shl ecx, 5
-            ; add rcx, [r12 + L.jcache]
+            ; add rcx, [rbx + L.jcache]
             ; cmp rax, [rcx]
             ; jne =>other
-            ; mov rdx, [r12 + L.jc_epoch]
+            ; mov rdx, [rbx + L.jc_epoch]
             ; cmp rdx, [rcx + 8]
             ; jne =>stale
             ; jmp QWORD [rcx + 16]
@@ -663,10 +668,10 @@ impl Emitter {
             ; mov esi, eax
             ; shr esi, 12 - SHIFT
             ; and esi, ((TLB_SIZE - 1) << SHIFT) as i32
-            ; add rsi, [r12 + L.tlb_fetch]
+            ; add rsi, [rbx + L.tlb_fetch]
             ; mov rdi, rax
             ; and rdi, -4096
-            ; or rdi, [r12 + L.tag_fetch]
+            ; or rdi, [rbx + L.tag_fetch]
             ; cmp rdi, [rsi + TlbEntry::TAG]
             ; jne =>miss
             ; mov rdi, [rsi + TlbEntry::PA_PAGE]
@@ -679,13 +684,13 @@ impl Emitter {
             ; xor rcx, 32
             ; cmp rax, [rcx]
             ; jne =>miss
-            ; mov rdx, [r12 + L.jc_epoch]
+            ; mov rdx, [rbx + L.jc_epoch]
             ; cmp rdx, [rcx + 8]
             ; jne =>miss
             ; jmp QWORD [rcx + 16]
             ; =>miss
             ; mov [rbx + L.pc], rax
-            ; mov QWORD [r12 + L.indirect], 1
+            ; mov QWORD [rbx + L.indirect], 1
             ; mov eax, RET_CONTINUE
         );
         self.jmp_epilogue();
@@ -718,7 +723,7 @@ impl Emitter {
             ; and eax, ((TLB_SIZE - 1) << SHIFT) as i32
             ; lea rcx, [rsi + i32::from(span) - 1]
             ; and rcx, -4096
-            ; or rcx, [r12 + tag]
+            ; or rcx, [rbx + tag]
             ; cmp rcx, [rbx + rax + tlb + TlbEntry::RAM_TAG]
             ; jne =>slow
         );
@@ -736,7 +741,7 @@ impl Emitter {
             let access = self.a.new_dynamic_label();
             dynasm!(self.a
                 ; .arch x64
-                ; mov rcx, [r12 + L.delta_guess]
+                ; mov rcx, [rbx + L.delta_guess]
                 ; cmp rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
                 ; jne =>other
                 ; =>access
@@ -761,14 +766,14 @@ impl Emitter {
             None => dynasm!(self.a
                 ; .arch x64
                 ; mov rcx, rsi
-                ; sub rcx, [r12 + L.ram_base]
+                ; sub rcx, [rbx + L.ram_base]
             ),
         }
         dynasm!(self.a
             ; .arch x64
-            ; cmp rcx, [r12 + L.ram_span]
+            ; cmp rcx, [rbx + L.ram_span]
             ; jae =>slow
-            ; mov rcx, [r12 + L.delta_guess]
+            ; mov rcx, [rbx + L.delta_guess]
         );
     }
 
@@ -796,7 +801,7 @@ impl Emitter {
             ; .arch x64
             ; lea rax, [rsi + rcx]
             ; shr rax, FLAG_SHIFT as i8
-            ; add rax, [r12 + L.flags_bias]
+            ; add rax, [rbx + L.flags_bias]
         );
         if span <= 8 {
             dynasm!(self.a ; .arch x64 ; cmp WORD [rax], 0 ; jne =>slow);
@@ -861,7 +866,7 @@ impl Emitter {
                 self.tlb_probe(span, group_stores, poison);
                 dynasm!(self.a
                     ; .arch x64
-                    ; mov [r12 + slot_offset(slot)], rcx
+                    ; mov [rbx + slot_offset(slot)], rcx
                     ; =>access
                 );
                 self.stubs.push(Stub::Poison {
@@ -878,7 +883,7 @@ impl Emitter {
                 let regs = self.regs;
                 dynasm!(self.a
                     ; .arch x64
-                    ; mov rcx, [r12 + slot_offset(slot)]
+                    ; mov rcx, [rbx + slot_offset(slot)]
                     ; test rcx, rcx
                     ; jz =>full
                     ; =>access
@@ -999,7 +1004,6 @@ impl Emitter {
                 ; mov rdi, rbx
                 ; mov rsi, QWORD packed as i64
                 ; mov edx, op.raw as i32
-                ; mov rcx, r12
                 ; mov rax, QWORD f as usize as i64
                 ; call rax
                 ; test rdx, rdx
@@ -1015,7 +1019,6 @@ impl Emitter {
                 ; .arch x64
                 ; mov rdi, rbx
                 ; mov rsi, QWORD op as *const Op as i64
-                ; mov rdx, r12
                 ; mov rax, QWORD f as usize as i64
                 ; call rax
                 ; test rdx, rdx
@@ -1253,7 +1256,7 @@ impl Emitter {
         let resume = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64
-            ; cmp Rq(PENDING), [r12 + L.check_at]
+            ; cmp Rq(PENDING), [rbx + L.check_at]
             ; jae =>label
             ; =>resume
         );
@@ -1814,20 +1817,17 @@ impl Emitter {
                     match call {
                         SlowCall::Load(f, _) => dynasm!(self.a
                             ; .arch x64
-                            ; mov rdx, r12
                             ; mov rax, QWORD f as usize as i64
                         ),
                         SlowCall::Store(f, rs2) => dynasm!(self.a
                             ; .arch x64
                             ; mov rdx, [rbx + xo(rs2)]
-                            ; mov rcx, r12
                             ; mov rax, QWORD f as usize as i64
                         ),
                         SlowCall::Fp(f, packed, raw) => dynasm!(self.a
                             ; .arch x64
                             ; mov rsi, QWORD packed as i64
                             ; mov edx, raw as i32
-                            ; mov rcx, r12
                             ; mov rax, QWORD f as usize as i64
                         ),
                         SlowCall::Ext(op, _) => {
@@ -1835,7 +1835,6 @@ impl Emitter {
                             dynasm!(self.a
                                 ; .arch x64
                                 ; mov rsi, QWORD op as i64
-                                ; mov rdx, r12
                                 ; mov rax, QWORD f as usize as i64
                             )
                         }
@@ -1909,19 +1908,19 @@ impl Emitter {
                     dynasm!(self.a
                         ; .arch x64
                         ; =>label
-                        ; cmp Rq(PENDING), [r12 + L.pending_limit]
+                        ; cmp Rq(PENDING), [rbx + L.pending_limit]
                         ; jae =>out
-                        ; mov rax, [r12 + L.signals]
+                        ; mov rax, [rbx + L.signals]
                         ; mov rax, [rax]
-                        ; test rax, [r12 + L.irq_mask]
+                        ; test rax, [rbx + L.irq_mask]
                         ; jnz =>out
                         // check_at = min(rbp + CHECK_EVERY, pending_limit)
                         ; lea rax, [Rq(PENDING) + CHECK_EVERY as i32]
-                        ; cmp rax, [r12 + L.pending_limit]
+                        ; cmp rax, [rbx + L.pending_limit]
                         ; jbe >armed
-                        ; mov rax, [r12 + L.pending_limit]
+                        ; mov rax, [rbx + L.pending_limit]
                         ; armed:
-                        ; mov [r12 + L.check_at], rax
+                        ; mov [rbx + L.check_at], rax
                         ; jmp =>resume
                     );
                 }
@@ -1945,7 +1944,7 @@ impl Emitter {
                     dynasm!(self.a
                         ; .arch x64
                         ; =>label
-                        ; mov QWORD [r12 + slot_offset(slot)], 0
+                        ; mov QWORD [rbx + slot_offset(slot)], 0
                     );
                     if adjust != 0 {
                         dynasm!(self.a ; .arch x64 ; add rsi, adjust);
@@ -1969,11 +1968,11 @@ impl Emitter {
                     self.reloc(8, RelocKind::Site);
                     dynasm!(self.a
                         ; .arch x64
-                        ; mov [r12 + L.chain_site], rax
+                        ; mov [rbx + L.chain_site], rax
                         ; mov rax, QWORD self.block_va as i64
-                        ; mov [r12 + L.chain_va], rax
+                        ; mov [rbx + L.chain_va], rax
                         ; mov rax, QWORD self.block_pa as i64
-                        ; mov [r12 + L.chain_pa], rax
+                        ; mov [rbx + L.chain_pa], rax
                         ; mov eax, RET_CONTINUE
                     );
                     self.jmp_epilogue();
@@ -1983,10 +1982,7 @@ impl Emitter {
     }
 }
 
-/// Probe group slots in `Ctx`.
-pub const GROUP_SLOTS: usize = groups::SLOTS;
-
-/// Offset in `Ctx` of probe group slot `slot`.
+/// Offset from the hart pointer of probe group slot `slot` (in `Ctx`).
 fn slot_offset(slot: u8) -> i32 {
     L.group_delta + 8 * i32::from(slot)
 }
@@ -2174,7 +2170,7 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) ->
     let written = e.a.new_dynamic_label();
     e.entry_checks(to_dispatcher);
     let entry = e.a.offset().0;
-    let f: extern "sysv64" fn(*mut Hart, *mut Ctx) -> HelperRet = helpers::straddle;
+    let f: extern "sysv64" fn(*mut Hart) -> HelperRet = helpers::straddle;
     dynasm!(e.a
         ; .arch x64
         ; mov rax, QWORD pc as i64
@@ -2184,7 +2180,6 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) ->
     dynasm!(e.a
         ; .arch x64
         ; mov rdi, rbx
-        ; mov rsi, r12
         ; mov rax, QWORD f as usize as i64
         ; call rax
         ; test rdx, rdx
@@ -2200,7 +2195,7 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) ->
         ; je =>written
         // A system instruction: the interpreter runs it at once, as the
         // end of the block that led here.
-        ; mov QWORD [r12 + L.fallback], 1
+        ; mov QWORD [rbx + L.fallback], 1
         ; mov eax, RET_CONTINUE
     );
     e.jmp_epilogue();
@@ -2478,7 +2473,7 @@ pub fn translate(
                     ; mov rax, QWORD at as i64
                     ; mov [rbx + L.pc], rax
                     ; add QWORD [rbx + L.instret], seg as i32
-                    ; mov QWORD [r12 + L.fallback], 1
+                    ; mov QWORD [rbx + L.fallback], 1
                     ; mov eax, RET_CONTINUE
                 );
                 e.jmp_epilogue();

@@ -15,10 +15,10 @@ use rvisor_cpu::{Exception, Hart, Trap};
 use rvisor_fpu::Round;
 use rvisor_isa::Inst;
 
-use crate::helpers::{Ctx, HelperRet, ST_CODE_WRITTEN, ST_OK, ST_TRAP};
+use crate::helpers::{HelperRet, ST_CODE_WRITTEN, ST_OK, ST_TRAP};
 
-/// A direct FP helper: hart, packed operands, raw encoding, context.
-pub type FpFn = extern "sysv64" fn(*mut Hart, u64, u64, *mut Ctx) -> HelperRet;
+/// A direct FP helper: hart, packed operands, raw encoding.
+pub type FpFn = extern "sysv64" fn(*mut Hart, u64, u64) -> HelperRet;
 
 // The operation of a helper is a const parameter (one monomorphized
 // function each); these map it onto the interpreter's operation enums,
@@ -97,10 +97,8 @@ fn pack(rd: u8, rs1: u8, rs2: u8, rs3: u8, hi: u32) -> u64 {
 
 /// Store `t` for the dispatcher; the helper's failure status.
 #[cold]
-fn fail(ctx: *mut Ctx, t: Trap) -> HelperRet {
-    // SAFETY: `ctx` is the dispatcher's context, exclusively ours during
-    // the run.
-    unsafe { (*ctx).trap = Some(t) };
+fn fail(h: &mut Hart, t: Trap) -> HelperRet {
+    h.jit.trap = Some(t);
     HelperRet {
         val: 0,
         status: ST_TRAP,
@@ -108,8 +106,8 @@ fn fail(ctx: *mut Ctx, t: Trap) -> HelperRet {
 }
 
 #[cold]
-fn illegal(ctx: *mut Ctx, raw: u64) -> HelperRet {
-    fail(ctx, Trap::new(Exception::IllegalInst, raw))
+fn illegal(h: &mut Hart, raw: u64) -> HelperRet {
+    fail(h, Trap::new(Exception::IllegalInst, raw))
 }
 
 const OK: HelperRet = HelperRet {
@@ -149,21 +147,20 @@ fn hart<'a>(h: *mut Hart) -> &'a mut Hart {
     unsafe { &mut *h }
 }
 
-/// Defines a helper `$name<F: Format, consts..>(h, r, raw, ctx)`: the FS check
+/// Defines a helper `$name<F: Format, consts..>(h, r, raw)`: the FS check
 /// is done before `$body` runs with `h: &mut Hart` and `r: Regs`.
 macro_rules! helper {
-    ($name:ident <$($c:ident),*> |$h:ident, $r:ident, $raw:ident, $ctx:ident| $body:block) => {
+    ($name:ident <$($c:ident),*> |$h:ident, $r:ident, $raw:ident| $body:block) => {
         // One shape for every helper; the moves and loads ignore `F`.
         #[allow(clippy::extra_unused_type_parameters)]
         extern "sysv64" fn $name<F: Format, $(const $c: u8),*>(
             hp: *mut Hart,
             p: u64,
             $raw: u64,
-            $ctx: *mut Ctx,
         ) -> HelperRet {
             let $h = hart(hp);
             if !$h.fp_enabled() {
-                return illegal($ctx, $raw);
+                return illegal($h, $raw);
             }
             let $r = unpack(p);
             $body
@@ -171,23 +168,23 @@ macro_rules! helper {
     };
 }
 
-helper!(arith<OP> |h, r, raw, ctx| {
-    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+helper!(arith<OP> |h, r, raw| {
+    let Some(rm) = round(h, r.rm) else { return illegal(h, raw) };
     let (v, fl) = F::arith(arith_op(OP), F::operand(h.f[r.rs1]), F::operand(h.f[r.rs2]), rm);
     fw(h, r.rd, F::result(v), fl);
     OK
 });
 
-helper!(sqrt<> |h, r, raw, ctx| {
-    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+helper!(sqrt<> |h, r, raw| {
+    let Some(rm) = round(h, r.rm) else { return illegal(h, raw) };
     let (v, fl) = F::sqrt(F::operand(h.f[r.rs1]), rm);
     fw(h, r.rd, F::result(v), fl);
     OK
 });
 
 // NEG: bit 0 negates the product (a), bit 1 the addend (c).
-helper!(fma<NEG> |h, r, raw, ctx| {
-    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+helper!(fma<NEG> |h, r, raw| {
+    let Some(rm) = round(h, r.rm) else { return illegal(h, raw) };
     let mut a = F::operand(h.f[r.rs1]);
     let mut c = F::operand(h.f[r.rs3]);
     if NEG & 1 != 0 {
@@ -210,7 +207,7 @@ helper!(fma<NEG> |h, r, raw, ctx| {
 });
 
 // K: 0 fsgnj, 1 fsgnjn, 2 fsgnjx; a bit operation (no flags, NaNs kept).
-helper!(sgnj<K> |h, r, _raw, _ctx| {
+helper!(sgnj<K> |h, r, _raw| {
     let (a, b) = (F::operand(h.f[r.rs1]), F::operand(h.f[r.rs2]));
     let v = match K {
         0 => (a & !F::SIGN) | (b & F::SIGN),
@@ -221,7 +218,7 @@ helper!(sgnj<K> |h, r, _raw, _ctx| {
     OK
 });
 
-helper!(cmp<OP> |h, r, _raw, _ctx| {
+helper!(cmp<OP> |h, r, _raw| {
     let (v, fl) = F::cmp(cmp_op(OP), F::operand(h.f[r.rs1]), F::operand(h.f[r.rs2]));
     if fl != 0 {
         h.accrue_fflags(fl);
@@ -235,8 +232,8 @@ helper!(cmp<OP> |h, r, _raw, _ctx| {
     }
 });
 
-helper!(from_int<K> |h, r, raw, ctx| {
-    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+helper!(from_int<K> |h, r, raw| {
+    let Some(rm) = round(h, r.rm) else { return illegal(h, raw) };
     let (v, fl) = F::from_int(int_kind(K), h.x[r.rs1], rm);
     fw(h, r.rd, F::result(v), fl);
     OK
@@ -244,8 +241,8 @@ helper!(from_int<K> |h, r, raw, ctx| {
 
 // fcvt.{w,wu,l,lu}.{s,d}: the integer to rd, and in rax for the inline
 // conversion's slow path.
-helper!(to_int<K> |h, r, raw, ctx| {
-    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+helper!(to_int<K> |h, r, raw| {
+    let Some(rm) = round(h, r.rm) else { return illegal(h, raw) };
     let (v, fl) = F::to_int(int_kind(K), F::operand(h.f[r.rs1]), rm);
     if fl != 0 {
         h.accrue_fflags(fl);
@@ -259,17 +256,17 @@ helper!(to_int<K> |h, r, raw, ctx| {
 });
 
 // fcvt.s.d (format unused): rounds.
-helper!(narrow<> |h, r, raw, ctx| {
-    let Some(rm) = round(h, r.rm) else { return illegal(ctx, raw) };
+helper!(narrow<> |h, r, raw| {
+    let Some(rm) = round(h, r.rm) else { return illegal(h, raw) };
     let (v, fl) = rvisor_fpu::f64_to_f32(h.f[r.rs1], rm);
     fw(h, r.rd, Single::result(v), fl);
     OK
 });
 
 // fcvt.d.s (format unused): exact, but rm must be valid.
-helper!(widen<> |h, r, raw, ctx| {
+helper!(widen<> |h, r, raw| {
     if round(h, r.rm).is_none() {
-        return illegal(ctx, raw);
+        return illegal(h, raw);
     }
     let (v, fl) = rvisor_fpu::f32_to_f64(Single::operand(h.f[r.rs1]));
     fw(h, r.rd, v, fl);
@@ -278,7 +275,7 @@ helper!(widen<> |h, r, raw, ctx| {
 
 // fmv.d.x (N = 8) / fmv.w.x (N = 4: the low 32 bits, boxed); format
 // unused.
-helper!(fmv_to_f<N> |h, r, _raw, _ctx| {
+helper!(fmv_to_f<N> |h, r, _raw| {
     let v = h.x[r.rs1];
     let v = if N == 4 { Single::result(v as u32) } else { v };
     fw(h, r.rd, v, 0);
@@ -288,7 +285,7 @@ helper!(fmv_to_f<N> |h, r, _raw, _ctx| {
 // fmv.x.d (N = 8) / fmv.x.w (N = 4: the low 32 bits whatever the box,
 // sign-extended); format unused. Also in rax, for the in-line move's
 // slow path.
-helper!(fmv_to_x<N> |h, r, _raw, _ctx| {
+helper!(fmv_to_x<N> |h, r, _raw| {
     let v = h.f[r.rs1];
     let v = if N == 4 { v as u32 as i32 as i64 as u64 } else { v };
     h.x[r.rd] = v;
@@ -300,7 +297,7 @@ helper!(fmv_to_x<N> |h, r, _raw, _ctx| {
 });
 
 // fld (N = 8) / flw (N = 4, boxed).
-helper!(fload<N> |h, r, _raw, ctx| {
+helper!(fload<N> |h, r, _raw| {
     let va = h.x[r.rs1].wrapping_add(r.imm as i64 as u64);
     match h.engine_load(va, N) {
         Ok(v) => {
@@ -308,12 +305,12 @@ helper!(fload<N> |h, r, _raw, ctx| {
             fw(h, r.rd, v, 0);
             OK
         }
-        Err(t) => fail(ctx, t),
+        Err(t) => fail(h, t),
     }
 });
 
 // fsd (N = 8) / fsw (N = 4, the low 32 bits whatever the box).
-helper!(fstore<N> |h, r, _raw, ctx| {
+helper!(fstore<N> |h, r, _raw| {
     let va = h.x[r.rs1].wrapping_add(r.imm as i64 as u64);
     let v = h.f[r.rs2];
     let v = if N == 4 { v & 0xffff_ffff } else { v };
@@ -323,7 +320,7 @@ helper!(fstore<N> |h, r, _raw, ctx| {
             val: 0,
             status: ST_CODE_WRITTEN,
         },
-        Err(t) => fail(ctx, t),
+        Err(t) => fail(h, t),
     }
 });
 

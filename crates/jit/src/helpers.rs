@@ -19,69 +19,9 @@ pub const ST_TRAP: u64 = 1;
 /// Helper status: the store hit a page holding code.
 pub const ST_CODE_WRITTEN: u64 = 2;
 
-/// State shared between the dispatcher and translated code (pointer in r12).
-#[repr(C)]
-#[derive(Debug, Default)]
-pub struct Ctx {
-    /// The trap a helper raised, for the dispatcher to take.
-    pub trap: Option<Trap>,
-    /// Address of the `jmp rel32` displacement of the exit taken last when
-    /// it asked to be chained (0 otherwise).
-    pub chain_site: usize,
-    /// Instructions chained execution may retire beyond `instret` before
-    /// it returns to the dispatcher (budget); translated code compares
-    /// the count pending in rbp with it, and takes rbp off it when it
-    /// adds rbp to `instret` (clamped at 0).
-    pub pending_limit: u64,
-    /// The pending count at which chain entries and back edges next look
-    /// at the budget and the signal word (at most `pending_limit`; 0
-    /// after rbp was added to `instret`).
-    pub check_at: u64,
-    /// Address of the hart's signal word (`HartSignals::pending`).
-    pub signals: usize,
-    /// Signal bits that end chained execution: the locally enabled
-    /// interrupts and the requests.
-    pub irq_mask: u64,
-    /// The jump cache (`JC_SIZE` [`JcEntry`]s).
-    pub jcache: usize,
-    /// The epoch jump-cache entries must carry to be valid.
-    pub jc_epoch: u64,
-    /// The hart's fetch TLB (`TLB_SIZE` entries) and the tag context of
-    /// the current privilege, for the jump cache's revalidation.
-    pub tlb_fetch: usize,
-    pub tag_fetch: u64,
-    /// Set by an exit before an instruction left to the interpreter, which
-    /// must run next without a block boundary.
-    pub fallback: u64,
-    /// Set by an indirect exit that missed the jump cache.
-    pub indirect: u64,
-    /// Guest virtual pc of the block whose exit recorded `chain_site`.
-    pub chain_va: u64,
-    /// Its physical pc.
-    pub chain_pa: u64,
-    /// Inline TLB probe (the entries are in the hart,
-    /// `rvisor_cpu::mmu::tlb_offset`): the tag context of loads at the
-    /// current privilege.
-    pub tag_load: u64,
-    /// Tag context of stores at the current privilege.
-    pub tag_store: u64,
-    /// Host address of the RAM page flags, less the host page number of
-    /// RAM offset 0 (wrapping): adding a RAM host address's page number
-    /// gives its page's flag byte.
-    pub flags_bias: usize,
-    /// The host address delta most loads' TLB entries hold (RAM mapped
-    /// one to one): loads use it once their entry is seen to hold it.
-    pub delta_guess: usize,
-    /// Guest physical address of RAM.
-    pub ram_base: u64,
-    /// Loads translated for M-mode check only that their address lies
-    /// this far into RAM: RAM's size less 7 while loads are M-mode's and
-    /// unchecked, else 0 (every such load takes the slow path).
-    pub ram_span: u64,
-    /// Host address deltas of probe groups (see `emit::groups`): filled
-    /// by a group's first access, 0 if its probe failed.
-    pub group_delta: [usize; crate::emit::GROUP_SLOTS],
-}
+/// State shared between the dispatcher and translated code: in the hart
+/// (`Hart::jit`), at a fixed offset from rbx.
+pub use rvisor_cpu::jit_ctx::JitCtx as Ctx;
 
 /// Instructions translated code runs between two looks at the signal
 /// word (and the budget): an interrupt or request raised meanwhile is
@@ -186,11 +126,7 @@ pub struct HelperRet {
 }
 
 /// Load `N` bytes at `va`, sign-extended if `S`.
-pub extern "sysv64" fn load<const N: u8, const S: bool>(
-    hart: *mut Hart,
-    va: u64,
-    ctx: *mut Ctx,
-) -> HelperRet {
+pub extern "sysv64" fn load<const N: u8, const S: bool>(hart: *mut Hart, va: u64) -> HelperRet {
     // SAFETY: the dispatcher passes the `&mut Hart` it holds, as a raw
     // pointer, for the duration of the translated code's run; nothing else
     // uses the hart meanwhile.
@@ -206,9 +142,7 @@ pub extern "sysv64" fn load<const N: u8, const S: bool>(
             HelperRet { val, status: ST_OK }
         }
         Err(t) => {
-            // SAFETY: `ctx` is the dispatcher's context, exclusively ours
-            // during the run.
-            unsafe { (*ctx).trap = Some(t) };
+            hart.jit.trap = Some(t);
             HelperRet {
                 val: 0,
                 status: ST_TRAP,
@@ -218,28 +152,23 @@ pub extern "sysv64" fn load<const N: u8, const S: bool>(
 }
 
 /// Store the low `N` bytes of `v` at `va`.
-pub extern "sysv64" fn store<const N: u8>(
-    hart: *mut Hart,
-    va: u64,
-    v: u64,
-    ctx: *mut Ctx,
-) -> HelperRet {
+pub extern "sysv64" fn store<const N: u8>(hart: *mut Hart, va: u64, v: u64) -> HelperRet {
     // SAFETY: as in `load`.
     let hart = unsafe { &mut *hart };
-    ends_block(hart.engine_store(va, N, v), ctx)
+    let r = hart.engine_store(va, N, v);
+    ends_block(hart, r)
 }
 
 /// The status of an operation that may end the block after it
 /// (`Ok(true)`: a store hit code, a CSR write needs a boundary) or trap
-/// (stored in `ctx` for the dispatcher).
-fn ends_block(r: Result<bool, Trap>, ctx: *mut Ctx) -> HelperRet {
+/// (stored in `Hart::jit` for the dispatcher).
+fn ends_block(hart: &mut Hart, r: Result<bool, Trap>) -> HelperRet {
     let status = match r {
         Ok(false) => ST_OK,
         // The instruction retired; the block ends after it.
         Ok(true) => ST_CODE_WRITTEN,
         Err(t) => {
-            // SAFETY: as in `load`.
-            unsafe { (*ctx).trap = Some(t) };
+            hart.jit.trap = Some(t);
             ST_TRAP
         }
     };
@@ -250,7 +179,7 @@ fn ends_block(r: Result<bool, Trap>, ctx: *mut Ctx) -> HelperRet {
 /// a block (`Hart::engine_system_inline`: some CSR instructions,
 /// `fence.i`, `sfence.vma`), by its semantics; like a store that hit code,
 /// one that needs a block boundary after it reports [`ST_CODE_WRITTEN`].
-pub extern "sysv64" fn csr(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> HelperRet {
+pub extern "sysv64" fn csr(hart: *mut Hart, op: *const Op) -> HelperRet {
     // SAFETY: as in `load`.
     let hart = unsafe { &mut *hart };
     // SAFETY: as in `ext`.
@@ -258,9 +187,8 @@ pub extern "sysv64" fn csr(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> Hel
     let r = hart.engine_exec_system(op);
     // An interrupt enable set with nothing pending goes on in translated
     // code: the checks must see the interrupts it lets in from now on.
-    // SAFETY: as in `load` (the context outlives the run).
-    unsafe { (*ctx).irq_mask = hart.takeable_interrupts() | REQUEST_MASK };
-    ends_block(r, ctx)
+    hart.jit.irq_mask = hart.takeable_interrupts() | REQUEST_MASK;
+    ends_block(hart, r)
 }
 
 /// Helper status of [`straddle`]: the dispatcher's interpreter must run
@@ -272,7 +200,7 @@ pub const ST_INTERPRET: u64 = 3;
 /// [`ST_CODE_WRITTEN`] after a store to code or a trap (the dispatcher must
 /// go on: a trap may change the privilege and the translation state, which
 /// translated code takes as fixed), [`ST_INTERPRET`] if nothing was done.
-pub extern "sysv64" fn straddle(hart: *mut Hart, _ctx: *mut Ctx) -> HelperRet {
+pub extern "sysv64" fn straddle(hart: *mut Hart) -> HelperRet {
     // SAFETY: as in `load`.
     let hart = unsafe { &mut *hart };
     let status = match hart.engine_straddle() {
@@ -286,13 +214,14 @@ pub extern "sysv64" fn straddle(hart: *mut Hart, _ctx: *mut Ctx) -> HelperRet {
 }
 
 /// An A/F/D instruction, run by the interpreter's own semantics.
-pub extern "sysv64" fn ext(hart: *mut Hart, op: *const Op, ctx: *mut Ctx) -> HelperRet {
+pub extern "sysv64" fn ext(hart: *mut Hart, op: *const Op) -> HelperRet {
     // SAFETY: as in `load`.
     let hart = unsafe { &mut *hart };
     // SAFETY: `op` points into the boxed op list the translator keeps
     // alive until it flushes the code that refers to it.
     let op = unsafe { &*op };
-    ends_block(hart.engine_exec_ext(op), ctx)
+    let r = hart.engine_exec_ext(op);
+    ends_block(hart, r)
 }
 
 #[cfg(test)]
@@ -318,11 +247,8 @@ mod csr_tests {
         let mut hart = Hart::new(config, bus, HartSignals::new(), timers);
         hart.csr.mie = MSIP;
         hart.csr.mstatus &= !(1 << 3);
-        let mut ctx = Ctx {
-            irq_mask: hart.takeable_interrupts() | REQUEST_MASK,
-            ..Ctx::default()
-        };
-        assert_eq!(ctx.irq_mask & MSIP, 0, "masked by MIE");
+        hart.jit.irq_mask = hart.takeable_interrupts() | REQUEST_MASK;
+        assert_eq!(hart.jit.irq_mask & MSIP, 0, "masked by MIE");
         let op = |inst: Inst| Op {
             inst,
             raw: rvisor_isa::encode(&inst).expect("encodes"),
@@ -334,17 +260,17 @@ mod csr_tests {
             uimm: 8,
             csr: 0x300,
         });
-        let r = csr(&mut hart, &set, &mut ctx);
+        let r = csr(&mut hart, &set);
         assert_eq!(r.status, ST_OK, "nothing pending: the block goes on");
-        assert_ne!(ctx.irq_mask & MSIP, 0, "MIE lets MSIP in");
+        assert_ne!(hart.jit.irq_mask & MSIP, 0, "MIE lets MSIP in");
         let clear = op(Inst::Csrrci {
             rd: 0,
             uimm: 8,
             csr: 0x300,
         });
-        assert_eq!(csr(&mut hart, &clear, &mut ctx).status, ST_OK);
-        assert_eq!(ctx.irq_mask & MSIP, 0);
-        assert_eq!(ctx.irq_mask & REQUEST_MASK, REQUEST_MASK);
+        assert_eq!(csr(&mut hart, &clear).status, ST_OK);
+        assert_eq!(hart.jit.irq_mask & MSIP, 0);
+        assert_eq!(hart.jit.irq_mask & REQUEST_MASK, REQUEST_MASK);
     }
 }
 

@@ -60,7 +60,7 @@ use rvisor_memory::ram::FLAG_SHIFT;
 
 use crate::code::CodeBuffer;
 use crate::emit::RET_TRAP;
-use crate::helpers::{Ctx, JcEntry, JcSet, CHECK_EVERY, JC_SIZE};
+use crate::helpers::{JcEntry, JcSet, CHECK_EVERY, JC_SIZE};
 use crate::library::Template;
 
 pub use library::Library;
@@ -278,7 +278,7 @@ fn perf_map() -> Option<std::io::LineWriter<std::fs::File>> {
     Some(std::io::LineWriter::new(file))
 }
 
-type EnterFn = extern "sysv64" fn(*mut Hart, *mut Ctx, usize) -> u32;
+type EnterFn = extern "sysv64" fn(*mut Hart, usize) -> u32;
 
 /// The translator of one hart (each hart thread owns one).
 pub struct Jit {
@@ -293,7 +293,6 @@ pub struct Jit {
     /// Per set: the way used last (the other one is replaced first).
     mru: Box<[u8]>,
     gen: u32,
-    ctx: Box<Ctx>,
     seen_epoch: u64,
     seen_flush: u64,
     seen_fence: u64,
@@ -362,7 +361,7 @@ impl Jit {
         // SAFETY: `base + t.enter` is the entry trampoline just written into
         // our executable mapping, which lives as long as `self`; it follows
         // the sysv64 convention with this signature (saves the callee-saved
-        // registers, jumps to the block in rdx, returns eax via the
+        // registers, jumps to the block in rsi, returns eax via the
         // epilogue).
         let enter = unsafe { std::mem::transmute::<usize, EnterFn>(base + t.enter) };
         Ok(Self {
@@ -377,7 +376,6 @@ impl Jit {
             table: vec![Slot::default(); TABLE_SIZE].into_boxed_slice(),
             mru: vec![0; TABLE_SIZE / 2].into_boxed_slice(),
             gen: 1,
-            ctx: Box::default(),
             seen_epoch: 0,
             seen_flush: 0,
             seen_fence: 0,
@@ -913,9 +911,9 @@ impl Jit {
     /// Patch the exit the last run recorded to jump straight to the block
     /// now at `hart.pc`, if it is translated and in the same page as the
     /// block that exited.
-    fn try_chain(&mut self, hart: &Hart) {
-        let site = std::mem::take(&mut self.ctx.chain_site);
-        let (from_va, from_pa) = (self.ctx.chain_va, self.ctx.chain_pa);
+    fn try_chain(&mut self, hart: &mut Hart) {
+        let site = std::mem::take(&mut hart.jit.chain_site);
+        let (from_va, from_pa) = (hart.jit.chain_va, hart.jit.chain_pa);
         let va = hart.pc;
         if (va ^ from_va) & !0xfff != 0 {
             return;
@@ -963,11 +961,11 @@ impl Jit {
     fn run_inner(&mut self, hart: &mut Hart, budget: u64) -> Exit {
         let mut steps: u64 = 0;
         // Fixed for the hart's RAM: once per run, not per dispatch.
-        self.ctx.flags_bias = (hart.ram.page_flags_ptr() as usize)
+        hart.jit.flags_bias = (hart.ram.page_flags_ptr() as usize)
             .wrapping_sub(hart.ram.host_base() as usize >> FLAG_SHIFT);
-        self.ctx.delta_guess =
+        hart.jit.delta_guess =
             (hart.ram.host_base() as usize).wrapping_sub(hart.ram.base() as usize);
-        self.ctx.ram_base = hart.ram.base();
+        hart.jit.ram_base = hart.ram.base();
         loop {
             if let Some(e) = hart.engine_boundary() {
                 return e;
@@ -993,7 +991,7 @@ impl Jit {
                 },
             };
             self.refresh_epoch(hart);
-            let from_indirect = std::mem::take(&mut self.ctx.indirect) != 0;
+            let from_indirect = std::mem::take(&mut hart.jit.indirect) != 0;
             let idx = self.slot_for(pc, pa);
             let s = &mut self.table[idx];
             if s.state == State::Counting {
@@ -1034,20 +1032,20 @@ impl Jit {
                 self.jc_pages[w] |= bit;
             }
             steps += self.execute(hart, s.entry, budget - steps);
-            let why = if self.ctx.fallback != 0 {
+            let why = if hart.jit.fallback != 0 {
                 EXIT_FALLBACK
-            } else if self.ctx.indirect != 0 {
+            } else if hart.jit.indirect != 0 {
                 EXIT_INDIRECT
-            } else if self.ctx.chain_site != 0 {
+            } else if hart.jit.chain_site != 0 {
                 EXIT_UNCHAINED
             } else {
                 EXIT_OTHER
             };
             self.stats.exits[why] += 1;
-            if self.ctx.chain_site != 0 {
+            if hart.jit.chain_site != 0 {
                 self.try_chain(hart);
             }
-            if std::mem::take(&mut self.ctx.fallback) != 0 {
+            if std::mem::take(&mut hart.jit.fallback) != 0 {
                 self.stats.interpreted += 1;
                 match hart.engine_continue_block() {
                     Ok(n) => steps += n,
@@ -1065,12 +1063,12 @@ impl Jit {
     /// fetch TLB (see `JcEntry`) before it uses it. Dropping code starts a
     /// new code generation, which no entry survives.
     #[inline(always)]
-    fn refresh_epoch(&mut self, hart: &Hart) {
+    fn refresh_epoch(&mut self, hart: &mut Hart) {
         let prv = hart.prv as usize & 3;
         let (tlb, tag) = hart.tlb_probe(Access::Fetch);
         // Translated code's revalidation of stale entries reads them.
-        self.ctx.tlb_fetch = tlb as usize;
-        self.ctx.tag_fetch = tag;
+        hart.jit.tlb_fetch = tlb as usize;
+        hart.jit.tag_fetch = tag;
         let snap = tag ^ hart.csr.satp.rotate_left(17);
         if snap != self.jc_snapshot[prv] {
             self.jc_snapshot[prv] = snap;
@@ -1127,37 +1125,37 @@ impl Jit {
         // translated code, or through the CSR helper, which updates the
         // mask.
         let takeable = hart.takeable_interrupts();
-        self.ctx.irq_mask = takeable | REQUEST_MASK;
+        hart.jit.irq_mask = takeable | REQUEST_MASK;
         // A pending takeable interrupt would make every chain entry bail
         // out anyway; run single blocks from the dispatcher instead.
-        self.ctx.pending_limit = if hart.csr.mip & takeable != 0 {
+        hart.jit.pending_limit = if hart.csr.mip & takeable != 0 {
             0
         } else {
             left
         };
-        self.ctx.check_at = self.ctx.pending_limit.min(CHECK_EVERY);
-        self.ctx.signals = &hart.signals.pending as *const _ as usize;
-        self.ctx.tag_load = hart.tlb_probe(Access::Load).1;
-        self.ctx.tag_store = hart.tlb_probe(Access::Store).1;
+        hart.jit.check_at = hart.jit.pending_limit.min(CHECK_EVERY);
+        hart.jit.signals = &hart.signals.pending as *const _ as usize;
+        hart.jit.tag_load = hart.tlb_probe(Access::Load).1;
+        hart.jit.tag_store = hart.tlb_probe(Access::Store).1;
         // Loads of the last 7 bytes take the slow path, whatever their
         // size.
-        self.ctx.ram_span = if hart.load_mode() == DataMode::Unchecked {
+        hart.jit.ram_span = if hart.load_mode() == DataMode::Unchecked {
             hart.ram.size().saturating_sub(7)
         } else {
             0
         };
-        self.ctx.chain_site = 0;
-        self.ctx.indirect = 0;
-        self.ctx.fallback = 0;
-        self.ctx.jcache = self.jcache.as_ptr() as usize;
-        self.ctx.jc_epoch = self.jc_epoch;
+        hart.jit.chain_site = 0;
+        hart.jit.indirect = 0;
+        hart.jit.fallback = 0;
+        hart.jit.jcache = self.jcache.as_ptr() as usize;
+        hart.jit.jc_epoch = self.jc_epoch;
         self.stats.dispatches += 1;
         let before = hart.stats.instret;
-        let status = (self.enter)(hart, &mut *self.ctx, entry);
+        let status = (self.enter)(hart, entry);
         let mut steps = hart.stats.instret.wrapping_sub(before);
         self.stats.insns_run += steps;
         if status == RET_TRAP as u32 {
-            if let Some(t) = self.ctx.trap.take() {
+            if let Some(t) = hart.jit.trap.take() {
                 self.stats.traps += 1;
                 hart.engine_raise(t);
             }

@@ -16,7 +16,7 @@ use rvisor_cpu::interp::Op;
 use rvisor_isa::Inst;
 
 /// Delta slots in `Ctx` (groups alive at one point of the code).
-pub const SLOTS: usize = 8;
+pub const SLOTS: usize = rvisor_cpu::jit_ctx::JIT_GROUP_SLOTS;
 
 /// Widest span of bytes one group may cover (wider, and it would straddle
 /// pages too often).

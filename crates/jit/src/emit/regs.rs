@@ -21,10 +21,10 @@ use super::{xo, Emitter};
 /// Host registers the cache may use, in order of preference: the
 /// callee-saved ones first (helper calls leave them alone), then the
 /// caller-saved ones no template uses, then `rdx` and `rdi`, which a few
-/// templates use as scratch: those [`Emitter::reserve`] them first. `rbx`,
-/// `r12` hold the hart and context pointers; `rax`, `rcx`, `rsi` are
-/// template scratch; `rbp` is [`PENDING`].
-const HOST: [u8; 9] = [13, 14, 15, 8, 9, 10, 11, RDX, RDI];
+/// templates use as scratch: those [`Emitter::reserve`] them first. `rbx`
+/// holds the hart pointer (the dispatcher's context is in the hart);
+/// `rax`, `rcx`, `rsi` are template scratch; `rbp` is [`PENDING`].
+const HOST: [u8; 10] = [13, 14, 15, 12, 8, 9, 10, 11, RDX, RDI];
 
 /// rbp counts the instructions retired in translated code that
 /// `stats.instret` does not hold yet (the architectural count is the

@@ -1,0 +1,74 @@
+//! The translator's per-hart context ([`JitCtx`]).
+
+use crate::Trap;
+
+/// Host address deltas a translation's probe groups may keep at once
+/// (see `rvisor-jit`'s `emit::groups`).
+pub const JIT_GROUP_SLOTS: usize = 8;
+
+/// State shared between a translator's dispatcher and its translated code,
+/// kept in the hart so that translated code reaches it through the hart
+/// pointer (rbx) and leaves one more host register to guest registers.
+/// Only the translator (`rvisor-jit`) reads or writes it.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct JitCtx {
+    /// The trap a helper raised, for the dispatcher to take.
+    pub trap: Option<Trap>,
+    /// Address of the `jmp rel32` displacement of the exit taken last when
+    /// it asked to be chained (0 otherwise).
+    pub chain_site: usize,
+    /// Instructions chained execution may retire beyond `instret` before
+    /// it returns to the dispatcher (budget); translated code compares
+    /// the count pending in rbp with it, and takes rbp off it when it
+    /// adds rbp to `instret` (clamped at 0).
+    pub pending_limit: u64,
+    /// The pending count at which chain entries and back edges next look
+    /// at the budget and the signal word (at most `pending_limit`; 0
+    /// after rbp was added to `instret`).
+    pub check_at: u64,
+    /// Address of the hart's signal word (`HartSignals::pending`).
+    pub signals: usize,
+    /// Signal bits that end chained execution: the locally enabled
+    /// interrupts and the requests.
+    pub irq_mask: u64,
+    /// The jump cache (`JC_SIZE` [`JcEntry`]s).
+    pub jcache: usize,
+    /// The epoch jump-cache entries must carry to be valid.
+    pub jc_epoch: u64,
+    /// The hart's fetch TLB (`TLB_SIZE` entries) and the tag context of
+    /// the current privilege, for the jump cache's revalidation.
+    pub tlb_fetch: usize,
+    pub tag_fetch: u64,
+    /// Set by an exit before an instruction left to the interpreter, which
+    /// must run next without a block boundary.
+    pub fallback: u64,
+    /// Set by an indirect exit that missed the jump cache.
+    pub indirect: u64,
+    /// Guest virtual pc of the block whose exit recorded `chain_site`.
+    pub chain_va: u64,
+    /// Its physical pc.
+    pub chain_pa: u64,
+    /// Inline TLB probe (the entries are in the hart,
+    /// `rvisor_cpu::mmu::tlb_offset`): the tag context of loads at the
+    /// current privilege.
+    pub tag_load: u64,
+    /// Tag context of stores at the current privilege.
+    pub tag_store: u64,
+    /// Host address of the RAM page flags, less the host page number of
+    /// RAM offset 0 (wrapping): adding a RAM host address's page number
+    /// gives its page's flag byte.
+    pub flags_bias: usize,
+    /// The host address delta most loads' TLB entries hold (RAM mapped
+    /// one to one): loads use it once their entry is seen to hold it.
+    pub delta_guess: usize,
+    /// Guest physical address of RAM.
+    pub ram_base: u64,
+    /// Loads translated for M-mode check only that their address lies
+    /// this far into RAM: RAM's size less 7 while loads are M-mode's and
+    /// unchecked, else 0 (every such load takes the slow path).
+    pub ram_span: u64,
+    /// Host address deltas of probe groups (see `emit::groups`): filled
+    /// by a group's first access, 0 if its probe failed.
+    pub group_delta: [usize; JIT_GROUP_SLOTS],
+}
