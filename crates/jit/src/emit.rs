@@ -2093,6 +2093,29 @@ fn spin_loop(ops: &[Op], pc: u64, t: usize, i: usize) -> Option<u32> {
     rvisor_cpu::spin::spin_candidate(pc.wrapping_add(u64::from(base)), &body)
 }
 
+/// Where the register plans of a translation's body start: at 0, and, if
+/// the body uses more registers than the cache holds, at the head of each
+/// loop that follows a complete sibling loop (a hash's message schedule,
+/// then its rounds): each such loop keeps its own most used registers.
+/// The emitter writes the cache back and takes the next plan where one
+/// part ends, and jumps between parts do the same on their way.
+fn parts(body: &[Op], inside: &[Option<usize>]) -> Vec<usize> {
+    let mut starts = vec![0];
+    if !regs::pressing(body) {
+        return starts;
+    }
+    let mut done: Option<usize> = None;
+    for (i, t) in inside.iter().enumerate() {
+        if let Some(t) = t.filter(|&t| t <= i) {
+            if done.is_some_and(|end| t > end) && starts.last().is_some_and(|&s| t > s) {
+                starts.push(t);
+            }
+            done = Some(done.map_or(i, |end| end.max(i)));
+        }
+    }
+    starts
+}
+
 /// How much of `ops` (all translatable, contiguous from guest pc `pc`)
 /// one translation covers, and where its jumps that stay inside it go.
 ///
@@ -2262,15 +2285,19 @@ pub fn translate(
     // Sized for a typical translation up front (growing the buffers
     // showed in profiles): bytes, local, global and dynamic labels,
     // static and dynamic references.
+    // A register plan per part of the body (see `parts`).
+    let starts = parts(body, &inside);
+    let plans: Vec<RegCache> = starts
+        .iter()
+        .enumerate()
+        .map(|(k, &from)| {
+            let to = starts.get(k + 1).copied().unwrap_or(len);
+            RegCache::plan(&body[from..to], &depth[from..to])
+        })
+        .collect();
+    let part_of = |i: usize| starts.partition_point(|&from| from <= i) - 1;
     let asm = Asm::new_with_capacity(base, 96 * len + 512, 8, 0, 6 * len + 8, 8, 6 * len + 8);
-    let mut e = Emitter::new(
-        (asm, base),
-        RegCache::plan(body, &depth),
-        (pc, pa),
-        shared,
-        modes,
-        ram_base,
-    );
+    let mut e = Emitter::new((asm, base), plans[0], (pc, pa), shared, modes, ram_base);
     e.stubs.reserve(2 * len + 4);
     let to_dispatcher = e.a.new_dynamic_label();
     e.entry_checks(to_dispatcher);
@@ -2294,7 +2321,8 @@ pub fn translate(
             Some(t) if t > i && Emitter::branch_operands(&body[i].inst).is_some() => {
                 // (Its register cached anywhere but in rdi, which the
                 // select uses.)
-                hammock(body, &labels, i, t).filter(|&rd| e.regs.host(rd).is_some_and(|h| h != RDI))
+                hammock(body, &labels, i, t)
+                    .filter(|&rd| plans[part_of(i)].host(rd).is_some_and(|h| h != RDI))
             }
             _ => None,
         })
@@ -2319,6 +2347,8 @@ pub fn translate(
     // that every path into a label has counted its own).
     let mut seg = 0usize;
     let mut reachable = true;
+    // The part whose register plan the emitter's state follows.
+    let mut part = 0usize;
     // Instructions before this index were emitted already (if-converted).
     let mut skip_to = 0usize;
     for (i, op) in body.iter().enumerate() {
@@ -2331,12 +2361,19 @@ pub fn translate(
             }
         }
         if let Some(label) = labels[i] {
+            let k = part_of(i);
             if reachable {
                 e.add_pending(seg);
+                if k != part {
+                    e.write_back_all();
+                    e.regs = plans[k];
+                }
                 e.canonicalize();
             } else {
+                e.regs = plans[k];
                 e.assume_canonical();
             }
+            part = k;
             dynasm!(e.a ; .arch x64 ; =>label);
             seg = 0;
             reachable = true;
@@ -2373,6 +2410,7 @@ pub fn translate(
                     Some((t, label)) => {
                         e.add_pending(seg + 1);
                         e.canonicalize();
+                        e.enter_part(part, part_of(t), &plans);
                         if t <= i {
                             e.back_edge(label, target);
                         } else {
@@ -2414,12 +2452,21 @@ pub fn translate(
                     if let Some((rd, h)) = converted {
                         e.if_converted(&inst, &body[i + 1..t], pc, rd, h);
                         skip_to = t;
-                    } else if t <= i {
+                    } else if t <= i || part_of(t) != part {
+                        // Taken, it leaves the part (or loops back): the
+                        // way out is emitted after a jump over it.
                         let stay = e.a.new_dynamic_label();
                         e.branch_to(&inst, false, stay);
-                        let target = pc.wrapping_add(u64::from(body[t].off));
-                        e.back_edge(label, target);
+                        let here = e.regs;
+                        e.enter_part(part, part_of(t), &plans);
+                        if t <= i {
+                            let target = pc.wrapping_add(u64::from(body[t].off));
+                            e.back_edge(label, target);
+                        } else {
+                            dynasm!(e.a ; .arch x64 ; jmp =>label);
+                        }
                         dynasm!(e.a ; .arch x64 ; =>stay);
+                        e.regs = here;
                     } else {
                         e.branch_to(&inst, true, label);
                     }
@@ -2502,6 +2549,48 @@ pub fn translate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `adds` over registers `regs` (each `x[r] += x[r + 1]`) then a
+    /// back edge to the first: one loop's body.
+    fn add_loop(ops: &mut Vec<Op>, inside: &mut Vec<Option<usize>>, regs: std::ops::Range<u8>) {
+        let head = ops.len();
+        for r in regs {
+            ops.push(test_op(Inst::Add {
+                rd: r,
+                rs1: r,
+                rs2: r + 1,
+            }));
+            inside.push(None);
+        }
+        ops.push(test_op(Inst::Bne {
+            rs1: 30,
+            rs2: 0,
+            imm: 0,
+        }));
+        inside.push(Some(head));
+    }
+
+    #[test]
+    fn sibling_loops_get_register_plans_of_their_own_when_registers_press() {
+        let (mut ops, mut inside) = (Vec::new(), Vec::new());
+        add_loop(&mut ops, &mut inside, 5..13);
+        let second = ops.len();
+        add_loop(&mut ops, &mut inside, 13..21);
+        assert_eq!(parts(&ops, &inside), vec![0, second]);
+        // Few registers: one plan serves both.
+        let (mut ops, mut inside) = (Vec::new(), Vec::new());
+        add_loop(&mut ops, &mut inside, 5..8);
+        add_loop(&mut ops, &mut inside, 8..11);
+        assert_eq!(parts(&ops, &inside), vec![0]);
+        // A loop nested in another is not a sibling: x5..x12's loop, then
+        // more registers and an outer back edge to 0 over both.
+        let (mut ops, mut inside) = (Vec::new(), Vec::new());
+        add_loop(&mut ops, &mut inside, 5..13);
+        add_loop(&mut ops, &mut inside, 13..21);
+        let last = ops.len() - 1;
+        inside[last] = Some(0);
+        assert_eq!(parts(&ops, &inside), vec![0]);
+    }
 
     /// Loads and stores through distinct base registers (so no two share
     /// a probe), at guest pc 0x8000_0000.

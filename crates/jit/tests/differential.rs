@@ -3215,6 +3215,42 @@ fn fp_checks_come_back_after_a_csr_write() {
     }
 }
 
+/// Two sibling loops that together use more registers than the cache
+/// holds, inside an outer loop: each loop gets a register plan of its own
+/// (the translator's `emit::parts`), with the cache written back where one
+/// part ends. The outer loop's back edge jumps from the second part to the
+/// first: it must write the second part's registers back on its way (every
+/// register carries a sum from one outer iteration to the next).
+#[test]
+fn sibling_loops_with_their_own_registers_agree_with_the_interpreter() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let outer = a.label();
+    a.li(31, 3);
+    a.bind(outer);
+    for (first, last) in [(5u8, 12u8), (13, 20)] {
+        let inner = a.label();
+        a.li(30, 4);
+        a.bind(inner);
+        for r in first..=last {
+            a.emit(Add {
+                rd: r,
+                rs1: r,
+                rs2: r + 1,
+            });
+        }
+        a.emit(Addi {
+            rd: 30,
+            rs1: 30,
+            imm: -1,
+        });
+        a.bne(30, 0, inner);
+    }
+    count_down(&mut a, outer);
+    a.emit(Wfi);
+    check_under_every_policy(&a.finish().expect("assembles"), 7);
+}
+
 /// 32-bit results left unextended in host registers (see `regs::upper`)
 /// and every kind of use that must see all 64 bits: 64-bit arithmetic,
 /// bitwise operations with an extended operand, compares, stores and

@@ -113,6 +113,18 @@ fn operands(inst: &Inst) -> ([u8; 2], u8) {
     })
 }
 
+/// Whether `ops` use more integer registers than the cache holds.
+pub(super) fn pressing(ops: &[Op]) -> bool {
+    let mut used = 0u32;
+    for op in ops {
+        let (reads, rd) = operands(&op.inst);
+        for r in reads.into_iter().chain([rd]) {
+            used |= 1 << (r & 31);
+        }
+    }
+    (used & !1).count_ones() as usize > HOST.len()
+}
+
 impl RegCache {
     /// No register cached.
     pub(super) fn none() -> Self {
@@ -454,6 +466,17 @@ impl Emitter {
             }
         }
         self.assume_canonical();
+    }
+
+    /// Before a jump from part `from` of the body to a label of part `to`
+    /// (see `emit::parts`), in `from`'s canonical state: if they differ,
+    /// write the cache back and take `to`'s plan, canonical.
+    pub(super) fn enter_part(&mut self, from: usize, to: usize, plans: &[RegCache]) {
+        if from != to {
+            self.write_back_all();
+            self.regs = plans[to];
+            self.canonicalize();
+        }
     }
 
     /// Take the state to be the canonical one (at a label only jumps
