@@ -32,7 +32,7 @@ pub struct JitCtx {
     /// Signal bits that end chained execution: the locally enabled
     /// interrupts and the requests.
     pub irq_mask: u64,
-    /// The jump cache (`JC_SIZE` [`JcEntry`]s).
+    /// The jump cache (`JC_SIZE` entries, `rvisor_jit::helpers::JcEntry`).
     pub jcache: usize,
     /// The epoch jump-cache entries must carry to be valid.
     pub jc_epoch: u64,

@@ -89,36 +89,39 @@ struct Layout {
     group_delta: i32,
 }
 
+/// Offset from the hart pointer of a field of the dispatcher's context
+/// (`Hart::jit`).
+macro_rules! ctx {
+    ($field:ident) => {
+        (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, $field)) as i32
+    };
+}
+
 const fn layout() -> Layout {
     Layout {
         x: std::mem::offset_of!(Hart, x) as i32,
         pc: std::mem::offset_of!(Hart, pc) as i32,
         instret: std::mem::offset_of!(Hart, stats.instret) as i32,
-        pending_limit: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, pending_limit))
-            as i32,
-        check_at: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, check_at)) as i32,
-        chain_site: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, chain_site))
-            as i32,
-        signals: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, signals)) as i32,
-        irq_mask: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, irq_mask)) as i32,
-        jcache: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, jcache)) as i32,
-        fallback: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, fallback)) as i32,
-        jc_epoch: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, jc_epoch)) as i32,
-        tlb_fetch: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, tlb_fetch)) as i32,
-        tag_fetch: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, tag_fetch)) as i32,
-        indirect: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, indirect)) as i32,
-        chain_va: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, chain_va)) as i32,
-        chain_pa: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, chain_pa)) as i32,
-        tag_load: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, tag_load)) as i32,
-        tag_store: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, tag_store)) as i32,
-        flags_bias: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, flags_bias))
-            as i32,
-        delta_guess: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, delta_guess))
-            as i32,
-        ram_base: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, ram_base)) as i32,
-        ram_span: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, ram_span)) as i32,
-        group_delta: (std::mem::offset_of!(Hart, jit) + std::mem::offset_of!(Ctx, group_delta))
-            as i32,
+        pending_limit: ctx!(pending_limit),
+        check_at: ctx!(check_at),
+        chain_site: ctx!(chain_site),
+        signals: ctx!(signals),
+        irq_mask: ctx!(irq_mask),
+        jcache: ctx!(jcache),
+        fallback: ctx!(fallback),
+        jc_epoch: ctx!(jc_epoch),
+        tlb_fetch: ctx!(tlb_fetch),
+        tag_fetch: ctx!(tag_fetch),
+        indirect: ctx!(indirect),
+        chain_va: ctx!(chain_va),
+        chain_pa: ctx!(chain_pa),
+        tag_load: ctx!(tag_load),
+        tag_store: ctx!(tag_store),
+        flags_bias: ctx!(flags_bias),
+        delta_guess: ctx!(delta_guess),
+        ram_base: ctx!(ram_base),
+        ram_span: ctx!(ram_span),
+        group_delta: ctx!(group_delta),
     }
 }
 
@@ -2282,9 +2285,6 @@ pub fn translate(
             }
         }
     }
-    // Sized for a typical translation up front (growing the buffers
-    // showed in profiles): bytes, local, global and dynamic labels,
-    // static and dynamic references.
     // A register plan per part of the body (see `parts`).
     let starts = parts(body, &inside);
     let plans: Vec<RegCache> = starts
@@ -2296,6 +2296,9 @@ pub fn translate(
         })
         .collect();
     let part_of = |i: usize| starts.partition_point(|&from| from <= i) - 1;
+    // Sized for a typical translation up front (growing the buffers
+    // showed in profiles): bytes, local, global and dynamic labels,
+    // static and dynamic references.
     let asm = Asm::new_with_capacity(base, 96 * len + 512, 8, 0, 6 * len + 8, 8, 6 * len + 8);
     let mut e = Emitter::new((asm, base), plans[0], (pc, pa), shared, modes, ram_base);
     e.stubs.reserve(2 * len + 4);

@@ -21,19 +21,14 @@ use rvisor_cpu::csr::mstatus;
 use rvisor_cpu::Hart;
 use rvisor_isa::{Inst, RoundingMode};
 
-use super::fcache::FLoc;
+use super::fcache::{fo, FLoc};
 use super::fp_state::{FS_DIRTY, FS_ON};
 use super::{Emitter, Site, SlowCall, Stub};
 use crate::fp;
 
-const F: i32 = std::mem::offset_of!(Hart, f) as i32;
 const MSTATUS: i32 = std::mem::offset_of!(Hart, csr.mstatus) as i32;
 const FRM: i32 = std::mem::offset_of!(Hart, csr.frm) as i32;
 const FFLAGS: i32 = std::mem::offset_of!(Hart, csr.fflags) as i32;
-
-fn fo(r: u8) -> i32 {
-    F + 8 * i32::from(r & 31)
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
