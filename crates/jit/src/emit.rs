@@ -44,7 +44,7 @@ use rvisor_memory::ram::FLAG_SHIFT;
 
 use crate::fp::{self, FpFn};
 use groups::Role;
-use regs::{Loc, RegCache, PENDING, RAX, RCX, RDI, RDX, SCRATCH};
+use regs::{Loc, RegCache, PENDING, RAX, RCX, RDI, RDX, RSI, SCRATCH};
 
 mod amo;
 mod fcache;
@@ -239,6 +239,35 @@ pub fn trampoline(base: usize) -> Trampoline {
 pub struct Modes {
     /// How load addresses translate.
     pub loads: DataMode,
+    /// Where RAM is (M-mode accesses have its host address baked in).
+    pub ram: Ram,
+}
+
+/// Where a load's or store's bytes are on the host: `[base + rcx + disp]`
+/// if `indexed` (rcx holding the host's distance from the address),
+/// else `[base + disp]`.
+#[derive(Clone, Copy, Debug)]
+struct Operand {
+    base: u8,
+    indexed: bool,
+    disp: i32,
+}
+
+impl Operand {
+    /// The va in rsi, the distance in rcx (after a TLB or RAM probe).
+    const VA: Operand = Operand {
+        base: RSI,
+        indexed: true,
+        disp: 0,
+    };
+}
+
+/// Where guest RAM is: its guest-physical base and the host address it
+/// is mapped at (fixed for a hart's life).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Ram {
+    pub base: u64,
+    pub host: u64,
 }
 
 /// A translated block, assembled for its final address.
@@ -440,6 +469,9 @@ enum Stub {
         regs: RegCache,
         /// Skipped shifts (fused into rotates) a trap here must see.
         keep: Vec<rotate::Shift>,
+        /// rsi = host register + displacement first, where the fast path
+        /// addressed through the guest's base register instead of rsi.
+        va: Option<(u8, i32)>,
     },
     /// The slow half of a chain entry's or back edge's checks.
     Check {
@@ -500,6 +532,11 @@ struct Emitter {
     /// Minus the guest-physical base of RAM, if it fits a displacement:
     /// [`Emitter::ram_probe`] then needs no load of it.
     ram_disp: Option<i32>,
+    /// The host address of guest-physical 0, if it fits a displacement
+    /// (RAM mapped at its guest-physical address, see
+    /// `GuestRam::new`): the M-mode accesses then address RAM as
+    /// `[x[rs1] + imm + host_disp]`.
+    host_disp: Option<i32>,
     /// The next load's or store's part in a probe group.
     mem_role: Option<Role>,
     /// The block's shared helper-failure exit, once a site uses it.
@@ -538,8 +575,7 @@ impl Emitter {
         regs: RegCache,
         (pc, pa): (u64, u64),
         shared: Shared,
-        Modes { loads }: Modes,
-        ram_base: u64,
+        Modes { loads, ram }: Modes,
     ) -> Self {
         Emitter {
             base,
@@ -555,9 +591,10 @@ impl Emitter {
             loads,
             bmi2: std::is_x86_feature_detected!("bmi2"),
             fma: std::is_x86_feature_detected!("fma"),
-            ram_disp: i32::try_from((ram_base as i64).wrapping_neg())
+            ram_disp: i32::try_from((ram.base as i64).wrapping_neg())
                 .ok()
-                .filter(|_| ram_base <= i64::MAX as u64),
+                .filter(|_| ram.base <= i64::MAX as u64),
+            host_disp: i32::try_from(ram.host.wrapping_sub(ram.base) as i64).ok(),
             mem_role: None,
             helper_exit: None,
             keep: Vec::new(),
@@ -799,10 +836,15 @@ impl Emitter {
     /// two 64-byte granules, a probe group's span (at most 512 bytes) at
     /// most 9: the check covers 2 or 16 from the first (the flag array has
     /// 16 zero bytes past its end for this).
-    fn flag_check(&mut self, span: u16, slow: DynamicLabel) {
+    fn flag_check(&mut self, at: Operand, span: u16, slow: DynamicLabel) {
+        let Operand { base, disp, .. } = at;
+        if at.indexed {
+            dynasm!(self.a ; .arch x64 ; lea rax, [Rq(base) + rcx + disp]);
+        } else {
+            dynasm!(self.a ; .arch x64 ; lea rax, [Rq(base) + disp]);
+        }
         dynasm!(self.a
             ; .arch x64
-            ; lea rax, [rsi + rcx]
             ; shr rax, FLAG_SHIFT as i8
             ; add rax, [rbx + L.flags_bias]
         );
@@ -825,7 +867,7 @@ impl Emitter {
         if store {
             if self.loads == DataMode::Unchecked {
                 self.ram_probe(slow);
-                self.flag_check(u16::from(size), slow);
+                self.flag_check(Operand::VA, u16::from(size), slow);
             } else {
                 // No flag check: the store TLB keeps flagged pages off
                 // the inline path (`Hart::flag_code`).
@@ -838,24 +880,29 @@ impl Emitter {
         }
     }
 
-    /// rsi and rcx for the access `[rsi + rcx + disp]` of a load or store
-    /// of `size` bytes at x[rs1] + imm, as its group role (taken from
-    /// `mem_role`) wants; returns `disp`, and binds `access` where a
-    /// member's out-of-line probe comes back to. Also returns the register
-    /// cache once the address is computed (for the slow path).
+    /// The operand of a load or store of `size` bytes at x[rs1] + imm,
+    /// as its group role (taken from `mem_role`) wants, and binds `access`
+    /// where a member's out-of-line probe comes back to. Also returns the
+    /// register cache once the address is computed, and what the slow path
+    /// computes rsi (the va) from where the operand's base is not rsi.
     fn mem_address(
         &mut self,
         (rs1, imm, size, store): (u8, i32, u8, bool),
         slow: DynamicLabel,
         access: DynamicLabel,
-    ) -> (i32, RegCache) {
+    ) -> (Operand, RegCache, Option<(u8, i32)>) {
         match self.mem_role.take() {
-            None => {
-                self.address(rs1, imm);
-                let regs = self.regs;
-                self.probe(size, store, slow);
+            None if self.loads == DataMode::Unchecked => {
+                let (op, regs, va) = self.ram_address(rs1, imm, slow);
+                if store {
+                    self.flag_check(op, u16::from(size), slow);
+                }
                 dynasm!(self.a ; .arch x64 ; =>access);
-                (0, regs)
+                (op, regs, Some(va))
+            }
+            None => {
+                let regs = self.va_probe((rs1, imm, size, store), slow, access);
+                (Operand::VA, regs, None)
             }
             Some(Role::Leader {
                 lo,
@@ -878,7 +925,15 @@ impl Emitter {
                     adjust: imm.wrapping_sub(lo),
                     slow,
                 });
-                (imm.wrapping_sub(lo), regs)
+                let disp = imm.wrapping_sub(lo);
+                (
+                    Operand {
+                        disp,
+                        ..Operand::VA
+                    },
+                    regs,
+                    None,
+                )
             }
             Some(Role::Member { slot }) => {
                 let full = self.a.new_dynamic_label();
@@ -898,9 +953,76 @@ impl Emitter {
                     store,
                     slow,
                 });
-                (0, regs)
+                (Operand::VA, regs, None)
             }
         }
+    }
+
+    /// The va in rsi and its probe, binding `access` after it; returns
+    /// the register cache once the address is computed.
+    pub(super) fn va_probe(
+        &mut self,
+        (rs1, imm, size, store): (u8, i32, u8, bool),
+        slow: DynamicLabel,
+        access: DynamicLabel,
+    ) -> RegCache {
+        self.address(rs1, imm);
+        let regs = self.regs;
+        self.probe(size, store, slow);
+        dynasm!(self.a ; .arch x64 ; =>access);
+        regs
+    }
+
+    /// An M-mode access to x[rs1] + imm ([`DataMode::Unchecked`]): the
+    /// bounds of RAM decide, as in [`Self::ram_probe`], but the access
+    /// addresses RAM from the guest's base register itself, with the
+    /// host's distance from guest-physical addresses folded into the
+    /// displacement where it fits: no copy of the address into rsi and
+    /// no load of the distance, on every access of firmware and
+    /// bare-metal code. The slow path computes rsi itself.
+    fn ram_address(
+        &mut self,
+        rs1: u8,
+        imm: i32,
+        slow: DynamicLabel,
+    ) -> (Operand, RegCache, (u8, i32)) {
+        let base = match self.loc(rs1) {
+            Loc::Reg(h) => h,
+            Loc::Mem(m) => {
+                dynasm!(self.a ; .arch x64 ; mov rsi, [rbx + m]);
+                RSI
+            }
+        };
+        let regs = self.regs;
+        match self.ram_disp.and_then(|d| d.checked_add(imm)) {
+            Some(d) => dynasm!(self.a ; .arch x64 ; lea rcx, [Rq(base) + d]),
+            None => dynasm!(self.a
+                ; .arch x64
+                ; lea rcx, [Rq(base) + imm]
+                ; sub rcx, [rbx + L.ram_base]
+            ),
+        }
+        dynasm!(self.a
+            ; .arch x64
+            ; cmp rcx, [rbx + L.ram_span]
+            ; jae =>slow
+        );
+        let op = match self.host_disp.and_then(|d| d.checked_add(imm)) {
+            Some(disp) => Operand {
+                base,
+                indexed: false,
+                disp,
+            },
+            None => {
+                dynasm!(self.a ; .arch x64 ; mov rcx, [rbx + L.delta_guess]);
+                Operand {
+                    base,
+                    indexed: true,
+                    disp: imm,
+                }
+            }
+        };
+        (op, regs, (base, imm))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -909,21 +1031,36 @@ impl Emitter {
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
         let access = self.a.new_dynamic_label();
-        let (d, regs) = self.mem_address((rs1, imm, size, false), slow, access);
+        let (at, regs, va) = self.mem_address((rs1, imm, size, false), slow, access);
         // Straight into rd's host register if it has one (the slow path
         // moves the helper's result there).
         let to = match self.regs.host(rd) {
             Some(h) if rd & 31 != 0 => h,
             _ => RAX,
         };
-        match (size, signed) {
-            (1, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(to), BYTE [rsi + rcx + d]),
-            (1, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(to), BYTE [rsi + rcx + d]),
-            (2, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(to), WORD [rsi + rcx + d]),
-            (2, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(to), WORD [rsi + rcx + d]),
-            (4, true) => dynasm!(self.a ; .arch x64 ; movsxd Rq(to), DWORD [rsi + rcx + d]),
-            (4, false) => dynasm!(self.a ; .arch x64 ; mov Rd(to), DWORD [rsi + rcx + d]),
-            _ => dynasm!(self.a ; .arch x64 ; mov Rq(to), QWORD [rsi + rcx + d]),
+        let Operand {
+            base: b, disp: d, ..
+        } = at;
+        if at.indexed {
+            match (size, signed) {
+                (1, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(to), BYTE [Rq(b) + rcx + d]),
+                (1, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(to), BYTE [Rq(b) + rcx + d]),
+                (2, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(to), WORD [Rq(b) + rcx + d]),
+                (2, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(to), WORD [Rq(b) + rcx + d]),
+                (4, true) => dynasm!(self.a ; .arch x64 ; movsxd Rq(to), DWORD [Rq(b) + rcx + d]),
+                (4, false) => dynasm!(self.a ; .arch x64 ; mov Rd(to), DWORD [Rq(b) + rcx + d]),
+                _ => dynasm!(self.a ; .arch x64 ; mov Rq(to), QWORD [Rq(b) + rcx + d]),
+            }
+        } else {
+            match (size, signed) {
+                (1, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(to), BYTE [Rq(b) + d]),
+                (1, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(to), BYTE [Rq(b) + d]),
+                (2, true) => dynasm!(self.a ; .arch x64 ; movsx Rq(to), WORD [Rq(b) + d]),
+                (2, false) => dynasm!(self.a ; .arch x64 ; movzx Rd(to), WORD [Rq(b) + d]),
+                (4, true) => dynasm!(self.a ; .arch x64 ; movsxd Rq(to), DWORD [Rq(b) + d]),
+                (4, false) => dynasm!(self.a ; .arch x64 ; mov Rd(to), DWORD [Rq(b) + d]),
+                _ => dynasm!(self.a ; .arch x64 ; mov Rq(to), QWORD [Rq(b) + d]),
+            }
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
         self.set_rd(rd, to);
@@ -934,6 +1071,7 @@ impl Emitter {
             call: SlowCall::Load(f, to),
             regs,
             keep: std::mem::take(&mut self.keep),
+            va,
         });
         self.stubs.push(Stub::Helper { label: fail, site });
     }
@@ -948,24 +1086,38 @@ impl Emitter {
         } else {
             self.loc(rs2)
         };
-        let (d, regs) = self.mem_address((rs1, imm, size, true), slow, access);
+        let (at, regs, va) = self.mem_address((rs1, imm, size, true), slow, access);
         // A cached value is stored straight from its host register (the
-        // slow path reads it from `Hart::x` after the spill).
-        match (value, size) {
-            (Loc::Reg(h), 1) => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], Rb(h)),
-            (Loc::Reg(h), 2) => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], Rw(h)),
-            (Loc::Reg(h), 4) => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], Rd(h)),
-            (Loc::Reg(h), _) => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], Rq(h)),
-            // rax is free once the probe is done.
-            (Loc::Mem(m), _) => {
+        // slow path reads it from `Hart::x` after the spill), x0 as an
+        // immediate; rax is free once the probe is done.
+        let value = match value {
+            Loc::Reg(h) => Some(h),
+            Loc::Mem(_) if rs2 & 31 == 0 => None,
+            Loc::Mem(m) => {
                 dynasm!(self.a ; .arch x64 ; mov rax, [rbx + m]);
-                match size {
-                    1 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], al),
-                    2 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], ax),
-                    4 => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], eax),
-                    _ => dynasm!(self.a ; .arch x64 ; mov [rsi + rcx + d], rax),
-                }
+                Some(RAX)
             }
+        };
+        let Operand {
+            base: b, disp: d, ..
+        } = at;
+        match (value, size, at.indexed) {
+            (Some(h), 1, true) => dynasm!(self.a ; .arch x64 ; mov [Rq(b) + rcx + d], Rb(h)),
+            (Some(h), 2, true) => dynasm!(self.a ; .arch x64 ; mov [Rq(b) + rcx + d], Rw(h)),
+            (Some(h), 4, true) => dynasm!(self.a ; .arch x64 ; mov [Rq(b) + rcx + d], Rd(h)),
+            (Some(h), _, true) => dynasm!(self.a ; .arch x64 ; mov [Rq(b) + rcx + d], Rq(h)),
+            (Some(h), 1, false) => dynasm!(self.a ; .arch x64 ; mov [Rq(b) + d], Rb(h)),
+            (Some(h), 2, false) => dynasm!(self.a ; .arch x64 ; mov [Rq(b) + d], Rw(h)),
+            (Some(h), 4, false) => dynasm!(self.a ; .arch x64 ; mov [Rq(b) + d], Rd(h)),
+            (Some(h), _, false) => dynasm!(self.a ; .arch x64 ; mov [Rq(b) + d], Rq(h)),
+            (None, 1, true) => dynasm!(self.a ; .arch x64 ; mov BYTE [Rq(b) + rcx + d], 0),
+            (None, 2, true) => dynasm!(self.a ; .arch x64 ; mov WORD [Rq(b) + rcx + d], 0),
+            (None, 4, true) => dynasm!(self.a ; .arch x64 ; mov DWORD [Rq(b) + rcx + d], 0),
+            (None, _, true) => dynasm!(self.a ; .arch x64 ; mov QWORD [Rq(b) + rcx + d], 0),
+            (None, 1, false) => dynasm!(self.a ; .arch x64 ; mov BYTE [Rq(b) + d], 0),
+            (None, 2, false) => dynasm!(self.a ; .arch x64 ; mov WORD [Rq(b) + d], 0),
+            (None, 4, false) => dynasm!(self.a ; .arch x64 ; mov DWORD [Rq(b) + d], 0),
+            (None, _, false) => dynasm!(self.a ; .arch x64 ; mov QWORD [Rq(b) + d], 0),
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
         self.stubs.push(Stub::Slow {
@@ -975,6 +1127,7 @@ impl Emitter {
             call: SlowCall::Store(f, rs2),
             regs,
             keep: std::mem::take(&mut self.keep),
+            va,
         });
         self.stubs.push(Stub::Helper { label: fail, site });
     }
@@ -1807,10 +1960,15 @@ impl Emitter {
                     call,
                     regs,
                     keep,
+                    va,
                 } => {
                     // The helpers read `Hart::x` only through the trap
                     // path, and write no x register.
                     dynasm!(self.a ; .arch x64 ; =>label);
+                    match va {
+                        Some((RSI, 0)) | None => {}
+                        Some((b, d)) => dynasm!(self.a ; .arch x64 ; lea rsi, [Rq(b) + d]),
+                    }
                     self.write_back(&regs);
                     for k in keep {
                         self.materialize(k);
@@ -2179,9 +2337,10 @@ fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>, Option
 /// through the jump cache. Chained to from its page like any translation,
 /// so a hot loop over a page boundary does not return to the dispatcher
 /// twice round.
-pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) -> Option<Emitted> {
+pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram: Ram) -> Option<Emitted> {
     let modes = Modes {
         loads: DataMode::Paged,
+        ram,
     };
     let mut e = Emitter::new(
         (Asm::new(base), base),
@@ -2189,7 +2348,6 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram_base: u64) ->
         (pc, pa),
         shared,
         modes,
-        ram_base,
     );
     let to_dispatcher = e.a.new_dynamic_label();
     let not_done = e.a.new_dynamic_label();
@@ -2255,7 +2413,6 @@ pub fn translate(
     base: usize,
     shared: Shared,
     modes: Modes,
-    ram_base: u64,
 ) -> Option<Emitted> {
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
     if n == 0 {
@@ -2300,7 +2457,7 @@ pub fn translate(
     // showed in profiles): bytes, local, global and dynamic labels,
     // static and dynamic references.
     let asm = Asm::new_with_capacity(base, 96 * len + 512, 8, 0, 6 * len + 8, 8, 6 * len + 8);
-    let mut e = Emitter::new((asm, base), plans[0], (pc, pa), shared, modes, ram_base);
+    let mut e = Emitter::new((asm, base), plans[0], (pc, pa), shared, modes);
     e.stubs.reserve(2 * len + 4);
     let to_dispatcher = e.a.new_dynamic_label();
     e.entry_checks(to_dispatcher);
@@ -2632,13 +2789,16 @@ mod tests {
         };
         let modes = Modes {
             loads: DataMode::Paged,
+            ram: Ram {
+                base: 0x8000_0000,
+                host: 0x7f00_0000_0000,
+            },
         };
         let len = ops
             .last()
             .map_or(0, |op| u64::from(op.off) + u64::from(op.len));
         let pcs = (0x8000_0000, 0x8000_0000);
-        let e = translate(ops, pcs, len, cache + place, shared, modes, 0x8000_0000)
-            .expect("translatable");
+        let e = translate(ops, pcs, len, cache + place, shared, modes).expect("translatable");
         (e, shared)
     }
 

@@ -92,6 +92,14 @@ fn same_bytes(ram: &rvisor_memory::GuestRam, pa: u64, old: &[u8]) -> bool {
 /// rather than read from RAM again: RAM may have changed since the decode
 /// (a racing hart's unseen store), and the copy must describe what was
 /// translated.
+/// Where the hart's RAM is, for the emitter's M-mode accesses.
+fn ram_of(hart: &Hart) -> emit::Ram {
+    emit::Ram {
+        base: hart.ram.base(),
+        host: hart.ram.host_base() as u64,
+    }
+}
+
 fn guest_bytes(ops: &[Op]) -> Box<[u8]> {
     let mut bytes = Vec::with_capacity(ops.len() * 4);
     for op in ops {
@@ -648,6 +656,7 @@ impl Jit {
         }
         let modes = emit::Modes {
             loads: hart.load_mode(),
+            ram: ram_of(hart),
         };
         let published = self.library.as_ref().and_then(|l| l.get(pc, pa, modes));
         if let Some(t) = published {
@@ -712,9 +721,8 @@ impl Jit {
         // library lets go of them).
         let ops: Arc<[Op]> = self.ops.as_slice().into();
         let shared = self.shared;
-        let ram_base = hart.ram.base();
         let made = self.install(hart, idx, (pc, pa), "", |base| {
-            emit::translate(&ops, (pc, pa), bytes, base, shared, modes, ram_base)
+            emit::translate(&ops, (pc, pa), bytes, base, shared, modes)
         });
         if let Some((base, e)) = made {
             let guest = guest_bytes(ops.get(..e.insns).unwrap_or(&ops));
@@ -793,9 +801,9 @@ impl Jit {
     /// on no guest byte: nothing to note for invalidation.
     #[cold]
     fn translate_straddle(&mut self, hart: &mut Hart, idx: usize, pc: u64, pa: u64) {
-        let (shared, ram_base) = (self.shared, hart.ram.base());
+        let (shared, ram) = (self.shared, ram_of(hart));
         self.install(hart, idx, (pc, pa), " straddle", |base| {
-            emit::straddle(pc, pa, base, shared, ram_base)
+            emit::straddle(pc, pa, base, shared, ram)
         });
     }
 

@@ -119,6 +119,8 @@ mod tests {
     use crate::emit::Modes;
     use rvisor_cpu::mmu::DataMode;
 
+    use crate::emit::Ram;
+
     fn template(code: usize) -> Template {
         Template {
             code: vec![0x90; code].into_boxed_slice(),
@@ -130,9 +132,15 @@ mod tests {
             guest: vec![0x13, 0, 0, 0].into_boxed_slice(),
             modes: Modes {
                 loads: DataMode::Paged,
+                ram: RAM,
             },
         }
     }
+
+    const RAM: Ram = Ram {
+        base: 0x8000_0000,
+        host: 0x7f00_0000_0000,
+    };
 
     /// A guest that keeps making new code cannot grow the library past its
     /// bound: it is emptied whole, like a code cache.
@@ -149,10 +157,22 @@ mod tests {
         );
         let other = Modes {
             loads: DataMode::Unchecked,
+            ram: RAM,
         };
         assert!(
             lib.get(0x1000, 0x8000_1000, other).is_none(),
             "and the modes"
+        );
+        let elsewhere = Modes {
+            ram: Ram {
+                host: 0x8000_0000,
+                ..RAM
+            },
+            ..modes
+        };
+        assert!(
+            lib.get(0x1000, 0x8000_1000, elsewhere).is_none(),
+            "and where RAM is"
         );
         // Publishing again replaces, and does not count twice.
         lib.publish(0x1000, 0x8000_1000, template(1000));

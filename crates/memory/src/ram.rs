@@ -144,11 +144,18 @@ impl GuestRam {
             return Err(RamError::BadSize { base, size });
         }
         let len = usize::try_from(size).map_err(|_| RamError::BadSize { base, size })?;
-        // SAFETY: anonymous private mapping, no address hint; the result is
-        // checked for MAP_FAILED before use.
+        // At the guest-physical address if that range of the host's address
+        // space is free (a hint: the kernel never moves another mapping for
+        // it, and places RAM elsewhere if it is taken): translated M-mode
+        // code then reaches RAM at its guest address plus a displacement,
+        // with no base to load (`rvisor_jit`'s `ram_address`).
+        let hint = usize::try_from(base).unwrap_or(0) as *mut libc::c_void;
+        // SAFETY: anonymous private mapping; without MAP_FIXED the hint
+        // cannot replace an existing mapping; the result is checked for
+        // MAP_FAILED before use.
         let p = unsafe {
             libc::mmap(
-                std::ptr::null_mut(),
+                hint,
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,

@@ -72,8 +72,10 @@ impl Emitter {
         let resume = self.a.new_dynamic_label();
         let access = self.a.new_dynamic_label();
         let value = self.loc(rs2);
-        let (d, regs) = self.mem_address((rs1, 0, size, true), slow, access);
-        debug_assert_eq!(d, 0, "an AMO is in no probe group");
+        // The address in rsi (for the alignment test) whatever the mode:
+        // an AMO is in no probe group.
+        debug_assert!(self.mem_role.is_none(), "an AMO is in no probe group");
+        let regs = self.va_probe((rs1, 0, size, true), slow, access);
         dynasm!(self.a ; .arch x64 ; test esi, i32::from(size) - 1 ; jnz =>slow);
         match value {
             Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov rax, Rq(h)),
@@ -105,6 +107,7 @@ impl Emitter {
             call: SlowCall::Ext(op as *const Op, rd),
             regs,
             keep: std::mem::take(&mut self.keep),
+            va: None,
         });
         self.stubs.push(Stub::Helper { label: fail, site });
     }

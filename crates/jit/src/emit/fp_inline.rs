@@ -768,6 +768,7 @@ impl Emitter {
             call,
             regs,
             keep: Vec::new(),
+            va: None,
         });
         self.stubs.push(Stub::Helper { label: fail, site });
     }

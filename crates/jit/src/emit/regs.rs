@@ -38,6 +38,7 @@ pub(super) const PENDING: u8 = 5;
 pub(super) const RAX: u8 = 0;
 pub(super) const RCX: u8 = 1;
 pub(super) const RDX: u8 = 2;
+pub(super) const RSI: u8 = 6;
 pub(super) const RDI: u8 = 7;
 
 /// The cache registers some templates use as scratch (see
