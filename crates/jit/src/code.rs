@@ -11,6 +11,9 @@
 use std::ptr::NonNull;
 
 /// A bounded region of executable memory.
+/// The alignment of every block's start in the cache.
+pub const BLOCK_ALIGN: usize = 16;
+
 pub struct CodeBuffer {
     base: NonNull<u8>,
     size: usize,
@@ -96,8 +99,11 @@ impl CodeBuffer {
             std::ptr::copy_nonoverlapping(code.as_ptr(), at as *mut u8, code.len());
         }
         // Keep blocks 16-byte aligned (and thus their 4-byte patch sites
-        // naturally aligned when emitted so).
-        self.used = (self.used + code.len()).next_multiple_of(16).min(self.size);
+        // naturally aligned when emitted so, and their loops as aligned as
+        // the emitter made them).
+        self.used = (self.used + code.len())
+            .next_multiple_of(BLOCK_ALIGN)
+            .min(self.size);
         Some(at)
     }
 

@@ -51,6 +51,7 @@ mod fcache;
 mod fp_inline;
 mod fp_state;
 mod groups;
+mod narrow;
 mod regs;
 mod rotate;
 mod spin_hook;
@@ -58,6 +59,16 @@ use crate::helpers::{self, Ctx, HelperRet, CHECK_EVERY, JC_MIX, JC_SIZE, ST_CODE
 
 /// Block status returned to the dispatcher in eax: carry on at `hart.pc`.
 pub const RET_CONTINUE: i32 = 0;
+/// The alignment of loops' first instructions in host code (see
+/// [`Emitter::align_loop_head`]).
+const LOOP_ALIGN: usize = 16;
+const _: () = assert!(LOOP_ALIGN <= crate::code::BLOCK_ALIGN);
+
+/// `Ctx::fallback` of an entry whose guess failed (see
+/// [`Emitter::check_guesses`]): the interpreter runs the block, and the
+/// dispatcher has its code translated again.
+pub const FALLBACK_GUESS_FAILED: u64 = 2;
+
 /// Block status: a helper stored a trap in `Ctx::trap`; pc and instret are
 /// those of the faulting instruction.
 pub const RET_TRAP: i32 = 1;
@@ -550,6 +561,9 @@ struct Emitter {
     /// What is known of `mstatus.FS` before the current instruction
     /// ([`fp_state`]): the FP templates skip the checks it makes moot.
     fp_known: u8,
+    /// The registers holding narrow values before the instruction being
+    /// emitted (see [`narrow`]).
+    narrow: u32,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -599,6 +613,7 @@ impl Emitter {
             helper_exit: None,
             keep: Vec::new(),
             fp_known: 0,
+            narrow: 1,
         }
     }
 
@@ -1339,7 +1354,14 @@ impl Emitter {
     /// and the count retired. A branch on data the predictor cannot
     /// learn (a CRC's bit test) costs a mispredict half the time; this
     /// costs a few instructions. The branch itself is counted already.
-    fn if_converted(&mut self, branch: &Inst, skipped: &[Op], pc: u64, rd: u8, h: u8) {
+    fn if_converted(
+        &mut self,
+        branch: &Inst,
+        (skipped, narrow): (&[Op], &[u32]),
+        pc: u64,
+        rd: u8,
+        h: u8,
+    ) {
         const OLD: u8 = RDI;
         const COUNTED: u8 = 6; // rsi
         let Some((rs1, rs2, _)) = Self::branch_operands(branch) else {
@@ -1347,9 +1369,13 @@ impl Emitter {
         };
         debug_assert_ne!(h, OLD, "not if-converted (see `translate`)");
         self.reserve(1 << OLD);
+        // The old value the select may keep, extended: the select's
+        // result counts as extended.
+        self.loc(rd);
         dynasm!(self.a ; .arch x64 ; mov Rq(OLD), Rq(h));
-        for op in skipped {
+        for (op, &n) in skipped.iter().zip(narrow) {
             let ipc = pc.wrapping_add(u64::from(op.off));
+            self.narrow = n;
             self.simple(&op.inst, ipc, ipc.wrapping_add(u64::from(op.len)), 0);
         }
         // Extended before the select: the old value it may keep is any
@@ -1417,6 +1443,63 @@ impl Emitter {
             ; =>resume
         );
         self.stubs.push(Stub::Check { label, resume, out });
+    }
+
+    /// At the entry, before any register is cached: on to `failed` unless
+    /// each register of `guess` holds a narrow value (see [`narrow`]).
+    fn check_guesses(&mut self, guess: u32, failed: DynamicLabel) {
+        let mut g = guess & !1;
+        while g != 0 {
+            let r = g.trailing_zeros() as u8;
+            g &= g - 1;
+            dynasm!(self.a
+                ; .arch x64
+                ; movsxd rax, DWORD [rbx + xo(r)]
+                ; cmp rax, [rbx + xo(r)]
+                ; jne =>failed
+            );
+        }
+    }
+
+    /// Where an entry's guess failed (nothing done yet): back to the
+    /// dispatcher, which runs the block at `pc` in the interpreter and has
+    /// the code translated again without guesses.
+    fn guess_failed_exit(&mut self, failed: DynamicLabel, pc: u64) {
+        dynasm!(self.a
+            ; .arch x64
+            ; =>failed
+            ; mov rax, QWORD pc as i64
+            ; mov [rbx + L.pc], rax
+            ; mov QWORD [rbx + L.fallback], FALLBACK_GUESS_FAILED as i32
+            ; mov eax, RET_CONTINUE
+        );
+        self.jmp_epilogue();
+    }
+
+    /// Pad with no-ops to the next [`LOOP_ALIGN`] boundary: the top of a
+    /// loop, which the code reaches once by falling into it and every time
+    /// round by a jump. Where a loop started in its fetch block moved the
+    /// fp guest's speed by 4 %. Counted from the code's start, which the
+    /// code cache aligns as much, so that relocated code stays the same.
+    fn align_loop_head(&mut self) {
+        let at = self.a.offset().0;
+        let mut pad = at.wrapping_neg() % LOOP_ALIGN;
+        // The long no-ops (`nop` with a memory operand), 2 to 8 bytes.
+        const NOPS: [&[u8]; 8] = [
+            &[0x90],
+            &[0x66, 0x90],
+            &[0x0f, 0x1f, 0x00],
+            &[0x0f, 0x1f, 0x40, 0x00],
+            &[0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+        ];
+        while pad > 0 {
+            let n = pad.min(8);
+            self.a.extend(NOPS[n - 1].iter().copied());
+            pad -= n;
+        }
     }
 
     /// A jump back to `label` (guest pc `target`) inside the block, in
@@ -1496,6 +1579,8 @@ impl Emitter {
                 if rd != 0 {
                     let d = self.dst(rd);
                     match (imm, self.loc32(rs1)) {
+                        // sext.w of a narrow value: a move.
+                        (0, _) if self.is_narrow(rs1) => self.mov_reg(rd, rs1),
                         // sext.w
                         (0, Loc::Reg(h)) => {
                             dynasm!(self.a ; .arch x64 ; movsxd Rq(d), Rd(h));
@@ -1752,12 +1837,13 @@ impl Emitter {
             self.set_rd_w(rd, d);
             return;
         }
-        // Bitwise operations on two 32-bit results not extended yet give
-        // one: their low halves are all they need.
+        // Bitwise operations on narrow values give one, from their low
+        // halves: done so where that saves extending a 32-bit result.
         let word = word
             || matches!(op, Alu::Xor | Alu::Or | Alu::And)
-                && self.is_upper(rs1)
-                && self.is_upper(rs2);
+                && self.is_narrow(rs1)
+                && self.is_narrow(rs2)
+                && (self.is_upper(rs1) || self.is_upper(rs2));
         let (b, a) = if word {
             (self.loc32(rs2), self.loc32(rs1))
         } else {
@@ -2405,7 +2491,9 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram: Ram) -> Opti
 /// Translate the leading translatable ops of `ops` (contiguous guest code
 /// whose first instruction is at guest pc `pc`), for placement at host
 /// address `base`. `bytes` is the length of the guest code `ops` cover.
-/// `None` if the first op is not translatable.
+/// `guess`: the registers that hold narrow values now (see
+/// [`narrow`]), which a translation with loops may count on, checking
+/// them at its entry. `None` if the first op is not translatable.
 pub fn translate(
     ops: &[Op],
     (pc, pa): (u64, u64),
@@ -2413,6 +2501,7 @@ pub fn translate(
     base: usize,
     shared: Shared,
     modes: Modes,
+    guess: u32,
 ) -> Option<Emitted> {
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
     if n == 0 {
@@ -2432,6 +2521,12 @@ pub fn translate(
         None => region(&ops[..n], pc, true),
     };
     let body = &ops[..len];
+    // The registers the entry checks hold narrow values (a spin loop's
+    // body is entered too often to check anything).
+    let guess = match spin {
+        None => narrow::guesses(body, &inside[..len], guess),
+        Some(_) => 0,
+    };
     // Loop nesting depth of each instruction: the register cache
     // favours what inner loops use.
     let mut depth = vec![0u8; len];
@@ -2462,6 +2557,8 @@ pub fn translate(
     let to_dispatcher = e.a.new_dynamic_label();
     e.entry_checks(to_dispatcher);
     let entry = e.a.offset().0;
+    let guess_failed = e.a.new_dynamic_label();
+    e.check_guesses(guess, guess_failed);
     if let Some(mask) = spin {
         // Before any guest register is cached: the call clobbers r8-r11,
         // rdx and rdi.
@@ -2502,6 +2599,14 @@ pub fn translate(
         )
     };
     let fp_known = fp_state::plan(body, &inside[..len]);
+    let narrow = narrow::plan(body, &inside[..len], guess);
+    let loose = narrow::loose(body, &inside[..len], &narrow);
+    let mut loop_head = vec![false; len];
+    for (i, t) in inside.iter().enumerate() {
+        if let Some(t) = t.filter(|&t| t <= i) {
+            loop_head[t] = true;
+        }
+    }
     // Instructions retired on the current path since rbp was last brought
     // up to date (at every jump inside the block and at its targets, so
     // that every path into a label has counted its own).
@@ -2528,12 +2633,15 @@ pub fn translate(
                     e.write_back_all();
                     e.regs = plans[k];
                 }
-                e.canonicalize();
+                e.canonicalize(loose[i]);
             } else {
                 e.regs = plans[k];
-                e.assume_canonical();
+                e.assume_canonical(loose[i]);
             }
             part = k;
+            if loop_head[i] {
+                e.align_loop_head();
+            }
             dynasm!(e.a ; .arch x64 ; =>label);
             seg = 0;
             reachable = true;
@@ -2546,6 +2654,7 @@ pub fn translate(
         let inner = inside[i].and_then(|t| labels[t]);
         e.keep = std::mem::take(&mut fused.keep[i]);
         e.fp_known = fp_known[i];
+        e.narrow = narrow[i];
         match (fused.fused[i], op.inst) {
             (rotate::Fused::Skip, _) => {
                 seg += 1;
@@ -2569,8 +2678,8 @@ pub fn translate(
                 match inside[i].zip(inner) {
                     Some((t, label)) => {
                         e.add_pending(seg + 1);
-                        e.canonicalize();
-                        e.enter_part(part, part_of(t), &plans);
+                        e.canonicalize(loose[t]);
+                        e.enter_part(part, part_of(t), &plans, loose[t]);
                         if t <= i {
                             e.back_edge(label, target);
                         } else {
@@ -2607,10 +2716,11 @@ pub fn translate(
                 if let Some((t, label)) = inside[i].zip(inner) {
                     e.add_pending(seg + 1);
                     seg = 0;
-                    e.canonicalize();
+                    e.canonicalize(loose[t]);
                     let converted = converted[i].and_then(|rd| Some((rd, e.regs.host(rd)?)));
                     if let Some((rd, h)) = converted {
-                        e.if_converted(&inst, &body[i + 1..t], pc, rd, h);
+                        let skipped = (&body[i + 1..t], &narrow[i + 1..t]);
+                        e.if_converted(&inst, skipped, pc, rd, h);
                         skip_to = t;
                     } else if t <= i || part_of(t) != part {
                         // Taken, it leaves the part (or loops back): the
@@ -2618,7 +2728,7 @@ pub fn translate(
                         let stay = e.a.new_dynamic_label();
                         e.branch_to(&inst, false, stay);
                         let here = e.regs;
-                        e.enter_part(part, part_of(t), &plans);
+                        e.enter_part(part, part_of(t), &plans, loose[t]);
                         if t <= i {
                             let target = pc.wrapping_add(u64::from(body[t].off));
                             e.back_edge(label, target);
@@ -2696,6 +2806,9 @@ pub fn translate(
         ; mov eax, RET_CONTINUE
     );
     e.jmp_epilogue();
+    if guess != 0 {
+        e.guess_failed_exit(guess_failed, pc);
+    }
     e.emit_stubs();
     let code = e.a.finalize().ok()?;
     Some(Emitted {
@@ -2798,7 +2911,7 @@ mod tests {
             .last()
             .map_or(0, |op| u64::from(op.off) + u64::from(op.len));
         let pcs = (0x8000_0000, 0x8000_0000);
-        let e = translate(ops, pcs, len, cache + place, shared, modes).expect("translatable");
+        let e = translate(ops, pcs, len, cache + place, shared, modes, 0).expect("translatable");
         (e, shared)
     }
 

@@ -48,13 +48,13 @@ mod fp;
 mod helpers;
 mod library;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rvisor_cpu::interp::Op;
 use rvisor_cpu::mmu::{Access, DataMode};
 use rvisor_cpu::signals::REQUEST_MASK;
-use rvisor_cpu::{Exit, Hart};
+use rvisor_cpu::{Exit, Hart, PrivilegeMode};
 use rvisor_isa::Inst;
 use rvisor_memory::ram::FLAG_SHIFT;
 
@@ -92,6 +92,15 @@ fn same_bytes(ram: &rvisor_memory::GuestRam, pa: u64, old: &[u8]) -> bool {
 /// rather than read from RAM again: RAM may have changed since the decode
 /// (a racing hart's unseen store), and the copy must describe what was
 /// translated.
+/// The registers holding narrow values now: the sign extension of their
+/// low 32 bits (see `emit::narrow`).
+fn narrow_now(hart: &Hart) -> u32 {
+    (1..32).fold(0, |m, r| {
+        let v = hart.x[r];
+        m | (u32::from(v == v as i32 as u64) << r)
+    })
+}
+
 /// Where the hart's RAM is, for the emitter's M-mode accesses.
 fn ram_of(hart: &Hart) -> emit::Ram {
     emit::Ram {
@@ -107,6 +116,11 @@ fn guest_bytes(ops: &[Op]) -> Box<[u8]> {
     }
     bytes.into_boxed_slice()
 }
+
+/// Guesses of narrow registers that may fail (see [`Jit::guess_failed`])
+/// before the translator makes no more: a guest whose loops' registers
+/// keep changing kind does not pay a retranslation of a page each time.
+const MAX_GUESSES_FAILED: u64 = 64;
 
 /// Most saved guest-code copies before the whole cache is flushed.
 const MAX_COPIES: usize = 1 << 20;
@@ -158,6 +172,10 @@ pub struct JitStats {
     /// Translations copied from another hart's (see [`Library`]) rather
     /// than made here (counted in `blocks_translated` too).
     pub adopted: u64,
+    /// Translations whose entry found a register it counted on holding a
+    /// narrow value not holding one (see `emit::narrow`): their page's
+    /// code is translated again, that code without such guesses.
+    pub guesses_failed: u64,
     /// Returns from translated code to the dispatcher, by why: an
     /// instruction left to the interpreter (CSR access, xRET, fences,
     /// ecall, wfi), an indirect jump that missed the jump cache, a direct
@@ -319,6 +337,9 @@ pub struct Jit {
     pages: HashMap<u64, PageCode>,
     /// Guest bytes each translation was made from (`Slot::copy` indexes).
     code_copies: Vec<Box<[u8]>>,
+    /// Physical pcs whose translation counts on no register holding a
+    /// narrow value (one that did failed its guess).
+    no_guess: HashSet<u64>,
     /// Reused buffer of written pages.
     scratch: Vec<u64>,
     /// The jump cache for indirect jumps (read by translated code).
@@ -393,6 +414,7 @@ impl Jit {
             library: None,
             pages: HashMap::new(),
             code_copies: Vec::new(),
+            no_guess: HashSet::new(),
             scratch: Vec::new(),
             jcache: vec![JcSet::default(); JC_SIZE / 2].into_boxed_slice(),
             jc_epoch: 1 << 32 | 1,
@@ -559,7 +581,15 @@ impl Jit {
             self.pages.insert(page, PageCode { checked, made });
             return true;
         }
-        for m in &made {
+        self.drop_made(&made);
+        false
+    }
+
+    /// Drop the translations `made` (of one page): their slots translate
+    /// again when next hot.
+    fn drop_made(&mut self, made: &[Made]) {
+        let gen = self.gen;
+        for m in made {
             let s = &mut self.table[m.slot as usize];
             if m.owns(s, gen) {
                 self.stats.dropped += 1;
@@ -567,7 +597,20 @@ impl Jit {
             }
         }
         self.new_jc_epoch();
-        false
+    }
+
+    /// The translation entered at physical pc `pa` found a guess of its
+    /// wrong: its page's translations go (blocks of the page chain to it
+    /// directly), and that pc is translated again without guesses. Once a
+    /// pc at most, so a guest cannot keep the translator busy with it.
+    #[cold]
+    fn guess_failed(&mut self, pa: u64) {
+        self.stats.guesses_failed += 1;
+        if self.no_guess.insert(pa) {
+            if let Some(PageCode { made, .. }) = self.pages.remove(&(pa >> 12)) {
+                self.drop_made(&made);
+            }
+        }
     }
 
     /// Remember that slot `idx` holds a translation of the guest code
@@ -658,8 +701,17 @@ impl Jit {
             loads: hart.load_mode(),
             ram: ram_of(hart),
         };
+        // Only M-mode code guesses (firmware, bare-metal programs): an OS
+        // kernel's registers change kind (addresses in its image are
+        // narrow, in its linear map not), and its guesses failed 29 times
+        // a boot, each costing a page's retranslation.
+        let guessing = hart.prv == PrivilegeMode::Machine
+            && self.stats.guesses_failed < MAX_GUESSES_FAILED
+            && !self.no_guess.contains(&pa);
         let published = self.library.as_ref().and_then(|l| l.get(pc, pa, modes));
-        if let Some(t) = published {
+        // (A published translation may have guessed where this pc's guess
+        // failed.)
+        if let Some(t) = published.filter(|_| !self.no_guess.contains(&pa)) {
             if self.adopt(hart, idx, (pc, pa), &t, modes) {
                 return;
             }
@@ -721,8 +773,9 @@ impl Jit {
         // library lets go of them).
         let ops: Arc<[Op]> = self.ops.as_slice().into();
         let shared = self.shared;
+        let guess = if guessing { narrow_now(hart) } else { 0 };
         let made = self.install(hart, idx, (pc, pa), "", |base| {
-            emit::translate(&ops, (pc, pa), bytes, base, shared, modes)
+            emit::translate(&ops, (pc, pa), bytes, base, shared, modes, guess)
         });
         if let Some((base, e)) = made {
             let guest = guest_bytes(ops.get(..e.insns).unwrap_or(&ops));
@@ -1040,6 +1093,9 @@ impl Jit {
                 self.jc_pages[w] |= bit;
             }
             steps += self.execute(hart, s.entry, budget - steps);
+            if hart.jit.fallback == emit::FALLBACK_GUESS_FAILED {
+                self.guess_failed(pa);
+            }
             let why = if hart.jit.fallback != 0 {
                 EXIT_FALLBACK
             } else if hart.jit.indirect != 0 {

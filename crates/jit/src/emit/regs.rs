@@ -267,6 +267,12 @@ impl Emitter {
         self.regs.upper & (1 << (r & 31)) != 0
     }
 
+    /// Whether x[r]'s value is the sign extension of its low 32 bits
+    /// (see `emit::narrow`), extended in its host register or not.
+    pub(super) fn is_narrow(&self, r: u8) -> bool {
+        (self.narrow | self.regs.upper | 1) & (1 << (r & 31)) != 0
+    }
+
     /// [`Self::mov_to`] of the low 32 bits only (the upper half of `dst`
     /// is cleared).
     pub(super) fn mov_to32(&mut self, dst: u8, r: u8) {
@@ -293,6 +299,26 @@ impl Emitter {
     /// next read wait for the store, and a Linux boot 3 % slower).
     pub(super) fn mov_reg(&mut self, rd: u8, rs: u8) {
         if rd & 31 == 0 {
+            return;
+        }
+        if rd & 31 == rs & 31 {
+            // x[rd] keeps its value.
+            return;
+        }
+        // A 32-bit result moves as one (the copy is extended where it is
+        // needed whole, like the original), or extended on its way to
+        // `Hart::x`, the original left as it is.
+        if let (true, Loc::Reg(h)) = (self.is_upper(rs), self.loc32(rs)) {
+            match self.regs.host(rd) {
+                Some(d) => {
+                    dynasm!(self.a ; .arch x64 ; mov Rd(d), Rd(h));
+                    self.set_rd_w(rd, d);
+                }
+                None => {
+                    dynasm!(self.a ; .arch x64 ; movsxd rax, Rd(h));
+                    self.set_rd(rd, RAX);
+                }
+            }
             return;
         }
         let d = self.dst(rd);
@@ -447,16 +473,20 @@ impl Emitter {
         }
     }
 
-    /// Bring the state to the one every jump inside a block agrees on:
-    /// each cached register loaded, and counted dirty if the block writes
-    /// it anywhere (so no path needs stores to get there). Jumps inside the
-    /// block and their targets, and the top of a looping block, are in
+    /// Bring the state to the one every jump to a label agrees on: each
+    /// cached register loaded, counted dirty if the block writes it
+    /// anywhere (so no path needs stores to get there), and sign-extended
+    /// unless it is in `loose` (narrow there, see `emit::narrow`: it may
+    /// stay a 32-bit result, as a loop carries one round). Jumps inside
+    /// the block and their targets, and the top of a looping block, are in
     /// this state.
-    pub(super) fn canonicalize(&mut self) {
+    pub(super) fn canonicalize(&mut self, loose: u32) {
         debug_assert_eq!(self.regs.reserved, 0, "a jump inside a reserving template");
         let s = self.regs;
         for (r, h) in s.cached() {
-            self.sign_extend(r, h);
+            if loose & s.written & (1 << r) == 0 {
+                self.sign_extend(r, h);
+            }
             if s.st[usize::from(r)] == St::Memory {
                 dynasm!(self.a ; .arch x64 ; mov Rq(h), [rbx + xo(r)]);
             }
@@ -466,26 +496,32 @@ impl Emitter {
                 dynasm!(self.a ; .arch x64 ; movsd Rx(x), QWORD [rbx + super::fcache::fo(r)]);
             }
         }
-        self.assume_canonical();
+        self.assume_canonical(loose);
     }
 
     /// Before a jump from part `from` of the body to a label of part `to`
     /// (see `emit::parts`), in `from`'s canonical state: if they differ,
     /// write the cache back and take `to`'s plan, canonical.
-    pub(super) fn enter_part(&mut self, from: usize, to: usize, plans: &[RegCache]) {
+    pub(super) fn enter_part(&mut self, from: usize, to: usize, plans: &[RegCache], loose: u32) {
         if from != to {
             self.write_back_all();
             self.regs = plans[to];
-            self.canonicalize();
+            self.canonicalize(loose);
         }
     }
 
-    /// Take the state to be the canonical one (at a label only jumps
+    /// Take the state to be the canonical one of a label whose `loose`
+    /// registers may arrive as 32-bit results (at a label only jumps
     /// reach: each of them canonicalized).
-    pub(super) fn assume_canonical(&mut self) {
+    pub(super) fn assume_canonical(&mut self, loose: u32) {
         debug_assert_eq!(self.regs.reserved, 0, "a label inside a reserving template");
-        self.regs.upper = 0;
         let s = self.regs;
+        self.regs.upper = 0;
+        for (r, _) in s.cached() {
+            if loose & s.written & (1 << r) != 0 {
+                self.regs.upper |= 1 << r;
+            }
+        }
         for (r, _) in s.cached() {
             self.regs.st[usize::from(r)] = if s.written & (1 << r) != 0 {
                 St::Dirty

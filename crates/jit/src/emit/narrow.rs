@@ -1,0 +1,436 @@
+//! Which integer registers hold "narrow" values at each instruction of a
+//! translation: values that are the sign extension of their own low 32
+//! bits, as every W instruction, `lw`, `lui` and small constant leaves.
+//!
+//! RV64 code compiled from C is full of 32-bit arithmetic (`int`,
+//! `uint32_t`): W instructions, and `and`/`or`/`xor` and `sext.w` between
+//! their results. The register cache keeps a W result unextended in its
+//! host register until something needs all 64 bits (see `RegCache::upper`).
+//! Knowing which values are narrow lets the templates keep it so through
+//! what does not need them: a bitwise operation on narrow values is done
+//! on their low halves (its result is narrow too), `sext.w` of a narrow
+//! value is a move, and a loop's back edge need not extend the narrow
+//! values it carries round (each use that needs 64 bits extends its own,
+//! and every exit writes extended values back). SHA-256's rounds carried a
+//! `movsxd` per value per iteration.
+//!
+//! A forward "must" dataflow over the translation's body (its jumps inside
+//! it are `inside`), solved by iteration to the greatest fixed point: the
+//! entry knows x0 and the registers it checks, everything else starts at
+//! all-narrow. Nothing here depends on the host code: it is a property of
+//! the guest's values.
+//!
+//! What comes in at the entry is not known, and a loop's head meets it:
+//! a translation of M-mode code with loops may guess that the registers
+//! holding narrow values when it is made ([`guesses`]) do so whenever it
+//! is entered, and checks that at its entry. An entry that finds one not
+//! narrow leaves for the dispatcher, which has the interpreter run the
+//! block and the code translated again without guesses (`Jit::
+//! guess_failed`). The int guest's CRC loop then keeps its polynomial and
+//! its 32-bit state unextended: 40 % faster.
+
+use rvisor_cpu::interp::Op;
+use rvisor_isa::Inst;
+
+const ALL: u32 = u32::MAX;
+
+/// The narrow registers after `inst`, given those before (`n`) and the
+/// `lui` just before it, if that is the only way in (a 32-bit constant is
+/// `lui` and `addi`, and the sum may or may not be narrow).
+fn after(inst: &Inst, n: u32, lui: Option<(u8, i32)>) -> u32 {
+    use Inst::*;
+    let is = |r: u8| n & (1 << (r & 31)) != 0;
+    let (rd, narrow) = match *inst {
+        Addi { rd, rs1, imm } if lui.is_some_and(|(r, _)| r == rs1 && r != 0) => {
+            let hi = lui.map_or(0, |(_, hi)| i64::from(hi));
+            let v = hi + i64::from(imm);
+            (rd, v == i64::from(v as i32))
+        }
+        Lui { rd, .. }
+        | Lb { rd, .. }
+        | Lh { rd, .. }
+        | Lw { rd, .. }
+        | Lbu { rd, .. }
+        | Lhu { rd, .. }
+        | Slti { rd, .. }
+        | Sltiu { rd, .. }
+        | Slt { rd, .. }
+        | Sltu { rd, .. }
+        | Addiw { rd, .. }
+        | Slliw { rd, .. }
+        | Srliw { rd, .. }
+        | Sraiw { rd, .. }
+        | Addw { rd, .. }
+        | Subw { rd, .. }
+        | Sllw { rd, .. }
+        | Srlw { rd, .. }
+        | Sraw { rd, .. }
+        | Mulw { rd, .. }
+        | Divw { rd, .. }
+        | Divuw { rd, .. }
+        | Remw { rd, .. }
+        | Remuw { rd, .. } => (rd, true),
+        // A 12-bit constant.
+        Addi { rd, rs1: 0, .. } => (rd, true),
+        Xori { rd, rs1, .. } | Ori { rd, rs1, .. } | Andi { rd, rs1, .. } => (rd, is(rs1)),
+        Xor { rd, rs1, rs2 } | Or { rd, rs1, rs2 } | And { rd, rs1, rs2 } => {
+            (rd, is(rs1) && is(rs2))
+        }
+        // Shifting a sign extension right keeps it one; past bit 32 a
+        // logical shift leaves at most 31 bits.
+        Srai { rd, rs1, .. } => (rd, is(rs1)),
+        Srli { rd, shamt, .. } => (rd, shamt > 32),
+        _ => match inst.int_operands() {
+            Some((_, rd)) => (rd, false),
+            // A/F/D and system instructions: what they write is not
+            // worth the cases.
+            None => return 1,
+        },
+    };
+    let bit = 1u32 << (rd & 31);
+    let n = if narrow { n | bit } else { n & !bit };
+    // x0 is zero.
+    n | 1
+}
+
+/// Whether control goes on to the next instruction after `inst` (within
+/// the body: a jump to a target outside it, a return, an exit, ends it).
+fn falls_through(inst: &Inst) -> bool {
+    !matches!(inst, Inst::Jal { .. } | Inst::Jalr { .. })
+}
+
+/// The narrow registers (bits) before each instruction of `body`, whose
+/// jump at `i` lands at `inside[i]` if that is inside the body (a
+/// branch's other way, if any, falls through), and whose entry has the
+/// narrow registers `entry` (checked there, see [`guesses`]).
+///
+/// Run on every translation, so cheap: nothing to do without a W
+/// instruction (nothing then leaves a 32-bit result unextended), and one
+/// pass in order per round of the loops' back edges (forward edges are
+/// met in the same pass).
+pub fn plan(body: &[Op], inside: &[Option<usize>], entry: u32) -> Vec<u32> {
+    let n = body.len();
+    if !body.iter().any(|op| is_w(&op.inst)) {
+        return vec![1; n];
+    }
+    let mut target = vec![false; n];
+    for &t in inside.iter().flatten() {
+        if t < n {
+            target[t] = true;
+        }
+    }
+    let mut at = vec![ALL; n];
+    // What the back edges bring to their targets, from the last pass.
+    let mut back = vec![ALL; n];
+    let mut next_back = vec![ALL; n];
+    loop {
+        at.fill(ALL);
+        next_back.fill(ALL);
+        if n > 0 {
+            at[0] = entry | 1;
+        }
+        for i in 0..n {
+            at[i] &= back[i];
+            let lui = match (i.checked_sub(1).map(|p| body[p].inst), target[i]) {
+                (Some(Inst::Lui { rd, imm }), false) => Some((rd, imm)),
+                _ => None,
+            };
+            let out = after(&body[i].inst, at[i], lui);
+            if i + 1 < n && falls_through(&body[i].inst) {
+                at[i + 1] &= out;
+            }
+            match inside.get(i).copied().flatten() {
+                Some(t) if t > i && t < n => at[t] &= out,
+                Some(t) if t <= i => next_back[t] &= out,
+                _ => {}
+            }
+        }
+        if next_back == back {
+            return at;
+        }
+        std::mem::swap(&mut back, &mut next_back);
+    }
+}
+
+/// Of the registers `now` narrow (when the code is translated), those a
+/// translation's entry should check to count on them (see [`plan`]'s
+/// `entry`): where the body has a loop and W instructions, the registers
+/// it reads before writing them, and reads inside a loop as an operand
+/// of what a narrow value makes cheaper (a bitwise operation, `sext.w`,
+/// `mv`). What the translation reads of them comes in from outside,
+/// where nothing proves it narrow: a constant `lui`/`addi` made before
+/// the loop's translation starts, a 32-bit state loaded from memory. A
+/// loop carrying such values round would otherwise extend them each time.
+///
+/// Never a load's or store's base: an address is narrow or not by where
+/// memory is (a kernel's image and its linear map), and a guess that
+/// fails costs a retranslation.
+pub fn guesses(body: &[Op], inside: &[Option<usize>], now: u32) -> u32 {
+    use Inst::*;
+    if !body.iter().any(|op| is_w(&op.inst)) {
+        return 0;
+    }
+    let mut worth = 0u32;
+    for (i, t) in inside.iter().enumerate() {
+        if let Some(t) = t.filter(|&t| t <= i) {
+            for op in &body[t..=i] {
+                worth |= match op.inst {
+                    Xor { rs1, rs2, .. } | Or { rs1, rs2, .. } | And { rs1, rs2, .. } => {
+                        1 << (rs1 & 31) | 1 << (rs2 & 31)
+                    }
+                    Add { rs1: 0, rs2: r, .. }
+                    | Add { rs1: r, rs2: 0, .. }
+                    | Xori { rs1: r, .. }
+                    | Ori { rs1: r, .. }
+                    | Andi { rs1: r, .. }
+                    | Addiw { rs1: r, imm: 0, .. } => 1 << (r & 31),
+                    _ => 0,
+                };
+            }
+        }
+    }
+    let (mut written, mut live_in, mut bases) = (0u32, 0u32, 0u32);
+    for op in body {
+        if let Some((reads, rd)) = op.inst.int_operands() {
+            for r in reads {
+                live_in |= (1 << (r & 31)) & !written;
+            }
+            written |= 1 << (rd & 31);
+        }
+        bases |= match op.inst {
+            Lb { rs1, .. }
+            | Lh { rs1, .. }
+            | Lw { rs1, .. }
+            | Ld { rs1, .. }
+            | Lbu { rs1, .. }
+            | Lhu { rs1, .. }
+            | Lwu { rs1, .. }
+            | Sb { rs1, .. }
+            | Sh { rs1, .. }
+            | Sw { rs1, .. }
+            | Sd { rs1, .. }
+            | Jalr { rs1, .. } => 1 << (rs1 & 31),
+            _ => 0,
+        };
+    }
+    now & worth & live_in & !bases & !1
+}
+
+/// A W instruction (RV64's 32-bit arithmetic, `sext.w` among them).
+fn is_w(inst: &Inst) -> bool {
+    use Inst::*;
+    matches!(
+        inst,
+        Addiw { .. }
+            | Slliw { .. }
+            | Srliw { .. }
+            | Sraiw { .. }
+            | Addw { .. }
+            | Subw { .. }
+            | Sllw { .. }
+            | Srlw { .. }
+            | Sraw { .. }
+            | Mulw { .. }
+            | Divw { .. }
+            | Divuw { .. }
+            | Remw { .. }
+            | Remuw { .. }
+    )
+}
+
+/// Whether `inst` may leave its destination a 32-bit result not extended
+/// yet (see `RegCache::upper`): a W instruction, or a bitwise operation,
+/// `sext.w` or `mv` that passes one on.
+fn may_leave_upper(inst: &Inst) -> bool {
+    use Inst::*;
+    matches!(
+        inst,
+        Addiw { .. }
+            | Slliw { .. }
+            | Srliw { .. }
+            | Sraiw { .. }
+            | Addw { .. }
+            | Subw { .. }
+            | Sllw { .. }
+            | Srlw { .. }
+            | Sraw { .. }
+            | Mulw { .. }
+            | Xor { .. }
+            | Or { .. }
+            | And { .. }
+            | Xori { .. }
+            | Ori { .. }
+            | Andi { .. }
+            | Add { .. }
+            | Addi { .. }
+    )
+}
+
+/// The registers each label of `body` may receive as 32-bit results not
+/// extended yet (bits; 0 where `i` is no label): at a loop's head, the
+/// narrow ones its body may leave so. Elsewhere every register arrives
+/// extended: a label past a forward branch is passed once, and marking a
+/// register there as maybe unextended would cost each later 64-bit use
+/// of it an extension, where the jump pays at most one.
+pub fn loose(body: &[Op], inside: &[Option<usize>], narrow: &[u32]) -> Vec<u32> {
+    let mut loose = vec![0u32; body.len()];
+    for (i, t) in inside.iter().enumerate() {
+        let Some(t) = t.filter(|&t| t <= i) else {
+            continue;
+        };
+        let mut w = 0u32;
+        for op in &body[t..=i] {
+            if let Some((_, rd)) = op.inst.int_operands() {
+                if may_leave_upper(&op.inst) {
+                    w |= 1 << (rd & 31);
+                }
+            }
+        }
+        loose[t] |= w & !1;
+    }
+    for (l, n) in loose.iter_mut().zip(narrow) {
+        *l &= n;
+    }
+    loose
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::test_op as op;
+    use Inst::*;
+
+    #[test]
+    fn w_results_are_narrow_and_bitwise_operations_keep_them_so() {
+        let body = [
+            op(Addw {
+                rd: 10,
+                rs1: 11,
+                rs2: 12,
+            }),
+            op(Lw {
+                rd: 11,
+                rs1: 2,
+                imm: 0,
+            }),
+            op(Xor {
+                rd: 12,
+                rs1: 10,
+                rs2: 11,
+            }),
+            op(Or {
+                rd: 13,
+                rs1: 12,
+                rs2: 14,
+            }),
+            op(Add {
+                rd: 10,
+                rs1: 10,
+                rs2: 11,
+            }),
+            op(Wfi),
+        ];
+        let n = plan(&body, &[None; 6], 0);
+        assert_eq!(n[0], 1, "the entry knows x0 only");
+        assert_eq!(n[1], 1 | 1 << 10);
+        assert_eq!(n[2], 1 | 1 << 10 | 1 << 11);
+        assert_eq!(n[3], 1 | 1 << 10 | 1 << 11 | 1 << 12);
+        assert_eq!(n[4], 1 | 1 << 10 | 1 << 11 | 1 << 12, "x14 is not narrow");
+        assert_eq!(n[5], 1 | 1 << 11 | 1 << 12, "a 64-bit add is not");
+    }
+
+    /// `lui` and `addi` make a narrow constant or not, as their sum fits
+    /// 32 bits or not; not where a jump lands between them.
+    #[test]
+    fn lui_and_addi_constants_are_narrow_if_they_fit() {
+        let body = [
+            op(Addw {
+                rd: 9,
+                rs1: 9,
+                rs2: 9,
+            }),
+            op(Lui {
+                rd: 10,
+                imm: -0x1247_8000,
+            }),
+            op(Addi {
+                rd: 10,
+                rs1: 10,
+                imm: 0x320,
+            }),
+            op(Lui {
+                rd: 11,
+                imm: i32::MIN,
+            }),
+            op(Addi {
+                rd: 11,
+                rs1: 11,
+                imm: -1,
+            }),
+            op(Lui {
+                rd: 12,
+                imm: 0x1000,
+            }),
+            op(Addi {
+                rd: 12,
+                rs1: 12,
+                imm: 1,
+            }),
+            op(Wfi),
+        ];
+        let n = plan(&body, &[None; 8], 0);
+        assert_ne!(n[3] & 1 << 10, 0, "0xffffffffedb88320 is narrow");
+        assert_eq!(n[5] & 1 << 11, 0, "0xffffffff7fffffff is not");
+        let mut inside = [None; 8];
+        inside[0] = Some(6);
+        let n = plan(&body, &inside, 0);
+        assert_eq!(n[7] & 1 << 12, 0, "a jump lands on the addi");
+    }
+
+    /// At a loop's head a register is narrow only if it is on the way in
+    /// and on the way round; an instruction the analysis does not know
+    /// forgets everything.
+    #[test]
+    fn loop_heads_meet_both_ways_in() {
+        let body = [
+            op(Addiw {
+                rd: 10,
+                rs1: 10,
+                imm: 0,
+            }),
+            op(Addiw {
+                rd: 11,
+                rs1: 11,
+                imm: 0,
+            }),
+            // The loop: 0x8, x10 stays narrow, x11 does not.
+            op(Xori {
+                rd: 10,
+                rs1: 10,
+                imm: -1,
+            }),
+            op(Slli {
+                rd: 11,
+                rs1: 11,
+                shamt: 3,
+            }),
+            op(Bne {
+                rs1: 10,
+                rs2: 0,
+                imm: -8,
+            }),
+            op(Csrrs {
+                rd: 12,
+                rs1: 0,
+                csr: 0xc00,
+            }),
+            op(Wfi),
+        ];
+        let mut inside = [None; 7];
+        inside[4] = Some(2);
+        let n = plan(&body, &inside, 0);
+        assert_eq!(n[2], 1 | 1 << 10, "x11 is not narrow round the loop");
+        assert_eq!(n[5], 1 | 1 << 10);
+        assert_eq!(n[6], 1, "after a CSR instruction nothing is known");
+    }
+}
