@@ -248,27 +248,18 @@ fn is_w(inst: &Inst) -> bool {
 /// `sext.w` or `mv` that passes one on.
 fn may_leave_upper(inst: &Inst) -> bool {
     use Inst::*;
-    matches!(
-        inst,
-        Addiw { .. }
-            | Slliw { .. }
-            | Srliw { .. }
-            | Sraiw { .. }
-            | Addw { .. }
-            | Subw { .. }
-            | Sllw { .. }
-            | Srlw { .. }
-            | Sraw { .. }
-            | Mulw { .. }
-            | Xor { .. }
-            | Or { .. }
-            | And { .. }
-            | Xori { .. }
-            | Ori { .. }
-            | Andi { .. }
-            | Add { .. }
-            | Addi { .. }
-    )
+    is_w(inst)
+        || matches!(
+            inst,
+            Xor { .. }
+                | Or { .. }
+                | And { .. }
+                | Xori { .. }
+                | Ori { .. }
+                | Andi { .. }
+                | Add { .. }
+                | Addi { .. }
+        )
 }
 
 /// The registers each label of `body` may receive as 32-bit results not

@@ -308,7 +308,7 @@ impl Emitter {
         // A 32-bit result moves as one (the copy is extended where it is
         // needed whole, like the original), or extended on its way to
         // `Hart::x`, the original left as it is.
-        if let (true, Loc::Reg(h)) = (self.is_upper(rs), self.loc32(rs)) {
+        if let Some(h) = self.regs.host(rs).filter(|_| self.is_upper(rs)) {
             match self.regs.host(rd) {
                 Some(d) => {
                     dynasm!(self.a ; .arch x64 ; mov Rd(d), Rd(h));
