@@ -6,6 +6,10 @@ use crate::Trap;
 /// (see `rvisor-jit`'s `emit::groups`).
 pub const JIT_GROUP_SLOTS: usize = 8;
 
+/// Groups of shift results a translation may keep virtual at once (see
+/// `rvisor-jit`'s `emit::late`), and their source values.
+pub const JIT_LATE_SLOTS: usize = 4;
+
 /// State shared between a translator's dispatcher and its translated code,
 /// kept in the hart so that translated code reaches it through the hart
 /// pointer (rbx) and leaves one more host register to guest registers.
@@ -71,4 +75,9 @@ pub struct JitCtx {
     /// Host address deltas of probe groups (see `emit::groups`): filled
     /// by a group's first access, 0 if its probe failed.
     pub group_delta: [usize; JIT_GROUP_SLOTS],
+    /// Values whose shifts some guest registers hold virtually (see
+    /// `emit::late`), and per group whether they do (1) or hold their
+    /// own values (0).
+    pub late_src: [u64; JIT_LATE_SLOTS],
+    pub late_on: [u64; JIT_LATE_SLOTS],
 }

@@ -51,6 +51,7 @@ mod fcache;
 mod fp_inline;
 mod fp_state;
 mod groups;
+mod late;
 mod narrow;
 mod regs;
 mod rotate;
@@ -98,6 +99,8 @@ struct Layout {
     ram_base: i32,
     ram_span: i32,
     group_delta: i32,
+    late_src: i32,
+    late_on: i32,
 }
 
 /// Offset from the hart pointer of a field of the dispatcher's context
@@ -133,6 +136,8 @@ const fn layout() -> Layout {
         ram_base: ctx!(ram_base),
         ram_span: ctx!(ram_span),
         group_delta: ctx!(group_delta),
+        late_src: ctx!(late_src),
+        late_on: ctx!(late_on),
     }
 }
 
@@ -466,6 +471,9 @@ enum SlowCall {
 }
 
 /// Out-of-line code emitted after the block body.
+// The slow paths carry the register cache they left (a copy, not a box:
+// one allocation per load and store at translation time showed).
+#[allow(clippy::large_enum_variant)]
 enum Stub {
     /// A helper failed at instruction `index` (pc `pc`, next `next`):
     /// trap, or (stores) code written.
@@ -564,6 +572,8 @@ struct Emitter {
     /// The registers holding narrow values before the instruction being
     /// emitted (see [`narrow`]).
     narrow: u32,
+    /// The groups of registers kept virtual (see [`late`]).
+    late_groups: Vec<late::Group>,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -614,6 +624,7 @@ impl Emitter {
             keep: Vec::new(),
             fp_known: 0,
             narrow: 1,
+            late_groups: Vec::new(),
         }
     }
 
@@ -1399,9 +1410,16 @@ impl Emitter {
         };
         let target = pc.wrapping_add(imm as i64 as u64);
         let other = self.a.new_dynamic_label();
-        self.compare(rs1, rs2);
-        // Stores leave the flags alone.
-        self.write_back_all();
+        if self.regs.virt != 0 {
+            // Computing virtual registers sets flags: before the compare
+            // (which reads none of them).
+            self.write_back_all();
+            self.compare(rs1, rs2);
+        } else {
+            self.compare(rs1, rs2);
+            // Stores leave the flags alone.
+            self.write_back_all();
+        }
         self.jcc(inst, true, other);
         self.exit_direct(next, retired);
         dynasm!(self.a ; .arch x64 ; =>other);
@@ -1950,6 +1968,80 @@ impl Emitter {
         self.set_rd(rd, d);
     }
 
+    /// A late group kept virtual (see [`late`]): its shifts' source
+    /// values stored in their slots, its flag set.
+    fn late_virtual(&mut self, group: u8, sources: &[(u8, u8)]) {
+        for &(x, slot) in sources {
+            let at = L.late_src + 8 * i32::from(slot);
+            match self.loc(x) {
+                Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov [rbx + at], Rq(h)),
+                // (rcx: rax may hold what the next template reads back.)
+                Loc::Mem(m) => dynasm!(self.a
+                    ; .arch x64
+                    ; mov rcx, [rbx + m]
+                    ; mov [rbx + at], rcx
+                ),
+            }
+        }
+        let on = L.late_on + 8 * i32::from(group);
+        dynasm!(self.a ; .arch x64 ; mov QWORD [rbx + on], 1);
+        // Virtual from here: on the way into a label at this instruction,
+        // which must not clear the flag just set.
+        self.regs.virt |= self.late_groups[usize::from(group)].regs;
+        self.regs.vgroups |= 1 << group;
+    }
+
+    /// Clear the flags of the late groups `groups` (bits): on a way into
+    /// code where their registers may be virtual, along which they hold
+    /// their own values.
+    fn clear_late(&mut self, groups: u32) {
+        let mut g = groups;
+        while g != 0 {
+            let on = L.late_on + 8 * g.trailing_zeros() as i32;
+            g &= g - 1;
+            dynasm!(self.a ; .arch x64 ; mov QWORD [rbx + on], 0);
+        }
+    }
+
+    /// `Hart::x` of the registers of `virt` that are virtual in the
+    /// groups `groups`: their shifts of their group's source values,
+    /// where the group's flag is set. Uses rcx only: an indirect exit's
+    /// target is in rax, and a slow path's address in rsi.
+    pub(super) fn materialize_virtual(&mut self, virt: u32, groups: u32) {
+        for g in 0..self.late_groups.len() {
+            let mine = virt & self.late_groups[g].regs;
+            if groups & 1 << g == 0 || mine == 0 {
+                continue;
+            }
+            let skip = self.a.new_dynamic_label();
+            let on = L.late_on + 8 * g as i32;
+            dynasm!(self.a ; .arch x64 ; cmp QWORD [rbx + on], 0 ; je =>skip);
+            for k in 0..self.late_groups[g].shifts.len() {
+                let (src, shift) = self.late_groups[g].shifts[k];
+                if mine & 1 << (shift.rd & 31) == 0 {
+                    continue;
+                }
+                let at = L.late_src + 8 * i32::from(src);
+                dynasm!(self.a ; .arch x64 ; mov rcx, [rbx + at]);
+                self.shift_in(RCX, shift);
+                dynasm!(self.a ; .arch x64 ; mov [rbx + xo(shift.rd)], rcx);
+            }
+            dynasm!(self.a ; .arch x64 ; =>skip);
+        }
+    }
+
+    /// Host register `r` = a skipped shift's result from `r` (its source).
+    fn shift_in(&mut self, r: u8, k: rotate::Shift) {
+        let n = k.amount as i8;
+        match (k.left, k.word) {
+            (true, true) => dynasm!(self.a ; .arch x64 ; shl Rd(r), n ; movsxd Rq(r), Rd(r)),
+            (false, true) if n != 0 => dynasm!(self.a ; .arch x64 ; shr Rd(r), n),
+            (false, true) => dynasm!(self.a ; .arch x64 ; movsxd Rq(r), Rd(r)),
+            (true, false) => dynasm!(self.a ; .arch x64 ; shl Rq(r), n),
+            (false, false) => dynasm!(self.a ; .arch x64 ; shr Rq(r), n),
+        }
+    }
+
     /// A skipped shift computed where its register's value may next be
     /// seen (see `rotate::Plan::late`).
     fn late_shift(&mut self, k: rotate::Shift) {
@@ -1960,23 +2052,9 @@ impl Emitter {
     /// has kept its value since the shift; the cache is written back).
     /// Uses rax.
     fn materialize(&mut self, k: rotate::Shift) {
-        let rotate::Shift {
-            rd,
-            x,
-            amount,
-            left,
-            word,
-        } = k;
-        let n = amount as i8;
-        dynasm!(self.a ; .arch x64 ; mov rax, [rbx + xo(x)]);
-        match (left, word) {
-            (true, true) => dynasm!(self.a ; .arch x64 ; shl eax, n ; movsxd rax, eax),
-            (false, true) if n != 0 => dynasm!(self.a ; .arch x64 ; shr eax, n),
-            (false, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, eax),
-            (true, false) => dynasm!(self.a ; .arch x64 ; shl rax, n),
-            (false, false) => dynasm!(self.a ; .arch x64 ; shr rax, n),
-        }
-        dynasm!(self.a ; .arch x64 ; mov [rbx + xo(rd)], rax);
+        dynasm!(self.a ; .arch x64 ; mov rax, [rbx + xo(k.x)]);
+        self.shift_in(RAX, k);
+        dynasm!(self.a ; .arch x64 ; mov [rbx + xo(k.rd)], rax);
     }
 
     fn emit_stubs(&mut self) {
@@ -2599,6 +2677,14 @@ pub fn translate(
         )
     };
     let fp_known = fp_state::plan(body, &inside[..len]);
+    let virt = late::plan(
+        body,
+        (&inside[..len], &converted),
+        &fused.fused,
+        &fused.late,
+    );
+    e.late_groups = virt.groups.clone();
+    e.clear_late(virt.clears(0, 0));
     let narrow = narrow::plan(body, &inside[..len], guess);
     let loose = narrow::loose(body, &inside[..len], &narrow);
     let mut loop_head = vec![false; len];
@@ -2620,14 +2706,25 @@ pub fn translate(
         if i < skip_to {
             continue;
         }
+        // Registers the late shifts computed here write (they hold their
+        // own values from here even where a group's window says virtual).
+        let mut late_written = 0u32;
         if reachable {
-            for k in std::mem::take(&mut fused.late[i]) {
-                e.late_shift(k);
+            let shifts = std::mem::take(&mut fused.late[i]);
+            match &virt.at[i] {
+                Some((g, sources)) => e.late_virtual(*g, sources),
+                None => {
+                    for k in shifts {
+                        late_written |= 1 << (k.rd & 31);
+                        e.late_shift(k);
+                    }
+                }
             }
         }
         if let Some(label) = labels[i] {
             let k = part_of(i);
             if reachable {
+                e.clear_late(virt.clears(e.regs.virt, i));
                 e.add_pending(seg);
                 if k != part {
                     e.write_back_all();
@@ -2654,9 +2751,14 @@ pub fn translate(
         let inner = inside[i].and_then(|t| labels[t]);
         e.keep = std::mem::take(&mut fused.keep[i]);
         e.fp_known = fp_known[i];
+        (e.regs.virt, e.regs.vgroups) = virt.before[i];
+        e.regs.virt &= !late_written;
         e.narrow = narrow[i];
         match (fused.fused[i], op.inst) {
-            (rotate::Fused::Skip, _) => {
+            (rotate::Fused::Skip, inst) => {
+                if let Some((_, rd)) = inst.int_operands() {
+                    e.regs.virt &= !(1 << (rd & 31));
+                }
                 seg += 1;
                 continue;
             }
@@ -2677,6 +2779,7 @@ pub fn translate(
                 let target = ipc.wrapping_add(imm as i64 as u64);
                 match inside[i].zip(inner) {
                     Some((t, label)) => {
+                        e.clear_late(virt.clears(e.regs.virt, t));
                         e.add_pending(seg + 1);
                         e.canonicalize(loose[t]);
                         e.enter_part(part, part_of(t), &plans, loose[t]);
@@ -2718,16 +2821,19 @@ pub fn translate(
                     seg = 0;
                     e.canonicalize(loose[t]);
                     let converted = converted[i].and_then(|rd| Some((rd, e.regs.host(rd)?)));
+                    let clears = virt.clears(e.regs.virt, t);
                     if let Some((rd, h)) = converted {
                         let skipped = (&body[i + 1..t], &narrow[i + 1..t]);
                         e.if_converted(&inst, skipped, pc, rd, h);
                         skip_to = t;
-                    } else if t <= i || part_of(t) != part {
-                        // Taken, it leaves the part (or loops back): the
-                        // way out is emitted after a jump over it.
+                    } else if t <= i || part_of(t) != part || clears != 0 {
+                        // Taken, it leaves the part (or loops back, or
+                        // clears a flag of virtual registers): the way
+                        // out is emitted after a jump over it.
                         let stay = e.a.new_dynamic_label();
                         e.branch_to(&inst, false, stay);
                         let here = e.regs;
+                        e.clear_late(clears);
                         e.enter_part(part, part_of(t), &plans, loose[t]);
                         if t <= i {
                             let target = pc.wrapping_add(u64::from(body[t].off));

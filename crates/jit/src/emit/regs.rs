@@ -74,6 +74,12 @@ pub(super) struct RegCache {
     /// all 64 bits ([`Emitter::loc`]) or before a write back: a chain of
     /// W instructions (hashes) pays one `movsxd`, not one each.
     upper: u32,
+    /// Guest registers that may be virtual here (see `emit::late`): their
+    /// values are shifts of a kept source while their group's flag is
+    /// set, and every write-back computes them into `Hart::x`.
+    pub(super) virt: u32,
+    /// The groups whose windows this point is in.
+    pub(super) vgroups: u32,
     /// Host registers (bits) the current template uses as scratch: the
     /// guest registers cached there count as uncached meanwhile (they
     /// were written back, see [`Emitter::reserve`]).
@@ -134,6 +140,8 @@ impl RegCache {
             st: [St::Memory; 32],
             written: 0,
             upper: 0,
+            virt: 0,
+            vgroups: 0,
             reserved: 0,
             fhost: [0; 32],
             fst: [St::Memory; 32],
@@ -284,6 +292,7 @@ impl Emitter {
     /// `src`: left for later in rd's own host register.
     pub(super) fn set_rd_w(&mut self, rd: u8, src: u8) {
         let rd = rd & 31;
+        self.regs.virt &= !(1 << rd);
         if rd != 0 && self.regs.host(rd) == Some(src) {
             self.regs.st[usize::from(rd)] = St::Dirty;
             self.regs.upper |= 1 << rd;
@@ -338,6 +347,7 @@ impl Emitter {
         if rd == 0 {
             return;
         }
+        self.regs.virt &= !(1 << rd);
         self.regs.upper &= !(1 << rd);
         match self.regs.host(rd) {
             Some(h) => {
@@ -361,6 +371,7 @@ impl Emitter {
         if rd == 0 {
             return;
         }
+        self.regs.virt &= !(1 << rd);
         self.regs.upper &= !(1 << rd);
         match self.regs.host(rd) {
             Some(h) => {
@@ -388,6 +399,11 @@ impl Emitter {
             if state.fst[usize::from(r)] == St::Dirty {
                 dynasm!(self.a ; .arch x64 ; movsd QWORD [rbx + super::fcache::fo(r)], Rx(x));
             }
+        }
+        // After the cached registers: a virtual one's host register holds
+        // a stale value.
+        if state.virt != 0 {
+            self.materialize_virtual(state.virt, state.vgroups);
         }
     }
 
@@ -440,6 +456,7 @@ impl Emitter {
         self.flush_pending();
         self.write_back_all();
         self.regs.upper = 0;
+        self.regs.virt = 0;
         for st in self.regs.st.iter_mut().chain(self.regs.fst.iter_mut()) {
             if *st == St::Dirty {
                 *st = St::Clean;
