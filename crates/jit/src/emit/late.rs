@@ -15,10 +15,14 @@
 //! registers may be virtual computes them into `Hart::x` if the flag is
 //! set (`Emitter::write_back`). The flag tells the paths apart that reach
 //! the same code with the registers virtual (round the loop) or real (into
-//! it): the ways in clear it. Only where that holds up (`plan`): no
-//! instruction reads a virtual register, each label is reached with all
-//! of a group's registers virtual or none, no helper or A/F/D instruction
-//! runs in between, and a register belongs to one group at most.
+//! it): the ways in clear it. Only where that holds up (`plan`): inside a
+//! loop; no emitted code reads a virtual register (a fused rotate reads
+//! its source, an if-converted branch its register, the late shifts
+//! computed at a point their sources); every way into an instruction
+//! brings all of a group's registers virtual or none; no helper or A/F/D
+//! instruction runs in between; and a register is in one group's window
+//! at a time. Computing them uses rcx only: an indirect exit's target is
+//! in rax (the Linux kernel's sha256 loop has a call in its window).
 
 use rvisor_cpu::interp::Op;
 use rvisor_isa::Inst;
