@@ -10,10 +10,10 @@
 
 use std::ptr::NonNull;
 
-/// A bounded region of executable memory.
 /// The alignment of every block's start in the cache.
 pub const BLOCK_ALIGN: usize = 16;
 
+/// A bounded region of executable memory.
 pub struct CodeBuffer {
     base: NonNull<u8>,
     size: usize,

@@ -88,10 +88,6 @@ fn same_bytes(ram: &rvisor_memory::GuestRam, pa: u64, old: &[u8]) -> bool {
     true
 }
 
-/// The guest code `ops` were decoded from, rebuilt from their raw bits
-/// rather than read from RAM again: RAM may have changed since the decode
-/// (a racing hart's unseen store), and the copy must describe what was
-/// translated.
 /// The registers holding narrow values now: the sign extension of their
 /// low 32 bits (see `emit::narrow`).
 fn narrow_now(hart: &Hart) -> u32 {
@@ -109,6 +105,10 @@ fn ram_of(hart: &Hart) -> emit::Ram {
     }
 }
 
+/// The guest code `ops` were decoded from, rebuilt from their raw bits
+/// rather than read from RAM again: RAM may have changed since the decode
+/// (a racing hart's unseen store), and the copy must describe what was
+/// translated.
 fn guest_bytes(ops: &[Op]) -> Box<[u8]> {
     let mut bytes = Vec::with_capacity(ops.len() * 4);
     for op in ops {
