@@ -71,6 +71,15 @@ impl HartConfig {
 }
 
 /// One RISC-V hart.
+///
+/// `repr(C)`, the fields translated code uses first (registers, pc, the
+/// translator's context), cache-line aligned: translated code reaches
+/// them from the hart's address with short displacements, and their
+/// place no longer moves when some other field changes size. Left to the
+/// compiler, one counter added to `HartStats` put the statistics between
+/// the registers and the translator's context and made the Debian boot
+/// 22 % slower.
+#[repr(C, align(64))]
 pub struct Hart {
     /// Integer registers; `x[0]` always reads 0.
     pub x: [u64; 32],
@@ -78,14 +87,16 @@ pub struct Hart {
     pub f: [u64; 32],
     /// Program counter.
     pub pc: u64,
+    /// A translator's context (see [`crate::jit_ctx`]).
+    pub jit: crate::jit_ctx::JitCtx,
     /// Current privilege mode.
     pub prv: PrivilegeMode,
     /// CSR state.
     pub csr: CsrFile,
-    /// Address translation state and TLB.
-    pub mmu: Mmu,
-    /// Interpreter state (decoded-block cache, LR/SC reservation).
-    pub interp: InterpState,
+    /// Event counters.
+    pub stats: HartStats,
+    /// Spin-loop detector state.
+    pub spin: crate::spin::SpinState,
     /// Static configuration.
     pub config: HartConfig,
     /// The physical address space.
@@ -98,16 +109,14 @@ pub struct Hart {
     pub clock: Clock,
     /// Timer queue for `stimecmp` (Sstc).
     pub timers: TimerQueue,
-    /// Event counters.
-    pub stats: HartStats,
     /// The `timers` slot of the supervisor timer (`stimecmp`, SBI set_timer).
     pub stimer_id: TimerId,
     /// The STIP line (bit 5 of `signals`) the supervisor timer raises.
     pub stip_line: Arc<HartIrq>,
-    /// Spin-loop detector state.
-    pub spin: crate::spin::SpinState,
-    /// A translator's context (see [`crate::jit_ctx`]).
-    pub jit: crate::jit_ctx::JitCtx,
+    /// Interpreter state (decoded-block cache, LR/SC reservation).
+    pub interp: InterpState,
+    /// Address translation state and TLB.
+    pub mmu: Mmu,
 }
 
 impl Hart {

@@ -701,11 +701,12 @@ impl Jit {
             loads: hart.load_mode(),
             ram: ram_of(hart),
         };
-        // Only M-mode code guesses (firmware, bare-metal programs): an OS
-        // kernel's registers change kind (addresses in its image are
+        // M- and U-mode code guesses (firmware, bare-metal programs, user
+        // processes: a Debian boot's failed 2 times), S-mode code not: an
+        // OS kernel's registers change kind (addresses in its image are
         // narrow, in its linear map not), and its guesses failed 29 times
         // a boot, each costing a page's retranslation.
-        let guessing = hart.prv == PrivilegeMode::Machine
+        let guessing = hart.prv != PrivilegeMode::Supervisor
             && self.stats.guesses_failed < MAX_GUESSES_FAILED
             && !self.no_guess.contains(&pa);
         let published = self.library.as_ref().and_then(|l| l.get(pc, pa, modes));
@@ -1014,6 +1015,7 @@ impl Jit {
         h.jit_dropped = s.dropped;
         h.jit_pages_revalidated = s.pages_revalidated;
         h.jit_adopted = s.adopted;
+        h.jit_guesses_failed = s.guesses_failed;
         h.jit_insns_run = s.insns_run;
         h.jit_exits = s.exits;
         exit

@@ -2638,6 +2638,84 @@ fn narrow_values_agree_with_the_interpreter() {
 /// and budget.
 #[test]
 fn a_failed_guess_of_a_narrow_register_agrees_with_the_interpreter() {
+    let code = narrow_guess_program();
+    // An M-mode seed (S-mode code guesses nothing): the second call's
+    // entry finds x12 not narrow, once.
+    let jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+    let jit = check_code_with(&code, 2, Policy::Always, 1 << 20, jit);
+    check_under_every_policy(&code, 3);
+    assert_eq!(jit.stats.guesses_failed, 1, "{:?}", jit.stats);
+}
+
+/// The same in U-mode (user processes guess too): the program's `ecall`
+/// goes to a handler that returns to M-mode, at the `wfi` after it.
+#[test]
+fn a_failed_guess_in_user_mode_agrees_with_the_interpreter() {
+    use Inst::*;
+    let code = narrow_guess_program();
+    let mut a = Asm::new();
+    a.emit(Csrrs {
+        rd: 5,
+        rs1: 0,
+        csr: 0x341,
+    });
+    a.emit(Addi {
+        rd: 5,
+        rs1: 5,
+        imm: 4,
+    });
+    a.emit(Csrrw {
+        rd: 0,
+        rs1: 5,
+        csr: 0x341,
+    });
+    a.li(6, 0x1800);
+    a.emit(Csrrs {
+        rd: 0,
+        rs1: 6,
+        csr: 0x300,
+    });
+    a.emit(Mret);
+    let handler = a.finish().expect("handler assembles");
+    for (policy, budget) in [
+        (Policy::Always, 1 << 20),
+        (Policy::Always, 7),
+        (Policy::Hot(2), 1 << 20),
+    ] {
+        let user = |seed| {
+            let mut h = machine(&code, seed);
+            assert!(h.ram.write_bytes(HANDLER - RAM_BASE, &handler));
+            h.mmu.open_pmp_for_supervisor();
+            h.prv = rvisor_cpu::PrivilegeMode::User;
+            h
+        };
+        for seed in 1..6 {
+            let mut reference = user(seed);
+            run_to_wfi(&mut reference, |h| h.run(budget), seed);
+            let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+            let mut translated = user(seed);
+            run_to_wfi(&mut translated, |h| jit.run(h, budget), seed);
+            assert_eq!(
+                reference.prv,
+                rvisor_cpu::PrivilegeMode::Machine,
+                "the program ends in M-mode"
+            );
+            assert_eq!(
+                state(&reference),
+                state(&translated),
+                "seed {seed} {policy:?} {budget}"
+            );
+            if budget > 7 && policy == Policy::Always {
+                assert_eq!(jit.stats.guesses_failed, 1, "{:?}", jit.stats);
+            }
+        }
+    }
+}
+
+/// A function whose loop mixes x12 into x10 and x14, called with x12
+/// narrow, then 64-bit, then narrow again; it ends with `ecall; wfi`
+/// (in M-mode the handler skips the `ecall`).
+fn narrow_guess_program() -> Vec<u8> {
     use Inst::*;
     let mut a = Asm::new();
     let (func, lp) = (a.label(), a.label());
@@ -2652,6 +2730,7 @@ fn a_failed_guess_of_a_narrow_register_agrees_with_the_interpreter() {
     a.jal(1, func);
     a.li(12, 0x7fff_0000);
     a.jal(1, func);
+    a.emit(Ecall);
     a.emit(Wfi);
     // func: x10 = a 32-bit mix of x12 over 20 rounds, added into x15.
     a.bind(func);
@@ -2700,13 +2779,7 @@ fn a_failed_guess_of_a_narrow_register_agrees_with_the_interpreter() {
         rs1: 1,
         imm: 0,
     });
-    let code = a.finish().expect("assembles");
-    // An M-mode seed (S-mode code guesses nothing): the second call's
-    // entry finds x12 not narrow, once.
-    let jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
-    let jit = check_code_with(&code, 2, Policy::Always, 1 << 20, jit);
-    check_under_every_policy(&code, 3);
-    assert_eq!(jit.stats.guesses_failed, 1, "{:?}", jit.stats);
+    a.finish().expect("assembles")
 }
 
 /// A rotate's shift results that only the next iteration writes again

@@ -232,7 +232,7 @@ impl VmStats {
         );
         let _ = writeln!(s, "  {:<32} {}", "spin-loop yields", sum(|h| h.spin_yields));
         type Counter = (&'static str, fn(&HartStats) -> u64);
-        let jit: [Counter; 13] = [
+        let jit: [Counter; 14] = [
             ("blocks translated", |h| h.jit_blocks),
             ("  of them copied from other harts", |h| h.jit_adopted),
             ("translated code bytes", |h| h.jit_code_bytes),
@@ -242,6 +242,7 @@ impl VmStats {
             ("translation cache flushes", |h| h.jit_flushes),
             ("translations dropped (writes)", |h| h.jit_dropped),
             ("pages revalidated (fence.i)", |h| h.jit_pages_revalidated),
+            ("narrow-register guesses failed", |h| h.jit_guesses_failed),
             ("exits: to the interpreter", |h| h.jit_exits[0]),
             ("exits: jump-cache misses", |h| h.jit_exits[1]),
             ("exits: unchained jumps", |h| h.jit_exits[2]),
