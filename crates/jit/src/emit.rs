@@ -38,6 +38,7 @@ use rvisor_cpu::mmu::{tlb_offset, Access, DataMode, TlbEntry, TLB_SIZE};
 /// Size of a TLB entry (a power of two: the probe scales the index by a shift).
 const ENTRY_BYTES: usize = std::mem::size_of::<TlbEntry>();
 const _: () = assert!(ENTRY_BYTES.is_power_of_two());
+use rvisor_cpu::jit_ctx::JIT_SITE_DELTAS;
 use rvisor_cpu::Hart;
 use rvisor_isa::Inst;
 use rvisor_memory::ram::FLAG_SHIFT;
@@ -101,6 +102,7 @@ struct Layout {
     group_delta: i32,
     late_src: i32,
     late_on: i32,
+    site_delta: i32,
 }
 
 /// Offset from the hart pointer of a field of the dispatcher's context
@@ -138,6 +140,7 @@ const fn layout() -> Layout {
         group_delta: ctx!(group_delta),
         late_src: ctx!(late_src),
         late_on: ctx!(late_on),
+        site_delta: ctx!(site_delta),
     }
 }
 
@@ -257,6 +260,9 @@ pub struct Modes {
     pub loads: DataMode,
     /// Where RAM is (M-mode accesses have its host address baked in).
     pub ram: Ram,
+    /// The code runs in U-mode: its paged loads use the delta each site
+    /// saw last (see [`Emitter::tlb_probe`]).
+    pub user: bool,
 }
 
 /// Where a load's or store's bytes are on the host: `[base + rcx + disp]`
@@ -515,10 +521,12 @@ enum Stub {
         adjust: i32,
         slow: DynamicLabel,
     },
-    /// A load whose TLB entry's delta is not the guessed one.
+    /// A load whose TLB entry's delta is not the guessed one: the entry's
+    /// delta, kept in the site's slot of `Ctx::site_delta` if it has one.
     Delta {
         label: DynamicLabel,
         access: DynamicLabel,
+        slot: Option<i32>,
     },
     /// An unchained direct exit: records its patch site for the dispatcher.
     Chain {
@@ -574,6 +582,11 @@ struct Emitter {
     narrow: u32,
     /// The groups of registers kept virtual (see [`late`]).
     late_groups: Vec<late::Group>,
+    /// Paged load sites emitted so far (each takes the next slot of
+    /// `Ctx::site_delta` from a hash of the block's address).
+    delta_sites: u32,
+    /// See [`Modes::user`].
+    user: bool,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -599,7 +612,7 @@ impl Emitter {
         regs: RegCache,
         (pc, pa): (u64, u64),
         shared: Shared,
-        Modes { loads, ram }: Modes,
+        Modes { loads, ram, user }: Modes,
     ) -> Self {
         Emitter {
             base,
@@ -625,6 +638,8 @@ impl Emitter {
             fp_known: 0,
             narrow: 1,
             late_groups: Vec::new(),
+            delta_sites: 0,
+            user,
         }
     }
 
@@ -793,30 +808,49 @@ impl Emitter {
             ; cmp rcx, [rbx + rax + tlb + TlbEntry::RAM_TAG]
             ; jne =>slow
         );
-        if store || self.loads == DataMode::Paged {
+        // A load uses a guessed delta once the entry is known to hold it:
+        // a compare and a predicted branch instead of a load the access
+        // would wait for, so a chain of dependent loads (pointer chasing)
+        // pays one host load per guest load. Where RAM is mapped one to
+        // one, the guess is the mapping's; in a user process, the delta
+        // the site saw last, kept in a slot of its own (shared by a
+        // hash): a site mostly reads the pages it read before. Not in a
+        // paged kernel: its sites read pages of many kinds (image, linear
+        // map, vmalloc), and such guesses made the Debian boot 6 % slower.
+        let guess = match self.loads {
+            _ if store => None,
+            DataMode::Paged if !self.user => None,
+            DataMode::Paged => Some((self.next_delta_slot(), true)),
+            _ => Some((L.delta_guess, false)),
+        };
+        let Some((at, per_site)) = guess else {
             dynasm!(self.a ; .arch x64 ; mov rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]);
-        } else {
-            // The access uses the guessed delta once the entry is known to
-            // hold it: a compare and a predicted branch instead of a load
-            // the access would wait for, so a chain of dependent loads
-            // (pointer chasing) pays one host load per guest load. Only
-            // where the guess holds (RAM mapped one to one): elsewhere the
-            // branch would be taken, and with the many sites of an OS the
-            // predictor would miss it often.
-            let other = self.a.new_dynamic_label();
-            let access = self.a.new_dynamic_label();
-            dynasm!(self.a
-                ; .arch x64
-                ; mov rcx, [rbx + L.delta_guess]
-                ; cmp rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
-                ; jne =>other
-                ; =>access
-            );
-            self.stubs.push(Stub::Delta {
-                label: other,
-                access,
-            });
-        }
+            return;
+        };
+        let other = self.a.new_dynamic_label();
+        let access = self.a.new_dynamic_label();
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rcx, [rbx + at]
+            ; cmp rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
+            ; jne =>other
+            ; =>access
+        );
+        self.stubs.push(Stub::Delta {
+            label: other,
+            access,
+            slot: per_site.then_some(at),
+        });
+    }
+
+    /// The offset of the next paged load site's `Ctx::site_delta` slot.
+    fn next_delta_slot(&mut self) -> i32 {
+        let h = (self.block_pa >> 1)
+            .wrapping_add(u64::from(self.delta_sites))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.delta_sites += 1;
+        let k = (h >> 56) as usize & (JIT_SITE_DELTAS - 1);
+        L.site_delta + 8 * k as i32
     }
 
     /// The probe of loads and stores translated in M-mode with no locked
@@ -2276,12 +2310,21 @@ impl Emitter {
                     }
                     dynasm!(self.a ; .arch x64 ; jmp =>slow);
                 }
-                Stub::Delta { label, access } => dynasm!(self.a
-                    ; .arch x64
-                    ; =>label
-                    ; mov rcx, [rbx + rax + LOAD_TLB + TlbEntry::HOST_DELTA]
-                    ; jmp =>access
-                ),
+                Stub::Delta {
+                    label,
+                    access,
+                    slot,
+                } => {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; =>label
+                        ; mov rcx, [rbx + rax + LOAD_TLB + TlbEntry::HOST_DELTA]
+                    );
+                    if let Some(slot) = slot {
+                        dynasm!(self.a ; .arch x64 ; mov [rbx + slot], rcx);
+                    }
+                    dynasm!(self.a ; .arch x64 ; jmp =>access);
+                }
                 Stub::Chain { label, site, pc } => {
                     dynasm!(self.a
                         ; .arch x64
@@ -2505,6 +2548,7 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram: Ram) -> Opti
     let modes = Modes {
         loads: DataMode::Paged,
         ram,
+        user: false,
     };
     let mut e = Emitter::new(
         (Asm::new(base), base),
@@ -3012,6 +3056,7 @@ mod tests {
                 base: 0x8000_0000,
                 host: 0x7f00_0000_0000,
             },
+            user: false,
         };
         let len = ops
             .last()

@@ -700,6 +700,7 @@ impl Jit {
         let modes = emit::Modes {
             loads: hart.load_mode(),
             ram: ram_of(hart),
+            user: hart.prv == PrivilegeMode::User,
         };
         // M- and U-mode code guesses (firmware, bare-metal programs, user
         // processes: a Debian boot's failed 2 times), S-mode code not: an

@@ -2331,6 +2331,143 @@ fn straddle_agrees(code: &[u8]) {
     }
 }
 
+/// In a user process a load uses the host delta its site saw last while
+/// the TLB entry holds it (see `Emitter::tlb_probe`): U-mode code under
+/// Sv39 loads through one site from two virtual pages mapped to physical
+/// pages apart (so with two deltas), alternating and in runs, and
+/// through another site from one page only. The sums must agree with the
+/// interpreter's, in every engine and with budgets that stop the loop
+/// anywhere. The program ends with an `ecall` to an M-mode `wfi`.
+#[test]
+fn user_loads_whose_page_changes_agree_with_the_interpreter() {
+    use Inst::*;
+    const SV39: u64 = 8 << 60;
+    const USER: u64 = 0x10;
+    let (root, l1, l0) = (
+        RAM_BASE + 0x4_0000,
+        RAM_BASE + 0x4_1000,
+        RAM_BASE + 0x4_2000,
+    );
+    let trap = RAM_BASE + 0x4_4000;
+    let (pa_lo, pa_hi) = (RAM_BASE + 0x5_3000, RAM_BASE + 0x5_0000);
+    let (va, va_main) = (0x1000_0000u64, 0x2000_0000u64);
+    let mut a = Asm::new();
+    let (top, same) = (a.label(), a.label());
+    a.li(6, va);
+    a.li(9, va + 0x1008);
+    a.li(11, va);
+    a.li(12, 0x1ff8);
+    a.li(15, 0x1000);
+    a.li(31, 300);
+    a.bind(top);
+    // x6 flips between the pages every iteration, or stays for a run of
+    // eight (bit 3 of the count).
+    a.emit(Ld {
+        rd: 7,
+        rs1: 6,
+        imm: 0,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 7,
+    });
+    a.emit(Ld {
+        rd: 8,
+        rs1: 9,
+        imm: 0,
+    });
+    a.emit(Xor {
+        rd: 14,
+        rs1: 14,
+        rs2: 8,
+    });
+    a.emit(Andi {
+        rd: 10,
+        rs1: 31,
+        imm: 8,
+    });
+    a.bne(10, 0, same);
+    a.emit(Xor {
+        rd: 6,
+        rs1: 6,
+        rs2: 15,
+    });
+    a.bind(same);
+    a.emit(Addi {
+        rd: 6,
+        rs1: 6,
+        imm: 8,
+    });
+    a.emit(And {
+        rd: 6,
+        rs1: 6,
+        rs2: 12,
+    });
+    a.emit(Or {
+        rd: 6,
+        rs1: 6,
+        rs2: 11,
+    });
+    count_down(&mut a, top);
+    a.emit(Ecall);
+    let code = a.finish().expect("assembles");
+    let run = |step: &mut dyn FnMut(&mut Hart) -> Exit| {
+        let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
+        assert!(ram.write_bytes(CODE - RAM_BASE, &code));
+        for (pa, seed) in [(pa_lo, 0x11u8), (pa_hi, 0xc3)] {
+            let bytes: Vec<u8> = (0..4096u32)
+                .map(|i| (i as u8).wrapping_mul(13) ^ seed)
+                .collect();
+            assert!(ram.write_bytes(pa - RAM_BASE, &bytes));
+        }
+        let mut w = Asm::new();
+        w.emit(Wfi);
+        let wfi = w.finish().expect("assembles");
+        assert!(ram.write_bytes(trap - RAM_BASE, &wfi));
+        let put = |at: u64, v: u64| assert!(ram.write_bytes(at - RAM_BASE, &v.to_le_bytes()));
+        put(root, pte(l1, 1));
+        put(l1 + ((va >> 21) & 0x1ff) * 8, pte(l0, 1));
+        put(l1 + ((va_main >> 21) & 0x1ff) * 8, pte(l0 + 0x1000, 1));
+        put(l0 + ((va >> 12) & 0x1ff) * 8, pte(pa_lo, LEAF | USER));
+        put(l0 + (((va >> 12) + 1) & 0x1ff) * 8, pte(pa_hi, LEAF | USER));
+        put(
+            l0 + 0x1000 + ((va_main >> 12) & 0x1ff) * 8,
+            pte(CODE, LEAF | USER),
+        );
+        let bus = Arc::new(BusBuilder::new(ram).build());
+        let mut cfg = HartConfig::machine(0, va_main);
+        cfg.reset_mode = rvisor_cpu::PrivilegeMode::User;
+        let mut h = Hart::new(cfg, bus, HartSignals::new(), TimerQueue::new(Clock::new()));
+        h.mmu.open_pmp_for_supervisor();
+        // (A hart reset to U or S mode delegates its traps to S.)
+        h.csr.medeleg = 0;
+        h.csr.mtvec = trap;
+        h.csr.satp = SV39 | root >> 12;
+        h.flush_tlb();
+        let mut steps = 0;
+        while step(&mut h) == Exit::Budget {
+            steps += 1;
+            assert!(steps < 1000, "no wfi: pc {:#x}, {:?}", h.pc, h.prv);
+        }
+        assert_eq!(h.csr.mcause, 8, "ends with the ecall");
+        assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 1, "no other trap");
+        let guessed = h.jit.site_delta.0.iter().filter(|&&d| d != 0).count();
+        ((h.x, h.stats.instret), guessed)
+    };
+    let (want, _) = run(&mut |h: &mut Hart| h.run(1 << 20));
+    for (policy, budget) in [
+        (Policy::Always, 1 << 20),
+        (Policy::Hot(2), 1 << 20),
+        (Policy::Always, 37),
+    ] {
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        let (got, guessed) = run(&mut |h: &mut Hart| jit.run(h, budget));
+        assert_eq!(got, want, "{policy:?}, budget {budget}");
+        assert!(guessed >= 1, "{policy:?}: the load sites kept their deltas");
+    }
+}
+
 /// Loads and stores through one base register share one TLB probe (see
 /// `emit::groups`): their base walks across the boundary of two virtual
 /// pages mapped apart, so the group's bytes are in one page on some
