@@ -2,6 +2,9 @@
 # Rebuild rvisor's bare-metal guests into the committed prebuilt ELFs:
 #   hello/hello.elf, bench/int.elf, bench/mem.elf, bench/branch.elf, bench/fp.elf,
 #   bench/mix.elf, bench/hash.elf
+# and the same bench kernels as static RV64 Linux programs (linux/rt.h):
+#   linux/int.elf, linux/mem.elf, linux/branch.elf, linux/fp.elf, linux/mix.elf,
+#   linux/hash.elf (rvisor bench --user runs them in the booted Debian guest)
 #
 # Usage: guests/build.sh          build all ELFs
 #        guests/build.sh --ref    also print expected results from the host
@@ -44,6 +47,18 @@ build bench/branch.elf -Ibench bench/branch.c
 build bench/fp.elf -Ibench bench/fp.c
 build bench/mix.elf -Ibench bench/mix.c
 build bench/hash.elf -Ibench bench/hash.c
+
+# Linux programs: linked at the default address (0x10000), no C library.
+LINUX_CFLAGS="-march=rv64gc -mabi=lp64d -nostdlib -nostartfiles -static
+        -ffreestanding -fno-builtin -fno-common -O2 -std=gnu11 -ffp-contract=off -fno-math-errno
+        -Wall -Wextra -Wno-main -ffile-prefix-map=$here=. -Ilinux -Icommon -Ibench"
+LINUX_LDFLAGS="-Wl,--build-id=none -Wl,--gc-sections -ffunction-sections -fdata-sections
+         -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments"
+for b in int mem branch fp mix hash; do
+    # shellcheck disable=SC2086
+    $CC $LINUX_CFLAGS $LINUX_LDFLAGS -o "linux/$b.elf" "bench/$b.c" -lgcc
+    echo "built linux/$b.elf ($(wc -c < "linux/$b.elf") bytes)"
+done
 
 for arg in "$@"; do
     case $arg in

@@ -11,6 +11,10 @@
 //!
 //! `--native` adds the same kernels built for the host (see native.rs), as
 //! the baseline the slowdown ratios are taken against.
+//!
+//! `--user` runs the same kernels once more, built as static Linux programs
+//! (guests/linux), in the booted Debian guest: user code under Sv39, timed
+//! with `rdtime`, after the boot's own background work has settled.
 
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -30,6 +34,36 @@ static GUESTS: [(&str, &[u8]); 6] = [
     ("hash", include_bytes!("../../../guests/bench/hash.elf")),
 ];
 
+/// The bench kernels as static RV64 Linux programs (guests/linux/rt.h).
+static USER_GUESTS: [(&str, &[u8]); 6] = [
+    ("int", include_bytes!("../../../guests/linux/int.elf")),
+    ("mem", include_bytes!("../../../guests/linux/mem.elf")),
+    ("branch", include_bytes!("../../../guests/linux/branch.elf")),
+    ("fp", include_bytes!("../../../guests/linux/fp.elf")),
+    ("mix", include_bytes!("../../../guests/linux/mix.elf")),
+    ("hash", include_bytes!("../../../guests/linux/hash.elf")),
+];
+
+/// The `--user` run's /init (the kernel's `rdinit=`): it waits until the
+/// harts have been at least 90 % idle for 0.2 s (the boot leaves work
+/// behind: crypto self-tests, trace-event maps), for at most 10 s, then
+/// runs each program and powers off.
+const USER_INIT: &str = r#"#!/bin/busybox sh
+/bin/busybox mkdir -p /proc
+/bin/busybox mount -t proc proc /proc
+n=$(/bin/busybox grep -c ^processor /proc/cpuinfo)
+idle() { read -r _ _ _ _ t _ < /proc/stat; echo "$t"; }
+i=0
+while [ $i -lt 50 ]; do
+  a=$(idle); /bin/busybox sleep 0.2; b=$(idle)
+  [ $((b - a)) -ge $((18 * n)) ] && break
+  i=$((i + 1))
+done
+echo "RVISOR-USER-SETTLED after $i"
+for k in KERNELS; do "/rvisor-bench-$k"; done
+/bin/busybox poweroff -f
+"#;
+
 const GUEST_TIMEOUT: Duration = Duration::from_secs(300);
 const BOOT_TIMEOUT: Duration = Duration::from_secs(600);
 /// mtime frequency of the `virt` board (and of rvisor's CLINT).
@@ -44,8 +78,9 @@ pub struct BenchArgs {
     /// Repetitions per benchmark (the table shows medians)
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     reps: u32,
-    /// Run only this benchmark (int, mem, branch, fp, mix, hash, boot); repeatable
-    #[arg(long, value_name = "NAME", value_parser = ["int", "mem", "branch", "fp", "mix", "hash", "boot"])]
+    /// Run only this benchmark (int, mem, branch, fp, mix, hash, boot, user);
+    /// repeatable
+    #[arg(long, value_name = "NAME", value_parser = ["int", "mem", "branch", "fp", "mix", "hash", "boot", "user"])]
     only: Vec<String>,
     /// Do not run QEMU even if it is installed
     #[arg(long)]
@@ -54,7 +89,12 @@ pub struct BenchArgs {
     /// from $RVISOR_GUESTS or ~/.cache/rvisor-guests)
     #[arg(long)]
     boot: bool,
-    /// Harts for the boot benchmark
+    /// Also run the bench kernels as user programs in the booted Debian
+    /// guest (static Linux builds, timed by the guest's clock; fixtures as
+    /// for --boot)
+    #[arg(long)]
+    user: bool,
+    /// Harts for the boot and user benchmarks
     #[arg(long, value_name = "N", default_value_t = 1)]
     cpus: u32,
     /// Iterations of the Debian guest's compute loop (its /init's rvisor.loops)
@@ -170,7 +210,7 @@ fn boot_append(loops: u32) -> String {
     format!("console=ttyS0 rvisor.test=1 rvisor.loops={loops}")
 }
 
-fn boot_args(fix: &Path, cpus: u32, loops: u32) -> Vec<String> {
+fn boot_args(fix: &Path, cpus: u32, initrd: &Path, append: String) -> Vec<String> {
     let p = |f: &str| fix.join(f).display().to_string();
     vec![
         "--firmware".into(),
@@ -178,9 +218,9 @@ fn boot_args(fix: &Path, cpus: u32, loops: u32) -> Vec<String> {
         "--kernel".into(),
         p("Image"),
         "--initrd".into(),
-        p("initramfs.cpio.gz"),
+        initrd.display().to_string(),
         "--append".into(),
-        boot_append(loops),
+        append,
         "--mem".into(),
         "512M".into(),
         "--cpus".into(),
@@ -188,7 +228,7 @@ fn boot_args(fix: &Path, cpus: u32, loops: u32) -> Vec<String> {
     ]
 }
 
-fn qemu_boot_cmd(fix: &Path, cpus: u32, loops: u32) -> Command {
+fn qemu_boot_cmd(fix: &Path, cpus: u32, initrd: &Path, append: &str) -> Command {
     let p = |f: &str| fix.join(f);
     let mut c = Command::new(QEMU);
     c.args(["-M", "virt", "-smp", &cpus.to_string(), "-m", "512M"])
@@ -206,9 +246,52 @@ fn qemu_boot_cmd(fix: &Path, cpus: u32, loops: u32) -> Command {
         .arg("-kernel")
         .arg(p("Image"))
         .arg("-initrd")
-        .arg(p("initramfs.cpio.gz"))
-        .args(["-serial", "stdio", "-append", &boot_append(loops)]);
+        .arg(initrd)
+        .args(["-serial", "stdio", "-append", append]);
     c
+}
+
+/// The fixture's initramfs with the user programs and their /init
+/// appended, written into `dir`.
+fn user_initrd(fix: &Path, dir: &Path, names: &[&str]) -> Result<std::path::PathBuf, String> {
+    let base = fix.join("initramfs.cpio.gz");
+    let first = std::fs::read(&base).map_err(|e| format!("{}: {e}", base.display()))?;
+    let mut overlay = crate::cpio::Cpio::new();
+    overlay.file(
+        "rvisor-bench",
+        0o755,
+        USER_INIT.replace("KERNELS", &names.join(" ")).as_bytes(),
+    );
+    for (name, elf) in USER_GUESTS.iter().filter(|(n, _)| names.contains(n)) {
+        overlay.file(&format!("rvisor-bench-{name}"), 0o755, elf);
+    }
+    let path = dir.join("user-initramfs.cpio");
+    std::fs::write(&path, crate::cpio::concat(&first, &overlay.finish()))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// One booted guest's run of the user programs `names`: each one's
+/// `RVISOR-BENCH` line goes to its side.
+fn record_user(sides: &mut [Side], names: &[&str], o: Result<Outcome, String>) {
+    let o = match o {
+        Ok(o) => o,
+        Err(e) => return sides.iter_mut().for_each(|s| s.fail(e.clone())),
+    };
+    for (side, name) in sides.iter_mut().zip(names) {
+        let line = o
+            .lines
+            .iter()
+            .filter_map(|l| parse_line(l))
+            .find(|l| l.name == *name);
+        match line {
+            Some(l) if l.ok && l.result == l.expect => {
+                side.kernel.push(l.ticks as f64 / TICKS_PER_SEC);
+            }
+            Some(l) => side.fail(format!("result {} != expected {}", l.result, l.expect)),
+            None => side.fail(describe_failure(&o)),
+        }
+    }
 }
 
 /// `rvisor bench`.
@@ -226,13 +309,17 @@ pub fn main(args: BenchArgs) -> ExitCode {
 fn run(args: &BenchArgs) -> Result<bool, String> {
     let wanted = |name: &str| {
         if args.only.is_empty() {
-            name != "boot" || args.boot
+            match name {
+                "boot" => args.boot,
+                "user" => args.user,
+                _ => true,
+            }
         } else {
             args.only.iter().any(|o| o == name)
         }
     };
     let qemu = if args.no_qemu { None } else { qemu_version() };
-    let boot_fix = if wanted("boot") {
+    let boot_fix = if wanted("boot") || wanted("user") {
         Some(fixtures(&["fw_dynamic.bin", "Image", "initramfs.cpio.gz"])?)
     } else {
         None
@@ -272,26 +359,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
     }
     let mut all_ok = true;
     if !names.is_empty() {
-        println!(
-            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} |{} check",
-            "bench",
-            "instructions",
-            "rvisor",
-            "kernel",
-            "MIPS",
-            "QEMU",
-            "kernel",
-            "MIPS",
-            "rvisor/QEMU",
-            if args.native {
-                format!(
-                    " {:>9} {:>13} {:>11} |",
-                    "native", "rvisor/native", "QEMU/native"
-                )
-            } else {
-                String::new()
-            }
-        );
+        print_header("bench", args.native);
     }
     for (name, elf) in GUESTS.iter().filter(|(n, _)| wanted(n)) {
         let path = tmp.path().join(format!("{name}.elf"));
@@ -328,14 +396,41 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         all_ok &= print_row(name, instret, &rv, &qe, native_col, qemu.is_some());
     }
 
-    if let Some(fix) = boot_fix {
+    if let Some(fix) = boot_fix.as_ref().filter(|_| wanted("user")) {
+        let names: Vec<&str> = USER_GUESTS.iter().map(|(n, _)| *n).collect();
+        let initrd = user_initrd(fix, tmp.path(), &names)?;
+        let append = "console=ttyS0 rdinit=/rvisor-bench";
+        let mut rv: Vec<Side> = names.iter().map(|_| Side::default()).collect();
+        let mut qe: Vec<Side> = names.iter().map(|_| Side::default()).collect();
+        for _ in 0..args.reps {
+            let mut c = rvisor_cmd(&args.engine)?;
+            c.args(boot_args(fix, args.cpus, &initrd, append.into()));
+            record_user(&mut rv, &names, timed(c, "RVISOR-BENCH", BOOT_TIMEOUT));
+            if qemu.is_some() {
+                let c = qemu_boot_cmd(fix, args.cpus, &initrd, append);
+                record_user(&mut qe, &names, timed(c, "RVISOR-BENCH", BOOT_TIMEOUT));
+            }
+        }
+        println!();
+        println!(
+            "the same kernels as user programs in the booted Debian guest ({} hart(s), kernel time by rdtime):",
+            args.cpus
+        );
+        print_header("user", false);
+        for ((name, r), q) in names.iter().zip(&rv).zip(&qe) {
+            all_ok &= print_row(name, None, r, q, None, qemu.is_some());
+        }
+    }
+
+    if let Some(fix) = boot_fix.filter(|_| wanted("boot")) {
+        let initrd = fix.join("initramfs.cpio.gz");
         let (mut rv, mut qe) = (Side::default(), Side::default());
         for _ in 0..args.reps {
             let mut c = rvisor_cmd(&args.engine)?;
-            c.args(boot_args(&fix, args.cpus, args.loops));
+            c.args(boot_args(&fix, args.cpus, &initrd, boot_append(args.loops)));
             rv.record_boot(timed(c, READY, BOOT_TIMEOUT));
             if qemu.is_some() {
-                let c = qemu_boot_cmd(&fix, args.cpus, args.loops);
+                let c = qemu_boot_cmd(&fix, args.cpus, &initrd, &boot_append(args.loops));
                 qe.record_boot(timed(c, READY, BOOT_TIMEOUT));
             }
         }
@@ -397,6 +492,9 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
     }
     println!();
     println!("rvisor/QEMU: guest benches: speed ratio on the benchmark kernel (QEMU kernel time / rvisor's; > 1: rvisor faster)");
+    if wanted("user") {
+        println!("             user: the same, the kernel run as a user program in the booted Debian guest");
+    }
     if wanted("boot") {
         println!("             boot: time to {READY}, rvisor / QEMU (< 1: rvisor faster)");
         println!("             compute: the booted guest's busybox-sh loop (guest uptime), QEMU / rvisor (> 1: rvisor faster)");
@@ -405,6 +503,30 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         println!("rvisor/native, QEMU/native: kernel time over the host's native kernel time (how many times slower than native)");
     }
     Ok(all_ok)
+}
+
+/// The column heads of a table of bench kernels, the first one `first`.
+fn print_header(first: &str, native: bool) {
+    println!(
+        "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} |{} check",
+        first,
+        "instructions",
+        "rvisor",
+        "kernel",
+        "MIPS",
+        "QEMU",
+        "kernel",
+        "MIPS",
+        "rvisor/QEMU",
+        if native {
+            format!(
+                " {:>9} {:>13} {:>11} |",
+                "native", "rvisor/native", "QEMU/native"
+            )
+        } else {
+            String::new()
+        }
+    );
 }
 
 fn check(sides: &[(&str, &Side)]) -> String {
@@ -507,5 +629,19 @@ mod tests {
                 .unwrap_or_else(|e| panic!("--only {name}: {e}"));
             assert_eq!(cli.bench.only, [name]);
         }
+        for (name, elf) in USER_GUESTS {
+            assert!(elf.starts_with(b"\x7fELF"), "{name}");
+            assert!(GUESTS.iter().any(|(n, _)| *n == name), "{name}");
+        }
+    }
+
+    /// The user run's /init names every program it runs, as the overlay
+    /// calls them.
+    #[test]
+    fn the_user_init_runs_each_program() {
+        let init = USER_INIT.replace("KERNELS", "int mix");
+        assert!(init.starts_with("#!/bin/busybox sh\n"));
+        assert!(init.contains("for k in int mix; do \"/rvisor-bench-$k\"; done"));
+        assert!(init.contains("poweroff -f"));
     }
 }

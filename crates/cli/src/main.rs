@@ -3,6 +3,7 @@
 
 mod bench;
 mod compare;
+mod cpio;
 mod native;
 mod runs;
 

@@ -103,3 +103,30 @@ fn bench_native_builds_the_same_kernel_for_the_host_and_checks_it() {
     assert!(native[0].parse::<f64>().is_ok_and(|t| t > 0.0), "{row}");
     assert!(native[2].ends_with('x'), "{row}");
 }
+
+/// `--user` boots the Debian guest (fixtures from tests/guests/fetch.sh)
+/// with the bench kernels built as static Linux programs, and every one
+/// of them, run as a user process under Sv39, must pass its own result
+/// check.
+#[test]
+fn bench_user_runs_the_kernels_as_programs_in_the_booted_guest() {
+    let out = rvisor(&["bench", "--no-qemu", "--reps", "1", "--only", "user"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "status {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = stdout
+        .split_once("in the booted Debian guest")
+        .unwrap_or_else(|| panic!("no user table in:\n{stdout}"))
+        .1;
+    for name in ["int", "mem", "branch", "fp", "mix", "hash"] {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} row in:\n{stdout}"));
+        assert!(row.ends_with("| ok"), "{row}");
+    }
+}
