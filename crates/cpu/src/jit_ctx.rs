@@ -6,9 +6,6 @@ use crate::Trap;
 /// (see `rvisor-jit`'s `emit::groups`).
 pub const JIT_GROUP_SLOTS: usize = 8;
 
-/// Slots of [`JitCtx::site_delta`] (a power of two).
-pub const JIT_SITE_DELTAS: usize = 256;
-
 /// Groups of shift results a translation may keep virtual at once (see
 /// `rvisor-jit`'s `emit::late`), and their source values.
 pub const JIT_LATE_SLOTS: usize = 4;
@@ -83,20 +80,4 @@ pub struct JitCtx {
     /// own values (0).
     pub late_src: [u64; JIT_LATE_SLOTS],
     pub late_on: [u64; JIT_LATE_SLOTS],
-    /// The host address delta each paged load site last saw (sites share
-    /// slots by a hash): the access uses it while the TLB entry holds it,
-    /// so it does not wait for the entry's delta (see `rvisor-jit`'s
-    /// `Emitter::tlb_probe`).
-    pub site_delta: SiteDeltas,
-}
-
-/// [`JitCtx::site_delta`]'s slots.
-#[repr(C)]
-#[derive(Debug)]
-pub struct SiteDeltas(pub [usize; JIT_SITE_DELTAS]);
-
-impl Default for SiteDeltas {
-    fn default() -> Self {
-        Self([0; JIT_SITE_DELTAS])
-    }
 }

@@ -63,6 +63,26 @@ impl TlbEntry {
     pub const HOST_DELTA: i32 = std::mem::offset_of!(TlbEntry, host_delta) as i32;
 }
 
+/// Slots of [`Mmu`]'s site cache (a power of two).
+pub const SITE_SLOTS: usize = 256;
+
+/// One slot of the site cache: a copy of the load TLB entry a load site
+/// of translated user code used last, `tag` (page | context, 0 when
+/// empty) and `host_delta`, for that site to check alone.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct SiteEntry {
+    pub tag: u64,
+    pub host_delta: u64,
+}
+
+impl SiteEntry {
+    /// Offset of `tag` (for translated code).
+    pub const TAG: i32 = std::mem::offset_of!(SiteEntry, tag) as i32;
+    /// Offset of `host_delta` (for translated code).
+    pub const HOST_DELTA: i32 = std::mem::offset_of!(SiteEntry, host_delta) as i32;
+}
+
 /// Translation state and TLB of one hart.
 #[derive(Clone)]
 pub struct Mmu {
@@ -70,6 +90,15 @@ pub struct Mmu {
     /// an entry from the hart's address ([`tlb_offset`]), one load fewer
     /// on every load and store.
     tlb: [[TlbEntry; TLB_SIZE]; 3],
+    /// The site cache: translated user code's loads each check a slot
+    /// (shared by a hash, [`site_offset`]) before the load TLB, and fill
+    /// it from the TLB entry on a miss. Its entries carry the TLB's tags,
+    /// so a new generation or context leaves them unmatched; what drops
+    /// TLB entries without that (single-page flushes, the generation
+    /// wrapping round) empties it if translated code filled a slot since
+    /// (`site_filled`, set by the filling code).
+    site: [SiteEntry; SITE_SLOTS],
+    site_filled: u64,
     /// Tag context per (current privilege, access kind); row 2 is unused.
     ctx: [[u64; 3]; 4],
     gen: u64,
@@ -128,6 +157,8 @@ impl Default for Mmu {
     fn default() -> Self {
         let mut m = Self {
             tlb: [[TlbEntry::default(); TLB_SIZE]; 3],
+            site: [SiteEntry::default(); SITE_SLOTS],
+            site_filled: 0,
             ctx: [[0; 3]; 4],
             gen: 1,
             superpages: [0; SUPERPAGE_WORDS],
@@ -207,6 +238,25 @@ impl Mmu {
             for kind in self.tlb.iter_mut() {
                 kind.fill(TlbEntry::default());
             }
+            self.empty_site_cache();
+        }
+    }
+
+    /// The site cache's slots holding an entry, and whether it was filled
+    /// since last emptied (for tests).
+    pub fn site_cache(&self) -> (usize, bool) {
+        (
+            self.site.iter().filter(|e| e.tag != 0).count(),
+            self.site_filled != 0,
+        )
+    }
+
+    /// Empty the site cache if translated code filled a slot since it was
+    /// last emptied.
+    fn empty_site_cache(&mut self) {
+        if self.site_filled != 0 {
+            self.site.fill(SiteEntry::default());
+            self.site_filled = 0;
         }
     }
 }
@@ -290,6 +340,16 @@ pub const fn tlb_offset(access: Access) -> usize {
     std::mem::offset_of!(crate::Hart, mmu)
         + std::mem::offset_of!(Mmu, tlb)
         + access as usize * std::mem::size_of::<[TlbEntry; TLB_SIZE]>()
+}
+
+/// Byte offsets in [`Hart`](crate::Hart) of the site cache's slots and
+/// of the flag its filling code sets (see [`Mmu`]'s `site`).
+pub const fn site_offset() -> (usize, usize) {
+    let mmu = std::mem::offset_of!(crate::Hart, mmu);
+    (
+        mmu + std::mem::offset_of!(Mmu, site),
+        mmu + std::mem::offset_of!(Mmu, site_filled),
+    )
 }
 
 /// The kind of access being translated.
@@ -637,6 +697,7 @@ impl crate::Hart {
                 }
             }
         }
+        self.mmu.empty_site_cache();
         self.mmu.page_flushes += 1;
         self.mmu.last_page_flushed = first;
         self.mmu.last_flush_pages = pages;

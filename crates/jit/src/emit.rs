@@ -33,12 +33,13 @@
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 use rvisor_cpu::interp::Op;
-use rvisor_cpu::mmu::{tlb_offset, Access, DataMode, TlbEntry, TLB_SIZE};
+use rvisor_cpu::mmu::{
+    site_offset, tlb_offset, Access, DataMode, SiteEntry, TlbEntry, SITE_SLOTS, TLB_SIZE,
+};
 
 /// Size of a TLB entry (a power of two: the probe scales the index by a shift).
 const ENTRY_BYTES: usize = std::mem::size_of::<TlbEntry>();
 const _: () = assert!(ENTRY_BYTES.is_power_of_two());
-use rvisor_cpu::jit_ctx::JIT_SITE_DELTAS;
 use rvisor_cpu::Hart;
 use rvisor_isa::Inst;
 use rvisor_memory::ram::FLAG_SHIFT;
@@ -102,7 +103,6 @@ struct Layout {
     group_delta: i32,
     late_src: i32,
     late_on: i32,
-    site_delta: i32,
 }
 
 /// Offset from the hart pointer of a field of the dispatcher's context
@@ -140,7 +140,6 @@ const fn layout() -> Layout {
         group_delta: ctx!(group_delta),
         late_src: ctx!(late_src),
         late_on: ctx!(late_on),
-        site_delta: ctx!(site_delta),
     }
 }
 
@@ -150,6 +149,9 @@ const L: Layout = layout();
 /// them from rbx, the hart pointer (the probe's entry offset is in rax).
 const LOAD_TLB: i32 = tlb_offset(Access::Load) as i32;
 const STORE_TLB: i32 = tlb_offset(Access::Store) as i32;
+/// Offsets in `Hart` of the MMU's site cache and of its filled flag.
+const SITE: i32 = site_offset().0 as i32;
+const SITE_FILLED: i32 = site_offset().1 as i32;
 
 #[inline]
 fn xo(r: u8) -> i32 {
@@ -260,8 +262,8 @@ pub struct Modes {
     pub loads: DataMode,
     /// Where RAM is (M-mode accesses have its host address baked in).
     pub ram: Ram,
-    /// The code runs in U-mode: its paged loads use the delta each site
-    /// saw last (see [`Emitter::tlb_probe`]).
+    /// The code runs in U-mode: its paged loads check a site cache slot
+    /// before the TLB (see [`Emitter::tlb_probe`]).
     pub user: bool,
 }
 
@@ -521,12 +523,18 @@ enum Stub {
         adjust: i32,
         slow: DynamicLabel,
     },
-    /// A load whose TLB entry's delta is not the guessed one: the entry's
-    /// delta, kept in the site's slot of `Ctx::site_delta` if it has one.
+    /// A load whose TLB entry's delta is not the guessed one.
     Delta {
         label: DynamicLabel,
         access: DynamicLabel,
-        slot: Option<i32>,
+    },
+    /// A user load whose site cache slot (at `slot`) does not hold its
+    /// page: the load TLB's entry, copied into the slot, or the slow path.
+    SiteMiss {
+        label: DynamicLabel,
+        access: DynamicLabel,
+        slot: i32,
+        slow: DynamicLabel,
     },
     /// An unchained direct exit: records its patch site for the dispatcher.
     Chain {
@@ -582,9 +590,9 @@ struct Emitter {
     narrow: u32,
     /// The groups of registers kept virtual (see [`late`]).
     late_groups: Vec<late::Group>,
-    /// Paged load sites emitted so far (each takes the next slot of
-    /// `Ctx::site_delta` from a hash of the block's address).
-    delta_sites: u32,
+    /// User load sites emitted so far (each takes the next slot of the
+    /// MMU's site cache from a hash of the block's address).
+    load_sites: u32,
     /// See [`Modes::user`].
     user: bool,
 }
@@ -638,7 +646,7 @@ impl Emitter {
             fp_known: 0,
             narrow: 1,
             late_groups: Vec::new(),
-            delta_sites: 0,
+            load_sites: 0,
             user,
         }
     }
@@ -790,67 +798,104 @@ impl Emitter {
         } else {
             (LOAD_TLB, L.tag_load)
         };
-        const SHIFT: i8 = ENTRY_BYTES.trailing_zeros() as i8;
-        // The entry's offset: page-number bits of va in place, the rest
-        // masked off. `rorx` leaves rsi as it is: one instruction where
-        // a copy and a shift take two, on every load and store.
-        if self.bmi2 {
-            dynasm!(self.a ; .arch x64 ; rorx eax, esi, 12 - SHIFT);
-        } else {
-            dynasm!(self.a ; .arch x64 ; mov eax, esi ; shr eax, 12 - SHIFT);
+        // (One access's span: a probe group's may be any.)
+        if !store && self.user && self.loads == DataMode::Paged && matches!(span, 1 | 2 | 4 | 8) {
+            return self.site_probe(span, slow);
         }
+        self.tlb_index();
         dynasm!(self.a
             ; .arch x64
-            ; and eax, ((TLB_SIZE - 1) << SHIFT) as i32
             ; lea rcx, [rsi + i32::from(span) - 1]
             ; and rcx, -4096
             ; or rcx, [rbx + tag]
             ; cmp rcx, [rbx + rax + tlb + TlbEntry::RAM_TAG]
             ; jne =>slow
         );
-        // A load uses a guessed delta once the entry is known to hold it:
-        // a compare and a predicted branch instead of a load the access
-        // would wait for, so a chain of dependent loads (pointer chasing)
-        // pays one host load per guest load. Where RAM is mapped one to
-        // one, the guess is the mapping's; in a user process, the delta
-        // the site saw last, kept in a slot of its own (shared by a
-        // hash): a site mostly reads the pages it read before. Not in a
-        // paged kernel: its sites read pages of many kinds (image, linear
-        // map, vmalloc), and such guesses made the Debian boot 6 % slower.
-        let guess = match self.loads {
-            _ if store => None,
-            DataMode::Paged if !self.user => None,
-            DataMode::Paged => Some((self.next_delta_slot(), true)),
-            _ => Some((L.delta_guess, false)),
-        };
-        let Some((at, per_site)) = guess else {
+        if store || self.loads == DataMode::Paged {
             dynasm!(self.a ; .arch x64 ; mov rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]);
-            return;
-        };
-        let other = self.a.new_dynamic_label();
+        } else {
+            // The access uses the guessed delta once the entry is known to
+            // hold it: a compare and a predicted branch instead of a load
+            // the access would wait for, so a chain of dependent loads
+            // (pointer chasing) pays one host load per guest load. Only
+            // where the guess holds (RAM mapped one to one): elsewhere the
+            // branch would be taken, and with the many sites of an OS the
+            // predictor would miss it often.
+            let other = self.a.new_dynamic_label();
+            let access = self.a.new_dynamic_label();
+            dynasm!(self.a
+                ; .arch x64
+                ; mov rcx, [rbx + L.delta_guess]
+                ; cmp rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
+                ; jne =>other
+                ; =>access
+            );
+            self.stubs.push(Stub::Delta {
+                label: other,
+                access,
+            });
+        }
+    }
+
+    /// rax = the offset of va's (in rsi) entry in a TLB array: the
+    /// page-number bits of va in place, the rest masked off. `rorx`
+    /// leaves rsi as it is: one instruction where a copy and a shift take
+    /// two, on every load and store.
+    fn tlb_index(&mut self) {
+        const SHIFT: i8 = ENTRY_BYTES.trailing_zeros() as i8;
+        if self.bmi2 {
+            dynasm!(self.a ; .arch x64 ; rorx eax, esi, 12 - SHIFT);
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov eax, esi ; shr eax, 12 - SHIFT);
+        }
+        dynasm!(self.a ; .arch x64 ; and eax, ((TLB_SIZE - 1) << SHIFT) as i32);
+    }
+
+    /// A user load's probe: its slot of the MMU's site cache, a copy of
+    /// the load TLB entry the site used last, holds va's page (a hit is
+    /// the tag's compare and the delta's load: no entry index to compute,
+    /// and the access does not wait on the TLB), else the load TLB fills
+    /// it ([`Stub::SiteMiss`]). A site mostly reads the pages it read
+    /// before (its stack frame, its array, its list's nodes). Not in a
+    /// kernel: its sites read pages of many kinds (image, linear map,
+    /// vmalloc); guessing their deltas made the Debian boot 6 % slower.
+    ///
+    /// The compared value keeps va's misalignment bits (below `span`),
+    /// which a user load context has clear (no privilege or SUM bits): an
+    /// access that is not naturally aligned matches no tag and takes the
+    /// slow path, so no access that crosses a page is done with the
+    /// delta of either page.
+    fn site_probe(&mut self, span: u16, slow: DynamicLabel) {
+        debug_assert!(span.is_power_of_two() && span <= 8);
+        let slot = self.next_site_slot();
+        let miss = self.a.new_dynamic_label();
         let access = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64
-            ; mov rcx, [rbx + at]
-            ; cmp rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
-            ; jne =>other
+            ; mov rcx, rsi
+            ; and rcx, -4096 | (i32::from(span) - 1)
+            ; or rcx, [rbx + L.tag_load]
+            ; cmp rcx, [rbx + slot + SiteEntry::TAG]
+            ; jne =>miss
+            ; mov rcx, [rbx + slot + SiteEntry::HOST_DELTA]
             ; =>access
         );
-        self.stubs.push(Stub::Delta {
-            label: other,
+        self.stubs.push(Stub::SiteMiss {
+            label: miss,
             access,
-            slot: per_site.then_some(at),
+            slot,
+            slow,
         });
     }
 
-    /// The offset of the next paged load site's `Ctx::site_delta` slot.
-    fn next_delta_slot(&mut self) -> i32 {
+    /// The offset in `Hart` of the next user load site's slot.
+    fn next_site_slot(&mut self) -> i32 {
         let h = (self.block_pa >> 1)
-            .wrapping_add(u64::from(self.delta_sites))
+            .wrapping_add(u64::from(self.load_sites))
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.delta_sites += 1;
-        let k = (h >> 56) as usize & (JIT_SITE_DELTAS - 1);
-        L.site_delta + 8 * k as i32
+        self.load_sites += 1;
+        let k = (h >> 56) as usize & (SITE_SLOTS - 1);
+        SITE + (k * std::mem::size_of::<SiteEntry>()) as i32
     }
 
     /// The probe of loads and stores translated in M-mode with no locked
@@ -2310,20 +2355,32 @@ impl Emitter {
                     }
                     dynasm!(self.a ; .arch x64 ; jmp =>slow);
                 }
-                Stub::Delta {
+                Stub::Delta { label, access } => dynasm!(self.a
+                    ; .arch x64
+                    ; =>label
+                    ; mov rcx, [rbx + rax + LOAD_TLB + TlbEntry::HOST_DELTA]
+                    ; jmp =>access
+                ),
+                Stub::SiteMiss {
                     label,
                     access,
                     slot,
+                    slow,
                 } => {
+                    // rcx: va's page | its misalignment | the load
+                    // context: the slot's tag if va is aligned.
+                    dynasm!(self.a ; .arch x64 ; =>label);
+                    self.tlb_index();
                     dynasm!(self.a
                         ; .arch x64
-                        ; =>label
+                        ; cmp rcx, [rbx + rax + LOAD_TLB + TlbEntry::RAM_TAG]
+                        ; jne =>slow
+                        ; mov [rbx + slot + SiteEntry::TAG], rcx
                         ; mov rcx, [rbx + rax + LOAD_TLB + TlbEntry::HOST_DELTA]
+                        ; mov [rbx + slot + SiteEntry::HOST_DELTA], rcx
+                        ; mov QWORD [rbx + SITE_FILLED], 1
+                        ; jmp =>access
                     );
-                    if let Some(slot) = slot {
-                        dynasm!(self.a ; .arch x64 ; mov [rbx + slot], rcx);
-                    }
-                    dynasm!(self.a ; .arch x64 ; jmp =>access);
                 }
                 Stub::Chain { label, site, pc } => {
                     dynasm!(self.a
