@@ -63,12 +63,13 @@ impl TlbEntry {
     pub const HOST_DELTA: i32 = std::mem::offset_of!(TlbEntry, host_delta) as i32;
 }
 
-/// Slots of [`Mmu`]'s site cache (a power of two).
-pub const SITE_SLOTS: usize = 256;
+/// Slots of [`Mmu`]'s site cache: the first half for loads, the second
+/// for stores (a power of two).
+pub const SITE_SLOTS: usize = 512;
 
-/// One slot of the site cache: a copy of the load TLB entry a load site
-/// of translated user code used last, `tag` (page | context, 0 when
-/// empty) and `host_delta`, for that site to check alone.
+/// One slot of the site cache: a copy of the load or store TLB entry a
+/// load or store site of translated user code used last, `tag` (page |
+/// context, 0 when empty) and `host_delta`, for that site to check alone.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub struct SiteEntry {
@@ -90,13 +91,14 @@ pub struct Mmu {
     /// an entry from the hart's address ([`tlb_offset`]), one load fewer
     /// on every load and store.
     tlb: [[TlbEntry; TLB_SIZE]; 3],
-    /// The site cache: translated user code's loads each check a slot
-    /// (shared by a hash, [`site_offset`]) before the load TLB, and fill
+    /// The site cache: translated user code's loads and stores each check
+    /// a slot (shared by a hash, [`site_offset`]) before the TLB, and fill
     /// it from the TLB entry on a miss. Its entries carry the TLB's tags,
     /// so a new generation or context leaves them unmatched; what drops
-    /// TLB entries without that (single-page flushes, the generation
-    /// wrapping round) empties it if translated code filled a slot since
-    /// (`site_filled`, set by the filling code).
+    /// or changes TLB entries without that (single-page flushes, the
+    /// generation wrapping round, a page with fast stores gaining a flag)
+    /// empties it if translated code filled a slot since (`site_filled`,
+    /// set by the filling code).
     site: [SiteEntry; SITE_SLOTS],
     site_filled: u64,
     /// Tag context per (current privilege, access kind); row 2 is unused.
@@ -284,7 +286,7 @@ impl crate::Hart {
             .writers()
             .flagged_since(&mut self.mmu.seen_flagged, &mut pages)
         {
-            Flagged::Nothing => {}
+            Flagged::Nothing => return,
             Flagged::Pages(n) => {
                 let pages = &pages[..n];
                 for e in stores.iter_mut() {
@@ -295,6 +297,7 @@ impl crate::Hart {
             }
             Flagged::All => stores.fill(TlbEntry::default()),
         }
+        self.mmu.empty_site_cache();
     }
 
     /// This hart left its engine: its stores are visible and its store
@@ -325,6 +328,7 @@ impl crate::Hart {
                     e.ram_tag = 0;
                 }
             }
+            self.mmu.empty_site_cache();
             if self.config.smp {
                 // Before the caller's snapshot (`Hart::note_read`).
                 self.ram.writers().page_flagged(pa_page);

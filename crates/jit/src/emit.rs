@@ -262,8 +262,8 @@ pub struct Modes {
     pub loads: DataMode,
     /// Where RAM is (M-mode accesses have its host address baked in).
     pub ram: Ram,
-    /// The code runs in U-mode: its paged loads check a site cache slot
-    /// before the TLB (see [`Emitter::tlb_probe`]).
+    /// The code runs in U-mode: its paged loads and stores check a site
+    /// cache slot before the TLB (see [`Emitter::site_probe`]).
     pub user: bool,
 }
 
@@ -528,12 +528,14 @@ enum Stub {
         label: DynamicLabel,
         access: DynamicLabel,
     },
-    /// A user load whose site cache slot (at `slot`) does not hold its
-    /// page: the load TLB's entry, copied into the slot, or the slow path.
+    /// A user load or store whose site cache slot (at `slot`) does not
+    /// hold its page: the TLB's entry, copied into the slot, or the slow
+    /// path.
     SiteMiss {
         label: DynamicLabel,
         access: DynamicLabel,
         slot: i32,
+        store: bool,
         slow: DynamicLabel,
     },
     /// An unchained direct exit: records its patch site for the dispatcher.
@@ -590,9 +592,9 @@ struct Emitter {
     narrow: u32,
     /// The groups of registers kept virtual (see [`late`]).
     late_groups: Vec<late::Group>,
-    /// User load sites emitted so far (each takes the next slot of the
-    /// MMU's site cache from a hash of the block's address).
-    load_sites: u32,
+    /// User load and store sites emitted so far (each takes the next slot
+    /// of the MMU's site cache from a hash of the block's address).
+    user_sites: u32,
     /// See [`Modes::user`].
     user: bool,
 }
@@ -646,7 +648,7 @@ impl Emitter {
             fp_known: 0,
             narrow: 1,
             late_groups: Vec::new(),
-            load_sites: 0,
+            user_sites: 0,
             user,
         }
     }
@@ -799,8 +801,8 @@ impl Emitter {
             (LOAD_TLB, L.tag_load)
         };
         // (One access's span: a probe group's may be any.)
-        if !store && self.user && self.loads == DataMode::Paged && matches!(span, 1 | 2 | 4 | 8) {
-            return self.site_probe(span, slow);
+        if self.user && self.loads == DataMode::Paged && matches!(span, 1 | 2 | 4 | 8) {
+            return self.site_probe(span, store, slow);
         }
         self.tlb_index();
         dynasm!(self.a
@@ -851,30 +853,33 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; and eax, ((TLB_SIZE - 1) << SHIFT) as i32);
     }
 
-    /// A user load's probe: its slot of the MMU's site cache, a copy of
-    /// the load TLB entry the site used last, holds va's page (a hit is
-    /// the tag's compare and the delta's load: no entry index to compute,
-    /// and the access does not wait on the TLB), else the load TLB fills
-    /// it ([`Stub::SiteMiss`]). A site mostly reads the pages it read
-    /// before (its stack frame, its array, its list's nodes). Not in a
-    /// kernel: its sites read pages of many kinds (image, linear map,
-    /// vmalloc); guessing their deltas made the Debian boot 6 % slower.
+    /// A user load's or store's probe: its slot of the MMU's site cache,
+    /// a copy of the TLB entry the site used last, holds va's page (a hit
+    /// is the tag's compare and the delta's load: no entry index to
+    /// compute, and the access does not wait on the TLB), else the TLB
+    /// fills it ([`Stub::SiteMiss`]). A site mostly reaches the pages it
+    /// reached before (its stack frame, its array, its list's nodes). Not
+    /// in a kernel: its sites reach pages of many kinds (image, linear
+    /// map, vmalloc); guessing their deltas made the Debian boot 6 %
+    /// slower. A store slot is only filled from an entry on the inline
+    /// path (no flag on its page), and emptied when a page loses it.
     ///
     /// The compared value keeps va's misalignment bits (below `span`),
-    /// which a user load context has clear (no privilege or SUM bits): an
+    /// which a user context has clear (no privilege or SUM bits): an
     /// access that is not naturally aligned matches no tag and takes the
     /// slow path, so no access that crosses a page is done with the
     /// delta of either page.
-    fn site_probe(&mut self, span: u16, slow: DynamicLabel) {
+    fn site_probe(&mut self, span: u16, store: bool, slow: DynamicLabel) {
         debug_assert!(span.is_power_of_two() && span <= 8);
-        let slot = self.next_site_slot();
+        let slot = self.next_site_slot(store);
+        let tag = if store { L.tag_store } else { L.tag_load };
         let miss = self.a.new_dynamic_label();
         let access = self.a.new_dynamic_label();
         dynasm!(self.a
             ; .arch x64
             ; mov rcx, rsi
             ; and rcx, -4096 | (i32::from(span) - 1)
-            ; or rcx, [rbx + L.tag_load]
+            ; or rcx, [rbx + tag]
             ; cmp rcx, [rbx + slot + SiteEntry::TAG]
             ; jne =>miss
             ; mov rcx, [rbx + slot + SiteEntry::HOST_DELTA]
@@ -884,17 +889,19 @@ impl Emitter {
             label: miss,
             access,
             slot,
+            store,
             slow,
         });
     }
 
-    /// The offset in `Hart` of the next user load site's slot.
-    fn next_site_slot(&mut self) -> i32 {
+    /// The offset in `Hart` of the next user load's or store's slot.
+    fn next_site_slot(&mut self, store: bool) -> i32 {
         let h = (self.block_pa >> 1)
-            .wrapping_add(u64::from(self.load_sites))
+            .wrapping_add(u64::from(self.user_sites))
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.load_sites += 1;
-        let k = (h >> 56) as usize & (SITE_SLOTS - 1);
+        self.user_sites += 1;
+        let half = SITE_SLOTS / 2;
+        let k = (h >> 56) as usize % half + usize::from(store) * half;
         SITE + (k * std::mem::size_of::<SiteEntry>()) as i32
     }
 
@@ -2365,18 +2372,20 @@ impl Emitter {
                     label,
                     access,
                     slot,
+                    store,
                     slow,
                 } => {
-                    // rcx: va's page | its misalignment | the load
-                    // context: the slot's tag if va is aligned.
+                    // rcx: va's page | its misalignment | the context: the
+                    // slot's tag if va is aligned.
+                    let tlb = if store { STORE_TLB } else { LOAD_TLB };
                     dynasm!(self.a ; .arch x64 ; =>label);
                     self.tlb_index();
                     dynasm!(self.a
                         ; .arch x64
-                        ; cmp rcx, [rbx + rax + LOAD_TLB + TlbEntry::RAM_TAG]
+                        ; cmp rcx, [rbx + rax + tlb + TlbEntry::RAM_TAG]
                         ; jne =>slow
                         ; mov [rbx + slot + SiteEntry::TAG], rcx
-                        ; mov rcx, [rbx + rax + LOAD_TLB + TlbEntry::HOST_DELTA]
+                        ; mov rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
                         ; mov [rbx + slot + SiteEntry::HOST_DELTA], rcx
                         ; mov QWORD [rbx + SITE_FILLED], 1
                         ; jmp =>access

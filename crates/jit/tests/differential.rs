@@ -2331,6 +2331,71 @@ fn straddle_agrees(code: &[u8]) {
     }
 }
 
+/// A U-mode hart under Sv39 running `code` (mapped user at `VA_MAIN`),
+/// with the user pages `pages` (virtual, physical, bytes) mapped, all in
+/// one 2 MiB region; its traps go to an M-mode `wfi`.
+fn user_hart(code: &[u8], pages: &[(u64, u64, Vec<u8>)]) -> Hart {
+    use Inst::*;
+    const SV39: u64 = 8 << 60;
+    const USER: u64 = 0x10;
+    let (root, l1, l0, l0_main) = (
+        RAM_BASE + 0x4_0000,
+        RAM_BASE + 0x4_1000,
+        RAM_BASE + 0x4_2000,
+        RAM_BASE + 0x4_3000,
+    );
+    let trap = RAM_BASE + 0x4_4000;
+    let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
+    assert!(ram.write_bytes(CODE - RAM_BASE, code));
+    let mut w = Asm::new();
+    w.emit(Wfi);
+    assert!(ram.write_bytes(trap - RAM_BASE, &w.finish().expect("assembles")));
+    let put = |at: u64, v: u64| assert!(ram.write_bytes(at - RAM_BASE, &v.to_le_bytes()));
+    put(root, pte(l1, 1));
+    put(l1 + ((VA_MAIN >> 21) & 0x1ff) * 8, pte(l0_main, 1));
+    put(
+        l0_main + ((VA_MAIN >> 12) & 0x1ff) * 8,
+        pte(CODE, LEAF | USER),
+    );
+    for (va, pa, bytes) in pages {
+        assert_eq!(va >> 21, pages[0].0 >> 21, "one region");
+        assert!(ram.write_bytes(pa - RAM_BASE, bytes));
+        put(l1 + ((va >> 21) & 0x1ff) * 8, pte(l0, 1));
+        put(l0 + ((va >> 12) & 0x1ff) * 8, pte(*pa, LEAF | USER));
+    }
+    let bus = Arc::new(BusBuilder::new(ram).build());
+    let mut cfg = HartConfig::machine(0, VA_MAIN);
+    cfg.reset_mode = rvisor_cpu::PrivilegeMode::User;
+    let mut h = Hart::new(cfg, bus, HartSignals::new(), TimerQueue::new(Clock::new()));
+    h.mmu.open_pmp_for_supervisor();
+    // (A hart reset to U or S mode delegates its traps to S.)
+    h.csr.medeleg = 0;
+    h.csr.mtvec = trap;
+    h.csr.satp = SV39 | root >> 12;
+    h.flush_tlb();
+    h
+}
+
+/// Run a [`user_hart`] to its `wfi`: the program must end with its
+/// `ecall` and take no other trap.
+fn run_user(h: &mut Hart, step: &mut dyn FnMut(&mut Hart) -> Exit) {
+    let mut steps = 0;
+    while step(h) == Exit::Budget {
+        steps += 1;
+        assert!(steps < 1000, "no wfi: pc {:#x}, {:?}", h.pc, h.prv);
+    }
+    assert_eq!(h.csr.mcause, 8, "ends with the ecall");
+    assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 1, "no other trap");
+}
+
+/// The engines of the user-mode tests: the translator translating
+/// everything and hot code, and everything with short budgets.
+const USER_ENGINES: [(Policy, u64); 3] = [
+    (Policy::Always, 1 << 20),
+    (Policy::Hot(2), 1 << 20),
+    (Policy::Always, 37),
+];
+
 /// In a user process a load site checks its slot of the MMU's site
 /// cache, a copy of the TLB entry it used last, before the TLB (see
 /// `Emitter::site_probe`): U-mode code under Sv39 loads through one site
@@ -2343,16 +2408,8 @@ fn straddle_agrees(code: &[u8]) {
 #[test]
 fn user_loads_whose_page_changes_agree_with_the_interpreter() {
     use Inst::*;
-    const SV39: u64 = 8 << 60;
-    const USER: u64 = 0x10;
-    let (root, l1, l0) = (
-        RAM_BASE + 0x4_0000,
-        RAM_BASE + 0x4_1000,
-        RAM_BASE + 0x4_2000,
-    );
-    let trap = RAM_BASE + 0x4_4000;
     let (pa_lo, pa_hi) = (RAM_BASE + 0x5_3000, RAM_BASE + 0x5_0000);
-    let (va, va_main) = (0x1000_0000u64, 0x2000_0000u64);
+    let va = 0x1000_0000u64;
     let mut a = Asm::new();
     let (top, same) = (a.label(), a.label());
     a.li(6, va);
@@ -2438,46 +2495,15 @@ fn user_loads_whose_page_changes_agree_with_the_interpreter() {
     count_down(&mut a, cross);
     a.emit(Ecall);
     let code = a.finish().expect("assembles");
+    let page = |seed: u8| -> Vec<u8> {
+        (0..4096u32)
+            .map(|i| (i as u8).wrapping_mul(13) ^ seed)
+            .collect()
+    };
+    let pages = [(va, pa_lo, page(0x11)), (va + 0x1000, pa_hi, page(0xc3))];
     let run = |step: &mut dyn FnMut(&mut Hart) -> Exit| {
-        let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
-        assert!(ram.write_bytes(CODE - RAM_BASE, &code));
-        for (pa, seed) in [(pa_lo, 0x11u8), (pa_hi, 0xc3)] {
-            let bytes: Vec<u8> = (0..4096u32)
-                .map(|i| (i as u8).wrapping_mul(13) ^ seed)
-                .collect();
-            assert!(ram.write_bytes(pa - RAM_BASE, &bytes));
-        }
-        let mut w = Asm::new();
-        w.emit(Wfi);
-        let wfi = w.finish().expect("assembles");
-        assert!(ram.write_bytes(trap - RAM_BASE, &wfi));
-        let put = |at: u64, v: u64| assert!(ram.write_bytes(at - RAM_BASE, &v.to_le_bytes()));
-        put(root, pte(l1, 1));
-        put(l1 + ((va >> 21) & 0x1ff) * 8, pte(l0, 1));
-        put(l1 + ((va_main >> 21) & 0x1ff) * 8, pte(l0 + 0x1000, 1));
-        put(l0 + ((va >> 12) & 0x1ff) * 8, pte(pa_lo, LEAF | USER));
-        put(l0 + (((va >> 12) + 1) & 0x1ff) * 8, pte(pa_hi, LEAF | USER));
-        put(
-            l0 + 0x1000 + ((va_main >> 12) & 0x1ff) * 8,
-            pte(CODE, LEAF | USER),
-        );
-        let bus = Arc::new(BusBuilder::new(ram).build());
-        let mut cfg = HartConfig::machine(0, va_main);
-        cfg.reset_mode = rvisor_cpu::PrivilegeMode::User;
-        let mut h = Hart::new(cfg, bus, HartSignals::new(), TimerQueue::new(Clock::new()));
-        h.mmu.open_pmp_for_supervisor();
-        // (A hart reset to U or S mode delegates its traps to S.)
-        h.csr.medeleg = 0;
-        h.csr.mtvec = trap;
-        h.csr.satp = SV39 | root >> 12;
-        h.flush_tlb();
-        let mut steps = 0;
-        while step(&mut h) == Exit::Budget {
-            steps += 1;
-            assert!(steps < 1000, "no wfi: pc {:#x}, {:?}", h.pc, h.prv);
-        }
-        assert_eq!(h.csr.mcause, 8, "ends with the ecall");
-        assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 1, "no other trap");
+        let mut h = user_hart(&code, &pages);
+        run_user(&mut h, step);
         let (filled, _) = h.mmu.site_cache();
         // A single-page fence (the guest kernel unmapping a page) empties
         // the slots: they copy TLB entries it drops.
@@ -2492,15 +2518,102 @@ fn user_loads_whose_page_changes_agree_with_the_interpreter() {
         ((h.x, h.stats.instret), filled)
     };
     let (want, _) = run(&mut |h: &mut Hart| h.run(1 << 20));
-    for (policy, budget) in [
-        (Policy::Always, 1 << 20),
-        (Policy::Hot(2), 1 << 20),
-        (Policy::Always, 37),
-    ] {
+    for (policy, budget) in USER_ENGINES {
         let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
         let (got, filled) = run(&mut |h: &mut Hart| jit.run(h, budget));
         assert_eq!(got, want, "{policy:?}, budget {budget}");
         assert!(filled >= 2, "{policy:?}: the load sites filled their slots");
+    }
+}
+
+/// A user process writes code and runs it (a JIT, a loader): its store
+/// sites' slots of the site cache (see `Emitter::site_probe`) are filled
+/// while the page holds no translated code, and must not let a store
+/// past the code's page once it does. Each round stores one of two
+/// `addi` instructions and a `ret` through the same two sites, and from
+/// the fourth round on runs `fence.i` and calls the code: x13 must add up
+/// the new instruction's immediate every round, in every engine.
+#[test]
+fn user_stores_to_code_they_run_agree_with_the_interpreter() {
+    use Inst::*;
+    let (va_c, pa_c) = (0x1000_0000u64, RAM_BASE + 0x5_2000);
+    let word = |inst: Inst| {
+        let mut w = Asm::new();
+        w.emit(inst);
+        let b = w.finish().expect("assembles");
+        u64::from(u32::from_le_bytes(b[..4].try_into().expect("4 bytes")))
+    };
+    let add = |imm| {
+        word(Addi {
+            rd: 13,
+            rs1: 13,
+            imm,
+        })
+    };
+    let ret = word(Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    });
+    let mut a = Asm::new();
+    let (top, stored) = (a.label(), a.label());
+    a.li(20, va_c);
+    a.li(21, add(1));
+    a.li(22, ret);
+    a.li(23, add(1) ^ add(100));
+    a.li(24, 4);
+    a.li(31, 34);
+    a.bind(top);
+    a.emit(Sw {
+        rs1: 20,
+        rs2: 21,
+        imm: 0,
+    });
+    a.emit(Sw {
+        rs1: 20,
+        rs2: 22,
+        imm: 4,
+    });
+    // The first four rounds only store (the sites' slots fill while the
+    // page holds no code).
+    a.emit(Addi {
+        rd: 24,
+        rs1: 24,
+        imm: -1,
+    });
+    a.blt(0, 24, stored);
+    a.emit(FenceI);
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 20,
+        imm: 0,
+    });
+    a.bind(stored);
+    a.emit(Xor {
+        rd: 21,
+        rs1: 21,
+        rs2: 23,
+    });
+    count_down(&mut a, top);
+    a.emit(Ecall);
+    let code = a.finish().expect("assembles");
+    let pages = [(va_c, pa_c, vec![0; 4096])];
+    let mut reference = user_hart(&code, &pages);
+    run_user(&mut reference, &mut |h: &mut Hart| h.run(1 << 20));
+    assert_eq!(
+        reference.x[13],
+        16 * 100 + 15,
+        "the interpreter ran each new code"
+    );
+    for (policy, budget) in USER_ENGINES {
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        let mut h = user_hart(&code, &pages);
+        run_user(&mut h, &mut |h: &mut Hart| jit.run(h, budget));
+        assert_eq!(
+            (h.x, h.stats.instret),
+            (reference.x, reference.stats.instret),
+            "{policy:?}, budget {budget}"
+        );
     }
 }
 
