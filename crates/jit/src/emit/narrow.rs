@@ -72,6 +72,9 @@ fn after(inst: &Inst, n: u32, lui: Option<(u8, i32)>) -> u32 {
         | Remuw { rd, .. } => (rd, true),
         // A 12-bit constant.
         Addi { rd, rs1: 0, .. } => (rd, true),
+        // Copies (`mv`, `c.mv`).
+        Addi { rd, rs1, imm: 0 } => (rd, is(rs1)),
+        Add { rd, rs1: 0, rs2: r } | Add { rd, rs1: r, rs2: 0 } => (rd, is(r)),
         Xori { rd, rs1, .. } | Ori { rd, rs1, .. } | Andi { rd, rs1, .. } => (rd, is(rs1)),
         Xor { rd, rs1, rs2 } | Or { rd, rs1, rs2 } | And { rd, rs1, rs2 } => {
             (rd, is(rs1) && is(rs2))
@@ -185,6 +188,7 @@ pub fn guesses(body: &[Op], inside: &[Option<usize>], now: u32) -> u32 {
                     }
                     Add { rs1: 0, rs2: r, .. }
                     | Add { rs1: r, rs2: 0, .. }
+                    | Addi { rs1: r, imm: 0, .. }
                     | Xori { rs1: r, .. }
                     | Ori { rs1: r, .. }
                     | Andi { rs1: r, .. }
@@ -341,6 +345,53 @@ mod tests {
         assert_eq!(n[3], 1 | 1 << 10 | 1 << 11 | 1 << 12);
         assert_eq!(n[4], 1 | 1 << 10 | 1 << 11 | 1 << 12, "x14 is not narrow");
         assert_eq!(n[5], 1 | 1 << 11 | 1 << 12, "a 64-bit add is not");
+    }
+
+    /// `mv` (`addi rd, rs, 0`) and `c.mv` (`add rd, x0, rs`) copy what
+    /// their source is; other adds and `addi`s make no narrow value.
+    #[test]
+    fn copies_are_what_they_copy() {
+        let body = [
+            op(Addw {
+                rd: 10,
+                rs1: 10,
+                rs2: 10,
+            }),
+            op(Addi {
+                rd: 11,
+                rs1: 10,
+                imm: 0,
+            }),
+            op(Add {
+                rd: 12,
+                rs1: 0,
+                rs2: 11,
+            }),
+            op(Add {
+                rd: 13,
+                rs1: 14,
+                rs2: 0,
+            }),
+            op(Addi {
+                rd: 15,
+                rs1: 10,
+                imm: 1,
+            }),
+            op(Bne {
+                rs1: 0,
+                rs2: 0,
+                imm: -20,
+            }),
+        ];
+        let mut inside = [None; 6];
+        inside[5] = Some(0);
+        let n = plan(&body, &inside, 1 << 14);
+        assert_eq!(n[2] & 1 << 11, 1 << 11, "mv of a narrow value");
+        assert_eq!(n[3] & 1 << 12, 1 << 12, "c.mv of a narrow value");
+        assert_eq!(n[4] & 1 << 13, 1 << 13, "c.mv of a narrow entry value");
+        assert_eq!(n[5] & 1 << 15, 0, "x10 + 1 may not fit 32 bits");
+        let n = plan(&body, &inside, 0);
+        assert_eq!(n[4] & 1 << 13, 0, "c.mv of a 64-bit value");
     }
 
     /// `lui` and `addi` make a narrow constant or not, as their sum fits
