@@ -536,6 +536,7 @@ enum Stub {
         access: DynamicLabel,
         slot: i32,
         store: bool,
+        span: u16,
         slow: DynamicLabel,
     },
     /// An unchained direct exit: records its patch site for the dispatcher.
@@ -597,6 +598,8 @@ struct Emitter {
     user_sites: u32,
     /// See [`Modes::user`].
     user: bool,
+    /// The instruction being emitted is inside a loop of the translation.
+    in_loop: bool,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -650,6 +653,7 @@ impl Emitter {
             late_groups: Vec::new(),
             user_sites: 0,
             user,
+            in_loop: false,
         }
     }
 
@@ -801,7 +805,11 @@ impl Emitter {
             (LOAD_TLB, L.tag_load)
         };
         // (One access's span: a probe group's may be any.)
-        if self.user && self.loads == DataMode::Paged && matches!(span, 1 | 2 | 4 | 8) {
+        if self.user
+            && self.in_loop
+            && self.loads == DataMode::Paged
+            && matches!(span, 1 | 2 | 4 | 8)
+        {
             return self.site_probe(span, store, slow);
         }
         self.tlb_index();
@@ -853,22 +861,26 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; and eax, ((TLB_SIZE - 1) << SHIFT) as i32);
     }
 
-    /// A user load's or store's probe: its slot of the MMU's site cache,
-    /// a copy of the TLB entry the site used last, holds va's page (a hit
-    /// is the tag's compare and the delta's load: no entry index to
-    /// compute, and the access does not wait on the TLB), else the TLB
-    /// fills it ([`Stub::SiteMiss`]). A site mostly reaches the pages it
-    /// reached before (its stack frame, its array, its list's nodes). Not
-    /// in a kernel: its sites reach pages of many kinds (image, linear
-    /// map, vmalloc); guessing their deltas made the Debian boot 6 %
-    /// slower. A store slot is only filled from an entry on the inline
-    /// path (no flag on its page), and emptied when a page loses it.
+    /// A user load's or store's probe inside a loop of the translation:
+    /// its slot of the MMU's site cache, a copy of the TLB entry the site
+    /// used last, holds va's page (a hit is the tag's compare and the
+    /// delta's load: no entry index to compute, and the access does not
+    /// wait on the TLB), else the TLB probe as elsewhere, which fills the
+    /// slot ([`Stub::SiteMiss`]). A loop's site mostly reaches the pages
+    /// it reached the last time round (its stack frame, its array, its
+    /// list's nodes). Not outside loops: busybox's shell, whose many
+    /// sites each reach many pages, ran its loop 30 % slower with every
+    /// user site cached (misses, mispredicted, and slots shared). Not in
+    /// a kernel: its sites reach pages of many kinds (image, linear map,
+    /// vmalloc); guessing their deltas made the Debian boot 6 % slower. A
+    /// store slot is only filled from an entry on the inline path (no
+    /// flag on its page), and emptied when a page loses it.
     ///
     /// The compared value keeps va's misalignment bits (below `span`),
     /// which a user context has clear (no privilege or SUM bits): an
-    /// access that is not naturally aligned matches no tag and takes the
-    /// slow path, so no access that crosses a page is done with the
-    /// delta of either page.
+    /// access that is not naturally aligned matches no tag (the TLB probe
+    /// serves it, and it fills no slot), so no access that crosses a page
+    /// is done with the delta of either page.
     fn site_probe(&mut self, span: u16, store: bool, slow: DynamicLabel) {
         debug_assert!(span.is_power_of_two() && span <= 8);
         let slot = self.next_site_slot(store);
@@ -890,6 +902,7 @@ impl Emitter {
             access,
             slot,
             store,
+            span,
             slow,
         });
     }
@@ -901,7 +914,7 @@ impl Emitter {
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
         self.user_sites += 1;
         let half = SITE_SLOTS / 2;
-        let k = (h >> 56) as usize % half + usize::from(store) * half;
+        let k = (h >> 40) as usize % half + usize::from(store) * half;
         SITE + (k * std::mem::size_of::<SiteEntry>()) as i32
     }
 
@@ -2373,21 +2386,45 @@ impl Emitter {
                     access,
                     slot,
                     store,
+                    span,
                     slow,
                 } => {
-                    // rcx: va's page | its misalignment | the context: the
-                    // slot's tag if va is aligned.
-                    let tlb = if store { STORE_TLB } else { LOAD_TLB };
+                    // The TLB probe as elsewhere (an access not naturally
+                    // aligned, which the slot never matches, takes the
+                    // inline path here too); a naturally aligned one
+                    // copies the entry into the slot.
+                    let (tlb, tag) = if store {
+                        (STORE_TLB, L.tag_store)
+                    } else {
+                        (LOAD_TLB, L.tag_load)
+                    };
+                    let unaligned = self.a.new_dynamic_label();
                     dynasm!(self.a ; .arch x64 ; =>label);
                     self.tlb_index();
                     dynasm!(self.a
                         ; .arch x64
+                        ; lea rcx, [rsi + i32::from(span) - 1]
+                        ; and rcx, -4096
+                        ; or rcx, [rbx + tag]
                         ; cmp rcx, [rbx + rax + tlb + TlbEntry::RAM_TAG]
                         ; jne =>slow
+                    );
+                    if span > 1 {
+                        dynasm!(self.a
+                            ; .arch x64
+                            ; test esi, i32::from(span) - 1
+                            ; jnz =>unaligned
+                        );
+                    }
+                    dynasm!(self.a
+                        ; .arch x64
                         ; mov [rbx + slot + SiteEntry::TAG], rcx
                         ; mov rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
                         ; mov [rbx + slot + SiteEntry::HOST_DELTA], rcx
                         ; mov QWORD [rbx + SITE_FILLED], 1
+                        ; jmp =>access
+                        ; =>unaligned
+                        ; mov rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
                         ; jmp =>access
                     );
                 }
@@ -2864,6 +2901,7 @@ pub fn translate(
         (e.regs.virt, e.regs.vgroups) = virt.before[i];
         e.regs.virt &= !late_written;
         e.narrow = narrow[i];
+        e.in_loop = depth[i] > 0;
         match (fused.fused[i], op.inst) {
             (rotate::Fused::Skip, inst) => {
                 if let Some((_, rd)) = inst.int_operands() {

@@ -2401,7 +2401,7 @@ const USER_ENGINES: [(Policy, u64); 3] = [
 /// `Emitter::site_probe`): U-mode code under Sv39 loads through one site
 /// from two virtual pages mapped to physical pages apart (so with two
 /// deltas), alternating and in runs, and through another site from one
-/// page only; then one site loads at the second page's start and across
+/// page only; then one site loads at the first page's end and across
 /// the two pages' boundary by turns. The sums must agree with the
 /// interpreter's, in every engine and with budgets that stop the loops
 /// anywhere. The program ends with an `ecall` to an M-mode `wfi`.
@@ -2469,12 +2469,12 @@ fn user_loads_whose_page_changes_agree_with_the_interpreter() {
         rs2: 11,
     });
     count_down(&mut a, top);
-    // One site loads 8 bytes at the high page's start, then 4 bytes before
-    // it (across the boundary of the two pages mapped apart), by turns:
-    // the crossing load must not use the slot's delta of either page.
+    // One site loads the low page's last 8 bytes, then 8 bytes 4 on
+    // (across the boundary of the two pages mapped apart), by turns: the
+    // crossing load must not use the slot's delta of the low page.
     let cross = a.label();
-    a.li(6, va + 0x1000);
-    a.li(15, 0x1000 ^ 0xffc);
+    a.li(6, va + 0xff8);
+    a.li(15, 0xff8 ^ 0xffc);
     a.li(31, 40);
     a.bind(cross);
     a.emit(Ld {
@@ -2530,9 +2530,10 @@ fn user_loads_whose_page_changes_agree_with_the_interpreter() {
 /// sites' slots of the site cache (see `Emitter::site_probe`) are filled
 /// while the page holds no translated code, and must not let a store
 /// past the code's page once it does. Each round stores one of two
-/// `addi` instructions and a `ret` through the same two sites, and from
-/// the fourth round on runs `fence.i` and calls the code: x13 must add up
-/// the new instruction's immediate every round, in every engine.
+/// `addi` instructions and a `ret` through the same two sites in a loop,
+/// and from the second round on runs `fence.i` and calls the code: x13
+/// must add up the new instruction's immediate every round, in every
+/// engine.
 #[test]
 fn user_stores_to_code_they_run_agree_with_the_interpreter() {
     use Inst::*;
@@ -2556,14 +2557,17 @@ fn user_stores_to_code_they_run_agree_with_the_interpreter() {
         imm: 0,
     });
     let mut a = Asm::new();
-    let (top, stored) = (a.label(), a.label());
+    let (top, store, stored) = (a.label(), a.label(), a.label());
     a.li(20, va_c);
     a.li(21, add(1));
     a.li(22, ret);
     a.li(23, add(1) ^ add(100));
-    a.li(24, 4);
-    a.li(31, 34);
+    a.li(24, 2);
+    a.li(30, 34);
     a.bind(top);
+    // The stores loop (the slots are a loop's sites'): three times round.
+    a.li(31, 3);
+    a.bind(store);
     a.emit(Sw {
         rs1: 20,
         rs2: 21,
@@ -2574,7 +2578,8 @@ fn user_stores_to_code_they_run_agree_with_the_interpreter() {
         rs2: 22,
         imm: 4,
     });
-    // The first four rounds only store (the sites' slots fill while the
+    count_down(&mut a, store);
+    // The first two rounds only store (the sites' slots fill while the
     // page holds no code).
     a.emit(Addi {
         rd: 24,
@@ -2594,7 +2599,12 @@ fn user_stores_to_code_they_run_agree_with_the_interpreter() {
         rs1: 21,
         rs2: 23,
     });
-    count_down(&mut a, top);
+    a.emit(Addi {
+        rd: 30,
+        rs1: 30,
+        imm: -1,
+    });
+    a.bne(30, 0, top);
     a.emit(Ecall);
     let code = a.finish().expect("assembles");
     let pages = [(va_c, pa_c, vec![0; 4096])];
@@ -2602,7 +2612,7 @@ fn user_stores_to_code_they_run_agree_with_the_interpreter() {
     run_user(&mut reference, &mut |h: &mut Hart| h.run(1 << 20));
     assert_eq!(
         reference.x[13],
-        16 * 100 + 15,
+        17 * 100 + 16,
         "the interpreter ran each new code"
     );
     for (policy, budget) in USER_ENGINES {
