@@ -799,11 +799,6 @@ impl Emitter {
     /// for this access kind and privilege context, and RAM behind it (an
     /// entry's RAM tag is 0 otherwise).
     fn tlb_probe(&mut self, span: u16, store: bool, slow: DynamicLabel) {
-        let (tlb, tag) = if store {
-            (STORE_TLB, L.tag_store)
-        } else {
-            (LOAD_TLB, L.tag_load)
-        };
         // (One access's span: a probe group's may be any.)
         if self.user
             && self.in_loop
@@ -812,15 +807,7 @@ impl Emitter {
         {
             return self.site_probe(span, store, slow);
         }
-        self.tlb_index();
-        dynasm!(self.a
-            ; .arch x64
-            ; lea rcx, [rsi + i32::from(span) - 1]
-            ; and rcx, -4096
-            ; or rcx, [rbx + tag]
-            ; cmp rcx, [rbx + rax + tlb + TlbEntry::RAM_TAG]
-            ; jne =>slow
-        );
+        let tlb = self.tlb_entry(span, store, slow);
         if store || self.loads == DataMode::Paged {
             dynasm!(self.a ; .arch x64 ; mov rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]);
         } else {
@@ -845,6 +832,27 @@ impl Emitter {
                 access,
             });
         }
+    }
+
+    /// The tag check of [`Self::tlb_probe`]: rax = va's entry offset,
+    /// rcx = its last byte's page | the context, equal to the entry's RAM
+    /// tag or a jump to `slow`. Returns the TLB array's offset in `Hart`.
+    fn tlb_entry(&mut self, span: u16, store: bool, slow: DynamicLabel) -> i32 {
+        let (tlb, tag) = if store {
+            (STORE_TLB, L.tag_store)
+        } else {
+            (LOAD_TLB, L.tag_load)
+        };
+        self.tlb_index();
+        dynasm!(self.a
+            ; .arch x64
+            ; lea rcx, [rsi + i32::from(span) - 1]
+            ; and rcx, -4096
+            ; or rcx, [rbx + tag]
+            ; cmp rcx, [rbx + rax + tlb + TlbEntry::RAM_TAG]
+            ; jne =>slow
+        );
+        tlb
     }
 
     /// rax = the offset of va's (in rsi) entry in a TLB array: the
@@ -2393,22 +2401,9 @@ impl Emitter {
                     // aligned, which the slot never matches, takes the
                     // inline path here too); a naturally aligned one
                     // copies the entry into the slot.
-                    let (tlb, tag) = if store {
-                        (STORE_TLB, L.tag_store)
-                    } else {
-                        (LOAD_TLB, L.tag_load)
-                    };
                     let unaligned = self.a.new_dynamic_label();
                     dynasm!(self.a ; .arch x64 ; =>label);
-                    self.tlb_index();
-                    dynasm!(self.a
-                        ; .arch x64
-                        ; lea rcx, [rsi + i32::from(span) - 1]
-                        ; and rcx, -4096
-                        ; or rcx, [rbx + tag]
-                        ; cmp rcx, [rbx + rax + tlb + TlbEntry::RAM_TAG]
-                        ; jne =>slow
-                    );
+                    let tlb = self.tlb_entry(span, store, slow);
                     if span > 1 {
                         dynasm!(self.a
                             ; .arch x64
