@@ -885,10 +885,12 @@ impl Emitter {
     /// flag on its page), and emptied when a page loses it.
     ///
     /// The compared value keeps va's misalignment bits (below `span`),
-    /// which a user context has clear (no privilege or SUM bits): an
-    /// access that is not naturally aligned matches no tag (the TLB probe
-    /// serves it, and it fills no slot), so no access that crosses a page
-    /// is done with the delta of either page.
+    /// which a user context has clear (no privilege or SUM bits), and only
+    /// an aligned access under such a context fills a slot (so the code
+    /// may run in S-mode too, as a kernel can make it): an access that is
+    /// not naturally aligned matches no tag (the TLB probe serves it), so
+    /// no access that crosses a page is done with the delta of either
+    /// page.
     fn site_probe(&mut self, span: u16, store: bool, slow: DynamicLabel) {
         debug_assert!(span.is_power_of_two() && span <= 8);
         let slot = self.next_site_slot(store);
@@ -2404,6 +2406,14 @@ impl Emitter {
                     let unaligned = self.a.new_dynamic_label();
                     dynasm!(self.a ; .arch x64 ; =>label);
                     let tlb = self.tlb_entry(span, store, slow);
+                    // Filled only under a context whose low bits are
+                    // clear (U-mode's; not S's or M's, should this code run
+                    // there), so a hit proves va aligned.
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; test ecx, 7
+                        ; jnz =>unaligned
+                    );
                     if span > 1 {
                         dynasm!(self.a
                             ; .arch x64

@@ -2526,6 +2526,82 @@ fn user_loads_whose_page_changes_agree_with_the_interpreter() {
     }
 }
 
+/// A translation made for U-mode may run in S-mode (a kernel that maps
+/// the same page at the same address without the U bit and jumps there):
+/// its site probes then see a context whose low bits are set (S, SUM),
+/// which a misaligned address could match in the compare. Slots are
+/// filled only under a context with those bits clear, so one site's
+/// aligned loads from a page's last 8 bytes and its loads one byte on
+/// (misaligned by 1, across the boundary of two pages mapped apart) must
+/// agree with the interpreter's in S-mode too.
+#[test]
+fn a_user_translation_run_in_s_mode_crosses_no_page_through_its_slots() {
+    use Inst::*;
+    const SUM: u64 = 1 << 18;
+    let (pa_lo, pa_hi) = (RAM_BASE + 0x5_3000, RAM_BASE + 0x5_0000);
+    let va = 0x1000_0000u64;
+    let mut a = Asm::new();
+    let top = a.label();
+    a.li(6, va + 0xff8);
+    a.li(15, 1);
+    a.li(31, 40);
+    a.bind(top);
+    a.emit(Ld {
+        rd: 7,
+        rs1: 6,
+        imm: 0,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 7,
+    });
+    a.emit(Xor {
+        rd: 6,
+        rs1: 6,
+        rs2: 15,
+    });
+    count_down(&mut a, top);
+    a.emit(Ecall);
+    let code = a.finish().expect("assembles");
+    let page = |seed: u8| -> Vec<u8> { (0..4096u32).map(|i| (i as u8) ^ seed).collect() };
+    let pages = [(va, pa_lo, page(0x11)), (va + 0x1000, pa_hi, page(0xc3))];
+    // Runs the program in U-mode, then again in S-mode (SUM set) from its
+    // code page remapped without the U bit.
+    let run = |step: &mut dyn FnMut(&mut Hart) -> Exit| {
+        let mut h = user_hart(&code, &pages);
+        run_user(&mut h, step);
+        let user = h.x[13];
+        let root = (h.csr.satp & ((1 << 44) - 1)) << 12;
+        let l0_main = RAM_BASE + 0x4_3000;
+        assert_eq!(root, RAM_BASE + 0x4_0000);
+        let at = l0_main + ((VA_MAIN >> 12) & 0x1ff) * 8;
+        assert!(h
+            .ram
+            .write_bytes(at - RAM_BASE, &pte(CODE, LEAF).to_le_bytes()));
+        h.flush_tlb();
+        h.prv = rvisor_cpu::PrivilegeMode::Supervisor;
+        h.csr.mstatus |= SUM;
+        h.pc = VA_MAIN;
+        h.x[13] = 0;
+        h.stats.exceptions = [0; 24];
+        let mut steps = 0;
+        while step(&mut h) == Exit::Budget {
+            steps += 1;
+            assert!(steps < 1000, "no wfi: pc {:#x}, {:?}", h.pc, h.prv);
+        }
+        assert_eq!(h.csr.mcause, 9, "S-mode ends with the ecall");
+        (user, h.x[13])
+    };
+    let want = run(&mut |h: &mut Hart| h.run(1 << 20));
+    assert_eq!(want.0, want.1, "both modes load the same bytes");
+    for (policy, budget) in USER_ENGINES {
+        let mut jit = Jit::new(policy, 1 << 20).expect("code cache");
+        let got = run(&mut |h: &mut Hart| jit.run(h, budget));
+        assert_eq!(got, want, "{policy:?}, budget {budget}");
+    }
+}
+
 /// A user process writes code and runs it (a JIT, a loader): its store
 /// sites' slots of the site cache (see `Emitter::site_probe`) are filled
 /// while the page holds no translated code, and must not let a store
