@@ -2569,6 +2569,15 @@ fn spin_loop(ops: &[Op], pc: u64, t: usize, i: usize) -> Option<u32> {
     rvisor_cpu::spin::spin_candidate(pc.wrapping_add(u64::from(base)), &body)
 }
 
+/// The loops of a translation's body whose jumps land at `inside[i]`:
+/// each back edge's (head, jump) index, the jump at the loop's end.
+pub(super) fn back_edges(inside: &[Option<usize>]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    inside
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.filter(|&t| t <= i).map(|t| (t, i)))
+}
+
 /// Where the register plans of a translation's body start: at 0, and, if
 /// the body uses more registers than the cache holds, at the head of each
 /// loop that follows a complete sibling loop (a hash's message schedule,
@@ -2581,13 +2590,11 @@ fn parts(body: &[Op], inside: &[Option<usize>]) -> Vec<usize> {
         return starts;
     }
     let mut done: Option<usize> = None;
-    for (i, t) in inside.iter().enumerate() {
-        if let Some(t) = t.filter(|&t| t <= i) {
-            if done.is_some_and(|end| t > end) && starts.last().is_some_and(|&s| t > s) {
-                starts.push(t);
-            }
-            done = Some(done.map_or(i, |end| end.max(i)));
+    for (t, i) in back_edges(inside) {
+        if done.is_some_and(|end| t > end) && starts.last().is_some_and(|&s| t > s) {
+            starts.push(t);
         }
+        done = Some(done.map_or(i, |end| end.max(i)));
     }
     starts
 }
@@ -2760,11 +2767,9 @@ pub fn translate(
     // Loop nesting depth of each instruction: the register cache
     // favours what inner loops use.
     let mut depth = vec![0u8; len];
-    for (i, t) in inside.iter().enumerate() {
-        if let Some(t) = t.filter(|&t| t <= i) {
-            for d in &mut depth[t..=i] {
-                *d = d.saturating_add(1);
-            }
+    for (t, i) in back_edges(&inside) {
+        for d in &mut depth[t..=i] {
+            *d = d.saturating_add(1);
         }
     }
     // A register plan per part of the body (see `parts`).
@@ -2840,10 +2845,8 @@ pub fn translate(
     let narrow = narrow::plan(body, &inside[..len], guess);
     let loose = narrow::loose(body, &inside[..len], &narrow);
     let mut loop_head = vec![false; len];
-    for (i, t) in inside.iter().enumerate() {
-        if let Some(t) = t.filter(|&t| t <= i) {
-            loop_head[t] = true;
-        }
+    for (t, _) in back_edges(&inside) {
+        loop_head[t] = true;
     }
     // Instructions retired on the current path since rbp was last brought
     // up to date (at every jump inside the block and at its targets, so

@@ -126,12 +126,7 @@ pub fn plan(
             jumps_in[t].push(i);
         }
     }
-    let in_loop = |p: usize| {
-        inside
-            .iter()
-            .enumerate()
-            .any(|(i, t)| t.is_some_and(|t| t <= p && p <= i))
-    };
+    let in_loop = |p: usize| super::back_edges(inside).any(|(t, i)| t <= p && p <= i);
     let mut srcs = 0usize;
     for (p, shifts) in late.iter().enumerate().take(n) {
         if shifts.is_empty() || !in_loop(p) || plan.groups.len() == SLOTS {

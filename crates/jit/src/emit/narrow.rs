@@ -114,11 +114,7 @@ fn falls_through(inst: &Inst) -> bool {
 /// loops' back edges (forward edges are met in the same pass).
 pub fn plan(body: &[Op], inside: &[Option<usize>], entry: u32) -> Vec<u32> {
     let n = body.len();
-    let looped = inside
-        .iter()
-        .enumerate()
-        .any(|(i, t)| t.is_some_and(|t| t <= i));
-    if !looped || !body.iter().any(|op| is_w(&op.inst)) {
+    if super::back_edges(inside).next().is_none() || !body.iter().any(|op| is_w(&op.inst)) {
         return vec![1; n];
     }
     let mut target = vec![false; n];
@@ -179,23 +175,21 @@ pub fn guesses(body: &[Op], inside: &[Option<usize>], now: u32) -> u32 {
         return 0;
     }
     let mut worth = 0u32;
-    for (i, t) in inside.iter().enumerate() {
-        if let Some(t) = t.filter(|&t| t <= i) {
-            for op in &body[t..=i] {
-                worth |= match op.inst {
-                    Xor { rs1, rs2, .. } | Or { rs1, rs2, .. } | And { rs1, rs2, .. } => {
-                        1 << (rs1 & 31) | 1 << (rs2 & 31)
-                    }
-                    Add { rs1: 0, rs2: r, .. }
-                    | Add { rs1: r, rs2: 0, .. }
-                    | Addi { rs1: r, imm: 0, .. }
-                    | Xori { rs1: r, .. }
-                    | Ori { rs1: r, .. }
-                    | Andi { rs1: r, .. }
-                    | Addiw { rs1: r, imm: 0, .. } => 1 << (r & 31),
-                    _ => 0,
-                };
-            }
+    for (t, i) in super::back_edges(inside) {
+        for op in &body[t..=i] {
+            worth |= match op.inst {
+                Xor { rs1, rs2, .. } | Or { rs1, rs2, .. } | And { rs1, rs2, .. } => {
+                    1 << (rs1 & 31) | 1 << (rs2 & 31)
+                }
+                Add { rs1: 0, rs2: r, .. }
+                | Add { rs1: r, rs2: 0, .. }
+                | Addi { rs1: r, imm: 0, .. }
+                | Xori { rs1: r, .. }
+                | Ori { rs1: r, .. }
+                | Andi { rs1: r, .. }
+                | Addiw { rs1: r, imm: 0, .. } => 1 << (r & 31),
+                _ => 0,
+            };
         }
     }
     let (mut written, mut live_in, mut bases) = (0u32, 0u32, 0u32);
@@ -274,10 +268,7 @@ fn may_leave_upper(inst: &Inst) -> bool {
 /// of it an extension, where the jump pays at most one.
 pub fn loose(body: &[Op], inside: &[Option<usize>], narrow: &[u32]) -> Vec<u32> {
     let mut loose = vec![0u32; body.len()];
-    for (i, t) in inside.iter().enumerate() {
-        let Some(t) = t.filter(|&t| t <= i) else {
-            continue;
-        };
+    for (t, i) in super::back_edges(inside) {
         let mut w = 0u32;
         for op in &body[t..=i] {
             if let Some((_, rd)) = op.inst.int_operands() {
