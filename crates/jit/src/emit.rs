@@ -262,8 +262,9 @@ pub struct Modes {
     pub loads: DataMode,
     /// Where RAM is (M-mode accesses have its host address baked in).
     pub ram: Ram,
-    /// The code runs in U-mode: its paged loads and stores check a site
-    /// cache slot before the TLB (see [`Emitter::site_probe`]).
+    /// The code runs in U-mode: the paged loads and stores of its loops
+    /// check a site cache slot before the TLB (see
+    /// [`Emitter::site_probe`]).
     pub user: bool,
 }
 

@@ -2388,6 +2388,33 @@ fn run_user(h: &mut Hart, step: &mut dyn FnMut(&mut Hart) -> Exit) {
     assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 1, "no other trap");
 }
 
+/// One load site, 40 times round: x13 += the 8 bytes at x6, starting
+/// at `first`, x6 flipping by `flip` (xor) each time.
+fn loads_by_turns(a: &mut Asm, first: u64, flip: u64) {
+    use Inst::*;
+    let top = a.label();
+    a.li(6, first);
+    a.li(15, flip);
+    a.li(31, 40);
+    a.bind(top);
+    a.emit(Ld {
+        rd: 7,
+        rs1: 6,
+        imm: 0,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 7,
+    });
+    a.emit(Xor {
+        rd: 6,
+        rs1: 6,
+        rs2: 15,
+    });
+    count_down(a, top);
+}
+
 /// The engines of the user-mode tests: the translator translating
 /// everything and hot code, and everything with short budgets.
 const USER_ENGINES: [(Policy, u64); 3] = [
@@ -2472,27 +2499,7 @@ fn user_loads_whose_page_changes_agree_with_the_interpreter() {
     // One site loads the low page's last 8 bytes, then 8 bytes 4 on
     // (across the boundary of the two pages mapped apart), by turns: the
     // crossing load must not use the slot's delta of the low page.
-    let cross = a.label();
-    a.li(6, va + 0xff8);
-    a.li(15, 0xff8 ^ 0xffc);
-    a.li(31, 40);
-    a.bind(cross);
-    a.emit(Ld {
-        rd: 7,
-        rs1: 6,
-        imm: 0,
-    });
-    a.emit(Add {
-        rd: 13,
-        rs1: 13,
-        rs2: 7,
-    });
-    a.emit(Xor {
-        rd: 6,
-        rs1: 6,
-        rs2: 15,
-    });
-    count_down(&mut a, cross);
+    loads_by_turns(&mut a, va + 0xff8, 0xff8 ^ 0xffc);
     a.emit(Ecall);
     let code = a.finish().expect("assembles");
     let page = |seed: u8| -> Vec<u8> {
@@ -2541,27 +2548,7 @@ fn a_user_translation_run_in_s_mode_crosses_no_page_through_its_slots() {
     let (pa_lo, pa_hi) = (RAM_BASE + 0x5_3000, RAM_BASE + 0x5_0000);
     let va = 0x1000_0000u64;
     let mut a = Asm::new();
-    let top = a.label();
-    a.li(6, va + 0xff8);
-    a.li(15, 1);
-    a.li(31, 40);
-    a.bind(top);
-    a.emit(Ld {
-        rd: 7,
-        rs1: 6,
-        imm: 0,
-    });
-    a.emit(Add {
-        rd: 13,
-        rs1: 13,
-        rs2: 7,
-    });
-    a.emit(Xor {
-        rd: 6,
-        rs1: 6,
-        rs2: 15,
-    });
-    count_down(&mut a, top);
+    loads_by_turns(&mut a, va + 0xff8, 1);
     a.emit(Ecall);
     let code = a.finish().expect("assembles");
     let page = |seed: u8| -> Vec<u8> { (0..4096u32).map(|i| (i as u8) ^ seed).collect() };
