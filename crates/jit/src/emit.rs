@@ -1649,6 +1649,37 @@ impl Emitter {
         self.jmp_epilogue();
     }
 
+    /// A conditional branch back to `label` (guest pc `target`), in the
+    /// canonical state: the chain entry's checks come first, on both ways
+    /// (the count is up to date either way), so that the branch itself
+    /// jumps back. A branch over a [`Self::back_edge`] took two jumps a
+    /// round, this takes one. When a check fails, the branch is decided
+    /// again out of the way: taken, the block leaves for the dispatcher
+    /// at `target`; not taken, it goes on as if nothing failed (the next
+    /// exit or back edge meets the same check).
+    fn back_branch(&mut self, inst: &Inst, label: DynamicLabel, target: u64) {
+        let failed = self.a.new_dynamic_label();
+        let stay = self.a.new_dynamic_label();
+        self.entry_checks(failed);
+        let before = self.regs;
+        self.branch_to(inst, true, label);
+        let after = self.regs;
+        dynasm!(self.a ; .arch x64 ; jmp =>stay ; =>failed);
+        self.regs = before;
+        self.branch_to(inst, false, stay);
+        debug_assert!(self.regs == after, "a compare emitted twice differs");
+        self.write_back_all();
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rax, QWORD target as i64
+            ; mov [rbx + L.pc], rax
+            ; mov eax, RET_CONTINUE
+        );
+        self.jmp_epilogue();
+        dynasm!(self.a ; .arch x64 ; =>stay);
+        self.regs = after;
+    }
+
     /// One non-control-flow instruction at `pc` (index `i` in the block).
     // Keeping the `rd != 0` test inside each arm keeps one template per arm.
     #[allow(clippy::collapsible_match)]
@@ -2983,6 +3014,9 @@ pub fn translate(
                         let skipped = (&body[i + 1..t], &narrow[i + 1..t]);
                         e.if_converted(&inst, skipped, pc, rd, h);
                         skip_to = t;
+                    } else if t <= i && part_of(t) == part && clears == 0 {
+                        let target = pc.wrapping_add(u64::from(body[t].off));
+                        e.back_branch(&inst, label, target);
                     } else if t <= i || part_of(t) != part || clears != 0 {
                         // Taken, it leaves the part (or loops back, or
                         // clears a flag of virtual registers): the way

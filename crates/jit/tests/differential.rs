@@ -1235,6 +1235,58 @@ fn endless_chained_loops_return_within_the_budget() {
     }
 }
 
+/// A loop whose conditional back edge is also its last iteration's way
+/// out: wherever the budget ends, around the last round included (the
+/// check fails there whether or not the branch is taken), the run stops
+/// within a few instructions of it with the interpreter's state: a branch
+/// not taken goes on to the code after the loop, a branch taken stops at
+/// the loop's head.
+#[test]
+fn a_loop_whose_budget_ends_at_its_last_round_agrees_with_the_interpreter() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let top = a.label();
+    a.bind(top);
+    a.emit(Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 1,
+    });
+    a.emit(Addi {
+        rd: 11,
+        rs1: 10,
+        imm: -7,
+    });
+    a.bne(10, 12, top);
+    a.emit(Addi {
+        rd: 13,
+        rs1: 11,
+        imm: 3,
+    });
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    // 100 rounds of 3 instructions: the last branch retires the 300th.
+    for budget in 290..=310 {
+        let mut h = machine(&code, 9);
+        let mut reference = machine(&code, 9);
+        for m in [&mut h, &mut reference] {
+            m.x[10] = 0;
+            m.x[12] = 100;
+        }
+        let mut jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+        let exit = jit.run(&mut h, budget);
+        let ran = h.stats.instret;
+        assert!(
+            exit == Exit::Wfi || (budget..budget + 4).contains(&ran),
+            "budget {budget}: {exit:?} after {ran} instructions"
+        );
+        while reference.stats.instret < ran {
+            reference.run(1);
+        }
+        assert_eq!(state(&reference), state(&h), "budget {budget}");
+    }
+}
+
 #[test]
 fn the_generator_exercises_traps_and_translation() {
     // A test that always passes is no test: make sure the programs trap in

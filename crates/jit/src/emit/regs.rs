@@ -61,7 +61,7 @@ pub(super) enum St {
 }
 
 /// The cache's state at one point of the emitted code.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct RegCache {
     /// Host register of each guest register (0: not cached; x0 never is).
     host: [u8; 32],
