@@ -147,6 +147,7 @@ const L: Layout = layout();
 
 /// Offsets in `Hart` of the load and store TLBs: translated code indexes
 /// them from rbx, the hart pointer (the probe's entry offset is in rax).
+const FETCH_TLB: i32 = tlb_offset(Access::Fetch) as i32;
 const LOAD_TLB: i32 = tlb_offset(Access::Load) as i32;
 const STORE_TLB: i32 = tlb_offset(Access::Store) as i32;
 /// Offsets in `Hart` of the MMU's site cache and of its filled flag.
@@ -1554,6 +1555,41 @@ impl Emitter {
         self.last_store = None;
     }
 
+    /// Before an instruction at `pc` that straddles its page's end (the
+    /// translation's last, see [`straddles`]): the translation holds its
+    /// first half, flagged as code with the rest of the page, but its
+    /// second half, `hi`, lies on the next page, whose mapping may change
+    /// and whose bytes are not flagged. So each time round the fetch TLB
+    /// must map the next page to RAM under the current context, as the
+    /// interpreter's fetch would find it, and hold `hi` there; else the
+    /// translation leaves before the instruction, for the dispatcher's
+    /// translation of it alone (`straddle`: fetched and run as the
+    /// interpreter does, faults included).
+    fn straddle_guard(&mut self, pc: u64, hi: u16, retired: usize) {
+        let page = pc.wrapping_add(2);
+        let index = (page >> 12) as usize & (TLB_SIZE - 1);
+        let entry = FETCH_TLB + (index * ENTRY_BYTES) as i32;
+        let ok = self.a.new_dynamic_label();
+        let failed = self.a.new_dynamic_label();
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rax, QWORD page as i64
+            ; mov rcx, rax
+            ; or rcx, [rbx + L.tag_fetch]
+            ; cmp rcx, [rbx + entry + TlbEntry::RAM_TAG]
+            ; jne =>failed
+            ; add rax, [rbx + entry + TlbEntry::HOST_DELTA]
+            ; cmp WORD [rax], hi as i16
+            ; je =>ok
+            ; =>failed
+        );
+        // As a side exit's: the state stays that of the path that stays.
+        self.write_back_all();
+        self.exit_direct(pc, retired);
+        dynasm!(self.a ; .arch x64 ; =>ok);
+        self.last_store = None;
+    }
+
     /// A chain entry's checks, either of which jumps to `out`: the
     /// instruction budget (the retired count pending in rbp against what
     /// is left of it) and the signal word under the interrupt/request
@@ -2684,6 +2720,13 @@ fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>, Option
     (len, inside, spin)
 }
 
+/// Whether `op`, at guest pc `pc`, is a 32-bit instruction straddling a
+/// page boundary (a translation may end with one, see
+/// [`Emitter::straddle_guard`]).
+pub fn straddles(op: &Op, pc: u64) -> bool {
+    op.len == 4 && pc & 0xfff == 0xffe
+}
+
 /// The translation of an instruction that straddles a page boundary at
 /// guest pc `pc` (see `Hart::engine_straddle`): a helper fetches, decodes
 /// and runs it every time (nothing in the code depends on its bytes or on
@@ -2860,6 +2903,13 @@ pub fn translate(
                 label[t] |= converted[i].is_none();
             }
         }
+        // Nor across the exit before a straddling instruction.
+        if body
+            .last()
+            .is_some_and(|op| straddles(op, pc.wrapping_add(u64::from(op.off))))
+        {
+            label[len - 1] = true;
+        }
         (
             groups::plan(body, &label, e.loads != DataMode::Unchecked),
             rotate::plan(body, &label),
@@ -2942,6 +2992,9 @@ pub fn translate(
         e.regs.virt &= !late_written;
         e.narrow = narrow[i];
         e.in_loop = depth[i] > 0;
+        if straddles(op, ipc) {
+            e.straddle_guard(ipc, (op.raw >> 16) as u16, seg);
+        }
         match (fused.fused[i], op.inst) {
             (rotate::Fused::Skip, inst) => {
                 if let Some((_, rd)) = inst.int_operands() {

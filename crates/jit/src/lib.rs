@@ -109,12 +109,28 @@ fn ram_of(hart: &Hart) -> emit::Ram {
 /// rather than read from RAM again: RAM may have changed since the decode
 /// (a racing hart's unseen store), and the copy must describe what was
 /// translated.
-fn guest_bytes(ops: &[Op]) -> Box<[u8]> {
+fn guest_bytes(ops: &[Op], pa: u64) -> Box<[u8]> {
     let mut bytes = Vec::with_capacity(ops.len() * 4);
     for op in ops {
         bytes.extend_from_slice(&op.raw.to_le_bytes()[..usize::from(op.len)]);
     }
+    // Those of its page: an instruction straddling the page's end is
+    // checked where it runs.
+    bytes.truncate((0x1000 - (pa & 0xfff)) as usize);
     bytes.into_boxed_slice()
+}
+
+/// Whether a translation goes on past `op`, the last of what was decoded
+/// so far (see [`Jit::translate`]).
+fn goes_on(op: &Op) -> bool {
+    match op.inst {
+        Inst::Jal { rd, imm } => rd == 0 && imm > 0,
+        Inst::Jalr { .. } => false,
+        inst if inst.is_control_flow() => true,
+        // Always ends the block (the translation state changed).
+        Inst::SfenceVma { .. } => false,
+        inst => emit::translatable(&inst),
+    }
 }
 
 /// Guesses of narrow registers that may fail (see [`Jit::guess_failed`])
@@ -736,14 +752,7 @@ impl Jit {
         // (`MAX_BLOCK_INSNS`) cut.
         while self.ops.len() < MAX_REGION_OPS
             && (pa.wrapping_add(bytes) & 0xfff) != 0
-            && self.ops.last().is_some_and(|op| match op.inst {
-                Inst::Jal { rd, imm } => rd == 0 && imm > 0,
-                Inst::Jalr { .. } => false,
-                inst if inst.is_control_flow() => true,
-                // Always ends the block (the translation state changed).
-                Inst::SfenceVma { .. } => false,
-                inst => emit::translatable(&inst),
-            })
+            && self.ops.last().is_some_and(goes_on)
         {
             let first = self.ops.len();
             let Some(more) = hart.engine_block(
@@ -761,6 +770,25 @@ impl Jit {
                 op.off = op.off.wrapping_add(shift);
             }
             bytes += more;
+        }
+        // An instruction straddling the page's end ends the translation
+        // (its second half is checked each time, see
+        // `emit::Emitter::straddle_guard`), where it used to leave for a
+        // translation of that instruction alone, a helper that fetches
+        // and interprets it.
+        if self.ops.len() < MAX_REGION_OPS
+            && (pa.wrapping_add(bytes) & 0xfff) == 0xffe
+            && self.ops.last().is_some_and(goes_on)
+        {
+            let at = (pc.wrapping_add(bytes), pa.wrapping_add(bytes));
+            if let (Some(op), Ok(off)) =
+                (hart.engine_straddling_op(at.0, at.1), u16::try_from(bytes))
+            {
+                if emit::translatable(&op.inst) {
+                    self.ops.push(Op { off, ..op });
+                    bytes += 4;
+                }
+            }
         }
         if self
             .ops
@@ -780,7 +808,7 @@ impl Jit {
             emit::translate(&ops, (pc, pa), bytes, base, shared, modes, guess)
         });
         if let Some((base, e)) = made {
-            let guest = guest_bytes(ops.get(..e.insns).unwrap_or(&ops));
+            let guest = guest_bytes(ops.get(..e.insns).unwrap_or(&ops), pa);
             if let Some(l) = &self.library {
                 l.publish(
                     pc,

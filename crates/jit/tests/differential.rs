@@ -2194,6 +2194,109 @@ fn sfence_of_one_code_page_reaches_the_jump_cache() {
     }
 }
 
+/// A translation that ends with an instruction straddling two pages
+/// checks the second page each time it runs it: a function whose
+/// `addi x14, x14, imm` straddles its page's end (the immediate is all in
+/// the second half) is called 10 times, then again after the host remaps
+/// the second page to a copy with another immediate (and the guest
+/// fences it), then again after the guest stores a third immediate there
+/// (and runs `fence.i`): every engine adds each immediate 10 times.
+#[test]
+fn a_straddling_instruction_follows_its_second_page() {
+    use rvisor_isa::encode;
+    use Inst::*;
+    let va_c = 0x1000_0000u64;
+    let (pa_1, pa_2, pa_2b) = (
+        RAM_BASE + 0x5_0000,
+        RAM_BASE + 0x5_1000,
+        RAM_BASE + 0x5_2000,
+    );
+    let addi = |imm| {
+        encode(&Addi {
+            rd: 14,
+            rs1: 14,
+            imm,
+        })
+        .expect("encodable")
+    };
+    let (a1, a2, a3) = (addi(5), addi(300), addi(-7));
+    assert_eq!(
+        a1 & 0xffff,
+        a2 & 0xffff,
+        "the immediates differ in the second half only"
+    );
+    // The function: three `addi x13` and a c.nop up to 0xffe, the
+    // straddler, then `ret` on the next page.
+    let mut f = Asm::new();
+    for _ in 0..3 {
+        f.emit(Addi {
+            rd: 13,
+            rs1: 13,
+            imm: 1,
+        });
+    }
+    f.half(0x0001);
+    f.half(a1 as u16);
+    let first = f.finish().expect("assembles");
+    let second = |hi: u32| {
+        let mut s = Asm::new();
+        s.half((hi >> 16) as u16);
+        s.emit(Jalr {
+            rd: 0,
+            rs1: 1,
+            imm: 0,
+        });
+        s.finish().expect("assembles")
+    };
+    let (second_1, second_2) = (second(a1), second(a2));
+    let mut a = Asm::new();
+    let calls = |a: &mut Asm| {
+        let lp = a.label();
+        a.li(31, 10);
+        a.bind(lp);
+        a.emit(Jalr {
+            rd: 1,
+            rs1: 5,
+            imm: 0,
+        });
+        count_down(a, lp);
+    };
+    a.li(13, 0);
+    a.li(14, 0);
+    a.li(5, va_c + 0xff0);
+    a.li(6, va_c + 0x1000);
+    calls(&mut a);
+    a.emit(Wfi); // the host remaps the second page here
+    a.emit(SfenceVma { rs1: 6, rs2: 0 });
+    calls(&mut a);
+    a.li(7, u64::from(a3 >> 16));
+    a.emit(Sh {
+        rs1: 6,
+        rs2: 7,
+        imm: 0,
+    });
+    a.emit(FenceI);
+    calls(&mut a);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    let pages: [(u64, &[u8]); 3] = [
+        (pa_1 + 0xff0, &first),
+        (pa_2, &second_1),
+        (pa_2b, &second_2),
+    ];
+    for (name, step) in &mut engines() {
+        let (mut h, slot) = remap_machine(&code, va_c + 0x1000, pa_2, &pages);
+        assert!(h.ram.store_u64(slot - 8 - RAM_BASE, pte(pa_1, LEAF)));
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: first wfi");
+        assert_eq!(h.x[14], 50, "{name}: before the remap");
+        assert!(h.ram.store_u64(slot - RAM_BASE, pte(pa_2b, LEAF)));
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}: second wfi");
+        assert_eq!(h.x[13], 90, "{name}");
+        assert_eq!(h.x[14], 50 + 3000 - 70, "{name}: a stale second half ran");
+        assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
+    }
+}
+
 /// The same through a 2 MiB page: a call through `jalr` runs code in a
 /// superpage; the host replaces the superpage by a table mapping the
 /// callee's page elsewhere, and the guest fences another address of the

@@ -390,6 +390,32 @@ impl Hart {
         })
     }
 
+    /// The 32-bit instruction at `pc` (physical `pa`, its page's last two
+    /// bytes) whose second half lies on the next page, for a translation
+    /// that ends with it: its first half is flagged as code as a block's
+    /// bytes are, its second half fetched through the next page's own
+    /// translation and not flagged (the translation compares that page's
+    /// mapping and bytes each time it runs the instruction). `None` where
+    /// either half cannot be fetched now, or the parcel is a compressed
+    /// instruction.
+    pub(crate) fn straddling_op(&mut self, pc: u64, pa: u64) -> Option<Op> {
+        if pa & 0xfff != 0xffe {
+            return None;
+        }
+        let off = self.ram.offset_of(pa, 2)?;
+        let new = self.flag_code(off, 2);
+        let fresh = self.note_read(new);
+        let lo = self.fetch_parcel(pc, pa).ok()?;
+        if insn_len(lo) != 4 {
+            return None;
+        }
+        let op = self.fetch_straddling(pc, lo).ok()?;
+        if fresh {
+            self.note_kept(pa >> 12);
+        }
+        Some(op)
+    }
+
     /// Fetch and decode the single instruction at `pc` without caching it
     /// (single-stepping).
     pub(crate) fn fetch_one(&mut self, pc: u64) -> Result<Op, Trap> {

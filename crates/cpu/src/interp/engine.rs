@@ -155,6 +155,15 @@ impl Hart {
         self.interp.fence_gen
     }
 
+    /// The instruction straddling the page boundary at `pc` (physical
+    /// `pa`, 2 bytes before the page's end) for a translation to end with,
+    /// if both halves can be fetched now. Its first half is flagged as
+    /// code; the second half is not (the translation must compare the
+    /// next page's fetch translation and bytes each time it runs it).
+    pub fn engine_straddling_op(&mut self, pc: u64, pa: u64) -> Option<Op> {
+        self.straddling_op(pc, pa)
+    }
+
     /// The decoded ops of the block at `pc` (physical `pa`), as the
     /// interpreter would execute them, appended to `out`; the block's page
     /// is flagged `PAGE_CODE`. `None` if there is no cacheable block there
