@@ -517,12 +517,16 @@ enum Stub {
         store: bool,
         slow: DynamicLabel,
     },
-    /// A group leader's probe failed: 0 in its slot, rsi to its own
-    /// address, and its own slow path.
+    /// A group leader's probe failed: 0 in its slot (the members probe
+    /// alone), and the probe of its own access (its own address in rsi,
+    /// then back to the group's), else its own slow path.
     Poison {
         label: DynamicLabel,
+        access: DynamicLabel,
         slot: u8,
         adjust: i32,
+        size: u8,
+        store: bool,
         slow: DynamicLabel,
     },
     /// A load whose TLB entry's delta is not the guessed one.
@@ -1058,8 +1062,11 @@ impl Emitter {
                 );
                 self.stubs.push(Stub::Poison {
                     label: poison,
+                    access,
                     slot,
                     adjust: imm.wrapping_sub(lo),
+                    size,
+                    store,
                     slow,
                 });
                 let disp = imm.wrapping_sub(lo);
@@ -2439,10 +2446,17 @@ impl Emitter {
                 }
                 Stub::Poison {
                     label,
+                    access,
                     slot,
                     adjust,
+                    size,
+                    store,
                     slow,
                 } => {
+                    // A group's span across a page boundary fails its
+                    // probe every time (a SHA-1 schedule on a stack that
+                    // happened to straddle one: every round's leader took
+                    // a helper call), where each access alone may pass.
                     dynasm!(self.a
                         ; .arch x64
                         ; =>label
@@ -2451,7 +2465,11 @@ impl Emitter {
                     if adjust != 0 {
                         dynasm!(self.a ; .arch x64 ; add rsi, adjust);
                     }
-                    dynasm!(self.a ; .arch x64 ; jmp =>slow);
+                    self.probe(size, store, slow);
+                    if adjust != 0 {
+                        dynasm!(self.a ; .arch x64 ; sub rsi, adjust);
+                    }
+                    dynasm!(self.a ; .arch x64 ; jmp =>access);
                 }
                 Stub::Delta { label, access } => dynasm!(self.a
                     ; .arch x64
