@@ -5,6 +5,7 @@
 # and the same bench kernels as static RV64 Linux programs (linux/rt.h):
 #   linux/int.elf, linux/mem.elf, linux/branch.elf, linux/fp.elf, linux/mix.elf,
 #   linux/hash.elf (rvisor bench --user runs them in the booted Debian guest)
+#   and linux/ticks.elf (prints rdtime: the same run times busybox applets)
 #
 # Usage: guests/build.sh          build all ELFs
 #        guests/build.sh --ref    also print expected results from the host
@@ -59,6 +60,9 @@ for b in int mem branch fp mix hash; do
     $CC $LINUX_CFLAGS $LINUX_LDFLAGS -o "linux/$b.elf" "bench/$b.c" -lgcc
     echo "built linux/$b.elf ($(wc -c < "linux/$b.elf") bytes)"
 done
+# shellcheck disable=SC2086
+$CC $LINUX_CFLAGS $LINUX_LDFLAGS -o linux/ticks.elf linux/ticks.c -lgcc
+echo "built linux/ticks.elf ($(wc -c < linux/ticks.elf) bytes)"
 
 for arg in "$@"; do
     case $arg in

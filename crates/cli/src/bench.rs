@@ -14,7 +14,10 @@
 //!
 //! `--user` runs the same kernels once more, built as static Linux programs
 //! (guests/linux), in the booted Debian guest: user code under Sv39, timed
-//! with `rdtime`, after the boot's own background work has settled.
+//! with `rdtime`, after the boot's own background work has settled; and
+//! then a few of the guest's own busybox applets (hashes, compression,
+//! sorting, awk, sed) on input its /init makes, each timed the same way
+//! and checked by its output's md5.
 
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -44,13 +47,70 @@ static USER_GUESTS: [(&str, &[u8]); 6] = [
     ("hash", include_bytes!("../../../guests/linux/hash.elf")),
 ];
 
+/// Prints the `time` CSR: the `--user` run's /init times the applets with
+/// it (the shell's clock, /proc/uptime, counts in 10 ms steps).
+static TICKS: &[u8] = include_bytes!("../../../guests/linux/ticks.elf");
+
+/// Busybox applets the `--user` run times in the booted guest after the
+/// programs: CPU-bound work a user of the guest runs there, with the
+/// fixture's busybox (Debian's busybox-static, pinned by the fixtures'
+/// fetch.sh). Each: its name, its command line (its output goes to a
+/// file), and the md5 of that output (GNU coreutils, awk and sed give
+/// the same outputs; gzip's is busybox's own, the same under QEMU). The
+/// input: /tmp/seq (the numbers 1 to 600000, 4.4 MB), /tmp/seq.gz (it,
+/// gzipped) and /tmp/a (32 MiB of `a`).
+static APPLETS: [(&str, &str, &str); 8] = [
+    (
+        "sha256",
+        "/bin/busybox sha256sum /tmp/a",
+        "56cccc7c195bf0c02e5f752ebfcf9367",
+    ),
+    (
+        "md5",
+        "/bin/busybox md5sum /tmp/a",
+        "b1495874e149bee3e0e22def52354fb8",
+    ),
+    (
+        "sha1",
+        "/bin/busybox sha1sum /tmp/a",
+        "422aa37cf424a7e1a89e4ff280a89df7",
+    ),
+    (
+        "gzip",
+        "/bin/busybox gzip -c /tmp/seq",
+        "cb4358a6d23177581f681e6c9ee760f2",
+    ),
+    (
+        "gunzip",
+        "/bin/busybox gunzip -c /tmp/seq.gz",
+        "4227a6765b501c1623bcfe623a7bc9e5",
+    ),
+    (
+        "sort",
+        "/bin/busybox sort -r /tmp/seq",
+        "06464ff4c9a9d8b51e5944b3a9e73c5d",
+    ),
+    (
+        "awk",
+        "/bin/busybox awk 'BEGIN { s = 0; for (i = 0; i < 300000; i++) s += i * i % 7; print s }'",
+        "4b0f323a6ff9b77c44257ca94a2cfe2c",
+    ),
+    (
+        "sed",
+        "/bin/busybox sed s/1/x/g /tmp/seq",
+        "7e5f3bdbf4824e76bc60c50bf5397a25",
+    ),
+];
+
 /// The `--user` run's /init (the kernel's `rdinit=`): it waits until the
 /// harts have been at least 90 % idle for 0.2 s (the boot leaves work
 /// behind: crypto self-tests, trace-event maps), for at most 10 s, then
-/// runs each program and powers off.
+/// runs each program, makes the applets' input and runs each applet
+/// (`APPLETS` lines: see [`user_init`]), and powers off.
 const USER_INIT: &str = r#"#!/bin/busybox sh
-/bin/busybox mkdir -p /proc
+/bin/busybox mkdir -p /proc /dev /tmp
 /bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
 n=$(/bin/busybox grep -c ^processor /proc/cpuinfo)
 idle() { read -r _ _ _ _ t _ < /proc/stat; echo "$t"; }
 i=0
@@ -61,8 +121,31 @@ while [ $i -lt 50 ]; do
 done
 echo "RVISOR-USER-SETTLED after $i"
 for k in KERNELS; do "/rvisor-bench-$k"; done
+/bin/busybox seq 1 600000 > /tmp/seq
+/bin/busybox gzip -c /tmp/seq > /tmp/seq.gz
+/bin/busybox dd if=/dev/zero bs=64k count=512 2>/dev/null | /bin/busybox tr '\0' a > /tmp/a
+report() {
+  r=$(/bin/busybox md5sum < /tmp/out)
+  echo "RVISOR-BENCH name=$1 result=${r%% *} expect=$2 ok=1 ticks=$((t1 - t0)) instret=0"
+}
+APPLETS
 /bin/busybox poweroff -f
 "#;
+
+/// [`USER_INIT`] for the programs `names` and the applets `applets`.
+fn user_init(names: &[&str], applets: &[(&str, &str, &str)]) -> String {
+    let lines: Vec<String> = applets
+        .iter()
+        .map(|(name, cmd, md5)| {
+            format!(
+                "t0=$(/rvisor-bench-ticks); {cmd} > /tmp/out 2>&1; t1=$(/rvisor-bench-ticks); report {name} {md5}"
+            )
+        })
+        .collect();
+    USER_INIT
+        .replace("KERNELS", &names.join(" "))
+        .replace("APPLETS", &lines.join("\n"))
+}
 
 const GUEST_TIMEOUT: Duration = Duration::from_secs(300);
 const BOOT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -91,7 +174,8 @@ pub struct BenchArgs {
     boot: bool,
     /// Also run the bench kernels as user programs in the booted Debian
     /// guest (static Linux builds, timed by the guest's clock; fixtures as
-    /// for --boot)
+    /// for --boot), then some of the guest's busybox applets (sha256sum,
+    /// md5sum, sha1sum, gzip, gunzip, sort, awk, sed)
     #[arg(long)]
     user: bool,
     /// Harts for the boot and user benchmarks
@@ -257,11 +341,8 @@ fn user_initrd(fix: &Path, dir: &Path, names: &[&str]) -> Result<std::path::Path
     let base = fix.join("initramfs.cpio.gz");
     let first = std::fs::read(&base).map_err(|e| format!("{}: {e}", base.display()))?;
     let mut overlay = crate::cpio::Cpio::new();
-    overlay.file(
-        "rvisor-bench",
-        0o755,
-        USER_INIT.replace("KERNELS", &names.join(" ")).as_bytes(),
-    );
+    overlay.file("rvisor-bench", 0o755, user_init(names, &APPLETS).as_bytes());
+    overlay.file("rvisor-bench-ticks", 0o755, TICKS);
     for (name, elf) in USER_GUESTS.iter().filter(|(n, _)| names.contains(n)) {
         overlay.file(&format!("rvisor-bench-{name}"), 0o755, elf);
     }
@@ -273,7 +354,7 @@ fn user_initrd(fix: &Path, dir: &Path, names: &[&str]) -> Result<std::path::Path
 
 /// One booted guest's run of the user programs `names`: each one's
 /// `RVISOR-BENCH` line goes to its side.
-fn record_user(sides: &mut [Side], names: &[&str], o: Result<Outcome, String>) {
+fn record_user(sides: &mut [Side], names: &[&str], o: &Result<Outcome, String>) {
     let o = match o {
         Ok(o) => o,
         Err(e) => return sides.iter_mut().for_each(|s| s.fail(e.clone())),
@@ -289,7 +370,7 @@ fn record_user(sides: &mut [Side], names: &[&str], o: Result<Outcome, String>) {
                 side.kernel.push(l.ticks as f64 / TICKS_PER_SEC);
             }
             Some(l) => side.fail(format!("result {} != expected {}", l.result, l.expect)),
-            None => side.fail(describe_failure(&o)),
+            None => side.fail(describe_failure(o)),
         }
     }
 }
@@ -400,15 +481,21 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         let names: Vec<&str> = USER_GUESTS.iter().map(|(n, _)| *n).collect();
         let initrd = user_initrd(fix, tmp.path(), &names)?;
         let append = "console=ttyS0 rdinit=/rvisor-bench";
-        let mut rv: Vec<Side> = names.iter().map(|_| Side::default()).collect();
-        let mut qe: Vec<Side> = names.iter().map(|_| Side::default()).collect();
+        let applets: Vec<&str> = APPLETS.iter().map(|(n, _, _)| *n).collect();
+        let sides = |n: &[&str]| -> Vec<Side> { n.iter().map(|_| Side::default()).collect() };
+        let (mut rv, mut qe) = (sides(&names), sides(&names));
+        let (mut rv_app, mut qe_app) = (sides(&applets), sides(&applets));
         for _ in 0..args.reps {
             let mut c = rvisor_cmd(&args.engine)?;
             c.args(boot_args(fix, args.cpus, &initrd, append.into()));
-            record_user(&mut rv, &names, timed(c, "RVISOR-BENCH", BOOT_TIMEOUT));
+            let o = timed(c, "RVISOR-BENCH", BOOT_TIMEOUT);
+            record_user(&mut rv, &names, &o);
+            record_user(&mut rv_app, &applets, &o);
             if qemu.is_some() {
                 let c = qemu_boot_cmd(fix, args.cpus, &initrd, append);
-                record_user(&mut qe, &names, timed(c, "RVISOR-BENCH", BOOT_TIMEOUT));
+                let o = timed(c, "RVISOR-BENCH", BOOT_TIMEOUT);
+                record_user(&mut qe, &names, &o);
+                record_user(&mut qe_app, &applets, &o);
             }
         }
         println!();
@@ -418,6 +505,12 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         );
         print_header("user", false);
         for ((name, r), q) in names.iter().zip(&rv).zip(&qe) {
+            all_ok &= print_row(name, None, r, q, None, qemu.is_some());
+        }
+        println!();
+        println!("the guest's busybox applets, same boot (time by rdtime, output checked by md5):");
+        print_header("applet", false);
+        for ((name, r), q) in applets.iter().zip(&rv_app).zip(&qe_app) {
             all_ok &= print_row(name, None, r, q, None, qemu.is_some());
         }
     }
@@ -494,6 +587,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
     println!("rvisor/QEMU: guest benches: speed ratio on the benchmark kernel (QEMU kernel time / rvisor's; > 1: rvisor faster)");
     if wanted("user") {
         println!("             user: the same, the kernel run as a user program in the booted Debian guest");
+        println!("             applet: a busybox applet of the guest's own, in the same boot");
     }
     if wanted("boot") {
         println!("             boot: time to {READY}, rvisor / QEMU (< 1: rvisor faster)");
@@ -639,9 +733,14 @@ mod tests {
     /// calls them.
     #[test]
     fn the_user_init_runs_each_program() {
-        let init = USER_INIT.replace("KERNELS", "int mix");
+        let init = user_init(&["int", "mix"], &APPLETS[..2]);
         assert!(init.starts_with("#!/bin/busybox sh\n"));
         assert!(init.contains("for k in int mix; do \"/rvisor-bench-$k\"; done"));
+        assert!(init.contains(
+            "t0=$(/rvisor-bench-ticks); /bin/busybox md5sum /tmp/a > /tmp/out 2>&1; \
+             t1=$(/rvisor-bench-ticks); report md5 "
+        ));
+        assert!(!init.contains("sha1sum"), "only the applets asked for");
         assert!(init.contains("poweroff -f"));
     }
 }

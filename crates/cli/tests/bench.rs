@@ -107,7 +107,8 @@ fn bench_native_builds_the_same_kernel_for_the_host_and_checks_it() {
 /// `--user` boots the Debian guest (fixtures from tests/guests/fetch.sh)
 /// with the bench kernels built as static Linux programs, and every one
 /// of them, run as a user process under Sv39, must pass its own result
-/// check.
+/// check; so must each of the guest's busybox applets the same boot runs
+/// (the md5 of its output).
 #[test]
 fn bench_user_runs_the_kernels_as_programs_in_the_booted_guest() {
     let out = rvisor(&["bench", "--no-qemu", "--reps", "1", "--only", "user"]);
@@ -122,11 +123,25 @@ fn bench_user_runs_the_kernels_as_programs_in_the_booted_guest() {
         .split_once("in the booted Debian guest")
         .unwrap_or_else(|| panic!("no user table in:\n{stdout}"))
         .1;
-    for name in ["int", "mem", "branch", "fp", "mix", "hash"] {
-        let row = table
-            .lines()
-            .find(|l| l.starts_with(&format!("{name} ")))
-            .unwrap_or_else(|| panic!("no {name} row in:\n{stdout}"));
-        assert!(row.ends_with("| ok"), "{row}");
+    let (programs, applets) = table
+        .split_once("busybox applets")
+        .unwrap_or_else(|| panic!("no applet table in:\n{stdout}"));
+    let names = [
+        (programs, &["int", "mem", "branch", "fp", "mix", "hash"][..]),
+        (
+            applets,
+            &[
+                "sha256", "md5", "sha1", "gzip", "gunzip", "sort", "awk", "sed",
+            ][..],
+        ),
+    ];
+    for (part, names) in names {
+        for name in names {
+            let row = part
+                .lines()
+                .find(|l| l.starts_with(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("no {name} row in:\n{stdout}"));
+            assert!(row.ends_with("| ok"), "{row}");
+        }
     }
 }
