@@ -1393,6 +1393,9 @@ impl Emitter {
 
     /// Compare x[rs1] with x[rs2] (flags as `cmp x[rs1], x[rs2]`).
     fn compare(&mut self, rs1: u8, rs2: u8) {
+        if self.is_narrow(rs1) && self.is_narrow(rs2) {
+            return self.compare32(rs1, rs2);
+        }
         let b = self.loc(rs2);
         match (self.loc(rs1), b) {
             (Loc::Reg(x), Loc::Reg(y)) => dynasm!(self.a ; .arch x64 ; cmp Rq(x), Rq(y)),
@@ -1404,6 +1407,27 @@ impl Emitter {
             (Loc::Mem(_), Loc::Mem(m)) => {
                 self.mov_to(RAX, rs1);
                 dynasm!(self.a ; .arch x64 ; cmp rax, [rbx + m]);
+            }
+        }
+    }
+
+    /// [`Self::compare`] of two narrow values (each the sign extension of
+    /// its low half): their low halves compare as they do, signed and
+    /// unsigned (sign extension keeps both orders), and a 32-bit result
+    /// left unextended stays so (an `int` loop counter's `addiw` and
+    /// `bne` need no `movsxd` in between).
+    fn compare32(&mut self, rs1: u8, rs2: u8) {
+        let b = self.loc32(rs2);
+        match (self.loc32(rs1), b) {
+            (Loc::Reg(x), Loc::Reg(y)) => dynasm!(self.a ; .arch x64 ; cmp Rd(x), Rd(y)),
+            (Loc::Reg(x), Loc::Mem(_)) if rs2 & 31 == 0 => {
+                dynasm!(self.a ; .arch x64 ; test Rd(x), Rd(x))
+            }
+            (Loc::Reg(x), Loc::Mem(m)) => dynasm!(self.a ; .arch x64 ; cmp Rd(x), DWORD [rbx + m]),
+            (Loc::Mem(m), Loc::Reg(y)) => dynasm!(self.a ; .arch x64 ; cmp DWORD [rbx + m], Rd(y)),
+            (Loc::Mem(_), Loc::Mem(m)) => {
+                self.mov_to32(RAX, rs1);
+                dynasm!(self.a ; .arch x64 ; cmp eax, DWORD [rbx + m]);
             }
         }
     }

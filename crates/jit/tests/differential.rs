@@ -3144,6 +3144,85 @@ fn narrow_values_agree_with_the_interpreter() {
     }
 }
 
+/// Branches between narrow values compare their low halves (see
+/// `Emitter::compare32`): signed and unsigned orders, equality and
+/// compares with x0, of 32-bit results with and without bit 31 set. Each
+/// closes a loop of its own right after the `mulw`, `addw` and `subw`
+/// that make its operands, which are still unextended there (a back
+/// edge keeps them so; a forward branch inside the translation extends
+/// them first); each loop counts its rounds in a register of its own and
+/// leaves after 4 at most.
+#[test]
+fn branches_between_narrow_values_agree_with_the_interpreter() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let outer = a.label();
+    a.li(31, 30);
+    a.li(13, 1_103_515_245);
+    a.bind(outer);
+    let branches: [(fn(&mut Asm, u8, u8, rvisor_isa::Label), u8, u8); 11] = [
+        (Asm::bltu, 10, 25),
+        (Asm::bgeu, 25, 10),
+        (Asm::blt, 10, 25),
+        (Asm::bge, 25, 10),
+        (Asm::blt, 10, 0),
+        (Asm::bgeu, 0, 25),
+        (Asm::beq, 10, 10),
+        (Asm::bne, 25, 0),
+        (Asm::bltu, 11, 10),
+        (Asm::blt, 10, 11),
+        (Asm::bge, 11, 0),
+    ];
+    for (k, (branch, x, y)) in branches.into_iter().enumerate() {
+        let lp = a.label();
+        let r = 14 + k as u8;
+        a.bind(lp);
+        // x10: a 32-bit generator's next value; x25 sums them; x11 their
+        // difference: signs all over the place.
+        a.emit(Mulw {
+            rd: 10,
+            rs1: 10,
+            rs2: 13,
+        });
+        a.emit(Addiw {
+            rd: 10,
+            rs1: 10,
+            imm: 0x39,
+        });
+        a.emit(Addw {
+            rd: 25,
+            rs1: 25,
+            rs2: 10,
+        });
+        a.emit(Subw {
+            rd: 11,
+            rs1: 10,
+            rs2: 25,
+        });
+        a.emit(Addi {
+            rd: r,
+            rs1: r,
+            imm: 1,
+        });
+        // At most 4 rounds (`beq x10, x10` would loop for ever).
+        let out = a.label();
+        a.emit(Andi {
+            rd: 12,
+            rs1: r,
+            imm: 3,
+        });
+        a.beq(12, 0, out);
+        branch(&mut a, x, y, lp);
+        a.bind(out);
+    }
+    count_down(&mut a, outer);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    for seed in [2, 5, 6] {
+        check_under_every_policy(&code, seed);
+    }
+}
+
 /// A loop translated while a register it reads holds a narrow value
 /// counts on that (see `emit::narrow`), checked at its entry: called
 /// again with a 64-bit value there, the check fails, the interpreter runs
