@@ -1706,6 +1706,12 @@ impl Emitter {
         let out = self.a.new_dynamic_label();
         self.entry_checks(out);
         dynasm!(self.a ; .arch x64 ; jmp =>label ; =>out);
+        self.leave_at(target);
+    }
+
+    /// Back to the dispatcher at guest pc `target`, the registers written
+    /// back (a back edge whose checks failed).
+    fn leave_at(&mut self, target: u64) {
         self.write_back_all();
         dynasm!(self.a
             ; .arch x64
@@ -1735,14 +1741,7 @@ impl Emitter {
         self.regs = before;
         self.branch_to(inst, false, stay);
         debug_assert!(self.regs == after, "a compare emitted twice differs");
-        self.write_back_all();
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rax, QWORD target as i64
-            ; mov [rbx + L.pc], rax
-            ; mov eax, RET_CONTINUE
-        );
-        self.jmp_epilogue();
+        self.leave_at(target);
         dynasm!(self.a ; .arch x64 ; =>stay);
         self.regs = after;
     }

@@ -1169,16 +1169,10 @@ fn loops_trapping_after_some_iterations_agree_with_the_interpreter() {
     );
 }
 
-/// Endless loops (one self-looping block, then two blocks chained to each
-/// other): every `run` returns within its budget (the chain entries and
-/// back edges count the instructions retired so far), with the registers
-/// and pc the interpreter has after as many instructions.
-#[test]
-fn endless_chained_loops_return_within_the_budget() {
+/// A loop's body from `top`: `x10 += 1; x11 = x10 - 7`, round again
+/// while x10 is not x12 (3 instructions a round).
+fn up_to_x12(a: &mut Asm, top: rvisor_isa::Label) {
     use Inst::*;
-    let mut a = Asm::new();
-    let (one, two, other) = (a.label(), a.label(), a.label());
-    a.bind(one);
     a.emit(Addi {
         rd: 10,
         rs1: 10,
@@ -1189,7 +1183,20 @@ fn endless_chained_loops_return_within_the_budget() {
         rs1: 10,
         imm: -7,
     });
-    a.bne(10, 12, one);
+    a.bne(10, 12, top);
+}
+
+/// Endless loops (one self-looping block, then two blocks chained to each
+/// other): every `run` returns within its budget (the chain entries and
+/// back edges count the instructions retired so far), with the registers
+/// and pc the interpreter has after as many instructions.
+#[test]
+fn endless_chained_loops_return_within_the_budget() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let (one, two, other) = (a.label(), a.label(), a.label());
+    a.bind(one);
+    up_to_x12(&mut a, one);
     a.bind(two);
     a.emit(Addi {
         rd: 13,
@@ -1247,17 +1254,7 @@ fn a_loop_whose_budget_ends_at_its_last_round_agrees_with_the_interpreter() {
     let mut a = Asm::new();
     let top = a.label();
     a.bind(top);
-    a.emit(Addi {
-        rd: 10,
-        rs1: 10,
-        imm: 1,
-    });
-    a.emit(Addi {
-        rd: 11,
-        rs1: 10,
-        imm: -7,
-    });
-    a.bne(10, 12, top);
+    up_to_x12(&mut a, top);
     a.emit(Addi {
         rd: 13,
         rs1: 11,
