@@ -3157,7 +3157,8 @@ fn branches_between_narrow_values_agree_with_the_interpreter() {
     a.li(31, 30);
     a.li(13, 1_103_515_245);
     a.bind(outer);
-    let branches: [(fn(&mut Asm, u8, u8, rvisor_isa::Label), u8, u8); 11] = [
+    type Branch = fn(&mut Asm, u8, u8, rvisor_isa::Label);
+    let branches: [(Branch, u8, u8); 11] = [
         (Asm::bltu, 10, 25),
         (Asm::bgeu, 25, 10),
         (Asm::blt, 10, 25),
