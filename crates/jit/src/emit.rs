@@ -509,13 +509,15 @@ enum Stub {
         out: DynamicLabel,
     },
     /// A group member whose leader found no delta: its own probe, then
-    /// back to the access (or to its slow path).
+    /// back to the access (or to its slow path); `va` as for `Slow`
+    /// (rsi computed first from that base and displacement).
     Probe {
         label: DynamicLabel,
         access: DynamicLabel,
         size: u8,
         store: bool,
         slow: DynamicLabel,
+        va: Option<(u8, i32)>,
     },
     /// A group leader's probe failed: 0 in its slot (the members probe
     /// alone), and the probe of its own access (its own address in rsi,
@@ -1081,7 +1083,25 @@ impl Emitter {
             }
             Some(Role::Member { slot }) => {
                 let full = self.a.new_dynamic_label();
-                self.address(rs1, imm);
+                // A member addresses from its base's host register where
+                // it has one: rsi (the va) is only wanted off the fast
+                // path, which computes it (a function's saves and
+                // restores are runs of members: one instruction each
+                // fewer).
+                let (at, va) = match self.loc(rs1) {
+                    Loc::Reg(h) if rs1 & 31 != 0 => {
+                        let at = Operand {
+                            base: h,
+                            indexed: true,
+                            disp: imm,
+                        };
+                        (at, Some((h, imm)))
+                    }
+                    _ => {
+                        self.address(rs1, imm);
+                        (Operand::VA, None)
+                    }
+                };
                 let regs = self.regs;
                 dynasm!(self.a
                     ; .arch x64
@@ -1096,8 +1116,9 @@ impl Emitter {
                     size,
                     store,
                     slow,
+                    va,
                 });
-                (Operand::VA, regs, None)
+                (at, regs, va)
             }
         }
     }
@@ -2462,8 +2483,12 @@ impl Emitter {
                     size,
                     store,
                     slow,
+                    va,
                 } => {
                     dynasm!(self.a ; .arch x64 ; =>label);
+                    if let Some((b, d)) = va {
+                        dynasm!(self.a ; .arch x64 ; lea rsi, [Rq(b) + d]);
+                    }
                     self.probe(size, store, slow);
                     dynasm!(self.a ; .arch x64 ; jmp =>access);
                 }
