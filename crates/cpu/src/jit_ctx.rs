@@ -73,7 +73,7 @@ pub struct JitCtx {
     /// unchecked, else 0 (every such load takes the slow path).
     pub ram_span: u64,
     /// Host address deltas of probe groups (see `emit::groups`): filled
-    /// by a group's first access, 0 if its probe failed.
+    /// by a group's first access, 1 if its probe failed (`emit::POISONED`).
     pub group_delta: [usize; JIT_GROUP_SLOTS],
     /// Values whose shifts some guest registers hold virtually (see
     /// `emit::late`), and per group whether they do (1) or hold their

@@ -1106,8 +1106,8 @@ impl Emitter {
                 dynasm!(self.a
                     ; .arch x64
                     ; mov rcx, [rbx + slot_offset(slot)]
-                    ; test rcx, rcx
-                    ; jz =>full
+                    ; cmp rcx, POISONED
+                    ; je =>full
                     ; =>access
                 );
                 self.stubs.push(Stub::Probe {
@@ -2508,7 +2508,7 @@ impl Emitter {
                     dynasm!(self.a
                         ; .arch x64
                         ; =>label
-                        ; mov QWORD [rbx + slot_offset(slot)], 0
+                        ; mov QWORD [rbx + slot_offset(slot)], POISONED
                     );
                     if adjust != 0 {
                         dynasm!(self.a ; .arch x64 ; add rsi, adjust);
@@ -2593,6 +2593,14 @@ impl Emitter {
 }
 
 /// Offset from the hart pointer of probe group slot `slot` (in `Ctx`).
+/// What a probe group's slot holds when its first access found no delta
+/// for the group's span: never a delta, which is a difference of page
+/// addresses. (Not 0: where guest RAM is mapped at its own address, as
+/// for M-mode code and identity-mapped kernels, 0 is the delta of every
+/// RAM page, and a 0 marker sent every member of every group of bare-
+/// metal code out of line.)
+const POISONED: i32 = 1;
+
 fn slot_offset(slot: u8) -> i32 {
     L.group_delta + 8 * i32::from(slot)
 }

@@ -8,9 +8,10 @@
 //! [`Ctx::group_delta`](crate::helpers::Ctx) slot; the others, the
 //! members, use it after one test. A leader whose span is not all in one
 //! mapped page of RAM (or, for a group with stores, is not writable RAM
-//! free of translated code) leaves 0 in the slot and takes its own slow
-//! path: the members then probe for themselves, out of line. Only the
-//! leader's own access can fault, so faults stay exact.
+//! free of translated code) leaves a marker in the slot (`POISONED`, 1:
+//! never a delta) and probes its own access alone: the members then probe
+//! for themselves, out of line. Only the leader's own access can fault,
+//! so faults stay exact.
 
 use rvisor_cpu::interp::Op;
 use rvisor_isa::Inst;
