@@ -10,17 +10,23 @@ fn rvisor(args: &[&str]) -> std::process::Output {
         .expect("rvisor runs")
 }
 
-/// Run bench guest `name` alone (no QEMU, one repetition): it must pass
-/// its own result check and report its deterministic instruction count.
-fn bench_guest_checks_its_result(name: &str, instructions: &str) {
-    let out = rvisor(&["bench", "--no-qemu", "--reps", "1", "--only", name]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+/// `rvisor ARGS`, which must succeed: its standard output.
+fn bench_ok(args: &[&str]) -> String {
+    let out = rvisor(args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "status {:?}\n{stdout}\n{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+/// Run bench guest `name` alone (no QEMU, one repetition): it must pass
+/// its own result check and report its deterministic instruction count.
+fn bench_guest_checks_its_result(name: &str, instructions: &str) {
+    let stdout = bench_ok(&["bench", "--no-qemu", "--reps", "1", "--only", name]);
     let row = stdout
         .lines()
         .find(|l| l.starts_with(&format!("{name} ")))
@@ -58,7 +64,7 @@ fn bench_rejects_an_unknown_benchmark() {
 
 #[test]
 fn bench_native_builds_the_same_kernel_for_the_host_and_checks_it() {
-    let out = rvisor(&[
+    let stdout = bench_ok(&[
         "bench",
         "--no-qemu",
         "--reps",
@@ -67,13 +73,6 @@ fn bench_native_builds_the_same_kernel_for_the_host_and_checks_it() {
         "int",
         "--native",
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "status {:?}\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(
         stdout.contains("native: the same kernels built with"),
         "no native build (the host needs cc):\n{stdout}"
@@ -111,14 +110,7 @@ fn bench_native_builds_the_same_kernel_for_the_host_and_checks_it() {
 /// (the md5 of its output).
 #[test]
 fn bench_user_runs_the_kernels_as_programs_in_the_booted_guest() {
-    let out = rvisor(&["bench", "--no-qemu", "--reps", "1", "--only", "user"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "status {:?}\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = bench_ok(&["bench", "--no-qemu", "--reps", "1", "--only", "user"]);
     let table = stdout
         .split_once("in the booted Debian guest")
         .unwrap_or_else(|| panic!("no user table in:\n{stdout}"))

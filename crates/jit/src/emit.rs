@@ -2805,9 +2805,10 @@ pub fn straddles(op: &Op, pc: u64) -> bool {
 /// guest pc `pc` (see `Hart::engine_straddle`): a helper fetches, decodes
 /// and runs it every time (nothing in the code depends on its bytes or on
 /// the second page's mapping), then the code goes on at the pc it left
-/// through the jump cache. Chained to from its page like any translation,
-/// so a hot loop over a page boundary does not return to the dispatcher
-/// twice round.
+/// through the jump cache. Chained to from its page like any translation
+/// (and from a translation ending with the same instruction whose check
+/// failed, see [`Emitter::straddle_guard`]), so a hot loop over a page
+/// boundary does not return to the dispatcher twice round.
 pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram: Ram) -> Option<Emitted> {
     let modes = Modes {
         loads: DataMode::Paged,

@@ -771,11 +771,10 @@ impl Jit {
             }
             bytes += more;
         }
-        // An instruction straddling the page's end ends the translation
-        // (its second half is checked each time, see
-        // `emit::Emitter::straddle_guard`), where it used to leave for a
-        // translation of that instruction alone, a helper that fetches
-        // and interprets it.
+        // An instruction straddling the page's end ends the translation:
+        // a hot loop runs it in line instead of leaving for its helper
+        // translation (`emit::straddle`) every round. Its second half is
+        // checked each time it runs (`emit::Emitter::straddle_guard`).
         if self.ops.len() < MAX_REGION_OPS
             && (pa.wrapping_add(bytes) & 0xfff) == 0xffe
             && self.ops.last().is_some_and(goes_on)
