@@ -120,6 +120,15 @@ impl Writers {
         }
     }
 
+    /// How many harts run guest code now (not parked in `wfi`, not stopped).
+    pub fn running(&self) -> usize {
+        let len = self.len.load(Ordering::Relaxed).min(self.words.len());
+        self.words[..len]
+            .iter()
+            .filter(|w| w.0.load(Ordering::Relaxed) & 1 == 1)
+            .count()
+    }
+
     /// Hart `id` left its engine: every store it made is visible, and every
     /// window it had open is closed.
     pub fn close_windows(&self, id: u64) {
@@ -224,6 +233,20 @@ mod tests {
         assert!(!w.closed_since(0, &snap), "hart 1 may still be mid-store");
         w.close_windows(1);
         assert!(w.closed_since(0, &snap));
+    }
+
+    #[test]
+    fn running_counts_the_harts_not_parked() {
+        let w = Writers::default();
+        assert_eq!(w.running(), 0);
+        w.set_running(0, true);
+        w.set_running(3, true);
+        w.set_running(3, true);
+        assert_eq!(w.running(), 2, "a repeated start counts once");
+        w.close_windows(3);
+        assert_eq!(w.running(), 2, "closing windows is not parking");
+        w.set_running(0, false);
+        assert_eq!(w.running(), 1);
     }
 
     #[test]

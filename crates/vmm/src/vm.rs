@@ -328,7 +328,8 @@ fn park(hart: &mut Hart, ctx: &HartCtx, poll: &mut HaltPoll) {
     let mask = hart.csr.mie | EXIT_REQUEST;
     ctx.shared.set_parked(true);
     hart.set_running(false);
-    poll.wait(&hart.signals, mask);
+    let spare = hart.ram.writers().running() < rvisor_cpu::spin::host_cores();
+    poll.wait(&hart.signals, mask, spare);
     hart.set_running(true);
     ctx.shared.set_parked(false);
 }
