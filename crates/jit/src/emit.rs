@@ -624,6 +624,7 @@ enum Alu {
 type LoadFn = extern "sysv64" fn(*mut Hart, u64) -> HelperRet;
 type StoreFn = extern "sysv64" fn(*mut Hart, u64, u64) -> HelperRet;
 type ExtFn = extern "sysv64" fn(*mut Hart, *const Op) -> HelperRet;
+type SfenceFn = extern "sysv64" fn(*mut Hart, *const Op, u64) -> HelperRet;
 
 impl Emitter {
     /// An emitter for the translation of guest (`pc`, `pa`) into `a`,
@@ -1325,6 +1326,18 @@ impl Emitter {
                 ; mov rdi, rbx
                 ; mov rsi, QWORD packed as i64
                 ; mov edx, op.raw as i32
+                ; mov rax, QWORD f as usize as i64
+                ; call rax
+                ; test rdx, rdx
+                ; jnz =>fail
+            );
+        } else if matches!(op.inst, Inst::SfenceVma { .. }) {
+            let f: SfenceFn = helpers::sfence;
+            dynasm!(self.a
+                ; .arch x64
+                ; mov rdi, rbx
+                ; mov rsi, QWORD op as *const Op as i64
+                ; mov rdx, QWORD pc as i64
                 ; mov rax, QWORD f as usize as i64
                 ; call rax
                 ; test rdx, rdx

@@ -191,6 +191,25 @@ pub extern "sysv64" fn csr(hart: *mut Hart, op: *const Op) -> HelperRet {
     ends_block(hart, r)
 }
 
+/// `sfence.vma` at guest pc `pc` (`Hart::engine_sfence_vma`): a flush of
+/// one page the code is not on goes on in translated code. Jump-cache
+/// entries stamped with the current epoch would skip the fetch TLB, which
+/// may have lost their page: the epoch translated code compares with
+/// becomes one no entry holds (generation 0 of the current code
+/// generation), so each is checked against the fetch TLB before use, and
+/// the dispatcher renews its epochs when it sees the flush.
+pub extern "sysv64" fn sfence(hart: *mut Hart, op: *const Op, pc: u64) -> HelperRet {
+    // SAFETY: as in `load`.
+    let hart = unsafe { &mut *hart };
+    // SAFETY: as in `ext`.
+    let op = unsafe { &*op };
+    let r = hart.engine_sfence_vma(op, pc);
+    if r == Ok(false) {
+        hart.jit.jc_epoch &= !u64::from(u32::MAX);
+    }
+    ends_block(hart, r)
+}
+
 /// Helper status of [`straddle`]: the dispatcher's interpreter must run
 /// the instruction.
 pub const ST_INTERPRET: u64 = 3;

@@ -127,8 +127,9 @@ fn goes_on(op: &Op) -> bool {
         Inst::Jal { rd, imm } => rd == 0 && imm > 0,
         Inst::Jalr { .. } => false,
         inst if inst.is_control_flow() => true,
-        // Always ends the block (the translation state changed).
-        Inst::SfenceVma { .. } => false,
+        // A whole flush ends the block (the translation state changed);
+        // one of a single address may not (`helpers::sfence`).
+        Inst::SfenceVma { rs1, .. } => rs1 != 0,
         inst => emit::translatable(&inst),
     }
 }

@@ -2294,6 +2294,151 @@ fn a_straddling_instruction_follows_its_second_page() {
     }
 }
 
+/// A translation goes on past `sfence.vma` of an address off its own
+/// page (Linux patches its text through a fixmap page fenced twice per
+/// instruction): the guest stores to a data page, rewrites the page's PTE
+/// through a mapping of the page table to flip it to the other of two
+/// frames, fences the page, and stores to it again, ten times round a
+/// loop. The stores before and after the fence through one base register
+/// would share a probe group: the fence must end it (the second store
+/// would reach the old frame), and the store after it must find the TLB
+/// entry gone.
+#[test]
+fn stores_after_sfence_of_their_page_reach_the_new_frame() {
+    use Inst::*;
+    let va_d = 0x1000_0000u64;
+    let va_pt = va_d + 0x2000;
+    let (pa_a, pa_b) = (RAM_BASE + 0x5_0000, RAM_BASE + 0x5_1000);
+    let zeros = [0u8; 16];
+    let mut a = Asm::new();
+    let lp = a.label();
+    a.li(31, 10);
+    a.li(6, va_d);
+    a.bind(lp);
+    a.emit(Sd {
+        rs1: 6,
+        rs2: 31,
+        imm: 0,
+    });
+    a.emit(Sd {
+        rs1: 7,
+        rs2: 8,
+        imm: 0,
+    }); // the other frame
+    a.emit(Xor {
+        rd: 8,
+        rs1: 8,
+        rs2: 9,
+    }); // and back next time
+    a.emit(SfenceVma { rs1: 6, rs2: 0 });
+    a.emit(Sd {
+        rs1: 6,
+        rs2: 31,
+        imm: 8,
+    });
+    count_down(&mut a, lp);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    let pages: [(u64, &[u8]); 2] = [(pa_a, &zeros), (pa_b, &zeros)];
+    for (name, step) in &mut engines() {
+        let (mut h, slot) = remap_machine(&code, va_d, pa_a, &pages);
+        // The page table page itself, readable and writable at va_pt.
+        let l0 = slot & !0xfff;
+        let pt_slot = l0 + ((va_pt >> 12) & 0x1ff) * 8;
+        assert!(h.ram.store_u64(pt_slot - RAM_BASE, pte(l0, LEAF)));
+        h.x[7] = va_pt + (slot & 0xfff);
+        h.x[8] = pte(pa_b, LEAF);
+        h.x[9] = pte(pa_a, LEAF) ^ pte(pa_b, LEAF);
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}");
+        assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
+        // Rounds 10, 8, .. 2 (x31) start on frame a and end on b; rounds
+        // 9, 7, .. 1 the other way round.
+        let word = |pa: u64| h.ram.load_u64(pa - RAM_BASE).expect("RAM");
+        assert_eq!((word(pa_a), word(pa_b)), (2, 1), "{name}: first stores");
+        assert_eq!(
+            (word(pa_a + 8), word(pa_b + 8)),
+            (1, 2),
+            "{name}: a store after the fence reached the old frame"
+        );
+    }
+}
+
+/// `sfence.vma` of the page a translation runs on ends it: a function
+/// rewrites its own page's PTE (through a mapping of the page table) to
+/// flip the page to the other of two frames, fences it, and the
+/// instructions after the fence come from the new frame, which differs in
+/// one immediate: each call shifts one bit into x13 saying which frame
+/// ran it.
+#[test]
+fn sfence_of_its_own_page_ends_a_translation() {
+    use Inst::*;
+    let va_c = 0x1000_0000u64;
+    let va_pt = va_c + 0x2000;
+    let (pa_1, pa_2) = (RAM_BASE + 0x5_0000, RAM_BASE + 0x5_1000);
+    let frame = |bit: i32| {
+        let mut f = Asm::new();
+        f.emit(Sd {
+            rs1: 7,
+            rs2: 8,
+            imm: 0,
+        });
+        f.emit(Xor {
+            rd: 8,
+            rs1: 8,
+            rs2: 9,
+        });
+        f.emit(SfenceVma { rs1: 5, rs2: 0 });
+        f.emit(Slli {
+            rd: 13,
+            rs1: 13,
+            shamt: 1,
+        });
+        f.emit(Addi {
+            rd: 13,
+            rs1: 13,
+            imm: bit,
+        });
+        f.emit(Jalr {
+            rd: 0,
+            rs1: 1,
+            imm: 0,
+        });
+        f.finish().expect("assembles")
+    };
+    let (frame_1, frame_2) = (frame(1), frame(0));
+    let mut a = Asm::new();
+    let lp = a.label();
+    a.li(31, 10);
+    a.li(13, 0);
+    a.li(5, va_c);
+    a.bind(lp);
+    a.emit(Jalr {
+        rd: 1,
+        rs1: 5,
+        imm: 0,
+    });
+    count_down(&mut a, lp);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    let pages: [(u64, &[u8]); 2] = [(pa_1, &frame_1), (pa_2, &frame_2)];
+    for (name, step) in &mut engines() {
+        let (mut h, slot) = remap_machine(&code, va_c, pa_1, &pages);
+        let l0 = slot & !0xfff;
+        let pt_slot = l0 + ((va_pt >> 12) & 0x1ff) * 8;
+        assert!(h.ram.store_u64(pt_slot - RAM_BASE, pte(l0, LEAF)));
+        h.x[7] = va_pt + (slot & 0xfff);
+        h.x[8] = pte(pa_2, LEAF);
+        h.x[9] = pte(pa_1, LEAF) ^ pte(pa_2, LEAF);
+        assert_eq!(step(&mut h), Exit::Wfi, "{name}");
+        assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
+        // Calls 1, 3, .. flip frame 1 to 2 and finish in frame 2 (bit 0).
+        assert_eq!(
+            h.x[13], 0b01_0101_0101,
+            "{name}: code after the fence came from the old frame"
+        );
+    }
+}
+
 /// The same through a 2 MiB page: a call through `jalr` runs code in a
 /// superpage; the host replaces the superpage by a table mapping the
 /// callee's page elsewhere, and the guest fences another address of the
