@@ -2157,17 +2157,8 @@ fn sfence_of_one_code_page_reaches_the_jump_cache() {
     let (pa_old, pa_new) = (RAM_BASE + 0x5_0000, RAM_BASE + 0x5_1000);
     let va_c = 0x1000_0000u64;
     let mut a = Asm::new();
-    let lp = a.label();
     a.li(13, 0);
-    a.li(31, 10);
-    a.li(5, va_c);
-    a.bind(lp);
-    a.emit(Jalr {
-        rd: 1,
-        rs1: 5,
-        imm: 0,
-    });
-    count_down(&mut a, lp);
+    call_ten_times(&mut a, va_c);
     a.emit(Wfi); // the host remaps va_c here
     a.emit(SfenceVma { rs1: 5, rs2: 0 });
     a.emit(Jalr {
@@ -2294,6 +2285,37 @@ fn a_straddling_instruction_follows_its_second_page() {
     }
 }
 
+/// Call the function at `va` ten times (through x5, counting in x31).
+fn call_ten_times(a: &mut Asm, va: u64) {
+    let lp = a.label();
+    a.li(31, 10);
+    a.li(5, va);
+    a.bind(lp);
+    a.emit(Inst::Jalr {
+        rd: 1,
+        rs1: 5,
+        imm: 0,
+    });
+    count_down(a, lp);
+}
+
+/// [`remap_machine`] with virtual page `va` on frame `from`, the page
+/// table that maps it also mapped (at `va + 0x2000`), and for a guest that
+/// flips the page between the two frames: x7 the PTE's address, x8 the
+/// PTE for frame `to`, x9 the two PTEs xored (`sd x8, 0(x7); xor x8, x8,
+/// x9` flips it, and back the next time).
+fn flip_machine(code: &[u8], va: u64, (from, to): (u64, u64), pages: &[(u64, &[u8])]) -> Hart {
+    let va_pt = va + 0x2000;
+    let (mut h, slot) = remap_machine(code, va, from, pages);
+    let l0 = slot & !0xfff;
+    let pt_slot = l0 + ((va_pt >> 12) & 0x1ff) * 8;
+    assert!(h.ram.store_u64(pt_slot - RAM_BASE, pte(l0, LEAF)));
+    h.x[7] = va_pt + (slot & 0xfff);
+    h.x[8] = pte(to, LEAF);
+    h.x[9] = pte(from, LEAF) ^ pte(to, LEAF);
+    h
+}
+
 /// A translation goes on past `sfence.vma` of an address off its own
 /// page (Linux patches its text through a fixmap page fenced twice per
 /// instruction): the guest stores to a data page, rewrites the page's PTE
@@ -2307,7 +2329,6 @@ fn a_straddling_instruction_follows_its_second_page() {
 fn stores_after_sfence_of_their_page_reach_the_new_frame() {
     use Inst::*;
     let va_d = 0x1000_0000u64;
-    let va_pt = va_d + 0x2000;
     let (pa_a, pa_b) = (RAM_BASE + 0x5_0000, RAM_BASE + 0x5_1000);
     let zeros = [0u8; 16];
     let mut a = Asm::new();
@@ -2341,14 +2362,7 @@ fn stores_after_sfence_of_their_page_reach_the_new_frame() {
     let code = a.finish().expect("assembles");
     let pages: [(u64, &[u8]); 2] = [(pa_a, &zeros), (pa_b, &zeros)];
     for (name, step) in &mut engines() {
-        let (mut h, slot) = remap_machine(&code, va_d, pa_a, &pages);
-        // The page table page itself, readable and writable at va_pt.
-        let l0 = slot & !0xfff;
-        let pt_slot = l0 + ((va_pt >> 12) & 0x1ff) * 8;
-        assert!(h.ram.store_u64(pt_slot - RAM_BASE, pte(l0, LEAF)));
-        h.x[7] = va_pt + (slot & 0xfff);
-        h.x[8] = pte(pa_b, LEAF);
-        h.x[9] = pte(pa_a, LEAF) ^ pte(pa_b, LEAF);
+        let mut h = flip_machine(&code, va_d, (pa_a, pa_b), &pages);
         assert_eq!(step(&mut h), Exit::Wfi, "{name}");
         assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
         // Rounds 10, 8, .. 2 (x31) start on frame a and end on b; rounds
@@ -2373,7 +2387,6 @@ fn stores_after_sfence_of_their_page_reach_the_new_frame() {
 fn sfence_of_its_own_page_ends_a_translation() {
     use Inst::*;
     let va_c = 0x1000_0000u64;
-    let va_pt = va_c + 0x2000;
     let (pa_1, pa_2) = (RAM_BASE + 0x5_0000, RAM_BASE + 0x5_1000);
     let frame = |bit: i32| {
         let mut f = Asm::new();
@@ -2407,28 +2420,13 @@ fn sfence_of_its_own_page_ends_a_translation() {
     };
     let (frame_1, frame_2) = (frame(1), frame(0));
     let mut a = Asm::new();
-    let lp = a.label();
-    a.li(31, 10);
     a.li(13, 0);
-    a.li(5, va_c);
-    a.bind(lp);
-    a.emit(Jalr {
-        rd: 1,
-        rs1: 5,
-        imm: 0,
-    });
-    count_down(&mut a, lp);
+    call_ten_times(&mut a, va_c);
     a.emit(Wfi);
     let code = a.finish().expect("assembles");
     let pages: [(u64, &[u8]); 2] = [(pa_1, &frame_1), (pa_2, &frame_2)];
     for (name, step) in &mut engines() {
-        let (mut h, slot) = remap_machine(&code, va_c, pa_1, &pages);
-        let l0 = slot & !0xfff;
-        let pt_slot = l0 + ((va_pt >> 12) & 0x1ff) * 8;
-        assert!(h.ram.store_u64(pt_slot - RAM_BASE, pte(l0, LEAF)));
-        h.x[7] = va_pt + (slot & 0xfff);
-        h.x[8] = pte(pa_2, LEAF);
-        h.x[9] = pte(pa_1, LEAF) ^ pte(pa_2, LEAF);
+        let mut h = flip_machine(&code, va_c, (pa_1, pa_2), &pages);
         assert_eq!(step(&mut h), Exit::Wfi, "{name}");
         assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
         // Calls 1, 3, .. flip frame 1 to 2 and finish in frame 2 (bit 0).
