@@ -14,6 +14,14 @@ use std::thread::JoinHandle;
 /// Bytes buffered between the guest's devices and the host stream.
 pub const OUTPUT_BUFFER_CAP: usize = 64 * 1024;
 
+/// How long the writer thread, having written, waits for more before it
+/// asks to be woken. A guest prints through a UART a byte at a time, a
+/// few microseconds apart: woken for each line, the thread took a host
+/// core from a hart 2,300 times in a 2-hart Debian boot (1,800 and 1,200
+/// preemptions of the two hart threads). The first byte after a pause is
+/// written at once; a burst's others at most this much later.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(1);
+
 #[derive(Default)]
 struct State {
     data: VecDeque<u8>,
@@ -116,7 +124,17 @@ fn pump(s: &Shared, mut out: Box<dyn Write + Send>) {
             if st.blocked > 0 {
                 s.room.notify_all();
             }
+            let mut lingered = false;
             while st.data.is_empty() && !st.closed {
+                if !lingered {
+                    lingered = true;
+                    st = s
+                        .more
+                        .wait_timeout(st, LINGER)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                    continue;
+                }
                 st.idle = true;
                 st = s.more.wait(st).unwrap_or_else(|e| e.into_inner());
             }
