@@ -195,7 +195,7 @@ pub extern "sysv64" fn csr(hart: *mut Hart, op: *const Op) -> HelperRet {
 /// one page the code is not on goes on in translated code. Jump-cache
 /// entries stamped with the current epoch would skip the fetch TLB, which
 /// may have lost their page: the epoch translated code compares with
-/// becomes one no entry holds (generation 0 of the current code
+/// becomes one no entry holds (translation epoch 0 of the current code
 /// generation), so each is checked against the fetch TLB before use, and
 /// the dispatcher renews its epochs when it sees the flush.
 pub extern "sysv64" fn sfence(hart: *mut Hart, op: *const Op, pc: u64) -> HelperRet {
