@@ -57,6 +57,8 @@ pub struct HartStats {
     pub jit_pages_revalidated: u64,
     /// Translator: translations copied from another hart's.
     pub jit_adopted: u64,
+    /// Translator: translations a compiler thread made.
+    pub jit_compiled_beside: u64,
     /// Translator: entries that found a guessed narrow register holding
     /// a 64-bit value (the pc is translated again without guesses).
     pub jit_guesses_failed: u64,

@@ -42,6 +42,7 @@
 //!   [`Library`]; a hart about to translate a block copies and relocates
 //!   another's code for it if the guest bytes still match.
 
+mod background;
 mod code;
 mod emit;
 mod fp;
@@ -63,7 +64,12 @@ use crate::emit::RET_TRAP;
 use crate::helpers::{JcEntry, JcSet, CHECK_EVERY, JC_SIZE};
 use crate::library::Template;
 
+pub use background::Compiler;
 pub use library::Library;
+
+/// Runs of a block in the compiler's hands between the hart's looks for
+/// its code.
+const RECHECK_AFTER: u32 = 4;
 
 /// Default size of a hart's translation cache.
 pub const DEFAULT_CACHE_SIZE: usize = 128 << 20;
@@ -109,7 +115,7 @@ fn ram_of(hart: &Hart) -> emit::Ram {
 /// rather than read from RAM again: RAM may have changed since the decode
 /// (a racing hart's unseen store), and the copy must describe what was
 /// translated.
-fn guest_bytes(ops: &[Op], pa: u64) -> Box<[u8]> {
+pub(crate) fn guest_bytes(ops: &[Op], pa: u64) -> Box<[u8]> {
     let mut bytes = Vec::with_capacity(ops.len() * 4);
     for op in ops {
         bytes.extend_from_slice(&op.raw.to_le_bytes()[..usize::from(op.len)]);
@@ -189,6 +195,9 @@ pub struct JitStats {
     /// Translations copied from another hart's (see [`Library`]) rather
     /// than made here (counted in `blocks_translated` too).
     pub adopted: u64,
+    /// Translations a compiler thread made (see [`Compiler`]; counted in
+    /// `blocks_translated` too).
+    pub compiled_beside: u64,
     /// Translations whose entry found a register it counted on holding a
     /// narrow value not holding one (see `emit::narrow`): their page's
     /// code is translated again, that code without such guesses.
@@ -347,6 +356,8 @@ pub struct Jit {
     op_store: Vec<Arc<[Op]>>,
     /// The translations this hart shares with the machine's other harts.
     library: Option<Arc<Library>>,
+    /// The compiler thread hot blocks go to, if the host has one to spare.
+    outbox: Option<background::Outbox>,
     /// Physical page number -> every translation made from it since the
     /// last flush, including those whose table slot was since taken by
     /// other code: their host code lives on, and blocks of the same page
@@ -429,6 +440,7 @@ impl Jit {
             ops: Vec::with_capacity(64),
             op_store: Vec::new(),
             library: None,
+            outbox: None,
             pages: HashMap::new(),
             code_copies: Vec::new(),
             no_guess: HashSet::new(),
@@ -450,6 +462,15 @@ impl Jit {
     /// Share translations with the other harts that share `library`.
     pub fn share(&mut self, library: Arc<Library>) {
         self.library = Some(library);
+    }
+
+    /// Have `compiler` emit the code of blocks that turn hot while this
+    /// hart interprets on (only under [`Policy::Hot`]: [`Policy::Always`]
+    /// has nothing to interpret meanwhile).
+    pub fn compile_with(&mut self, compiler: Arc<Compiler>) {
+        if matches!(self.policy, Policy::Hot(_)) {
+            self.outbox = Some(background::Outbox::new(compiler));
+        }
     }
 
     /// Bytes of translated code currently held.
@@ -727,11 +748,41 @@ impl Jit {
         let guessing = hart.prv != PrivilegeMode::Supervisor
             && self.stats.guesses_failed < MAX_GUESSES_FAILED
             && !self.no_guess.contains(&pa);
+        // The compiler thread's work for this block, if it was sent there.
+        let mut sent_back = false;
+        if let Some(outbox) = self.outbox.as_mut() {
+            match outbox.take(pc, pa) {
+                background::Sent::Pending => {
+                    self.wait_for_compiler(idx);
+                    return;
+                }
+                background::Sent::Done(done) => {
+                    sent_back = true;
+                    let usable = done.template.filter(|t| {
+                        t.modes == modes && !(done.guessed && self.no_guess.contains(&pa))
+                    });
+                    if let Some(t) = usable {
+                        if self.adopt(hart, idx, (pc, pa), &t, modes, "") {
+                            self.stats.compiled_beside += 1;
+                            if let Some(l) = &self.library {
+                                l.publish(pc, pa, t);
+                            }
+                            return;
+                        }
+                    }
+                    // Made for other bytes or modes: translated here
+                    // rather than sent again.
+                }
+                background::Sent::Late => sent_back = true,
+                background::Sent::No => {}
+            }
+        }
         let published = self.library.as_ref().and_then(|l| l.get(pc, pa, modes));
         // (A published translation may have guessed where this pc's guess
         // failed.)
         if let Some(t) = published.filter(|_| !self.no_guess.contains(&pa)) {
-            if self.adopt(hart, idx, (pc, pa), &t, modes) {
+            if self.adopt(hart, idx, (pc, pa), &t, modes, " adopted") {
+                self.stats.adopted += 1;
                 return;
             }
         }
@@ -804,6 +855,18 @@ impl Jit {
         let ops: Arc<[Op]> = self.ops.as_slice().into();
         let shared = self.shared;
         let guess = if guessing { narrow_now(hart) } else { 0 };
+        // Only while a host core is spare: with every core running a hart,
+        // the compiler thread would take turns with them (a 2-hart boot on
+        // 2 cores was 7 % slower).
+        if !sent_back && hart.ram.writers().running() <= rvisor_cpu::spin::host_cores() {
+            if let Some(outbox) = self.outbox.as_mut() {
+                let base = self.buf.cursor();
+                if outbox.send(ops.clone(), (pc, pa), bytes, base, shared, modes, guess) {
+                    self.wait_for_compiler(idx);
+                    return;
+                }
+            }
+        }
         let made = self.install(hart, idx, (pc, pa), "", |base| {
             emit::translate(&ops, (pc, pa), bytes, base, shared, modes, guess)
         });
@@ -842,6 +905,7 @@ impl Jit {
         (pc, pa): (u64, u64),
         t: &Template,
         modes: emit::Modes,
+        tag: &str,
     ) -> bool {
         let len = t.guest.len() as u64;
         // Code outside RAM (ROM) has no copy to compare: translated here.
@@ -861,7 +925,7 @@ impl Jit {
             hart.engine_code_kept(pa >> 12);
         }
         let shared = self.shared;
-        let made = self.install(hart, idx, (pc, pa), " adopted", |base| {
+        let made = self.install(hart, idx, (pc, pa), tag, |base| {
             let mut code = t.code.to_vec();
             emit::relocate(&mut code, &t.relocs, t.base, base, shared).then_some(emit::Emitted {
                 code,
@@ -873,10 +937,18 @@ impl Jit {
         if made.is_none() {
             return false;
         }
-        self.stats.adopted += 1;
         self.note_page(&hart.ram, pa, t.guest.clone(), idx);
         self.op_store.push(t.ops.clone());
         true
+    }
+
+    /// Leave slot `idx`'s block to the interpreter while the compiler
+    /// thread makes its code: it asks again after a few more runs (or at
+    /// once, if the interpreter stops before it as a hot block).
+    fn wait_for_compiler(&mut self, idx: usize) {
+        if let Policy::Hot(n) = self.policy {
+            self.table[idx].hits = n.saturating_sub(RECHECK_AFTER);
+        }
     }
 
     /// Install `emit::straddle`'s code for the instruction at (`pc`,
@@ -1044,6 +1116,7 @@ impl Jit {
         h.jit_dropped = s.dropped;
         h.jit_pages_revalidated = s.pages_revalidated;
         h.jit_adopted = s.adopted;
+        h.jit_compiled_beside = s.compiled_beside;
         h.jit_guesses_failed = s.guesses_failed;
         h.jit_insns_run = s.insns_run;
         h.jit_exits = s.exits;

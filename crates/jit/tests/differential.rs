@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rvisor_cpu::{Exit, Hart, HartConfig, HartSignals};
 use rvisor_isa::{decode_compressed, Asm, Inst, RoundingMode};
-use rvisor_jit::{Jit, Library, Policy};
+use rvisor_jit::{Compiler, Jit, Library, Policy};
 use rvisor_memory::{BusBuilder, Clock, GuestRam, TimerQueue};
 
 const RAM_BASE: u64 = 0x8000_0000;
@@ -944,7 +944,19 @@ fn check_code(code: &[u8], seed: u64, policy: Policy, budget: u64) {
 }
 
 /// [`check_code`] with the translator `jit`, which is returned.
-fn check_code_with(code: &[u8], seed: u64, policy: Policy, budget: u64, mut jit: Jit) -> Jit {
+fn check_code_with(code: &[u8], seed: u64, policy: Policy, budget: u64, jit: Jit) -> Jit {
+    check_code_stepping(code, seed, policy, budget, jit, || {})
+}
+
+/// [`check_code_with`], calling `after` after each run of the translator.
+fn check_code_stepping(
+    code: &[u8],
+    seed: u64,
+    policy: Policy,
+    budget: u64,
+    mut jit: Jit,
+    mut after: impl FnMut(),
+) -> Jit {
     let code = code.to_vec();
     // One seed in four runs in S-mode (satp bare): loads and stores probe
     // the TLB rather than RAM's bounds (traps still go to M-mode's
@@ -960,7 +972,15 @@ fn check_code_with(code: &[u8], seed: u64, policy: Policy, budget: u64, mut jit:
     let mut reference = machine(&code, seed);
     run_to_wfi(&mut reference, |h| h.run(budget), seed);
     let mut translated = machine(&code, seed);
-    run_to_wfi(&mut translated, |h| jit.run(h, budget), seed);
+    run_to_wfi(
+        &mut translated,
+        |h| {
+            let exit = jit.run(h, budget);
+            after();
+            exit
+        },
+        seed,
+    );
     let (r, t) = (state(&reference), state(&translated));
     if r != t {
         for i in 0..32 {
@@ -1027,6 +1047,77 @@ fn translations_copied_from_another_hart_agree_with_the_interpreter() {
         other > 0 && other < same / 4,
         "{other} copied of another program"
     );
+}
+
+/// Hot blocks translated by a compiler thread: with a thread that
+/// delivers whenever it is done, and with results handed over after each
+/// run of the translator (late, or never before the program ends), the
+/// programs agree with the interpreter, under small budgets too.
+#[test]
+fn translations_made_by_a_compiler_thread_agree_with_the_interpreter() {
+    let threaded = Compiler::spawn(1, || true).expect("a compiler thread");
+    let manual = Compiler::manual();
+    let mut beside = 0;
+    for seed in 3000..3300 {
+        let budget = if seed % 2 == 0 {
+            1 << 20
+        } else {
+            1 + seed % 13
+        };
+        let mut jit = Jit::new(Policy::Hot(2), 1 << 20).expect("code cache");
+        let code = program(seed);
+        if seed % 3 == 0 {
+            jit.compile_with(threaded.clone());
+            jit = check_code_with(&code, seed, Policy::Hot(2), budget, jit);
+        } else {
+            jit.compile_with(manual.clone());
+            let every = 1 + seed % 4;
+            let mut runs = 0;
+            jit = check_code_stepping(&code, seed, Policy::Hot(2), budget, jit, || {
+                runs += 1;
+                if runs % every == 0 {
+                    manual.run_queued();
+                }
+            });
+            manual.run_queued();
+        }
+        if seed % 3 != 0 {
+            // (The thread's count depends on the host's load: it runs at
+            // `SCHED_IDLE`, and the hart stops waiting for it.)
+            beside += jit.stats.compiled_beside;
+        }
+    }
+    assert!(beside > 500, "only {beside} translations made beside");
+}
+
+/// Code rewritten while its translation is being made: the compiler's
+/// result, made from the old bytes, comes back after the store and must
+/// not be used (on a lone hart and with SMP).
+#[test]
+fn a_translation_made_from_bytes_since_rewritten_is_not_used() {
+    let (code, at) = rewritten_loop(2, true);
+    for smp in [false, true] {
+        let compiler = Compiler::manual();
+        let mut jit = Jit::new(Policy::Hot(2), 1 << 20).expect("code cache");
+        jit.compile_with(compiler.clone());
+        let mut h = machine(&code, 3);
+        h.config.smp = smp;
+        // The loop turned hot in its first call and was sent.
+        assert_eq!(jit.run(&mut h, 1 << 20), Exit::Wfi, "first wfi");
+        let off = CODE - RAM_BASE + at;
+        assert!(h.ram.store_u32(off, addi13(100)));
+        assert!(h.ram.code_written(off, 4), "the bytes held code");
+        assert!(
+            compiler.run_queued() > 0,
+            "nothing was sent to the compiler"
+        );
+        run_to_wfi(&mut h, |h| jit.run(h, 1 << 20), 3);
+        assert_eq!(
+            h.x[13],
+            8 * (1 + 100),
+            "smp {smp}: code made from the old bytes ran"
+        );
+    }
 }
 
 #[test]
@@ -2143,6 +2234,19 @@ fn engines() -> Vec<(String, Step)> {
             Box::new(move |h: &mut Hart| jit.run(h, 1 << 20)),
         ));
     }
+    // Hot code translated by a compiler thread, its results handed over
+    // after each run (as late as a busy thread would deliver them).
+    let compiler = Compiler::manual();
+    let mut jit = Jit::new(Policy::Hot(2), 1 << 20).expect("code cache");
+    jit.compile_with(compiler.clone());
+    drive.push((
+        "Hot(2) with a compiler thread".into(),
+        Box::new(move |h: &mut Hart| {
+            let exit = jit.run(h, 1 << 20);
+            compiler.run_queued();
+            exit
+        }),
+    ));
     drive
 }
 

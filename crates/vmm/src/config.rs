@@ -216,6 +216,9 @@ pub struct VmConfig {
     pub nets: Vec<NetSpec>,
     /// Bytes of translated code each hart's translator may hold.
     pub tcache_size: u64,
+    /// Host threads that emit hot blocks' code while the harts interpret
+    /// on (`--engine auto`); `None`: one if the host has a core to spare.
+    pub jit_threads: Option<u32>,
     /// Write the firmware's signature area here at exit, in lines of this
     /// many bytes (riscv-arch-test; Spike's `+signature=`).
     pub signature: Option<(PathBuf, u32)>,
@@ -238,6 +241,7 @@ impl Default for VmConfig {
             disks: Vec::new(),
             nets: Vec::new(),
             tcache_size: rvisor_jit::DEFAULT_CACHE_SIZE as u64,
+            jit_threads: None,
             signature: None,
         }
     }

@@ -232,9 +232,10 @@ impl VmStats {
         );
         let _ = writeln!(s, "  {:<32} {}", "spin-loop yields", sum(|h| h.spin_yields));
         type Counter = (&'static str, fn(&HartStats) -> u64);
-        let jit: [Counter; 14] = [
+        let jit: [Counter; 15] = [
             ("blocks translated", |h| h.jit_blocks),
             ("  of them copied from other harts", |h| h.jit_adopted),
+            ("  made by the compiler thread", |h| h.jit_compiled_beside),
             ("translated code bytes", |h| h.jit_code_bytes),
             ("dispatches to translated code", |h| h.jit_dispatches),
             ("blocks interpreted (jit engine)", |h| h.jit_interpreted),

@@ -7,7 +7,7 @@ use std::time::Instant;
 use rvisor_cpu::signals::EXIT_REQUEST;
 use rvisor_cpu::stats::HartStats;
 use rvisor_cpu::{Exit, Hart};
-use rvisor_jit::{Jit, Library, Policy};
+use rvisor_jit::{Compiler, Jit, Library, Policy};
 use rvisor_platform::fdt::Profile;
 use rvisor_platform::image::ImageBytes;
 use rvisor_platform::machine::{self, MachineSpec, VirtioSpec};
@@ -169,6 +169,10 @@ fn run_once(
     // like one hart's code cache).
     let library = (shared.len() > 1 && config.engine != Engine::Interp)
         .then(|| Library::new(config.tcache_size as usize));
+    let ram = machine.bus.ram().clone();
+    let compiler = spawn_compiler(config, move || {
+        ram.writers().running() < rvisor_cpu::spin::host_cores()
+    });
     let started = Instant::now();
     let mut threads = Vec::new();
     for (hart, shared) in machine.harts.into_iter().zip(shared) {
@@ -180,6 +184,7 @@ fn run_once(
             engine: config.engine,
             tcache_size: config.tcache_size as usize,
             library: library.clone(),
+            compiler: compiler.clone(),
         };
         let t = std::thread::Builder::new()
             .name(format!("rvisor-hart{id}"))
@@ -297,11 +302,40 @@ struct HartCtx {
     tcache_size: usize,
     /// The translations the machine's harts share.
     library: Option<Arc<Library>>,
+    /// The threads that translate hot blocks beside the harts.
+    compiler: Option<Arc<Compiler>>,
+}
+
+/// The compiler threads `config` asks for: by default one, if the host
+/// has a core besides the one a hart runs on (with one core it would only
+/// delay each block's code). Only `--engine auto` interprets while a
+/// block's code is made.
+fn spawn_compiler(
+    config: &VmConfig,
+    spare: impl Fn() -> bool + Send + Sync + 'static,
+) -> Option<Arc<Compiler>> {
+    if config.engine != Engine::Auto {
+        return None;
+    }
+    let threads = config
+        .jit_threads
+        .unwrap_or(u32::from(rvisor_cpu::spin::host_cores() > 1));
+    if threads == 0 {
+        return None;
+    }
+    match Compiler::spawn(threads as usize, spare) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!("no compiler thread ({e}); harts translate their own code");
+            None
+        }
+    }
 }
 
 /// The translator for `engine` (none: interpret). A host that refuses the
 /// code cache mapping falls back to the interpreter.
-fn make_jit(engine: Engine, cache_size: usize, library: Option<&Arc<Library>>) -> Option<Jit> {
+fn make_jit(ctx: &HartCtx) -> Option<Jit> {
+    let (engine, cache_size) = (ctx.engine, ctx.tcache_size);
     let policy = match engine {
         Engine::Interp => return None,
         Engine::Jit => Policy::Always,
@@ -309,8 +343,11 @@ fn make_jit(engine: Engine, cache_size: usize, library: Option<&Arc<Library>>) -
     };
     match Jit::new(policy, cache_size) {
         Ok(mut j) => {
-            if let Some(l) = library {
+            if let Some(l) = &ctx.library {
                 j.share(l.clone());
+            }
+            if let Some(c) = &ctx.compiler {
+                j.compile_with(c.clone());
             }
             Some(j)
         }
@@ -364,7 +401,7 @@ fn run_hart(mut hart: Hart, ctx: &HartCtx) -> (HartStats, HypercallCounts) {
         return (hart.stats_snapshot(), sbi_state.calls);
     }
     let mut poll = HaltPoll::default();
-    let mut jit = make_jit(ctx.engine, ctx.tcache_size, ctx.library.as_ref());
+    let mut jit = make_jit(ctx);
     hart.set_running(true);
     loop {
         let exit = match &mut jit {
