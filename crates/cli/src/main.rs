@@ -90,7 +90,7 @@ struct RunArgs {
     /// Translated-code cache per hart, and the bound of the translations harts share (1M to 1G; each emptied whole when full)
     #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
     tcache_size: u64,
-    /// Host threads that translate hot code while the harts interpret on (engine auto; 0: each hart translates its own) [default: 1 if the host has 2 or more cores, else 0]
+    /// Host threads that translate hot code while the harts interpret on (engine auto; 0: each hart translates its own) [default: 1 if the host has more cores than --cpus, else 0]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=8))]
     jit_threads: Option<u32>,
     /// Print what the VMM did (traps, emulated instructions, MMIO, interrupts) at exit
