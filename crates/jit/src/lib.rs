@@ -856,9 +856,9 @@ impl Jit {
         let shared = self.shared;
         let guess = if guessing { narrow_now(hart) } else { 0 };
         // Only while a host core is spare: with every core running a hart,
-        // the compiler thread would take turns with them (a 2-hart boot on
-        // 2 cores was 7 % slower).
-        if !sent_back && hart.ram.writers().running() <= rvisor_cpu::spin::host_cores() {
+        // the compiler thread (at `SCHED_IDLE`) gets no time, and the block
+        // would wait for nothing.
+        if !sent_back && hart.ram.writers().running() < rvisor_cpu::spin::host_cores() {
             if let Some(outbox) = self.outbox.as_mut() {
                 let base = self.buf.cursor();
                 if outbox.send(ops.clone(), (pc, pa), bytes, base, shared, modes, guess) {
