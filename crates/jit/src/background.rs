@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use rvisor_cpu::interp::Op;
 
-use crate::emit::{self, Modes, Shared};
+use crate::emit::{self, Request};
 use crate::library::Template;
 
 /// Blocks one hart may have in the compiler's hands at once: past that it
@@ -55,13 +55,7 @@ const MAX_READY: usize = 4096;
 /// A block to translate.
 struct Job {
     ops: Arc<[Op]>,
-    pc: u64,
-    pa: u64,
-    bytes: u64,
-    base: usize,
-    shared: Shared,
-    modes: Modes,
-    guess: u32,
+    req: Request,
     reply: Sender<Done>,
 }
 
@@ -178,34 +172,25 @@ fn run(job: Job) {
     // A panic here would be the emitter's bug, which a hart translating
     // for itself would meet as well: the hart is told nothing came of it
     // and translates the block on its own thread.
-    let made = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        emit::translate(
-            &job.ops,
-            (job.pc, job.pa),
-            job.bytes,
-            job.base,
-            job.shared,
-            job.modes,
-            job.guess,
-        )
-    }))
-    .ok()
-    .flatten();
+    let req = job.req;
+    let made = std::panic::catch_unwind(AssertUnwindSafe(|| emit::translate(&job.ops, req)))
+        .ok()
+        .flatten();
     let template = made.map(|e| Template {
-        guest: crate::guest_bytes(job.ops.get(..e.insns).unwrap_or(&job.ops), job.pa),
+        guest: crate::guest_bytes(job.ops.get(..e.insns).unwrap_or(&job.ops), req.pa),
         code: e.code.into_boxed_slice(),
-        base: job.base,
+        base: req.base,
         entry: e.entry,
         insns: e.insns,
         relocs: e.relocs.into_boxed_slice(),
         ops: job.ops.clone(),
-        modes: job.modes,
+        modes: req.modes,
     });
     // A hart that is gone wants nothing.
     let _ = job.reply.send(Done {
-        pc: job.pc,
-        pa: job.pa,
-        guessed: job.guess != 0,
+        pc: req.pc,
+        pa: req.pa,
+        guessed: req.guess != 0,
         template,
     });
 }
@@ -272,38 +257,22 @@ impl Outbox {
         }
     }
 
-    /// Queue the translation of `ops` (decoded at (`pc`, `pa`), `bytes`
-    /// long) for code placed at `base`. False if the queue is full (or
-    /// the compiler gone): the caller translates it itself.
-    #[allow(clippy::too_many_arguments)]
-    pub fn send(
-        &mut self,
-        ops: Arc<[Op]>,
-        (pc, pa): (u64, u64),
-        bytes: u64,
-        base: usize,
-        shared: Shared,
-        modes: Modes,
-        guess: u32,
-    ) -> bool {
+    /// Queue the translation of `ops` for `req`. False if the hart has
+    /// enough in the compiler's hands (or the compiler is gone): the
+    /// caller translates it itself.
+    pub fn send(&mut self, ops: Arc<[Op]>, req: Request) -> bool {
         if self.pending.len() >= MAX_PENDING {
             return false;
         }
         let job = Job {
             ops,
-            pc,
-            pa,
-            bytes,
-            base,
-            shared,
-            modes,
-            guess,
+            req,
             reply: self.reply.clone(),
         };
         if self.compiler.jobs.send(job).is_err() {
             return false;
         }
-        self.pending.insert((pc, pa), 0);
+        self.pending.insert((req.pc, req.pa), 0);
         true
     }
 }

@@ -2888,21 +2888,38 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram: Ram) -> Opti
     })
 }
 
+/// Everything a translation depends on besides its ops: the code it makes
+/// is a function of these and the ops alone (a compiler thread makes it
+/// from them, see `background`).
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    /// Guest virtual and physical pc of the first op.
+    pub pc: u64,
+    pub pa: u64,
+    /// Length of the guest code the ops cover.
+    pub bytes: u64,
+    /// Host address the code is assembled for.
+    pub base: usize,
+    pub shared: Shared,
+    pub modes: Modes,
+    /// The registers that hold narrow values now (see [`narrow`]), which
+    /// a translation with loops may count on, checking them at its entry.
+    pub guess: u32,
+}
+
 /// Translate the leading translatable ops of `ops` (contiguous guest code
-/// whose first instruction is at guest pc `pc`), for placement at host
-/// address `base`. `bytes` is the length of the guest code `ops` cover.
-/// `guess`: the registers that hold narrow values now (see
-/// [`narrow`]), which a translation with loops may count on, checking
-/// them at its entry. `None` if the first op is not translatable.
-pub fn translate(
-    ops: &[Op],
-    (pc, pa): (u64, u64),
-    bytes: u64,
-    base: usize,
-    shared: Shared,
-    modes: Modes,
-    guess: u32,
-) -> Option<Emitted> {
+/// whose first instruction is at guest pc `req.pc`) for `req`. `None` if
+/// the first op is not translatable.
+pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
+    let Request {
+        pc,
+        pa,
+        bytes,
+        base,
+        shared,
+        modes,
+        guess,
+    } = req;
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
     if n == 0 {
         return None;
@@ -3349,8 +3366,16 @@ mod tests {
         let len = ops
             .last()
             .map_or(0, |op| u64::from(op.off) + u64::from(op.len));
-        let pcs = (0x8000_0000, 0x8000_0000);
-        let e = translate(ops, pcs, len, cache + place, shared, modes, 0).expect("translatable");
+        let req = Request {
+            pc: 0x8000_0000,
+            pa: 0x8000_0000,
+            bytes: len,
+            base: cache + place,
+            shared,
+            modes,
+            guess: 0,
+        };
+        let e = translate(ops, req).expect("translatable");
         (e, shared)
     }
 

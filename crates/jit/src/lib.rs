@@ -858,17 +858,25 @@ impl Jit {
         // Only while a host core is spare: with every core running a hart,
         // the compiler thread (at `SCHED_IDLE`) gets no time, and the block
         // would wait for nothing.
+        let req = |base| emit::Request {
+            pc,
+            pa,
+            bytes,
+            base,
+            shared,
+            modes,
+            guess,
+        };
         if !sent_back && hart.ram.writers().running() < rvisor_cpu::spin::host_cores() {
             if let Some(outbox) = self.outbox.as_mut() {
-                let base = self.buf.cursor();
-                if outbox.send(ops.clone(), (pc, pa), bytes, base, shared, modes, guess) {
+                if outbox.send(ops.clone(), req(self.buf.cursor())) {
                     self.wait_for_compiler(idx);
                     return;
                 }
             }
         }
         let made = self.install(hart, idx, (pc, pa), "", |base| {
-            emit::translate(&ops, (pc, pa), bytes, base, shared, modes, guess)
+            emit::translate(&ops, req(base))
         });
         if let Some((base, e)) = made {
             let guest = guest_bytes(ops.get(..e.insns).unwrap_or(&ops), pa);
