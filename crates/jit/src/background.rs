@@ -31,7 +31,7 @@ use crate::library::Template;
 /// translates on its own thread. Code for a burst of newly hot blocks
 /// comes sooner that way than from a queue (64 queued gave 160 µs of
 /// waiting per block, and a slower boot; 2 and 4 gave the fastest).
-pub const MAX_PENDING: usize = 2;
+const MAX_PENDING: usize = 2;
 
 /// How long a compiler thread looks for work before it sleeps. Waking a
 /// sleeping thread takes the sending hart a system call and the block
