@@ -114,3 +114,9 @@ fn bad_input_kernel_image_as_firmware_and_truncated_kernel_are_one_line() {
         "truncated",
     );
 }
+
+#[test]
+fn bad_input_jit_threads_is_one_line() {
+    assert_one_line_error(&["run", "--jit-threads", "9"], "--jit-threads");
+    assert_one_line_error(&["run", "--jit-threads", "many"], "--jit-threads");
+}
