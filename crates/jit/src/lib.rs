@@ -748,8 +748,10 @@ impl Jit {
         let guessing = hart.prv != PrivilegeMode::Supervisor
             && self.stats.guesses_failed < MAX_GUESSES_FAILED
             && !self.no_guess.contains(&pa);
-        // The compiler thread's work for this block, if it was sent there.
-        let mut sent_back = false;
+        // The compiler thread's work for this block, if it was sent there;
+        // a block whose work could not be used, or came late, is
+        // translated on this thread (`here`), not sent again.
+        let mut here = false;
         if let Some(outbox) = self.outbox.as_mut() {
             match outbox.take(pc, pa) {
                 background::Sent::Pending => {
@@ -757,7 +759,7 @@ impl Jit {
                     return;
                 }
                 background::Sent::Done(done) => {
-                    sent_back = true;
+                    here = true;
                     let usable = done.template.filter(|t| {
                         t.modes == modes && !(done.guessed && self.no_guess.contains(&pa))
                     });
@@ -770,10 +772,9 @@ impl Jit {
                             return;
                         }
                     }
-                    // Made for other bytes or modes: translated here
-                    // rather than sent again.
+                    // Made for other bytes or modes.
                 }
-                background::Sent::Late => sent_back = true,
+                background::Sent::Late => here = true,
                 background::Sent::No => {}
             }
         }
@@ -867,7 +868,7 @@ impl Jit {
             modes,
             guess,
         };
-        if !sent_back && hart.ram.writers().running() < rvisor_cpu::spin::host_cores() {
+        if !here && hart.ram.writers().running() < rvisor_cpu::spin::host_cores() {
             if let Some(outbox) = self.outbox.as_mut() {
                 if outbox.send(ops.clone(), req(self.buf.cursor())) {
                     self.wait_for_compiler(idx);
