@@ -1,4 +1,5 @@
-//! Differential test against QEMU: random RV64GC instruction streams (ALU, M,
+//! Differential test against QEMU: random RV64GC instruction streams, with
+//! Zba/Zbb/Zbs (ALU, M, bit manipulation,
 //! compressed, loads/stores (some misaligned), AMOs and LR/SC, F/D in every
 //! rounding mode with fflags, forward branches and jumps, self-modifying code
 //! with `fence.i`, and instructions that trap: illegal and reserved encodings,
@@ -82,7 +83,7 @@ fn run_qemu(p: &Program, path: &Path) -> Result<Vec<u8>, String> {
     // Only RV64GC: QEMU's default CPU also has the bit-manipulation
     // extensions, whose encodings must be illegal here.
     let out = Command::new(QEMU)
-        .args(["-cpu", "rv64,zba=false,zbb=false,zbc=false,zbs=false"])
+        .args(["-cpu", "rv64,zba=true,zbb=true,zbc=false,zbs=true"])
         .arg(path)
         .output()
         .map_err(|e| format!("cannot run {QEMU}: {e}"))?;

@@ -8,6 +8,7 @@
 //! "Privileged Instruction Listing"; compressed encodings follow the
 //! "RVC Instruction Set Listings" for RV64.
 
+use crate::bitmanip::BitOp;
 use crate::inst::{Inst, RoundingMode};
 
 /// Length in bytes (2 or 4) of the instruction whose low 16 bits are `low16`.
@@ -95,21 +96,21 @@ fn decode_major(raw: u32) -> Option<Inst> {
         0x03 => decode_load(raw),
         0x07 => decode_load_fp(raw),
         0x0f => decode_misc_mem(raw),
-        0x13 => decode_op_imm(raw),
+        0x13 => decode_op_imm(raw).or_else(|| decode_bit(raw)),
         0x17 => Some(Inst::Auipc {
             rd: rd(raw),
             imm: imm_u(raw),
         }),
-        0x1b => decode_op_imm_32(raw),
+        0x1b => decode_op_imm_32(raw).or_else(|| decode_bit(raw)),
         0x23 => decode_store(raw),
         0x27 => decode_store_fp(raw),
         0x2f => decode_amo(raw),
-        0x33 => decode_op(raw),
+        0x33 => decode_op(raw).or_else(|| decode_bit(raw)),
         0x37 => Some(Inst::Lui {
             rd: rd(raw),
             imm: imm_u(raw),
         }),
-        0x3b => decode_op_32(raw),
+        0x3b => decode_op_32(raw).or_else(|| decode_bit(raw)),
         0x43 | 0x47 | 0x4b | 0x4f => decode_fma(raw),
         0x53 => decode_op_fp(raw),
         0x63 => decode_branch(raw),
@@ -219,6 +220,17 @@ fn decode_op_imm_32(raw: u32) -> Option<Inst> {
         (5, 0) => Inst::Srliw { rd, rs1, shamt },
         (5, 0x20) => Inst::Sraiw { rd, rs1, shamt },
         _ => return None,
+    })
+}
+
+/// Zba/Zbb/Zbs, which share the integer opcodes (see `bitmanip`).
+fn decode_bit(raw: u32) -> Option<Inst> {
+    let (op, rs2) = BitOp::decode(raw)?;
+    Some(Inst::Bit {
+        op,
+        rd: rd(raw),
+        rs1: rs1(raw),
+        rs2,
     })
 }
 

@@ -129,6 +129,7 @@ impl Inst {
             Inst::Divuw { .. } => "divuw",
             Inst::Remw { .. } => "remw",
             Inst::Remuw { .. } => "remuw",
+            Inst::Bit { op, .. } => op.name(),
             Inst::LrW { .. } => "lr.w",
             Inst::ScW { .. } => "sc.w",
             Inst::AmoswapW { .. } => "amoswap.w",
@@ -358,6 +359,11 @@ fn operands(inst: &Inst, pc: Option<u64>) -> String {
         | Divuw { rd, rs1, rs2 }
         | Remw { rd, rs1, rs2 }
         | Remuw { rd, rs1, rs2 } => format!("{},{},{}", x(rd), x(rs1), x(rs2)),
+        Bit { op, rd, rs1, rs2 } => match op.form() {
+            crate::bitmanip::Form::Reg => format!("{},{},{}", x(rd), x(rs1), x(rs2)),
+            crate::bitmanip::Form::Unary => format!("{},{}", x(rd), x(rs1)),
+            _ => format!("{},{},{:#x}", x(rd), x(rs1), rs2),
+        },
         Fence { pred, succ, fm } => {
             if fm == 8 && pred == 3 && succ == 3 {
                 String::new()

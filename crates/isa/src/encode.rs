@@ -207,6 +207,7 @@ pub fn encode(inst: &Inst) -> Option<u32> {
         Divuw { rd, rs1, rs2 } => r_type(0x3b, 5, 1, rd, rs1, rs2),
         Remw { rd, rs1, rs2 } => r_type(0x3b, 6, 1, rd, rs1, rs2),
         Remuw { rd, rs1, rs2 } => r_type(0x3b, 7, 1, rd, rs1, rs2),
+        Bit { op, rd, rs1, rs2 } => op.encode(rd, rs1, rs2),
         LrW { rd, rs1, aqrl } => amo(2, 0b00010, rd, rs1, 0, aqrl),
         ScW { rd, rs1, rs2, aqrl } => amo(2, 0b00011, rd, rs1, rs2, aqrl),
         AmoswapW { rd, rs1, rs2, aqrl } => amo(2, 0b00001, rd, rs1, rs2, aqrl),

@@ -8,6 +8,8 @@
 //! instruction length (2 or 4) travels beside the `Inst`, not in it.
 //! Variants are the mnemonic in CamelCase with the dots removed.
 
+use crate::bitmanip::BitOp;
+
 /// The `rm` field of an F/D instruction (static rounding mode, or `Dyn` to use `frm`).
 ///
 /// Privileged spec / unprivileged spec, chapter "F" §"Floating-Point Control and Status
@@ -418,6 +420,15 @@ pub enum Inst {
         rs2: u8,
     },
     Remuw {
+        rd: u8,
+        rs1: u8,
+        rs2: u8,
+    },
+
+    // ---- Zba, Zbb, Zbs (see `bitmanip`: `rs2` is a register, an
+    //      immediate or 0, by the operation's form) ----------------------
+    Bit {
+        op: BitOp,
         rd: u8,
         rs1: u8,
         rs2: u8,
@@ -996,6 +1007,10 @@ impl Inst {
             | Divuw { rd, rs1, rs2 }
             | Remw { rd, rs1, rs2 }
             | Remuw { rd, rs1, rs2 } => Some(([rs1, rs2], rd)),
+            Bit { op, rd, rs1, rs2 } => match op.form() {
+                crate::bitmanip::Form::Reg => Some(([rs1, rs2], rd)),
+                _ => Some(([rs1, 0], rd)),
+            },
 
             _ => None,
         }

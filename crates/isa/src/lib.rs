@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bitmanip;
 pub mod csr;
 pub mod decode;
 pub mod disasm;
@@ -15,6 +16,7 @@ pub mod inst;
 #[cfg(test)]
 mod testgen;
 
+pub use bitmanip::BitOp;
 pub use decode::{decode, decode_compressed, insn_len};
 pub use disasm::{disasm, disasm_at};
 pub use encode::{encode, Asm, AsmError, Label};

@@ -168,11 +168,26 @@ fn alu(rng: &mut Rng) -> Inst {
             rs1,
             shamt: shw,
         },
-        _ => Auipc {
+        _ if rng.below(2) == 0 => Auipc {
             rd,
             imm: (rng.next() as i32) & !0xfff,
         },
+        _ => bit(rng, rd, rs1, rs2),
     }
+}
+
+/// A Zba/Zbb/Zbs instruction (`rs2` a register, an immediate or 0 by its
+/// form).
+fn bit(rng: &mut Rng, rd: u8, rs1: u8, rs2: u8) -> Inst {
+    use rvisor_isa::bitmanip::{Form, TABLE};
+    let op = TABLE[rng.below(TABLE.len() as u64) as usize].0;
+    let rs2 = match op.form() {
+        Form::Reg => rs2,
+        Form::Imm6 => rng.below(64) as u8,
+        Form::Imm5 => rng.below(32) as u8,
+        Form::Unary => 0,
+    };
+    Inst::Bit { op, rd, rs1, rs2 }
 }
 
 /// The pseudo-instructions compilers emit, often in place (rd = rs):

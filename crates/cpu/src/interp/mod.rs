@@ -15,6 +15,7 @@
 //! with loads and stores in [`mem`].
 
 mod a;
+mod b;
 mod block;
 mod cold;
 mod d;
@@ -648,6 +649,9 @@ impl Hart {
     fn exec_ext(&mut self, inst: Inst, raw: u32) -> Result<(), Trap> {
         if let Some(r) = self.exec_a(inst) {
             return r;
+        }
+        if self.exec_b(inst).is_some() {
+            return Ok(());
         }
         if let Some(r) = self.exec_f(inst, raw) {
             return r;

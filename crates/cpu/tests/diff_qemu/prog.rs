@@ -275,7 +275,8 @@ impl Gen<'_> {
             return trapping(r, c);
         }
         match r.below(100) {
-            0..=17 => int_reg(r, c),
+            0..=13 => int_reg(r, c),
+            14..=17 => bitmanip(r, c),
             18..=29 => int_imm(r, c),
             30..=41 => compressed_alu(r, c),
             42..=51 => mem(r, c),
@@ -448,6 +449,20 @@ fn trapping(r: &mut Rng, c: &mut Code) {
             c.w(word);
         }
     }
+}
+
+/// A Zba/Zbb/Zbs instruction on random registers (QEMU runs with those
+/// extensions on), its immediate (shift amount, bit index) random too.
+fn bitmanip(r: &mut Rng, c: &mut Code) {
+    use rvisor_isa::bitmanip::{Form, TABLE};
+    let op = TABLE[r.below(TABLE.len() as u32) as usize].0;
+    let rs2 = match op.form() {
+        Form::Reg => xs(r),
+        Form::Imm6 => r.below(64) as u8,
+        Form::Imm5 => r.below(32) as u8,
+        Form::Unary => 0,
+    };
+    c.w(op.encode(xd(r), xs(r), rs2).expect("fields in range"));
 }
 
 fn int_reg(r: &mut Rng, c: &mut Code) {
