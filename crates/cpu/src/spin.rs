@@ -71,6 +71,12 @@ pub fn host_cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// Whether fewer harts run guest code than the host has cores: one is
+/// free for a hart's halt polling or a compiler thread.
+pub fn core_spare(writers: &rvisor_memory::writers::Writers) -> bool {
+    writers.running() < host_cores()
+}
+
 /// Longest block (in instructions) taken for a spin loop's body.
 const MAX_OPS: usize = 8;
 

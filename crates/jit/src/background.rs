@@ -73,6 +73,10 @@ pub(crate) struct Done {
 /// Threads that translate blocks the harts of one machine send them.
 pub struct Compiler {
     jobs: Sender<Job>,
+    /// Whether a host core is free now: harts send blocks, and the
+    /// threads spin for them, only then (with none free a thread at
+    /// `SCHED_IDLE` gets no time, and a block would wait for nothing).
+    spare: Spare,
     /// The queue's other end when no thread serves it (tests run it by
     /// hand with [`Compiler::run_queued`]).
     manual: Option<Mutex<Receiver<Job>>>,
@@ -86,17 +90,20 @@ impl std::fmt::Debug for Compiler {
     }
 }
 
+type Spare = Arc<dyn Fn() -> bool + Send + Sync>;
+
 impl Compiler {
     /// A compiler served by `threads` host threads (named `rvisor-jit`,
-    /// at `SCHED_IDLE`), which end when the compiler is dropped; they wait
-    /// for work spinning while `spare()` (a host core is free).
+    /// at `SCHED_IDLE`), which end when the compiler is dropped; it takes
+    /// work, and its threads spin for it, while `spare()` (a host core is
+    /// free).
     pub fn spawn(
         threads: usize,
         spare: impl Fn() -> bool + Send + Sync + 'static,
     ) -> std::io::Result<Arc<Self>> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
-        let spare: Arc<dyn Fn() -> bool + Send + Sync> = Arc::new(spare);
+        let spare: Spare = Arc::new(spare);
         for _ in 0..threads.max(1) {
             let (queue, spare) = (queue.clone(), spare.clone());
             std::thread::Builder::new()
@@ -106,7 +113,11 @@ impl Compiler {
                     serve(&queue, &*spare)
                 })?;
         }
-        Ok(Arc::new(Self { jobs, manual: None }))
+        Ok(Arc::new(Self {
+            jobs,
+            spare,
+            manual: None,
+        }))
     }
 
     /// A compiler with no thread: jobs wait until [`Self::run_queued`].
@@ -115,6 +126,7 @@ impl Compiler {
         let (jobs, queue) = mpsc::channel::<Job>();
         Arc::new(Self {
             jobs,
+            spare: Arc::new(|| true),
             manual: Some(Mutex::new(queue)),
         })
     }
@@ -259,10 +271,10 @@ impl Outbox {
     }
 
     /// Queue the translation of `ops` for `req`. False if the hart has
-    /// enough in the compiler's hands (or the compiler is gone): the
-    /// caller translates it itself.
+    /// enough in the compiler's hands, no host core is free, or the
+    /// compiler is gone: the caller translates it itself.
     pub fn send(&mut self, ops: Arc<[Op]>, req: Request) -> bool {
-        if self.pending.len() >= MAX_PENDING {
+        if self.pending.len() >= MAX_PENDING || !(self.compiler.spare)() {
             return false;
         }
         let job = Job {

@@ -856,9 +856,6 @@ impl Jit {
         let ops: Arc<[Op]> = self.ops.as_slice().into();
         let shared = self.shared;
         let guess = if guessing { narrow_now(hart) } else { 0 };
-        // Only while a host core is spare: with every core running a hart,
-        // the compiler thread (at `SCHED_IDLE`) gets no time, and the block
-        // would wait for nothing.
         let req = |base| emit::Request {
             pc,
             pa,
@@ -868,12 +865,10 @@ impl Jit {
             modes,
             guess,
         };
-        if !here && hart.ram.writers().running() < rvisor_cpu::spin::host_cores() {
-            if let Some(outbox) = self.outbox.as_mut() {
-                if outbox.send(ops.clone(), req(self.buf.cursor())) {
-                    self.wait_for_compiler(idx);
-                    return;
-                }
+        if let Some(outbox) = self.outbox.as_mut().filter(|_| !here) {
+            if outbox.send(ops.clone(), req(self.buf.cursor())) {
+                self.wait_for_compiler(idx);
+                return;
             }
         }
         let made = self.install(hart, idx, (pc, pa), "", |base| {

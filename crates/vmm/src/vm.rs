@@ -170,9 +170,7 @@ fn run_once(
     let library = (shared.len() > 1 && config.engine != Engine::Interp)
         .then(|| Library::new(config.tcache_size as usize));
     let ram = machine.bus.ram().clone();
-    let compiler = spawn_compiler(config, move || {
-        ram.writers().running() < rvisor_cpu::spin::host_cores()
-    });
+    let compiler = spawn_compiler(config, move || rvisor_cpu::spin::core_spare(ram.writers()));
     let started = Instant::now();
     let mut threads = Vec::new();
     for (hart, shared) in machine.harts.into_iter().zip(shared) {
@@ -365,8 +363,11 @@ fn park(hart: &mut Hart, ctx: &HartCtx, poll: &mut HaltPoll) {
     let mask = hart.csr.mie | EXIT_REQUEST;
     ctx.shared.set_parked(true);
     hart.set_running(false);
-    let spare = hart.ram.writers().running() < rvisor_cpu::spin::host_cores();
-    poll.wait(&hart.signals, mask, spare);
+    poll.wait(
+        &hart.signals,
+        mask,
+        rvisor_cpu::spin::core_spare(hart.ram.writers()),
+    );
     hart.set_running(true);
     ctx.shared.set_parked(false);
 }
