@@ -124,11 +124,10 @@ pub const TABLE: [(BitOp, &str, u32, u32, u32, Form); 40] = {
 };
 
 impl BitOp {
+    /// Its row: `TABLE` lists the operations in declaration order (the
+    /// interpreter asks for the form at every execution).
     fn entry(self) -> &'static (BitOp, &'static str, u32, u32, u32, Form) {
-        TABLE
-            .iter()
-            .find(|e| e.0 == self)
-            .expect("every BitOp is in the table")
+        &TABLE[self as usize]
     }
 
     /// The mnemonic.
@@ -196,6 +195,13 @@ mod tests {
         }
         let names: std::collections::HashSet<_> = TABLE.iter().map(|e| e.1).collect();
         assert_eq!(names.len(), TABLE.len(), "one entry per operation");
+        for (i, e) in TABLE.iter().enumerate() {
+            assert_eq!(
+                e.0 as usize, i,
+                "{}: the table is in declaration order",
+                e.1
+            );
+        }
     }
 
     /// Every encoding as binutils 2.40 assembles it (`riscv64-unknown-elf-as
