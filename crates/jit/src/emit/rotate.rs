@@ -259,7 +259,9 @@ fn dead_after(
         if s.rd == t {
             return Some((j, true));
         }
-        if s.rd == x && x_written.is_none() {
+        // (Where the `or` wrote x, x's next write is no later point to
+        // compute t at: it is gone already.)
+        if s.rd == x && x_written.is_none() && !or_writes_x {
             x_written = Some(j);
         }
     }
@@ -477,5 +479,49 @@ mod tests {
             .fused
             .iter()
             .all(|f| *f == Fused::No));
+    }
+
+    /// A rotate in place (`or x, t1, t2`) leaves nowhere to compute a
+    /// shift's register read later from: x is gone at the `or`, and x's
+    /// next write is no such place (the random bit-manipulation programs
+    /// found it computed there, from the rotated value).
+    #[test]
+    fn a_rotate_in_place_whose_shift_is_read_later_is_not_fused() {
+        let mut ops = vec![
+            op(Srli {
+                rd: 5,
+                rs1: 10,
+                shamt: 13,
+            }),
+            op(Slli {
+                rd: 6,
+                rs1: 10,
+                shamt: 51,
+            }),
+            op(Or {
+                rd: 10,
+                rs1: 5,
+                rs2: 6,
+            }),
+            addi(6, 0, 1),
+            // x written again, then x5 read.
+            addi(10, 10, 1),
+            addi(9, 5, 1),
+        ];
+        let p = plan(&ops, &[false; 6]);
+        assert!(p.fused.iter().all(|f| *f == Fused::No), "{:?}", p.fused);
+        assert!(p.late.iter().all(Vec::is_empty));
+        // Written again before it is read: fused.
+        ops[5] = addi(5, 0, 2);
+        let p = plan(&ops, &[false; 6]);
+        assert_eq!(
+            p.fused[2],
+            Fused::Rotate {
+                x: 10,
+                amount: 13,
+                word: false
+            }
+        );
+        assert!(p.late.iter().all(Vec::is_empty));
     }
 }
