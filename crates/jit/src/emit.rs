@@ -49,6 +49,7 @@ use groups::Role;
 use regs::{Loc, RegCache, PENDING, RAX, RCX, RDI, RDX, RSI, SCRATCH};
 
 mod amo;
+mod bits;
 mod fcache;
 mod fp_inline;
 mod fp_state;
@@ -443,7 +444,7 @@ fn templated(inst: &Inst) -> bool {
             | Divuw { .. }
             | Remw { .. }
             | Remuw { .. }
-    )
+    ) || matches!(inst, Bit { op, .. } if bits::in_line(*op))
 }
 
 /// The M-extension divisions.
@@ -1907,6 +1908,7 @@ impl Emitter {
             Divuw { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Divuw),
             Remw { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Remw),
             Remuw { rd, rs1, rs2 } => self.divide(rd, rs1, rs2, DivKind::Remuw),
+            Bit { op, rd, rs1, rs2 } => self.bit(op, rd, rs1, rs2),
             // Only store→load ordering needs a host barrier on x86-64 (see
             // the interpreter's `fence_needs_store_load_barrier`).
             Fence { pred, succ, fm } => {
@@ -2655,6 +2657,7 @@ fn register_only(inst: &Inst) -> Option<([u8; 2], u8)> {
         | Sraw { .. }
         | Mul { .. }
         | Mulw { .. } => inst.int_operands(),
+        Bit { op, .. } if bits::in_line(*op) => inst.int_operands(),
         _ => None,
     }
 }

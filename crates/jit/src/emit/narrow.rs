@@ -30,7 +30,7 @@
 //! its 32-bit state unextended: 40 % faster.
 
 use rvisor_cpu::interp::Op;
-use rvisor_isa::Inst;
+use rvisor_isa::{BitOp, Inst};
 
 const ALL: u32 = u32::MAX;
 
@@ -83,6 +83,8 @@ fn after(inst: &Inst, n: u32, lui: Option<(u8, i32)>) -> u32 {
         // logical shift leaves at most 31 bits.
         Srai { rd, rs1, .. } => (rd, is(rs1)),
         Srli { rd, shamt, .. } => (rd, shamt > 32),
+        Bit { op, rd, .. } if super::bits::narrow_result(op) => (rd, true),
+        Bit { op, rd, rs1, rs2 } if super::bits::keeps_narrow(op) => (rd, is(rs1) && is(rs2)),
         _ => match inst.int_operands() {
             Some((_, rd)) => (rd, false),
             // A/F/D and system instructions: what they write is not
@@ -178,9 +180,15 @@ pub fn guesses(body: &[Op], inside: &[Option<usize>], now: u32) -> u32 {
     for (t, i) in super::back_edges(inside) {
         for op in &body[t..=i] {
             worth |= match op.inst {
-                Xor { rs1, rs2, .. } | Or { rs1, rs2, .. } | And { rs1, rs2, .. } => {
-                    1 << (rs1 & 31) | 1 << (rs2 & 31)
-                }
+                Xor { rs1, rs2, .. }
+                | Or { rs1, rs2, .. }
+                | And { rs1, rs2, .. }
+                | Bit {
+                    op: BitOp::Andn | BitOp::Orn | BitOp::Xnor,
+                    rs1,
+                    rs2,
+                    ..
+                } => 1 << (rs1 & 31) | 1 << (rs2 & 31),
                 Add { rs1: 0, rs2: r, .. }
                 | Add { rs1: r, rs2: 0, .. }
                 | Addi { rs1: r, imm: 0, .. }
@@ -238,6 +246,12 @@ fn is_w(inst: &Inst) -> bool {
             | Divuw { .. }
             | Remw { .. }
             | Remuw { .. }
+    ) || matches!(
+        inst,
+        Bit {
+            op: BitOp::Rolw | BitOp::Rorw | BitOp::Roriw,
+            ..
+        }
     )
 }
 
@@ -257,6 +271,10 @@ fn may_leave_upper(inst: &Inst) -> bool {
                 | Andi { .. }
                 | Add { .. }
                 | Addi { .. }
+                | Bit {
+                    op: BitOp::Andn | BitOp::Orn | BitOp::Xnor,
+                    ..
+                }
         )
 }
 

@@ -250,7 +250,7 @@ impl Emitter {
 
     /// [`Self::mov_to`] or (`word`) [`Self::mov_to32`] from `loc`, where
     /// x[r] is.
-    fn move_from(&mut self, dst: u8, r: u8, loc: Loc, word: bool) {
+    pub(super) fn move_from(&mut self, dst: u8, r: u8, loc: Loc, word: bool) {
         match loc {
             Loc::Reg(h) if h == dst => {}
             Loc::Reg(h) if word => dynasm!(self.a ; .arch x64 ; mov Rd(dst), Rd(h)),
