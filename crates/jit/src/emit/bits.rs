@@ -171,23 +171,25 @@ impl Emitter {
             Rol | Ror | Rolw | Rorw => {
                 let word = matches!(op, Rolw | Rorw);
                 // x86 masks the count to 6 bits (5 for 32-bit operands),
-                // as RISC-V does.
+                // as RISC-V does. Once the count is in rcx, rd's register
+                // may be written (rd = rs2 included).
                 self.mov_to32(RCX, rs2);
+                let d = self.dst(rd);
                 if word {
-                    self.mov_to32(RAX, rs1);
+                    self.mov_to32(d, rs1);
                 } else {
-                    self.mov_to(RAX, rs1);
+                    self.mov_to(d, rs1);
                 }
                 match op {
-                    Rol => dynasm!(self.a ; .arch x64 ; rol rax, cl),
-                    Ror => dynasm!(self.a ; .arch x64 ; ror rax, cl),
-                    Rolw => dynasm!(self.a ; .arch x64 ; rol eax, cl),
-                    _ => dynasm!(self.a ; .arch x64 ; ror eax, cl),
+                    Rol => dynasm!(self.a ; .arch x64 ; rol Rq(d), cl),
+                    Ror => dynasm!(self.a ; .arch x64 ; ror Rq(d), cl),
+                    Rolw => dynasm!(self.a ; .arch x64 ; rol Rd(d), cl),
+                    _ => dynasm!(self.a ; .arch x64 ; ror Rd(d), cl),
                 }
                 if word {
-                    self.set_rd_w(rd, RAX);
+                    self.set_rd_w(rd, d);
                 } else {
-                    self.set_rd(rd, RAX);
+                    self.set_rd(rd, d);
                 }
             }
             Rori => self.rotate(rd, rs1, rs2 & 63, false),
@@ -224,16 +226,18 @@ impl Emitter {
             }
             Bclr | Bext | Binv | Bset => {
                 // A register's bit offset is taken modulo 64 by `bt*`,
-                // and by the shift's count.
+                // and by the shift's count. As for rotates, rd's register
+                // may be written once the offset is in rcx.
                 self.mov_to32(RCX, rs2);
-                self.mov_to(RAX, rs1);
+                let d = self.dst(rd);
+                self.mov_to(d, rs1);
                 match op {
-                    Bclr => dynasm!(self.a ; .arch x64 ; btr rax, rcx),
-                    Binv => dynasm!(self.a ; .arch x64 ; btc rax, rcx),
-                    Bset => dynasm!(self.a ; .arch x64 ; bts rax, rcx),
-                    _ => dynasm!(self.a ; .arch x64 ; shr rax, cl ; and eax, 1),
+                    Bclr => dynasm!(self.a ; .arch x64 ; btr Rq(d), rcx),
+                    Binv => dynasm!(self.a ; .arch x64 ; btc Rq(d), rcx),
+                    Bset => dynasm!(self.a ; .arch x64 ; bts Rq(d), rcx),
+                    _ => dynasm!(self.a ; .arch x64 ; shr Rq(d), cl ; and Rd(d), 1),
                 }
-                self.set_rd(rd, RAX);
+                self.set_rd(rd, d);
             }
             Bclri | Bexti | Binvi | Bseti => {
                 let d = self.dst(rd);
