@@ -1,7 +1,8 @@
 #!/bin/sh
 # Rebuild rvisor's bare-metal guests into the committed prebuilt ELFs:
 #   hello/hello.elf, bench/int.elf, bench/mem.elf, bench/branch.elf, bench/fp.elf,
-#   bench/mix.elf, bench/hash.elf
+#   bench/mix.elf, bench/hash.elf, and bench/{int,mem,branch,mix,hash}-zb.elf
+#   (the same built with Zba/Zbb/Zbs)
 # and the same bench kernels as static RV64 Linux programs (linux/rt.h):
 #   linux/int.elf, linux/mem.elf, linux/branch.elf, linux/fp.elf, linux/mix.elf,
 #   linux/hash.elf (rvisor bench --user runs them in the booted Debian guest)
@@ -49,6 +50,13 @@ build bench/fp.elf -Ibench bench/fp.c
 build bench/mix.elf -Ibench bench/mix.c
 build bench/hash.elf -Ibench bench/hash.c
 
+# The same kernels for RV64GC with Zba/Zbb/Zbs (fp has no use for them).
+CFLAGS=$(echo "$CFLAGS" | sed 's/-march=rv64gc /-march=rv64gc_zba_zbb_zbs /')
+for b in int mem branch mix hash; do
+    build "bench/$b-zb.elf" -Ibench "bench/$b.c"
+done
+CFLAGS=$(echo "$CFLAGS" | sed 's/-march=rv64gc_zba_zbb_zbs /-march=rv64gc /')
+
 # Linux programs: linked at the default address (0x10000), no C library.
 LINUX_CFLAGS="-march=rv64gc -mabi=lp64d -nostdlib -nostartfiles -static
         -ffreestanding -fno-builtin -fno-common -O2 -std=gnu11 -ffp-contract=off -fno-math-errno
@@ -73,12 +81,13 @@ for arg in "$@"; do
         ;;
     --test)
         for elf in hello/hello.elf bench/int.elf bench/mem.elf bench/branch.elf bench/fp.elf \
-                   bench/mix.elf bench/hash.elf; do
+                   bench/mix.elf bench/hash.elf bench/int-zb.elf bench/mem-zb.elf \
+                   bench/branch-zb.elf bench/mix-zb.elf bench/hash-zb.elf; do
             echo "== $elf"
             start=$(date +%s.%N)
             rc=0
-            timeout 60 qemu-system-riscv64 -M virt -bios none -m 128M -nographic \
-                -kernel "$elf" </dev/null || rc=$?
+            timeout 60 qemu-system-riscv64 -M virt -cpu rv64,zba=true,zbb=true,zbs=true \
+                -bios none -m 128M -nographic -kernel "$elf" </dev/null || rc=$?
             end=$(date +%s.%N)
             echo "== exit $rc, $(echo "$end $start" | awk '{printf "%.2f", $1 - $2}') s"
             [ "$rc" -eq 0 ] || exit 1

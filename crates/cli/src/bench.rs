@@ -28,14 +28,41 @@ use crate::runs::{
     secs, timed, Outcome, TempDir, QEMU, READY,
 };
 
-static GUESTS: [(&str, &[u8]); 6] = [
+static GUESTS: [(&str, &[u8]); 11] = [
     ("int", include_bytes!("../../../guests/bench/int.elf")),
     ("mem", include_bytes!("../../../guests/bench/mem.elf")),
     ("branch", include_bytes!("../../../guests/bench/branch.elf")),
     ("fp", include_bytes!("../../../guests/bench/fp.elf")),
     ("mix", include_bytes!("../../../guests/bench/mix.elf")),
     ("hash", include_bytes!("../../../guests/bench/hash.elf")),
+    // The same sources built for RV64GC with Zba/Zbb/Zbs (RVA22's bit
+    // manipulation: shifted adds, rotates, andn, min/max, ...), as
+    // distributions moving past RV64GC build them (fp has none).
+    ("int-zb", include_bytes!("../../../guests/bench/int-zb.elf")),
+    ("mem-zb", include_bytes!("../../../guests/bench/mem-zb.elf")),
+    (
+        "branch-zb",
+        include_bytes!("../../../guests/bench/branch-zb.elf"),
+    ),
+    ("mix-zb", include_bytes!("../../../guests/bench/mix-zb.elf")),
+    (
+        "hash-zb",
+        include_bytes!("../../../guests/bench/hash-zb.elf"),
+    ),
 ];
+
+/// The kernel a bench row runs (the name its guest reports), and whether
+/// it was built with Zba/Zbb/Zbs (QEMU's hart is then told to have them).
+fn kernel(row: &str) -> (&str, bool) {
+    match row.strip_suffix("-zb") {
+        Some(k) => (k, true),
+        None => (row, false),
+    }
+}
+
+/// QEMU's hart for the Zb rows: the extensions named, whatever the QEMU
+/// version's default.
+const QEMU_ZB_CPU: &str = "rv64,zba=true,zbb=true,zbs=true";
 
 /// The bench kernels as static RV64 Linux programs (guests/linux/rt.h).
 static USER_GUESTS: [(&str, &[u8]); 6] = [
@@ -161,9 +188,13 @@ pub struct BenchArgs {
     /// Repetitions per benchmark (the table shows medians)
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     reps: u32,
-    /// Run only this benchmark (int, mem, branch, fp, mix, hash, boot, user);
-    /// repeatable
-    #[arg(long, value_name = "NAME", value_parser = ["int", "mem", "branch", "fp", "mix", "hash", "boot", "user"])]
+    /// Run only this benchmark (int, mem, branch, fp, mix, hash; the same
+    /// built with Zba/Zbb/Zbs: int-zb, mem-zb, branch-zb, mix-zb, hash-zb;
+    /// boot, user); repeatable
+    #[arg(long, value_name = "NAME", value_parser = [
+        "int", "mem", "branch", "fp", "mix", "hash", "int-zb", "mem-zb", "branch-zb", "mix-zb",
+        "hash-zb", "boot", "user",
+    ])]
     only: Vec<String>,
     /// Do not run QEMU even if it is installed
     #[arg(long)]
@@ -427,9 +458,12 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         .map(|(n, _)| *n)
         .filter(|n| wanted(n))
         .collect();
+    // The native baseline of a Zb row is its kernel's.
+    let mut kernels: Vec<&str> = names.iter().map(|n| kernel(n).0).collect();
+    kernels.dedup();
     // Built once, up front, so compiling is not timed; None: not asked for.
     let native =
-        (args.native && !names.is_empty()).then(|| crate::native::build(tmp.path(), &names));
+        (args.native && !names.is_empty()).then(|| crate::native::build(tmp.path(), &kernels));
     match &native {
         Some(Ok(_)) => println!(
             "native: the same kernels built with {} (-O2 -ffp-contract=off, guests/native/rt.h)",
@@ -443,29 +477,30 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         print_header("bench", args.native);
     }
     for (name, elf) in GUESTS.iter().filter(|(n, _)| wanted(n)) {
+        let (k, zb) = kernel(name);
         let path = tmp.path().join(format!("{name}.elf"));
         std::fs::write(&path, elf).map_err(|e| format!("{}: {e}", path.display()))?;
         let (mut rv, mut qe, mut na) = (Side::default(), Side::default(), Side::default());
         let native_exe = match &native {
-            Some(Ok(built)) => built.iter().find(|(n, _)| n == name).map(|(_, p)| p),
+            Some(Ok(built)) => built.iter().find(|(n, _)| n == k).map(|(_, p)| p),
             _ => None,
         };
         // Interleaved, so a noisy host affects all sides alike.
         for _ in 0..args.reps {
             if let Some(exe) = native_exe {
-                na.record_guest(
-                    name,
-                    timed(Command::new(exe), "RVISOR-BENCH", GUEST_TIMEOUT),
-                );
+                na.record_guest(k, timed(Command::new(exe), "RVISOR-BENCH", GUEST_TIMEOUT));
             }
             let mut c = rvisor_cmd(&args.engine)?;
             c.arg("--firmware").arg(&path).args(["--mem", "128M"]);
-            rv.record_guest(name, timed(c, "RVISOR-BENCH", GUEST_TIMEOUT));
+            rv.record_guest(k, timed(c, "RVISOR-BENCH", GUEST_TIMEOUT));
             if qemu.is_some() {
                 let mut c = Command::new(QEMU);
-                c.args(["-M", "virt", "-m", "128M", "-nographic", "-bios"])
-                    .arg(&path);
-                qe.record_guest(name, timed(c, "RVISOR-BENCH", GUEST_TIMEOUT));
+                c.args(["-M", "virt", "-m", "128M", "-nographic"]);
+                if zb {
+                    c.args(["-cpu", QEMU_ZB_CPU]);
+                }
+                c.arg("-bios").arg(&path);
+                qe.record_guest(k, timed(c, "RVISOR-BENCH", GUEST_TIMEOUT));
             }
         }
         let instret = rv.instret.or(qe.instret);
@@ -530,7 +565,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         let (rk, qk) = (median(&rv.kernel), median(&qe.kernel));
         println!();
         println!(
-            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | check",
+            "{:<9} {:>12} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | check",
             "boot",
             format!("{} hart(s)", args.cpus),
             "exit",
@@ -547,7 +582,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         };
         let ok = rv.failure.is_none() && qe.failure.is_none();
         println!(
-            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | {}",
+            "{:<9} {:>12} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | {}",
             "boot",
             "",
             secs(median(&rv.walls)),
@@ -566,7 +601,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
             _ => "-".into(),
         };
         println!(
-            "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | {}",
+            "{:<9} {:>12} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} | {}",
             "compute",
             format!("loops={}", args.loops),
             "",
@@ -602,7 +637,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
 /// The column heads of a table of bench kernels, the first one `first`.
 fn print_header(first: &str, native: bool) {
     println!(
-        "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} |{} check",
+        "{:<9} {:>12} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} |{} check",
         first,
         "instructions",
         "rvisor",
@@ -676,7 +711,7 @@ fn print_row(
         }
     };
     println!(
-        "{:<7} {:>14} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} |{} {}",
+        "{:<9} {:>12} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>11} |{} {}",
         name,
         instret.map_or("-".into(), |i| i.to_string()),
         secs(median(&rv.walls)),
@@ -726,6 +761,11 @@ mod tests {
         for (name, elf) in USER_GUESTS {
             assert!(elf.starts_with(b"\x7fELF"), "{name}");
             assert!(GUESTS.iter().any(|(n, _)| *n == name), "{name}");
+        }
+        // Each Zb row's kernel has a row of its own (its native build).
+        for (name, _) in GUESTS {
+            let (k, _) = kernel(name);
+            assert!(GUESTS.iter().any(|(n, _)| *n == k), "{name}");
         }
     }
 

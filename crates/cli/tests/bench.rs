@@ -53,6 +53,19 @@ fn bench_hash_runs_and_checks_its_digest() {
     bench_guest_checks_its_result("hash", "1406339228");
 }
 
+/// The same SHA-256 built with Zba/Zbb/Zbs (rotates, andn): its own
+/// instruction count, the same digest check.
+#[test]
+fn bench_hash_built_with_zb_runs_and_checks_its_digest() {
+    bench_guest_checks_its_result("hash-zb", "1088096395");
+}
+
+/// The CoreMark-like guest built with Zba/Zbb/Zbs.
+#[test]
+fn bench_mix_built_with_zb_runs_and_checks_its_result() {
+    bench_guest_checks_its_result("mix-zb", "1476396083");
+}
+
 #[test]
 fn bench_rejects_an_unknown_benchmark() {
     let out = rvisor(&["bench", "--only", "nosuch"]);
