@@ -1,10 +1,10 @@
-//! Zba, Zbb and Zbs (bit manipulation, ratified 2021): one `Inst::Bit`
+//! Zba, Zbb, Zbc and Zbs (bit manipulation, ratified 2021): one `Inst::Bit`
 //! variant whose `BitOp` names the operation, and one table giving each
 //! operation's encoding, from which the decoder, the encoder and the
 //! disassembler all read (unprivileged spec, chapter "B Extension for Bit
 //! Manipulation", RV64 encodings).
 
-/// A Zba/Zbb/Zbs operation. `Inst::Bit`'s `rs2` is a register for the
+/// A Zba/Zbb/Zbc/Zbs operation. `Inst::Bit`'s `rs2` is a register for the
 /// register forms, the shift amount or bit index for the immediate forms
 /// (`Rori`, `Roriw`, `SlliUw`, `Bclri`, `Bexti`, `Binvi`, `Bseti`), and 0
 /// for the unary ones.
@@ -54,6 +54,10 @@ pub enum BitOp {
     Binvi,
     Bset,
     Bseti,
+    // Zbc
+    Clmul,
+    Clmulr,
+    Clmulh,
 }
 
 /// How an operation's second operand is encoded.
@@ -72,7 +76,7 @@ pub enum Form {
 /// Every operation: (op, mnemonic, major opcode, funct3, the bits above
 /// the operand field (funct7 for `Reg`/`Imm5`, funct6 for `Imm6`, funct12
 /// for `Unary`), form).
-pub const TABLE: [(BitOp, &str, u32, u32, u32, Form); 40] = {
+pub const TABLE: [(BitOp, &str, u32, u32, u32, Form); 43] = {
     use BitOp::*;
     use Form::*;
     const OP: u32 = 0x33;
@@ -120,6 +124,9 @@ pub const TABLE: [(BitOp, &str, u32, u32, u32, Form); 40] = {
         (Binvi, "binvi", IMM, 1, 0x1a, Imm6),
         (Bset, "bset", OP, 1, 0x14, Reg),
         (Bseti, "bseti", IMM, 1, 0x0a, Imm6),
+        (Clmul, "clmul", OP, 1, 0x05, Reg),
+        (Clmulr, "clmulr", OP, 2, 0x05, Reg),
+        (Clmulh, "clmulh", OP, 3, 0x05, Reg),
     ]
 };
 
@@ -205,7 +212,7 @@ mod tests {
     }
 
     /// Every encoding as binutils 2.40 assembles it (`riscv64-unknown-elf-as
-    /// -march=rv64gc_zba_zbb_zbs`, rd a0, rs1 a1, rs2 a2 or the immediate).
+    /// -march=rv64gc_zba_zbb_zbc_zbs`, rd a0, rs1 a1, rs2 a2 or the immediate).
     #[test]
     fn encodings_match_the_assembler() {
         use BitOp::*;
@@ -250,6 +257,9 @@ mod tests {
             (Binvi, 40, 0x6a859513),
             (Bset, 12, 0x28c59533),
             (Bseti, 40, 0x2a859513),
+            (Clmul, 12, 0x0ac59533),
+            (Clmulr, 12, 0x0ac5a533),
+            (Clmulh, 12, 0x0ac5b533),
         ];
         assert_eq!(cases.len(), TABLE.len());
         for (op, rs2, raw) in cases {

@@ -317,7 +317,7 @@ fn objdump_agrees_on_bit_manipulation() {
     std::fs::write(&src, text).expect("write source");
     let assembler = objdump_path().with_file_name(OBJDUMP.replace("objdump", "as"));
     let out = Command::new(&assembler)
-        .args(["-march=rv64gc_zba_zbb_zbs", "-o"])
+        .args(["-march=rv64gc_zba_zbb_zbc_zbs", "-o"])
         .arg(&obj)
         .arg(&src)
         .output()

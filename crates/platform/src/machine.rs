@@ -258,7 +258,7 @@ pub fn build(spec: MachineSpec<'_>) -> Result<Machine, PlatformError> {
     let signature = firmware.as_ref().and_then(|f| f.signature);
 
     // Images and device tree placement.
-    let mut extensions = vec!["zicntr", "zicsr", "zifencei", "zba", "zbb", "zbs"];
+    let mut extensions = vec!["zicntr", "zicsr", "zifencei", "zba", "zbb", "zbc", "zbs"];
     if spec.profile == Profile::Full || spec.profile == Profile::Para {
         extensions.push("sstc");
     }

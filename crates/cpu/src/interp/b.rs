@@ -1,4 +1,4 @@
-//! Zba, Zbb and Zbs semantics (unprivileged spec, "B Extension for Bit
+//! Zba, Zbb, Zbc and Zbs semantics (unprivileged spec, "B Extension for Bit
 //! Manipulation"). None of them traps.
 
 use rvisor_isa::bitmanip::Form;
@@ -55,7 +55,18 @@ pub fn bit(op: BitOp, a: u64, b: u64) -> u64 {
         Bext | Bexti => (a >> (b & 63)) & 1,
         Binv | Binvi => a ^ (1 << (b & 63)),
         Bset | Bseti => a | (1 << (b & 63)),
+        Clmul => clmul(a, b) as u64,
+        Clmulh => (clmul(a, b) >> 64) as u64,
+        // Bits 126..63 of the product.
+        Clmulr => (clmul(a, b) >> 63) as u64,
     }
+}
+
+/// The 128-bit carry-less product of `a` and `b`.
+fn clmul(a: u64, b: u64) -> u128 {
+    (0..64)
+        .filter(|i| b >> i & 1 != 0)
+        .fold(0, |p, i| p ^ u128::from(a) << i)
 }
 
 impl Hart {
@@ -123,6 +134,15 @@ mod tests {
             (Binv, 0, 3, 8),
             (Bset, 0, 32, 0x1_0000_0000),
             (Bseti, 1, 0, 1),
+            // (x + 1)^2 = x^2 + 1 without carries.
+            (Clmul, 3, 3, 5),
+            (Clmul, 1 << 63, 2, 0),
+            (Clmulh, 1 << 63, 2, 1),
+            (Clmulr, 1 << 63, 1 << 63, 1 << 63),
+            // All ones squared: every even power below 127.
+            (Clmul, u64::MAX, u64::MAX, 0x5555_5555_5555_5555),
+            (Clmulh, u64::MAX, u64::MAX, 0x5555_5555_5555_5555),
+            (Clmulr, u64::MAX, u64::MAX, 0xaaaa_aaaa_aaaa_aaaa),
         ];
         for (op, a, b, want) in cases {
             assert_eq!(bit(op, a, b), want, "{op:?}({a:#x}, {b:#x})");

@@ -1,5 +1,6 @@
-//! Zba/Zbb/Zbs in line: each `BitOp` as a few x86 instructions (BMI1's
-//! `andn`/`tzcnt`, LZCNT, POPCNT, `bswap`, the `bt*` family, `cmov`).
+//! Zba/Zbb/Zbc/Zbs in line: each `BitOp` as a few x86 instructions
+//! (BMI1's `andn`/`tzcnt`, LZCNT, POPCNT, `bswap`, the `bt*` family,
+//! `cmov`, PCLMULQDQ).
 //!
 //! Through the interpreter's semantics (a helper call) every one of them
 //! wrote back and reloaded the cached registers: CoreMark built with
@@ -8,7 +9,8 @@
 //! the interpreter's (`rvisor_cpu::interp::b::bit`): the random
 //! differential programs compare the two.
 //!
-//! Templates use rax and rcx only (no slow path, no jump), so a hammock
+//! Templates use rax, rcx (and the FP templates' scratch xmm0 and xmm1)
+//! only, with no slow path and no jump, so a hammock
 //! may if-convert them and a rotate's or late shift's window may span
 //! them, as any register-only instruction.
 
@@ -26,6 +28,9 @@ pub(super) fn in_line(op: BitOp) -> bool {
         Andn | Ctz | Ctzw => std::is_x86_feature_detected!("bmi1"),
         Clz | Clzw => std::is_x86_feature_detected!("lzcnt"),
         Cpop | Cpopw => std::is_x86_feature_detected!("popcnt"),
+        Clmul | Clmulh | Clmulr => {
+            std::is_x86_feature_detected!("pclmulqdq") && std::is_x86_feature_detected!("sse4.1")
+        }
         _ => true,
     }
 }
@@ -236,6 +241,32 @@ impl Emitter {
                     Binv => dynasm!(self.a ; .arch x64 ; btc Rq(d), rcx),
                     Bset => dynasm!(self.a ; .arch x64 ; bts Rq(d), rcx),
                     _ => dynasm!(self.a ; .arch x64 ; shr Rq(d), cl ; and Rd(d), 1),
+                }
+                self.set_rd(rd, d);
+            }
+            Clmul | Clmulh | Clmulr => {
+                let (a, b) = (self.loc(rs1), self.loc(rs2));
+                for (x, l) in [(0u8, a), (1u8, b)] {
+                    match l {
+                        Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; movq Rx(x), Rq(h)),
+                        Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; movq Rx(x), QWORD [rbx + m]),
+                    }
+                }
+                dynasm!(self.a ; .arch x64 ; pclmulqdq xmm0, xmm1, 0);
+                let d = self.dst(rd);
+                match op {
+                    Clmul => dynasm!(self.a ; .arch x64 ; movq Rq(d), xmm0),
+                    Clmulh => dynasm!(self.a ; .arch x64 ; pextrq Rq(d), xmm0, 1),
+                    _ => {
+                        // Bits 126..63: the high half and the low half's
+                        // top bit (rd's register may be rax).
+                        dynasm!(self.a
+                            ; .arch x64
+                            ; movq rcx, xmm0
+                            ; pextrq Rq(d), xmm0, 1
+                            ; shld Rq(d), rcx, 1
+                        );
+                    }
                 }
                 self.set_rd(rd, d);
             }
