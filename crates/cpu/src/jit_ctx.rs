@@ -10,6 +10,10 @@ pub const JIT_GROUP_SLOTS: usize = 8;
 /// `rvisor-jit`'s `emit::late`), and their source values.
 pub const JIT_LATE_SLOTS: usize = 4;
 
+/// Registers an if-converted branch may select between old and new
+/// values of (see `rvisor-jit`'s `Emitter::if_converted`).
+pub const JIT_SELECT_SLOTS: usize = 6;
+
 /// State shared between a translator's dispatcher and its translated code,
 /// kept in the hart so that translated code reaches it through the hart
 /// pointer (rbx) and leaves one more host register to guest registers.
@@ -80,4 +84,7 @@ pub struct JitCtx {
     /// own values (0).
     pub late_src: [u64; JIT_LATE_SLOTS],
     pub late_on: [u64; JIT_LATE_SLOTS],
+    /// The old values of the registers an if-converted branch's skipped
+    /// instructions write, for the select after them.
+    pub select_old: [u64; JIT_SELECT_SLOTS],
 }

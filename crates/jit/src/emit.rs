@@ -104,6 +104,7 @@ struct Layout {
     group_delta: i32,
     late_src: i32,
     late_on: i32,
+    select_old: i32,
 }
 
 /// Offset from the hart pointer of a field of the dispatcher's context
@@ -141,6 +142,7 @@ const fn layout() -> Layout {
         group_delta: ctx!(group_delta),
         late_src: ctx!(late_src),
         late_on: ctx!(late_on),
+        select_old: ctx!(select_old),
     }
 }
 
@@ -1536,6 +1538,90 @@ impl Emitter {
         }
     }
 
+    /// [`Self::cmov`] from `[rbx + src]`.
+    fn cmov_mem(&mut self, inst: &Inst, when: bool, dst: u8, src: i32) {
+        match (inst, when) {
+            (Inst::Beq { .. }, true) | (Inst::Bne { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; cmove Rq(dst), [rbx + src])
+            }
+            (Inst::Bne { .. }, true) | (Inst::Beq { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; cmovne Rq(dst), [rbx + src])
+            }
+            (Inst::Blt { .. }, true) | (Inst::Bge { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; cmovl Rq(dst), [rbx + src])
+            }
+            (Inst::Bge { .. }, true) | (Inst::Blt { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; cmovge Rq(dst), [rbx + src])
+            }
+            (Inst::Bltu { .. }, true) | (Inst::Bgeu { .. }, false) => {
+                dynasm!(self.a ; .arch x64 ; cmovb Rq(dst), [rbx + src])
+            }
+            _ => dynasm!(self.a ; .arch x64 ; cmovae Rq(dst), [rbx + src]),
+        }
+    }
+
+    /// [`Self::if_converted`] of skipped instructions that write several
+    /// registers (`written`, bits), or one not in a host register: each
+    /// one's old value is kept in `Ctx::select_old` (a store), and the
+    /// select takes it back from there (a `cmov` from memory; through rax
+    /// for a register in `Hart::x`). An unrolled CRC's bit test guards a
+    /// constant made in two instructions, an `xor` and a 16-bit zero
+    /// extension (five instructions, five registers): CoreMark built with
+    /// `-O3 -funroll-loops` spent a third of its time in `crcu32`'s
+    /// mispredicted branches.
+    fn if_converted_many(
+        &mut self,
+        branch: &Inst,
+        (skipped, narrow): (&[Op], &[u32]),
+        pc: u64,
+        written: u32,
+    ) {
+        const COUNTED: u8 = 6; // rsi
+        let Some((rs1, rs2, _)) = Self::branch_operands(branch) else {
+            return;
+        };
+        let regs: Vec<u8> = (1..32u8).filter(|r| written & 1 << r != 0).collect();
+        debug_assert!(regs.len() <= SELECT_SLOTS);
+        let slot = |k: usize| L.select_old + 8 * k as i32;
+        for (k, &r) in regs.iter().enumerate() {
+            match self.loc(r) {
+                Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov [rbx + slot(k)], Rq(h)),
+                Loc::Mem(m) => dynasm!(self.a
+                    ; .arch x64
+                    ; mov rax, [rbx + m]
+                    ; mov [rbx + slot(k)], rax
+                ),
+            }
+        }
+        for (op, &n) in skipped.iter().zip(narrow) {
+            let ipc = pc.wrapping_add(u64::from(op.off));
+            self.narrow = n;
+            self.simple(&op.inst, ipc, ipc.wrapping_add(u64::from(op.len)), 0);
+        }
+        // Every register extended (and the compare's operands located)
+        // before the flags are set: nothing after the compare may
+        // change them.
+        let locs: Vec<Loc> = regs.iter().map(|&r| self.loc(r)).collect();
+        self.loc(rs1);
+        self.loc(rs2);
+        dynasm!(self.a
+            ; .arch x64
+            ; lea Rq(COUNTED), [Rq(PENDING) + skipped.len() as i32]
+        );
+        self.compare(rs1, rs2);
+        for (k, loc) in locs.into_iter().enumerate() {
+            match loc {
+                Loc::Reg(h) => self.cmov_mem(branch, true, h, slot(k)),
+                Loc::Mem(m) => {
+                    dynasm!(self.a ; .arch x64 ; mov rax, [rbx + m]);
+                    self.cmov_mem(branch, true, RAX, slot(k));
+                    dynasm!(self.a ; .arch x64 ; mov [rbx + m], rax);
+                }
+            }
+        }
+        self.cmov(branch, false, PENDING, COUNTED);
+    }
+
     /// A forward branch over `skipped` (instructions that only compute
     /// cached register `rd`, see [`hammock`]) without a jump: they run
     /// anyway, and the branch's outcome selects `rd`'s old or new value
@@ -2673,14 +2759,23 @@ fn test_op(inst: Inst) -> Op {
     }
 }
 
-/// Longest run of instructions a branch is if-converted over.
-const HAMMOCK_MAX: usize = 4;
+/// Longest run of instructions a branch is if-converted over: a bit
+/// test (see [`bit_test`]), and any other branch.
+const HAMMOCK_MAX: usize = 6;
+const HAMMOCK_MAX_OTHER: usize = 4;
+
+/// Bit tests over hammocks in one translation from which they are taken
+/// for an unrolled bit-serial loop (see [`bit_test`]).
+const BIT_TESTS_UNROLLED: usize = 4;
+
+/// Registers an if-converted branch may select (`Ctx::select_old`).
+const SELECT_SLOTS: usize = rvisor_cpu::jit_ctx::JIT_SELECT_SLOTS;
 
 /// If the conditional branch `ops[i]` jumps forward to `t` over
-/// instructions that cannot trap, read no memory and all write one
-/// register (other than the branch's operands), with no other way into
-/// them: that register.
-fn hammock(ops: &[Op], labels: &[Option<DynamicLabel>], i: usize, t: usize) -> Option<u8> {
+/// instructions that cannot trap and read no memory, with no other way
+/// into them, writing at most [`SELECT_SLOTS`] registers other than the
+/// branch's operands: those registers (bits).
+fn hammock(ops: &[Op], labels: &[Option<DynamicLabel>], i: usize, t: usize) -> Option<u32> {
     let (rs1, rs2, _) = Emitter::branch_operands(&ops[i].inst)?;
     let skipped = ops
         .get(i + 1..t)
@@ -2688,15 +2783,44 @@ fn hammock(ops: &[Op], labels: &[Option<DynamicLabel>], i: usize, t: usize) -> O
     if labels[i + 1..t].iter().any(Option::is_some) {
         return None;
     }
-    let mut dst = None;
+    let mut written = 0u32;
     for op in skipped {
         let (_, rd) = register_only(&op.inst)?;
-        if rd == 0 || dst.is_some_and(|d| d != rd) {
-            return None;
-        }
-        dst = Some(rd);
+        written |= 1 << (rd & 31);
     }
-    dst.filter(|&rd| rd != rs1 && rd != rs2)
+    let written = written & !1;
+    let operands = 1 << (rs1 & 31) | 1 << (rs2 & 31);
+    (written != 0 && written & operands == 0 && written.count_ones() as usize <= SELECT_SLOTS)
+        .then_some(written)
+}
+
+/// Whether the conditional branch `ops[i]` tests one bit of a value
+/// (`andi t, x, 2^k` then `beqz`/`bnez t` in the same straight line).
+/// Where a translation holds several such tests over hammocks (an
+/// unrolled CRC's or bit-serial loop's, on data the predictor cannot
+/// learn), they are if-converted whatever they write. Other branches are
+/// if-converted only over one cached register, and over at most
+/// [`HAMMOCK_MAX_OTHER`] instructions: the selects and the instructions
+/// run either way cost more than a predicted branch (CoreMark built with
+/// -O2 lost 4 % with every hammock converted, 3 % with every bit test's;
+/// its list code tests a node's low bit, the same way each time).
+fn bit_test(ops: &[Op], labels: &[Option<DynamicLabel>], i: usize) -> bool {
+    let t = match ops[i].inst {
+        Inst::Beq { rs1, rs2: 0, .. } | Inst::Bne { rs1, rs2: 0, .. } => rs1,
+        Inst::Beq { rs1: 0, rs2, .. } | Inst::Bne { rs1: 0, rs2, .. } => rs2,
+        _ => return false,
+    };
+    for j in (0..i).rev() {
+        match ops[j].inst.int_operands() {
+            Some((_, rd)) if rd == t => {
+                return matches!(ops[j].inst, Inst::Andi { rd, imm, .. }
+                    if rd != 0 && imm > 0 && (imm as u32).is_power_of_two());
+            }
+            Some(_) if labels[j].is_none() => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The guest pc a conditional branch or `jal` at `at` jumps to.
@@ -2989,17 +3113,38 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         }
         l
     };
-    // Forward branches over a hammock whose register is cached are
-    // if-converted (see `if_converted`): no jump.
-    let converted: Vec<Option<u8>> = (0..len)
+    // Forward branches over a hammock are if-converted (see
+    // `if_converted`): no jump. The registers its instructions write
+    // (bits), 0 for other instructions.
+    let hammocks: Vec<Option<u32>> = (0..len)
         .map(|i| match inside[i] {
             Some(t) if t > i && Emitter::branch_operands(&body[i].inst).is_some() => {
-                // (Its register cached anywhere but in rdi, which the
-                // select uses.)
                 hammock(body, &labels, i, t)
-                    .filter(|&rd| plans[part_of(i)].host(rd).is_some_and(|h| h != RDI))
             }
             _ => None,
+        })
+        .collect();
+    // Bit tests over hammocks, unrolled (see `bit_test`).
+    let bit_tests: Vec<bool> = (0..len)
+        .map(|i| hammocks[i].is_some() && bit_test(body, &labels, i))
+        .collect();
+    let unrolled = bit_tests.iter().filter(|&&b| b).count() >= BIT_TESTS_UNROLLED;
+    let converted: Vec<u32> = (0..len)
+        .map(|i| {
+            hammocks[i]
+                .filter(|&w| {
+                    // One register in a host register (but rdi, which
+                    // the select keeps the old value in), or a bit test
+                    // of an unrolled run.
+                    let n = inside[i].map_or(0, |t| t - i - 1);
+                    let one = w.count_ones() == 1
+                        && n <= HAMMOCK_MAX_OTHER
+                        && plans[part_of(i)]
+                            .host(w.trailing_zeros() as u8)
+                            .is_some_and(|h| h != RDI);
+                    one || unrolled && bit_tests[i]
+                })
+                .unwrap_or(0)
         })
         .collect();
     let (roles, mut fused) = {
@@ -3008,7 +3153,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         let mut label = vec![false; len];
         for (i, t) in inside.iter().enumerate() {
             if let Some(t) = *t {
-                label[t] |= converted[i].is_none();
+                label[t] |= converted[i] == 0;
             }
         }
         // Nor across the exit before a straddling instruction.
@@ -3169,11 +3314,19 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                     e.add_pending(seg + 1);
                     seg = 0;
                     e.canonicalize(loose[t]);
-                    let converted = converted[i].and_then(|rd| Some((rd, e.regs.host(rd)?)));
+                    let written = converted[i];
+                    // One register in a host register (but rdi, which
+                    // keeps the old value): the select from a register.
+                    let one = (written.count_ones() == 1)
+                        .then(|| written.trailing_zeros() as u8)
+                        .and_then(|rd| Some((rd, e.regs.host(rd).filter(|&h| h != RDI)?)));
                     let clears = virt.clears(e.regs.virt, t);
-                    if let Some((rd, h)) = converted {
+                    if written != 0 {
                         let skipped = (&body[i + 1..t], &narrow[i + 1..t]);
-                        e.if_converted(&inst, skipped, pc, rd, h);
+                        match one {
+                            Some((rd, h)) => e.if_converted(&inst, skipped, pc, rd, h),
+                            None => e.if_converted_many(&inst, skipped, pc, written),
+                        }
                         skip_to = t;
                     } else if t <= i && part_of(t) == part && clears == 0 {
                         let target = pc.wrapping_add(u64::from(body[t].off));

@@ -17,7 +17,7 @@
 //! the same code with the registers virtual (round the loop) or real (into
 //! it): the ways in clear it. Only where that holds up (`plan`): inside a
 //! loop; no emitted code reads a virtual register (a fused rotate reads
-//! its source, an if-converted branch its register, the late shifts
+//! its source, an if-converted branch the registers it selects, the late shifts
 //! computed at a point their sources); every way into an instruction
 //! brings all of a group's registers virtual or none; no helper or A/F/D
 //! instruction runs in between; and a register is in one group's window
@@ -79,15 +79,10 @@ impl Plan {
 }
 
 /// What instruction `i` reads and writes as emitted (a skipped shift
-/// nothing, a fused rotate its source, an if-converted branch also the
-/// register whose old value it keeps), or `None` for an instruction that
-/// reaches `Hart::x` through a helper.
-fn uses(op: &Op, fused: Fused, converted: Option<u8>) -> Option<([u8; 3], u8)> {
-    let ([a, b], rd) = uses2(op, fused)?;
-    Some(([a, b, converted.unwrap_or(0)], rd))
-}
-
-fn uses2(op: &Op, fused: Fused) -> Option<([u8; 2], u8)> {
+/// nothing, a fused rotate its source; an if-converted branch also reads
+/// the registers it selects, see `window`), or `None` for an instruction
+/// that reaches `Hart::x` through a helper.
+fn uses(op: &Op, fused: Fused) -> Option<([u8; 2], u8)> {
     match fused {
         Fused::Skip => {
             let (_, rd) = op.inst.int_operands()?;
@@ -106,11 +101,12 @@ fn falls_through(inst: &Inst) -> bool {
 }
 
 /// Which late groups of a translation's `body` to keep virtual: its jumps
-/// inside it are `inside`, `converted` its if-converted branches' registers,
+/// inside it are `inside`, `converted` the registers its if-converted
+/// branches select (bits, per instruction),
 /// `fused` and `late` from `rotate::plan`.
 pub fn plan(
     body: &[Op],
-    (inside, converted): (&[Option<usize>], &[Option<u8>]),
+    (inside, converted): (&[Option<usize>], &[u32]),
     fused: &[Fused],
     late: &[Vec<Shift>],
 ) -> Plan {
@@ -180,7 +176,7 @@ pub fn plan(
 /// so (see the module's conditions).
 fn window(
     body: &[Op],
-    (inside, converted): (&[Option<usize>], &[Option<u8>]),
+    (inside, converted): (&[Option<usize>], &[u32]),
     (fused, late): (&[Fused], &[Vec<Shift>]),
     jumps_in: &[Vec<usize>],
     p: usize,
@@ -208,9 +204,14 @@ fn window(
         }
     };
     let out = |v: &[u32], i: usize| -> Option<u32> {
-        let (reads, rd) = uses(&body[i], fused[i], converted.get(i).copied().flatten())?;
+        let (reads, rd) = uses(&body[i], fused[i])?;
         let vi = v[i] & !written(i);
-        if reads.iter().any(|&r| r != 0 && vi & 1 << (r & 31) != 0) || v[i] & sources(i) != 0 {
+        // An if-converted branch also reads the registers it selects.
+        let selects = converted.get(i).copied().unwrap_or(0);
+        if reads.iter().any(|&r| r != 0 && vi & 1 << (r & 31) != 0)
+            || vi & selects != 0
+            || v[i] & sources(i) != 0
+        {
             return None;
         }
         let o = vi & !(1 << (rd & 31));
@@ -328,7 +329,7 @@ mod tests {
     #[test]
     fn a_round_keeps_its_late_shift_virtual_to_its_next_write() {
         let (body, inside, fused, late) = round();
-        let p = plan(&body, (&inside, &[None; 5]), &fused, &late);
+        let p = plan(&body, (&inside, &[0; 5]), &fused, &late);
         assert_eq!(p.at[3], Some((0, vec![(10, 0)])));
         let x12 = 1 << 12;
         // Virtual from the late point round the back edge to the skipped
@@ -350,13 +351,13 @@ mod tests {
             rs2: 12,
         });
         // x12 is read at 2 only after its write at 1: still virtual.
-        assert!(plan(&body, (&inside, &[None; 5]), &fused, &late).at[3].is_some());
+        assert!(plan(&body, (&inside, &[0; 5]), &fused, &late).at[3].is_some());
         body[0] = op(Lw {
             rd: 5,
             rs1: 12,
             imm: 0,
         });
-        let p = plan(&body, (&inside, &[None; 5]), &fused, &late);
+        let p = plan(&body, (&inside, &[0; 5]), &fused, &late);
         assert_eq!(p.at[3], None, "read at the loop's top before its write");
         assert_eq!(p.before, vec![(0, 0); 5]);
     }
@@ -365,9 +366,6 @@ mod tests {
     fn outside_loops_late_shifts_stay_as_they_are() {
         let (body, mut inside, fused, late) = round();
         inside[4] = None;
-        assert_eq!(
-            plan(&body, (&inside, &[None; 5]), &fused, &late).at[3],
-            None
-        );
+        assert_eq!(plan(&body, (&inside, &[0; 5]), &fused, &late).at[3], None);
     }
 }
