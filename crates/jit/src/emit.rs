@@ -2167,6 +2167,23 @@ impl Emitter {
         self.set_rd(rd, d);
     }
 
+    /// Whether a bitwise operation of x[rs1] and x[rs2] is done on their
+    /// low halves: both narrow, so the result is one too, and one a
+    /// 32-bit result not extended yet, which that saves extending.
+    fn low_halves(&self, rs1: u8, rs2: u8) -> bool {
+        self.is_narrow(rs1) && self.is_narrow(rs2) && (self.is_upper(rs1) || self.is_upper(rs2))
+    }
+
+    /// x[rs2] and x[rs1] located, for a 32-bit operation (`word`) or a
+    /// 64-bit one.
+    fn operands(&mut self, rs1: u8, rs2: u8, word: bool) -> (Loc, Loc) {
+        if word {
+            (self.loc32(rs2), self.loc32(rs1))
+        } else {
+            (self.loc(rs2), self.loc(rs1))
+        }
+    }
+
     fn alu_rr(&mut self, rd: u8, rs1: u8, rs2: u8, op: Alu, word: bool) {
         if rd == 0 {
             return;
@@ -2184,18 +2201,8 @@ impl Emitter {
             self.set_rd_w(rd, d);
             return;
         }
-        // Bitwise operations on narrow values give one, from their low
-        // halves: done so where that saves extending a 32-bit result.
-        let word = word
-            || matches!(op, Alu::Xor | Alu::Or | Alu::And)
-                && self.is_narrow(rs1)
-                && self.is_narrow(rs2)
-                && (self.is_upper(rs1) || self.is_upper(rs2));
-        let (b, a) = if word {
-            (self.loc32(rs2), self.loc32(rs1))
-        } else {
-            (self.loc(rs2), self.loc(rs1))
-        };
+        let word = word || matches!(op, Alu::Xor | Alu::Or | Alu::And) && self.low_halves(rs1, rs2);
+        let (b, a) = self.operands(rs1, rs2, word);
         let commutes = matches!(op, Alu::Add | Alu::Xor | Alu::Or | Alu::And | Alu::Mul);
         match self.regs.host(rd) {
             // neg / negw in place.

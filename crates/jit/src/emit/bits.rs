@@ -289,14 +289,8 @@ impl Emitter {
     /// narrow and one is a 32-bit result not extended yet (as `and`,
     /// `or`, `xor` are: a hash round's chain keeps one extension).
     fn logic_not(&mut self, op: BitOp, rd: u8, rs1: u8, rs2: u8) {
-        let word = self.is_narrow(rs1)
-            && self.is_narrow(rs2)
-            && (self.is_upper(rs1) || self.is_upper(rs2));
-        let (b, a) = if word {
-            (self.loc32(rs2), self.loc32(rs1))
-        } else {
-            (self.loc(rs2), self.loc(rs1))
-        };
+        let word = self.low_halves(rs1, rs2);
+        let (b, a) = self.operands(rs1, rs2, word);
         if op == BitOp::Andn && in_line(BitOp::Andn) {
             // andn d, b, a = !b & a: one instruction reading both first.
             let b = match b {

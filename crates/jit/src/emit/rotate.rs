@@ -328,16 +328,9 @@ mod tests {
         op(Addi { rd, rs1, imm })
     }
 
-    /// The rotate of `x10` right by 13 the test below fuses.
-    const ROT: Fused = Fused::Rotate {
-        x: 10,
-        amount: 13,
-        word: false,
-    };
-
-    #[test]
-    fn a_shift_result_seen_later_or_by_a_trap_keeps_the_shifts() {
-        let base = [
+    /// `srli x5, x10, 13; slli x6, x10, 51; or rd, x5, x6`.
+    fn rotate_x10_into(rd: u8) -> Vec<Op> {
+        vec![
             op(Srli {
                 rd: 5,
                 rs1: 10,
@@ -348,12 +341,20 @@ mod tests {
                 rs1: 10,
                 shamt: 51,
             }),
-            op(Or {
-                rd: 7,
-                rs1: 5,
-                rs2: 6,
-            }),
-        ];
+            op(Or { rd, rs1: 5, rs2: 6 }),
+        ]
+    }
+
+    /// The rotate of `x10` right by 13 the test below fuses.
+    const ROT: Fused = Fused::Rotate {
+        x: 10,
+        amount: 13,
+        word: false,
+    };
+
+    #[test]
+    fn a_shift_result_seen_later_or_by_a_trap_keeps_the_shifts() {
+        let base = rotate_x10_into(7);
         let both = [
             Shift {
                 rd: 5,
@@ -487,27 +488,13 @@ mod tests {
     /// found it computed there, from the rotated value).
     #[test]
     fn a_rotate_in_place_whose_shift_is_read_later_is_not_fused() {
-        let mut ops = vec![
-            op(Srli {
-                rd: 5,
-                rs1: 10,
-                shamt: 13,
-            }),
-            op(Slli {
-                rd: 6,
-                rs1: 10,
-                shamt: 51,
-            }),
-            op(Or {
-                rd: 10,
-                rs1: 5,
-                rs2: 6,
-            }),
+        let mut ops = rotate_x10_into(10);
+        ops.extend([
             addi(6, 0, 1),
             // x written again, then x5 read.
             addi(10, 10, 1),
             addi(9, 5, 1),
-        ];
+        ]);
         let p = plan(&ops, &[false; 6]);
         assert!(p.fused.iter().all(|f| *f == Fused::No), "{:?}", p.fused);
         assert!(p.late.iter().all(Vec::is_empty));
