@@ -1602,13 +1602,29 @@ impl Emitter {
         // before the flags are set: nothing after the compare may
         // change them.
         let locs: Vec<Loc> = regs.iter().map(|&r| self.loc(r)).collect();
-        self.loc(rs1);
-        self.loc(rs2);
+        // An operand the instructions wrote (the other one is x0, see
+        // `hammock`) is compared in its old value.
+        let old = |r: u8| regs.iter().position(|&w| w == r & 31 && r & 31 != 0);
+        let (kept1, kept2) = (old(rs1), old(rs2));
+        if kept1.is_none() {
+            self.loc(rs1);
+        }
+        if kept2.is_none() {
+            self.loc(rs2);
+        }
         dynasm!(self.a
             ; .arch x64
             ; lea Rq(COUNTED), [Rq(PENDING) + skipped.len() as i32]
         );
-        self.compare(rs1, rs2);
+        match (kept1, kept2) {
+            (Some(k), _) => dynasm!(self.a ; .arch x64 ; cmp QWORD [rbx + slot(k)], 0),
+            (_, Some(k)) => dynasm!(self.a
+                ; .arch x64
+                ; xor eax, eax
+                ; cmp rax, [rbx + slot(k)]
+            ),
+            _ => self.compare(rs1, rs2),
+        }
         for (k, loc) in locs.into_iter().enumerate() {
             match loc {
                 Loc::Reg(h) => self.cmov_mem(branch, true, h, slot(k)),
@@ -2796,9 +2812,12 @@ fn hammock(ops: &[Op], labels: &[Option<DynamicLabel>], i: usize, t: usize) -> O
         written |= 1 << (rd & 31);
     }
     let written = written & !1;
-    let operands = 1 << (rs1 & 31) | 1 << (rs2 & 31);
-    (written != 0 && written & operands == 0 && written.count_ones() as usize <= SELECT_SLOTS)
-        .then_some(written)
+    // The compare comes after the instructions: an operand they write is
+    // compared in its kept old value, against x0 only (see
+    // `Emitter::if_converted_many`).
+    let operands = (1 << (rs1 & 31) | 1 << (rs2 & 31)) & !1;
+    let kept = written & operands == 0 || (rs1 & 31 == 0 || rs2 & 31 == 0);
+    (written != 0 && kept && written.count_ones() as usize <= SELECT_SLOTS).then_some(written)
 }
 
 /// Whether the conditional branch `ops[i]` tests one bit of a value
@@ -3144,7 +3163,10 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                     // the select keeps the old value in), or a bit test
                     // of an unrolled run.
                     let n = inside[i].map_or(0, |t| t - i - 1);
+                    let operands = Emitter::branch_operands(&body[i].inst)
+                        .map_or(0, |(a, b, _)| 1u32 << (a & 31) | 1 << (b & 31));
                     let one = w.count_ones() == 1
+                        && w & operands == 0
                         && n <= HAMMOCK_MAX_OTHER
                         && plans[part_of(i)]
                             .host(w.trailing_zeros() as u8)
@@ -3323,8 +3345,11 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                     e.canonicalize(loose[t]);
                     let written = converted[i];
                     // One register in a host register (but rdi, which
-                    // keeps the old value): the select from a register.
-                    let one = (written.count_ones() == 1)
+                    // keeps the old value), not the branch's operand: the
+                    // select from a register.
+                    let operands = Emitter::branch_operands(&inst)
+                        .map_or(0, |(a, b, _)| 1u32 << (a & 31) | 1 << (b & 31));
+                    let one = (written.count_ones() == 1 && written & operands == 0)
                         .then(|| written.trailing_zeros() as u8)
                         .and_then(|rd| Some((rd, e.regs.host(rd).filter(|&h| h != RDI)?)));
                     let clears = virt.clears(e.regs.virt, t);

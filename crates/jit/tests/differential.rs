@@ -1215,9 +1215,16 @@ fn program_bit_tests(seed: u64) -> Vec<u8> {
             } else {
                 a.bne(0, t, skip);
             }
-            for _ in 0..1 + rng.below(6) {
+            for k in 0..1 + rng.below(6) {
                 if rng.below(12) == 0 {
                     a.emit(mem(&mut rng));
+                } else if k == 0 && rng.below(2) == 0 {
+                    // The tested register written in the hammock (as an
+                    // unrolled CRC reuses it): compared in its old value.
+                    a.emit(Lui {
+                        rd: t,
+                        imm: (rng.next() as i32) & !0xfff,
+                    });
                 } else {
                     a.emit(alu(&mut rng));
                 }
