@@ -2815,9 +2815,13 @@ fn hammock(ops: &[Op], labels: &[Option<DynamicLabel>], i: usize, t: usize) -> O
     // The compare comes after the instructions: an operand they write is
     // compared in its kept old value, against x0 only (see
     // `Emitter::if_converted_many`).
-    let operands = (1 << (rs1 & 31) | 1 << (rs2 & 31)) & !1;
-    let kept = written & operands == 0 || (rs1 & 31 == 0 || rs2 & 31 == 0);
+    let kept = written & compared(&ops[i].inst) == 0 || (rs1 & 31 == 0 || rs2 & 31 == 0);
     (written != 0 && kept && written.count_ones() as usize <= SELECT_SLOTS).then_some(written)
+}
+
+/// The registers (bits) a conditional branch compares.
+fn compared(inst: &Inst) -> u32 {
+    Emitter::branch_operands(inst).map_or(0, |(a, b, _)| 1 << (a & 31) | 1 << (b & 31))
 }
 
 /// Whether the conditional branch `ops[i]` tests one bit of a value
@@ -3163,10 +3167,8 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                     // the select keeps the old value in), or a bit test
                     // of an unrolled run.
                     let n = inside[i].map_or(0, |t| t - i - 1);
-                    let operands = Emitter::branch_operands(&body[i].inst)
-                        .map_or(0, |(a, b, _)| 1u32 << (a & 31) | 1 << (b & 31));
                     let one = w.count_ones() == 1
-                        && w & operands == 0
+                        && w & compared(&body[i].inst) == 0
                         && n <= HAMMOCK_MAX_OTHER
                         && plans[part_of(i)]
                             .host(w.trailing_zeros() as u8)
@@ -3347,9 +3349,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                     // One register in a host register (but rdi, which
                     // keeps the old value), not the branch's operand: the
                     // select from a register.
-                    let operands = Emitter::branch_operands(&inst)
-                        .map_or(0, |(a, b, _)| 1u32 << (a & 31) | 1 << (b & 31));
-                    let one = (written.count_ones() == 1 && written & operands == 0)
+                    let one = (written.count_ones() == 1 && written & compared(&inst) == 0)
                         .then(|| written.trailing_zeros() as u8)
                         .and_then(|rd| Some((rd, e.regs.host(rd).filter(|&h| h != RDI)?)));
                     let clears = virt.clears(e.regs.virt, t);
