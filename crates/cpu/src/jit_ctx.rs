@@ -11,7 +11,7 @@ pub const JIT_GROUP_SLOTS: usize = 8;
 pub const JIT_LATE_SLOTS: usize = 4;
 
 /// Registers an if-converted branch may select between old and new
-/// values of (see `rvisor-jit`'s `Emitter::if_converted`).
+/// values of (see `rvisor-jit`'s `Emitter::if_converted_many`).
 pub const JIT_SELECT_SLOTS: usize = 6;
 
 /// State shared between a translator's dispatcher and its translated code,

@@ -1,5 +1,5 @@
 //! Differential test against QEMU: random RV64GC instruction streams, with
-//! Zba/Zbb/Zbs (ALU, M, bit manipulation,
+//! Zba/Zbb/Zbc/Zbs (ALU, M, bit manipulation,
 //! compressed, loads/stores (some misaligned), AMOs and LR/SC, F/D in every
 //! rounding mode with fflags, forward branches and jumps, self-modifying code
 //! with `fence.i`, and instructions that trap: illegal and reserved encodings,

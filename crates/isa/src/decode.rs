@@ -223,7 +223,7 @@ fn decode_op_imm_32(raw: u32) -> Option<Inst> {
     })
 }
 
-/// Zba/Zbb/Zbs, which share the integer opcodes (see `bitmanip`).
+/// Zba/Zbb/Zbc/Zbs, which share the integer opcodes (see `bitmanip`).
 fn decode_bit(raw: u32) -> Option<Inst> {
     let (op, rs2) = BitOp::decode(raw)?;
     Some(Inst::Bit {

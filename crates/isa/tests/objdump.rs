@@ -148,7 +148,7 @@ fn tolerated_32(raw: u32, inst: &Inst, objdump_mnemonic: &str) -> bool {
             rm != 0 && objdump_says_illegal(objdump_mnemonic)
         }
         // A raw binary has no ISA attributes, and objdump disassembles it
-        // as plain RV64GC: Zba/Zbb/Zbs words are checked against an
+        // as plain RV64GC: Zba/Zbb/Zbc/Zbs words are checked against an
         // object assembled for them (`objdump_agrees_on_bit_manipulation`).
         Inst::Bit { .. } => objdump_says_illegal(objdump_mnemonic),
         _ => false,
@@ -291,7 +291,7 @@ fn objdump_agrees_on_every_16bit_halfword() {
     );
 }
 
-/// Zba/Zbb/Zbs words (every operation, random registers and immediates),
+/// Zba/Zbb/Zbc/Zbs words (every operation, random registers and immediates),
 /// assembled with `.insn` into an object whose ISA attributes name the
 /// extensions, as objdump disassembles them.
 #[test]

@@ -176,7 +176,7 @@ fn alu(rng: &mut Rng) -> Inst {
     }
 }
 
-/// A Zba/Zbb/Zbs instruction (`rs2` a register, an immediate or 0 by its
+/// A Zba/Zbb/Zbc/Zbs instruction (`rs2` a register, an immediate or 0 by its
 /// form).
 fn bit(rng: &mut Rng, rd: u8, rs1: u8, rs2: u8) -> Inst {
     use rvisor_isa::bitmanip::{Form, TABLE};
@@ -1260,7 +1260,7 @@ fn unrolled_bit_tests_agree_with_the_interpreter() {
     }
 }
 
-/// A program mostly of Zba/Zbb/Zbs instructions on [`FEW_REGS`] (cached
+/// A program mostly of Zba/Zbb/Zbc/Zbs instructions on [`FEW_REGS`] (cached
 /// and uncached registers, x0, rd = rs), among W instructions that leave
 /// 32-bit results unextended in host registers (`andn`/`orn`/`xnor` of
 /// narrow values work on low halves), in counted loops (narrow values at
@@ -1338,7 +1338,7 @@ fn program_bits(seed: u64) -> Vec<u8> {
     a.finish().expect("program assembles")
 }
 
-/// Zba/Zbb/Zbs translated in line agree with the interpreter's
+/// Zba/Zbb/Zbc/Zbs translated in line agree with the interpreter's
 /// semantics, every operation with operands in host registers or in
 /// `Hart::x`, aliased or not, inside loops, hammocks and rotate windows.
 #[test]

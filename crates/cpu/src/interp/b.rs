@@ -70,7 +70,7 @@ fn clmul(a: u64, b: u64) -> u128 {
 }
 
 impl Hart {
-    /// Zba/Zbb/Zbs instructions; `None` for anything else.
+    /// Zba/Zbb/Zbc/Zbs instructions; `None` for anything else.
     pub(super) fn exec_b(&mut self, inst: Inst) -> Option<()> {
         let Inst::Bit { op, rd, rs1, rs2 } = inst else {
             return None;

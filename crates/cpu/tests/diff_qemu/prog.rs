@@ -451,7 +451,7 @@ fn trapping(r: &mut Rng, c: &mut Code) {
     }
 }
 
-/// A Zba/Zbb/Zbs instruction on random registers (QEMU runs with those
+/// A Zba/Zbb/Zbc/Zbs instruction on random registers (QEMU runs with those
 /// extensions on), its immediate (shift amount, bit index) random too.
 fn bitmanip(r: &mut Rng, c: &mut Code) {
     use rvisor_isa::bitmanip::{Form, TABLE};

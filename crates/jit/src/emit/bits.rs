@@ -35,11 +35,19 @@ pub(super) fn in_line(op: BitOp) -> bool {
     }
 }
 
+/// Whether `op` is a bitwise operation with an inverted operand or
+/// result (`andn`, `orn`, `xnor`): done on the low halves of narrow
+/// values and left unextended, as `and`, `or` and `xor` are.
+pub(super) fn inverted_bitwise(op: BitOp) -> bool {
+    use BitOp::*;
+    matches!(op, Andn | Orn | Xnor)
+}
+
 /// Whether `op` of two narrow values (sign extensions of their low 32
-/// bits) is one too, so it may be done on the low halves.
+/// bits) is one too.
 pub(super) fn keeps_narrow(op: BitOp) -> bool {
     use BitOp::*;
-    matches!(op, Andn | Orn | Xnor | Max | Maxu | Min | Minu)
+    inverted_bitwise(op) || matches!(op, Max | Maxu | Min | Minu)
 }
 
 /// Whether `op`'s result is always narrow, whatever its operands.

@@ -180,15 +180,12 @@ pub fn guesses(body: &[Op], inside: &[Option<usize>], now: u32) -> u32 {
     for (t, i) in super::back_edges(inside) {
         for op in &body[t..=i] {
             worth |= match op.inst {
-                Xor { rs1, rs2, .. }
-                | Or { rs1, rs2, .. }
-                | And { rs1, rs2, .. }
-                | Bit {
-                    op: BitOp::Andn | BitOp::Orn | BitOp::Xnor,
-                    rs1,
-                    rs2,
-                    ..
-                } => 1 << (rs1 & 31) | 1 << (rs2 & 31),
+                Xor { rs1, rs2, .. } | Or { rs1, rs2, .. } | And { rs1, rs2, .. } => {
+                    1 << (rs1 & 31) | 1 << (rs2 & 31)
+                }
+                Bit { op, rs1, rs2, .. } if super::bits::inverted_bitwise(op) => {
+                    1 << (rs1 & 31) | 1 << (rs2 & 31)
+                }
                 Add { rs1: 0, rs2: r, .. }
                 | Add { rs1: r, rs2: 0, .. }
                 | Addi { rs1: r, imm: 0, .. }
@@ -271,11 +268,8 @@ fn may_leave_upper(inst: &Inst) -> bool {
                 | Andi { .. }
                 | Add { .. }
                 | Addi { .. }
-                | Bit {
-                    op: BitOp::Andn | BitOp::Orn | BitOp::Xnor,
-                    ..
-                }
         )
+        || matches!(inst, Bit { op, .. } if super::bits::inverted_bitwise(*op))
 }
 
 /// The registers each label of `body` may receive as 32-bit results not
