@@ -2130,6 +2130,14 @@ impl Emitter {
             }
             return;
         }
+        // A left shift by 32 or more keeps only the low half: no sign
+        // extension of a 32-bit result first.
+        if op == 0 && sh >= 32 {
+            self.mov_to32(d, rs1);
+            dynasm!(self.a ; .arch x64 ; shl Rq(d), sh);
+            self.set_rd(rd, d);
+            return;
+        }
         // An index scaled by 2, 4 or 8 (array addressing) from another
         // host register: one `lea` for a move and a shift.
         if let (0, 1..=3, Loc::Reg(h)) = (op, sh, self.loc(rs1)) {
@@ -2296,6 +2304,28 @@ impl Emitter {
             }
             self.set_rd(rd, d);
         }
+    }
+
+    /// x[rd] = zext32(x[x]) << amount (`>>` if `right`): a fused
+    /// `slli t, x, 32; srli rd, t, s` (see `rotate::Fused::Zext`).
+    fn zext_shift(&mut self, rd: u8, x: u8, amount: u8, right: bool) {
+        if rd == 0 {
+            return;
+        }
+        let d = self.dst(rd);
+        match self.loc32(x) {
+            Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rd(d), Rd(h)),
+            Loc::Mem(_) if x & 31 == 0 => dynasm!(self.a ; .arch x64 ; xor Rd(d), Rd(d)),
+            Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; mov Rd(d), DWORD [rbx + m]),
+        }
+        let n = amount as i8;
+        match (amount, right) {
+            (0, _) => {}
+            (1, false) => dynasm!(self.a ; .arch x64 ; add Rq(d), Rq(d)),
+            (_, false) => dynasm!(self.a ; .arch x64 ; shl Rq(d), n),
+            (_, true) => dynasm!(self.a ; .arch x64 ; shr Rd(d), n),
+        }
+        self.set_rd(rd, d);
     }
 
     /// slt / sltu.
@@ -3194,9 +3224,20 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         {
             label[len - 1] = true;
         }
+        // Fused shifts neither inside an if-converted hammock nor across
+        // its end: the hammock is emitted as it stands, and a path that
+        // skips it must not see a late shift of a fusion begun inside.
+        let mut fuse_label = label.clone();
+        for (i, t) in inside.iter().enumerate().take(len) {
+            if let Some(t) = t.filter(|_| converted[i] != 0) {
+                for l in &mut fuse_label[i + 1..=t.min(len - 1)] {
+                    *l = true;
+                }
+            }
+        }
         (
             groups::plan(body, &label, e.loads != DataMode::Unchecked),
-            rotate::plan(body, &label),
+            rotate::plan(body, &fuse_label),
         )
     };
     let fp_known = fp_state::plan(body, &inside[..len]);
@@ -3289,6 +3330,12 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
             }
             (rotate::Fused::Rotate { x, amount, word }, Inst::Or { rd, .. }) => {
                 e.rotate(rd, x, amount, word);
+                seg += 1;
+                continue;
+            }
+            (rotate::Fused::Zext { x, amount, right }, inst) => {
+                let rd = inst.int_operands().map_or(0, |(_, rd)| rd);
+                e.zext_shift(rd, x, amount, right);
                 seg += 1;
                 continue;
             }

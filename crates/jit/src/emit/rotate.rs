@@ -25,6 +25,10 @@ pub enum Fused {
     Skip,
     /// `rd = rotate right(x, amount)`, 32-bit (sign-extended) if `word`.
     Rotate { x: u8, amount: u8, word: bool },
+    /// `rd = zext32(x) << amount` (`right`: `>>`): the `srli` of
+    /// `slli t, x, 32; srli rd, t, s`, GCC's zero-extended (and scaled)
+    /// unsigned index, as one 32-bit move and a shift.
+    Zext { x: u8, amount: u8, right: bool },
 }
 
 /// A skipped shift a trap between it and its register's next write must
@@ -109,10 +113,12 @@ pub fn plan(ops: &[Op], label: &[bool]) -> Plan {
         keep: vec![Vec::new(); ops.len()],
         late: vec![Vec::new(); ops.len() + 1],
     };
-    if !ops.iter().any(|op| matches!(op.inst, Inst::Or { .. })) {
+    let has = |f: fn(&Inst) -> bool| ops.iter().any(|op| f(&op.inst));
+    if !has(|i| matches!(i, Inst::Or { .. })) && !has(|i| matches!(i, Inst::Srli { .. })) {
         return out;
     }
     let steps: Vec<Option<Step>> = ops.iter().map(step).collect();
+    zext_shifts(ops, &steps, label, &mut out);
     for k in 0..ops.len() {
         let Inst::Or { rd, rs1, rs2 } = ops[k].inst else {
             continue;
@@ -170,6 +176,103 @@ pub fn plan(ops: &[Op], label: &[bool]) -> Plan {
         out.fused[k] = Fused::Rotate { x, amount, word };
     }
     out
+}
+
+/// Fuse each `slli t, x, 32; srli rd, t, s` (see [`Fused::Zext`]) whose
+/// `slli` result nothing else reads before `t` is written again: the
+/// `slli` is skipped and, where `t` is not `rd`, computed late or kept
+/// for the slow paths in between, as a rotate's shifts are.
+fn zext_shifts(ops: &[Op], steps: &[Option<Step>], label: &[bool], out: &mut Plan) {
+    for k in 0..ops.len() {
+        let Inst::Srli { rd, rs1: t, shamt } = ops[k].inst else {
+            continue;
+        };
+        if t == 0 || shamt == 0 || out.fused[k] != Fused::No {
+            continue;
+        }
+        // The `slli` defining t, with nothing but register-only
+        // instructions and plain loads and stores in between that leave
+        // t and x alone and do not read t.
+        let mut i = k;
+        let d = loop {
+            if label[i] || i == 0 {
+                break None;
+            }
+            i -= 1;
+            let Some(s) = steps[i] else { break None };
+            if s.rd == t {
+                break (!s.access).then_some(i);
+            }
+            if s.reads.contains(&t) {
+                break None;
+            }
+        };
+        let Some(d) = d else { continue };
+        let Inst::Slli {
+            rs1: x, shamt: 32, ..
+        } = ops[d].inst
+        else {
+            continue;
+        };
+        if x == 0 || out.fused[d] != Fused::No {
+            continue;
+        }
+        if steps[d + 1..k].iter().any(|s| s.is_none_or(|s| s.rd == x)) {
+            continue;
+        }
+        let zext = if shamt <= 32 {
+            Fused::Zext {
+                x,
+                amount: 32 - shamt,
+                right: false,
+            }
+        } else {
+            Fused::Zext {
+                x,
+                amount: shamt - 32,
+                right: true,
+            }
+        };
+        if x == t {
+            // In place (`slli a5, a5, 32; srli a5, a5, 30`): done at the
+            // `slli`, whose register then holds the `srli`'s result at
+            // once, and the `srli` skipped. Only adjacent: nothing can see
+            // the value in between. (Skipping the `slli` instead would
+            // leave the `srli` reading a register the shift wrote.)
+            if d + 1 == k && t == rd {
+                out.fused[d] = zext;
+                out.fused[k] = Fused::Skip;
+            }
+            continue;
+        }
+        let kept = Shift {
+            rd: t,
+            x,
+            amount: 32,
+            left: true,
+            word: false,
+        };
+        let last = if t == rd {
+            k
+        } else {
+            match dead_after(steps, label, k, t, x, rd == x) {
+                Some((end, rewritten)) => {
+                    if !rewritten {
+                        out.late[end].push(kept);
+                    }
+                    end
+                }
+                None => continue,
+            }
+        };
+        for (s, keep) in steps[d + 1..last].iter().zip(&mut out.keep[d + 1..last]) {
+            if s.is_some_and(|s| s.access) {
+                keep.push(kept);
+            }
+        }
+        out.fused[d] = Fused::Skip;
+        out.fused[k] = zext;
+    }
 }
 
 /// The shifts defining `a` and `b` for the `or` at `k`, if they are a
@@ -321,6 +424,98 @@ mod tests {
                 word: true
             }
         );
+    }
+
+    fn slli(rd: u8, rs1: u8, shamt: u8) -> Op {
+        op(Slli { rd, rs1, shamt })
+    }
+
+    fn srli(rd: u8, rs1: u8, shamt: u8) -> Op {
+        op(Srli { rd, rs1, shamt })
+    }
+
+    #[test]
+    fn a_zero_extended_index_is_one_move_and_a_shift() {
+        // slli a4, a3, 32; lh a5, 0(a0); srli a5, a4, 31; add a4, a5, a0
+        let ops = [
+            slli(14, 13, 32),
+            op(Lh {
+                rd: 15,
+                rs1: 10,
+                imm: 0,
+            }),
+            srli(15, 14, 31),
+            op(Add {
+                rd: 14,
+                rs1: 15,
+                rs2: 10,
+            }),
+        ];
+        let p = plan(&ops, &[false; 4]);
+        assert_eq!(p.fused[0], Fused::Skip);
+        let zext = Fused::Zext {
+            x: 13,
+            amount: 1,
+            right: false,
+        };
+        assert_eq!(p.fused[2], zext);
+        // The load's slow path must see a4 = a3 << 32; the add writes a4
+        // again, so nothing computes it late.
+        assert_eq!(p.keep[1].len(), 1);
+        assert!(p.late.iter().all(Vec::is_empty));
+
+        // In place and adjacent: done at the slli, the srli skipped.
+        let p = plan(&[slli(14, 14, 32), srli(14, 14, 30)], &[false; 2]);
+        assert_eq!(
+            p.fused,
+            vec![
+                Fused::Zext {
+                    x: 14,
+                    amount: 2,
+                    right: false
+                },
+                Fused::Skip
+            ]
+        );
+        // In place with something between: left alone.
+        let ops = [
+            slli(14, 14, 32),
+            op(Addi {
+                rd: 5,
+                rs1: 5,
+                imm: 1,
+            }),
+            srli(14, 14, 30),
+        ];
+        assert!(plan(&ops, &[false; 3])
+            .fused
+            .iter()
+            .all(|f| *f == Fused::No));
+        // The shift's result read after: computed late, before the read.
+        let ops = [
+            slli(14, 13, 32),
+            srli(15, 14, 40),
+            op(Add {
+                rd: 6,
+                rs1: 14,
+                rs2: 0,
+            }),
+        ];
+        let p = plan(&ops, &[false; 3]);
+        assert_eq!(
+            p.fused[1],
+            Fused::Zext {
+                x: 13,
+                amount: 8,
+                right: true
+            }
+        );
+        assert_eq!(p.late[2].len(), 1);
+        // Not across a label.
+        assert!(plan(&ops, &[false, true, false])
+            .fused
+            .iter()
+            .all(|f| *f == Fused::No));
     }
 
     /// `addi rd, rs1, imm` as an op.
