@@ -1163,9 +1163,19 @@ impl Emitter {
             }
         };
         let regs = self.regs;
-        match self.ram_disp.and_then(|d| d.checked_add(imm)) {
-            Some(d) => dynasm!(self.a ; .arch x64 ; lea rcx, [Rq(base) + d]),
-            None => dynasm!(self.a
+        match (
+            self.ram_disp,
+            self.ram_disp.and_then(|d| d.checked_add(imm)),
+        ) {
+            (_, Some(d)) => dynasm!(self.a ; .arch x64 ; lea rcx, [Rq(base) + d]),
+            // RAM at 0x8000_0000 and a negative offset: the sum does not
+            // fit a displacement, the distance does as an immediate.
+            (Some(d), None) => dynasm!(self.a
+                ; .arch x64
+                ; lea rcx, [Rq(base) + imm]
+                ; add rcx, d
+            ),
+            (None, None) => dynasm!(self.a
                 ; .arch x64
                 ; lea rcx, [Rq(base) + imm]
                 ; sub rcx, [rbx + L.ram_base]
@@ -2355,7 +2365,15 @@ impl Emitter {
     fn late_virtual(&mut self, group: u8, sources: &[(u8, u8)]) {
         for &(x, slot) in sources {
             let at = L.late_src + 8 * i32::from(slot);
-            match self.loc(x) {
+            // Shifts that drop the upper half (32-bit ones, left by 32 or
+            // more) need no sign extension of a 32-bit source first.
+            let low_only = self.late_groups[usize::from(group)]
+                .shifts
+                .iter()
+                .filter(|(_, k)| k.x & 31 == x & 31)
+                .all(|(_, k)| k.word || (k.left && k.amount >= 32));
+            let loc = if low_only { self.loc32(x) } else { self.loc(x) };
+            match loc {
                 Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov [rbx + at], Rq(h)),
                 // (rcx: rax may hold what the next template reads back.)
                 Loc::Mem(m) => dynasm!(self.a

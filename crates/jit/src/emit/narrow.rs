@@ -163,7 +163,7 @@ pub fn plan(body: &[Op], inside: &[Option<usize>], entry: u32) -> Vec<u32> {
 /// `entry`): where the body has a loop and W instructions, the registers
 /// it reads before writing them, and reads inside a loop as an operand
 /// of what a narrow value makes cheaper (a bitwise operation, `sext.w`,
-/// `mv`). What the translation reads of them comes in from outside,
+/// `mv`, a compare). What the translation reads of them comes in from outside,
 /// where nothing proves it narrow: a constant `lui`/`addi` made before
 /// the loop's translation starts, a 32-bit state loaded from memory. A
 /// loop carrying such values round would otherwise extend them each time.
@@ -186,6 +186,16 @@ pub fn guesses(body: &[Op], inside: &[Option<usize>], now: u32) -> u32 {
                 Bit { op, rs1, rs2, .. } if super::bits::inverted_bitwise(op) => {
                     1 << (rs1 & 31) | 1 << (rs2 & 31)
                 }
+                // A loop's bound, compared with a 32-bit counter: the
+                // compare is 32-bit when both are narrow.
+                Beq { rs1, rs2, .. }
+                | Bne { rs1, rs2, .. }
+                | Blt { rs1, rs2, .. }
+                | Bge { rs1, rs2, .. }
+                | Bltu { rs1, rs2, .. }
+                | Bgeu { rs1, rs2, .. }
+                | Slt { rs1, rs2, .. }
+                | Sltu { rs1, rs2, .. } => 1 << (rs1 & 31) | 1 << (rs2 & 31),
                 Add { rs1: 0, rs2: r, .. }
                 | Add { rs1: r, rs2: 0, .. }
                 | Addi { rs1: r, imm: 0, .. }
@@ -294,7 +304,47 @@ pub fn loose(body: &[Op], inside: &[Option<usize>], narrow: &[u32]) -> Vec<u32> 
     for (l, n) in loose.iter_mut().zip(narrow) {
         *l &= n;
     }
+    // A register the loop writes first, before anything could see it (a
+    // read, a trap, an exit, a jump), may arrive unextended whatever the
+    // way in brings: a value from before the loop is never seen as such.
+    // The back edges must bring it narrow, though: one whose budget check
+    // fails writes the canonical state back.
+    let mut target = vec![false; body.len()];
+    for &t in inside.iter().flatten() {
+        if t < body.len() {
+            target[t] = true;
+        }
+    }
+    for (t, i) in super::back_edges(inside) {
+        let written_first = written_first(body, &target, t);
+        let back = narrow[i]
+            & !body[i]
+                .inst
+                .int_operands()
+                .map_or(0, |(_, rd)| 1 << (rd & 31));
+        loose[t] |= written_first & back & !1;
+    }
     loose
+}
+
+/// The registers written before they are read in the straight run of
+/// register-only instructions from `t` (no label after `t` in it): from
+/// there to their writes nothing can see their values.
+fn written_first(body: &[Op], target: &[bool], t: usize) -> u32 {
+    let (mut read, mut written) = (0u32, 0u32);
+    for (j, op) in body.iter().enumerate().skip(t) {
+        if j > t && target[j] {
+            break;
+        }
+        let Some((reads, rd)) = super::register_only(&op.inst) else {
+            break;
+        };
+        for r in reads {
+            read |= (1 << (r & 31)) & !written;
+        }
+        written |= (1 << (rd & 31)) & !read;
+    }
+    written
 }
 
 #[cfg(test)]
@@ -495,5 +545,64 @@ mod tests {
         assert_eq!(n[2], 1 | 1 << 10, "x11 is not narrow round the loop");
         assert_eq!(n[5], 1 | 1 << 10);
         assert_eq!(n[6], 1, "after a CSR instruction nothing is known");
+    }
+
+    /// A loop's head takes unextended the registers the loop writes first
+    /// (before any read, trap or jump) if its back edge brings them
+    /// narrow, whatever comes in from before the loop.
+    #[test]
+    fn a_loop_head_takes_registers_written_first_loose() {
+        let body = [
+            // x12 is 64-bit on the way in.
+            op(Slli {
+                rd: 12,
+                rs1: 12,
+                shamt: 40,
+            }),
+            // The loop: x12 written first, x13 read before its write,
+            // x14 written first but 64-bit round the loop.
+            op(Addw {
+                rd: 12,
+                rs1: 10,
+                rs2: 11,
+            }),
+            op(Addiw {
+                rd: 13,
+                rs1: 13,
+                imm: 1,
+            }),
+            op(Slli {
+                rd: 14,
+                rs1: 12,
+                shamt: 33,
+            }),
+            op(Bne {
+                rs1: 13,
+                rs2: 0,
+                imm: -12,
+            }),
+        ];
+        let mut inside = [None; 5];
+        inside[4] = Some(1);
+        let n = plan(&body, &inside, 0);
+        let l = loose(&body, &inside, &n);
+        assert_eq!(l[1] & 1 << 12, 1 << 12);
+        assert_eq!(l[1] & 1 << 14, 0, "64-bit round the loop");
+        // x13 is read first and not known narrow on the way in.
+        assert_eq!(l[1] & 1 << 13, 0);
+        // A load first: a trap there would see x12 as it came in.
+        let mut body = body;
+        body[1] = op(Lw {
+            rd: 15,
+            rs1: 10,
+            imm: 0,
+        });
+        body[2] = op(Addw {
+            rd: 12,
+            rs1: 10,
+            rs2: 11,
+        });
+        let n = plan(&body, &inside, 0);
+        assert_eq!(loose(&body, &inside, &n)[1] & 1 << 12, 0);
     }
 }
