@@ -3226,6 +3226,15 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                 .unwrap_or(0)
         })
         .collect();
+    // Labels a jump reaches: an if-converted branch jumps nowhere, so a
+    // label only such branches target needs no canonical state (the code
+    // before it falls through with its own).
+    let mut jumped = vec![false; len];
+    for (i, t) in inside.iter().enumerate().take(len) {
+        if let Some(t) = t.filter(|&t| t < len && converted[i] == 0) {
+            jumped[t] = true;
+        }
+    }
     let (roles, mut fused) = {
         // Where some jump lands (not only if-converted branches): the
         // probe groups and rotates do not reach across.
@@ -3309,8 +3318,10 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                 if k != part {
                     e.write_back_all();
                     e.regs = plans[k];
+                    e.canonicalize(loose[i]);
+                } else if jumped[i] {
+                    e.canonicalize(loose[i]);
                 }
-                e.canonicalize(loose[i]);
             } else {
                 e.regs = plans[k];
                 e.assume_canonical(loose[i]);
@@ -3409,8 +3420,10 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                 if let Some((t, label)) = inside[i].zip(inner) {
                     e.add_pending(seg + 1);
                     seg = 0;
-                    e.canonicalize(loose[t]);
                     let written = converted[i];
+                    if written == 0 {
+                        e.canonicalize(loose[t]);
+                    }
                     // One register in a host register (but rdi, which
                     // keeps the old value), not the branch's operand: the
                     // select from a register.
