@@ -188,14 +188,8 @@ pub fn guesses(body: &[Op], inside: &[Option<usize>], now: u32) -> u32 {
                 }
                 // A loop's bound, compared with a 32-bit counter: the
                 // compare is 32-bit when both are narrow.
-                Beq { rs1, rs2, .. }
-                | Bne { rs1, rs2, .. }
-                | Blt { rs1, rs2, .. }
-                | Bge { rs1, rs2, .. }
-                | Bltu { rs1, rs2, .. }
-                | Bgeu { rs1, rs2, .. }
-                | Slt { rs1, rs2, .. }
-                | Sltu { rs1, rs2, .. } => 1 << (rs1 & 31) | 1 << (rs2 & 31),
+                Slt { rs1, rs2, .. } | Sltu { rs1, rs2, .. } => 1 << (rs1 & 31) | 1 << (rs2 & 31),
+                ref branch if super::compared(branch) != 0 => super::compared(branch),
                 Add { rs1: 0, rs2: r, .. }
                 | Add { rs1: r, rs2: 0, .. }
                 | Addi { rs1: r, imm: 0, .. }
