@@ -3238,12 +3238,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
     let (roles, mut fused) = {
         // Where some jump lands (not only if-converted branches): the
         // probe groups and rotates do not reach across.
-        let mut label = vec![false; len];
-        for (i, t) in inside.iter().enumerate() {
-            if let Some(t) = *t {
-                label[t] |= converted[i] == 0;
-            }
-        }
+        let mut label = jumped.clone();
         // Nor across the exit before a straddling instruction.
         if body
             .last()

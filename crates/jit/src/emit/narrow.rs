@@ -119,12 +119,7 @@ pub fn plan(body: &[Op], inside: &[Option<usize>], entry: u32) -> Vec<u32> {
     if super::back_edges(inside).next().is_none() || !body.iter().any(|op| is_w(&op.inst)) {
         return vec![1; n];
     }
-    let mut target = vec![false; n];
-    for &t in inside.iter().flatten() {
-        if t < n {
-            target[t] = true;
-        }
-    }
+    let target = targets(inside, n);
     let mut at = vec![ALL; n];
     // What the back edges bring to their targets, from the last pass.
     let mut back = vec![ALL; n];
@@ -303,12 +298,7 @@ pub fn loose(body: &[Op], inside: &[Option<usize>], narrow: &[u32]) -> Vec<u32> 
     // way in brings: a value from before the loop is never seen as such.
     // The back edges must bring it narrow, though: one whose budget check
     // fails writes the canonical state back.
-    let mut target = vec![false; body.len()];
-    for &t in inside.iter().flatten() {
-        if t < body.len() {
-            target[t] = true;
-        }
-    }
+    let target = targets(inside, body.len());
     for (t, i) in super::back_edges(inside) {
         let written_first = written_first(body, &target, t);
         let back = narrow[i]
@@ -319,6 +309,17 @@ pub fn loose(body: &[Op], inside: &[Option<usize>], narrow: &[u32]) -> Vec<u32> 
         loose[t] |= written_first & back & !1;
     }
     loose
+}
+
+/// Which of the `n` instructions a jump inside the body lands on.
+fn targets(inside: &[Option<usize>], n: usize) -> Vec<bool> {
+    let mut target = vec![false; n];
+    for &t in inside.iter().flatten() {
+        if t < n {
+            target[t] = true;
+        }
+    }
+    target
 }
 
 /// The registers written before they are read in the straight run of

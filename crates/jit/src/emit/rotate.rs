@@ -113,8 +113,10 @@ pub fn plan(ops: &[Op], label: &[bool]) -> Plan {
         keep: vec![Vec::new(); ops.len()],
         late: vec![Vec::new(); ops.len() + 1],
     };
-    let has = |f: fn(&Inst) -> bool| ops.iter().any(|op| f(&op.inst));
-    if !has(|i| matches!(i, Inst::Or { .. })) && !has(|i| matches!(i, Inst::Srli { .. })) {
+    if !ops
+        .iter()
+        .any(|op| matches!(op.inst, Inst::Or { .. } | Inst::Srli { .. }))
+    {
         return out;
     }
     let steps: Vec<Option<Step>> = ops.iter().map(step).collect();
@@ -220,18 +222,10 @@ fn zext_shifts(ops: &[Op], steps: &[Option<Step>], label: &[bool], out: &mut Pla
         if steps[d + 1..k].iter().any(|s| s.is_none_or(|s| s.rd == x)) {
             continue;
         }
-        let zext = if shamt <= 32 {
-            Fused::Zext {
-                x,
-                amount: 32 - shamt,
-                right: false,
-            }
-        } else {
-            Fused::Zext {
-                x,
-                amount: shamt - 32,
-                right: true,
-            }
+        let zext = Fused::Zext {
+            x,
+            amount: shamt.abs_diff(32),
+            right: shamt > 32,
         };
         if x == t {
             // In place (`slli a5, a5, 32; srli a5, a5, 30`): done at the
