@@ -550,6 +550,26 @@ enum Stub {
         span: u16,
         slow: DynamicLabel,
     },
+    /// The taken side of a forward branch inside the translation: the
+    /// pending count added and the canonical state made there, so that
+    /// the way that falls through pays for neither.
+    Jump {
+        label: DynamicLabel,
+        /// The register cache at the branch.
+        regs: RegCache,
+        retired: usize,
+        loose: u32,
+        to: DynamicLabel,
+    },
+    /// The taken side of a conditional branch that leaves the
+    /// translation in its middle: the cache written back, then the exit.
+    Exit {
+        label: DynamicLabel,
+        /// The register cache at the branch.
+        regs: RegCache,
+        pc: u64,
+        retired: usize,
+    },
     /// An unchained direct exit: records its patch site for the dispatcher.
     Chain {
         label: DynamicLabel,
@@ -1723,13 +1743,15 @@ impl Emitter {
             return;
         };
         let target = pc.wrapping_add(imm as i64 as u64);
-        let stay = self.a.new_dynamic_label();
-        self.branch_to(inst, false, stay);
-        // The exit's code leaves the emitter's state as it was: it is
-        // that of the path that stays.
-        self.write_back_all();
-        self.exit_direct(target, retired);
-        dynasm!(self.a ; .arch x64 ; =>stay);
+        let label = self.a.new_dynamic_label();
+        self.branch_to(inst, true, label);
+        // Out of line: the way that stays falls through.
+        self.stubs.push(Stub::Exit {
+            label,
+            regs: self.regs,
+            pc: target,
+            retired,
+        });
         self.last_store = None;
     }
 
@@ -2629,6 +2651,30 @@ impl Emitter {
                     );
                     self.jmp_epilogue();
                 }
+                Stub::Jump {
+                    label,
+                    regs,
+                    retired,
+                    loose,
+                    to,
+                } => {
+                    dynasm!(self.a ; .arch x64 ; =>label);
+                    self.regs = regs;
+                    self.add_pending(retired);
+                    self.canonicalize(loose);
+                    dynasm!(self.a ; .arch x64 ; jmp =>to);
+                }
+                Stub::Exit {
+                    label,
+                    regs,
+                    pc,
+                    retired,
+                } => {
+                    dynasm!(self.a ; .arch x64 ; =>label);
+                    self.regs = regs;
+                    self.write_back_all();
+                    self.exit_direct(pc, retired);
+                }
                 Stub::Check { label, resume, out } => {
                     dynasm!(self.a
                         ; .arch x64
@@ -2965,7 +3011,10 @@ fn parts(body: &[Op], inside: &[Option<usize>]) -> Vec<usize> {
 /// A translation runs on past conditional branches (whose taken side
 /// leaves, or jumps inside) and `j`s to an instruction it covers, so that
 /// if/else diamonds and loops are one piece of host code; it ends at its
-/// first call, indirect jump, or `j` elsewhere. Jumps back (if `back`)
+/// first call, indirect jump, or `j` elsewhere that no branch before it
+/// jumps over (a function's cases that each return are one translation),
+/// or at its first exit if that would take in more registers than the
+/// cache holds. Jumps back (if `back`)
 /// stay inside too, through the budget and interrupt checks, unless the
 /// loop looks like a spin-wait, which must pass a spin point every time
 /// round: it leaves for a translation of its own. The last result is the
@@ -2979,20 +3028,36 @@ fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>, Option
     let stays = |i: usize, t: usize, len: usize| {
         t < len && (t > i || back && spin_loop(ops, pc, t, i).is_none())
     };
-    let len = ops
-        .iter()
-        .enumerate()
-        .position(|(i, op)| match op.inst {
-            Inst::Jalr { .. } => true,
-            Inst::Jal { rd, .. } => {
-                rd != 0
-                    || jump_target(&op.inst, at(op))
-                        .and_then(index_of)
-                        .is_none_or(|t| !stays(i, t, ops.len()))
-            }
-            _ => false,
-        })
-        .map_or(ops.len(), |i| i + 1);
+    // How far the translation goes: to its first exit, or (`past`) to
+    // its first exit that no forward branch before it jumps over.
+    let end = |past: bool| {
+        let mut furthest = 0usize;
+        ops.iter()
+            .enumerate()
+            .position(|(i, op)| {
+                let target = jump_target(&op.inst, at(op)).and_then(index_of);
+                let call = matches!(op.inst, Inst::Jal { rd: 1..=31, .. });
+                if let Some(t) = target.filter(|&t| t > i && !call) {
+                    furthest = furthest.max(t);
+                }
+                let exits = match op.inst {
+                    Inst::Jalr { .. } => true,
+                    Inst::Jal { rd, .. } => {
+                        rd != 0 || target.is_none_or(|t| !stays(i, t, ops.len()))
+                    }
+                    _ => false,
+                };
+                exits && (!past || call || furthest <= i)
+            })
+            .map_or(ops.len(), |i| i + 1)
+    };
+    // Past exits only while the cache holds every register the code
+    // uses: else its loops would share the host registers with the rest
+    // (a list merge's inner loop lost 10 % that way).
+    let len = match end(true) {
+        long if regs::pressing(&ops[..long]) => end(false),
+        long => long,
+    };
     let mut spin = None;
     let inside = ops[..len]
         .iter()
@@ -3010,6 +3075,20 @@ fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>, Option
         })
         .collect();
     (len, inside, spin)
+}
+
+/// The furthest byte offset (from the first of `ops`, whose offsets are
+/// from it) that a forward conditional branch or `j` of `ops` goes to, 0
+/// if none: the code up to it belongs to the translation (see [`region`]).
+pub fn reach(ops: &[Op]) -> u64 {
+    ops.iter()
+        .filter_map(|op| {
+            let off = u64::from(op.off);
+            let t = jump_target(&op.inst, off)?;
+            (t > off && t < 0x1000 && !matches!(op.inst, Inst::Jal { rd: 1..=31, .. })).then_some(t)
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Whether `op`, at guest pc `pc`, is a 32-bit instruction straddling a
@@ -3412,7 +3491,27 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                 reachable = false;
             }
             inst if inst.is_control_flow() => {
-                if let Some((t, label)) = inside[i].zip(inner) {
+                let plain = |t: usize| {
+                    t > i
+                        && converted[i] == 0
+                        && part_of(t) == part
+                        && virt.clears(e.regs.virt, t) == 0
+                };
+                if let Some((t, label)) = inside[i].zip(inner).filter(|&(t, _)| plain(t)) {
+                    // Forward, in the part, clearing no flag: the taken
+                    // side's work is out of line.
+                    let out = e.a.new_dynamic_label();
+                    e.branch_to(&inst, true, out);
+                    e.stubs.push(Stub::Jump {
+                        label: out,
+                        regs: e.regs,
+                        retired: seg + 1,
+                        loose: loose[t],
+                        to: label,
+                    });
+                    e.last_store = None;
+                    seg += 1;
+                } else if let Some((t, label)) = inside[i].zip(inner) {
                     e.add_pending(seg + 1);
                     seg = 0;
                     let written = converted[i];

@@ -126,6 +126,16 @@ pub(crate) fn guest_bytes(ops: &[Op], pa: u64) -> Box<[u8]> {
     bytes.into_boxed_slice()
 }
 
+/// Whether the code after `op` (a return or jump ending what was decoded
+/// so far, `ops`, `bytes` long) is where a branch before it goes:
+/// the code after such an exit joins too, so that a function whose paths
+/// each end in their own return (a state machine's cases) is one
+/// translation whose branches jump inside it rather than leave by a side
+/// exit for another (see `emit::region`).
+fn ends_before_target(op: &Op, ops: &[Op], bytes: u64) -> bool {
+    matches!(op.inst, Inst::Jal { rd: 0, .. } | Inst::Jalr { .. }) && emit::reach(ops) >= bytes
+}
+
 /// Whether a translation goes on past `op`, the last of what was decoded
 /// so far (see [`Jit::translate`]).
 fn goes_on(op: &Op) -> bool {
@@ -805,7 +815,10 @@ impl Jit {
         // (`MAX_BLOCK_INSNS`) cut.
         while self.ops.len() < MAX_REGION_OPS
             && (pa.wrapping_add(bytes) & 0xfff) != 0
-            && self.ops.last().is_some_and(goes_on)
+            && self
+                .ops
+                .last()
+                .is_some_and(|op| goes_on(op) || ends_before_target(op, &self.ops, bytes))
         {
             let first = self.ops.len();
             let Some(more) = hart.engine_block(

@@ -1514,6 +1514,90 @@ fn loops_writing_registers_first_agree_with_the_interpreter() {
     }
 }
 
+/// A function called round a loop whose cases each end in their own exit
+/// (a return, a `j` to a shared tail, a `j` back out of it), with forward
+/// branches over those exits: one translation covers the code after each
+/// exit, and its branches to it jump inside (see `emit::region`).
+fn program_returns(seed: u64) -> Vec<u8> {
+    use Inst::*;
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1, &FEW_REGS);
+    let mut a = Asm::new();
+    let branch = |rng: &mut Rng, a: &mut Asm, to: rvisor_isa::Label| {
+        let (rs1, rs2) = (rng.reg(), rng.reg());
+        match rng.below(6) {
+            0 => a.beq(rs1, rs2, to),
+            1 => a.bne(rs1, rs2, to),
+            2 => a.blt(rs1, rs2, to),
+            3 => a.bge(rs1, rs2, to),
+            4 => a.bltu(rs1, rs2, to),
+            _ => a.bgeu(rs1, rs2, to),
+        }
+    };
+    let some = |rng: &mut Rng, a: &mut Asm| {
+        for _ in 0..1 + rng.below(4) {
+            match rng.below(5) {
+                0 => a.emit(mem(rng)),
+                1 => {
+                    let skip = a.label();
+                    branch(rng, a, skip);
+                    a.emit(alu(rng));
+                    a.bind(skip);
+                }
+                _ => a.emit(alu(rng)),
+            }
+        }
+    };
+    let (f, end) = (a.label(), a.label());
+    a.li(31, 2 + rng.below(8));
+    let top = a.label();
+    a.bind(top);
+    some(&mut rng, &mut a);
+    a.jal(1, f);
+    let after = a.label();
+    a.bind(after);
+    some(&mut rng, &mut a);
+    count_down(&mut a, top);
+    a.j(end);
+    a.bind(f);
+    let tail = a.label();
+    for _ in 0..2 + rng.below(6) {
+        let next = a.label();
+        branch(&mut rng, &mut a, next);
+        some(&mut rng, &mut a);
+        match rng.below(4) {
+            0 | 1 => a.emit(Jalr {
+                rd: 0,
+                rs1: 1,
+                imm: 0,
+            }),
+            2 => a.j(tail),
+            _ => a.j(after),
+        }
+        a.bind(next);
+    }
+    some(&mut rng, &mut a);
+    a.bind(tail);
+    some(&mut rng, &mut a);
+    a.emit(Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    });
+    a.bind(end);
+    a.emit(Inst::Wfi);
+    a.finish().expect("program assembles")
+}
+
+#[test]
+fn functions_of_many_returns_agree_with_the_interpreter() {
+    for seed in 30000..31500 {
+        let code = program_returns(seed);
+        check_code(&code, seed, Policy::Always, 1 << 20);
+        check_code(&code, seed, Policy::Always, 1 + seed % 13);
+        check_code(&code, seed, Policy::Hot(2), 1 + seed % 7);
+    }
+}
+
 /// Loops that keep their registers in host registers and trap in a later
 /// iteration (a load, then a store, walking off the end of RAM; the
 /// handler skips them): registers, `instret` and the trap state must be
