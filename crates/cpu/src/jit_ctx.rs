@@ -76,6 +76,10 @@ pub struct JitCtx {
     /// this far into RAM: RAM's size less 7 while loads are M-mode's and
     /// unchecked, else 0 (every such load takes the slow path).
     pub ram_span: u64,
+    /// The same for M-mode probe groups (`emit::groups`), whose leader
+    /// checks the first byte of a span of up to 512 that its members
+    /// reach unchecked: RAM's size less 512, else 0.
+    pub group_span: u64,
     /// Host address deltas of probe groups (see `emit::groups`): filled
     /// by a group's first access, 1 if its probe failed (`emit::POISONED`).
     pub group_delta: [usize; JIT_GROUP_SLOTS],

@@ -101,6 +101,7 @@ struct Layout {
     delta_guess: i32,
     ram_base: i32,
     ram_span: i32,
+    group_span: i32,
     group_delta: i32,
     late_src: i32,
     late_on: i32,
@@ -139,6 +140,7 @@ const fn layout() -> Layout {
         delta_guess: ctx!(delta_guess),
         ram_base: ctx!(ram_base),
         ram_span: ctx!(ram_span),
+        group_span: ctx!(group_span),
         group_delta: ctx!(group_delta),
         late_src: ctx!(late_src),
         late_on: ctx!(late_on),
@@ -483,6 +485,17 @@ enum SlowCall {
     Ext(*const Op, u8),
 }
 
+/// What follows a load's or store's slow path (see [`Emitter::slow_path`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlowPath {
+    /// Back to the code after the access.
+    Resume,
+    /// Out of the translation after the access.
+    Exit,
+    /// No slow path: an M-mode group member.
+    Never,
+}
+
 /// Out-of-line code emitted after the block body.
 // The slow paths carry the register cache they left (a copy, not a box:
 // one allocation per load and store at translation time showed).
@@ -563,12 +576,18 @@ enum Stub {
     },
     /// The taken side of a conditional branch that leaves the
     /// translation in its middle: the cache written back, then the exit.
+    /// Also the way out after a failed M-mode group leader's access (see
+    /// `groups`), which writes the skipped shifts of `keep` too.
     Exit {
         label: DynamicLabel,
-        /// The register cache at the branch.
+        /// The register cache at the branch (or after the access).
         regs: RegCache,
         pc: u64,
         retired: usize,
+        keep: Vec<rotate::Shift>,
+        /// A load's rd whose value is in rax (it has no host register: the
+        /// code after the access stores it).
+        rax_into: Option<u8>,
     },
     /// An unchained direct exit: records its patch site for the dispatcher.
     Chain {
@@ -1057,19 +1076,44 @@ impl Emitter {
         (rs1, imm, size, store): (u8, i32, u8, bool),
         slow: DynamicLabel,
         access: DynamicLabel,
-    ) -> (Operand, RegCache, Option<(u8, i32)>) {
+    ) -> (Operand, RegCache, Option<(u8, i32)>, SlowPath) {
+        let unchecked = self.loads == DataMode::Unchecked;
         match self.mem_role.take() {
-            None if self.loads == DataMode::Unchecked => {
-                let (op, regs, va) = self.ram_address(rs1, imm, slow);
+            None if unchecked => {
+                let (op, regs, va) = self.ram_address(rs1, (imm, imm), L.ram_span, slow);
                 if store {
                     self.flag_check(op, u16::from(size), slow);
                 }
                 dynasm!(self.a ; .arch x64 ; =>access);
-                (op, regs, Some(va))
+                (op, regs, Some(va), SlowPath::Resume)
+            }
+            Some(Role::Leader {
+                lo,
+                span,
+                store: group_stores,
+                ..
+            }) if unchecked => {
+                let (op, regs, va) = self.ram_address(rs1, (imm, lo), L.group_span, slow);
+                if group_stores {
+                    let first = Operand {
+                        disp: op.disp.wrapping_sub(imm).wrapping_add(lo),
+                        ..op
+                    };
+                    self.flag_check(first, span, slow);
+                }
+                dynasm!(self.a ; .arch x64 ; =>access);
+                (op, regs, Some(va), SlowPath::Exit)
+            }
+            Some(Role::Member { .. }) if unchecked => {
+                let base = self.base_in_register(rs1);
+                let regs = self.regs;
+                let op = self.ram_operand(base, imm);
+                dynasm!(self.a ; .arch x64 ; =>access);
+                (op, regs, None, SlowPath::Never)
             }
             None => {
                 let regs = self.va_probe((rs1, imm, size, store), slow, access);
-                (Operand::VA, regs, None)
+                (Operand::VA, regs, None, SlowPath::Resume)
             }
             Some(Role::Leader {
                 lo,
@@ -1103,6 +1147,7 @@ impl Emitter {
                     },
                     regs,
                     None,
+                    SlowPath::Resume,
                 )
             }
             Some(Role::Member { slot }) => {
@@ -1142,7 +1187,7 @@ impl Emitter {
                     slow,
                     va,
                 });
-                (at, regs, va)
+                (at, regs, va, SlowPath::Resume)
             }
         }
     }
@@ -1169,44 +1214,60 @@ impl Emitter {
     /// displacement where it fits: no copy of the address into rsi and
     /// no load of the distance, on every access of firmware and
     /// bare-metal code. The slow path computes rsi itself.
+    ///
+    /// `(imm, from)`: the access's offset and the one whose distance into
+    /// RAM is checked against the `limit` field of the context (a group
+    /// leader checks its span's first byte against `Ctx::group_span`).
     fn ram_address(
         &mut self,
         rs1: u8,
-        imm: i32,
+        (imm, from): (i32, i32),
+        limit: i32,
         slow: DynamicLabel,
     ) -> (Operand, RegCache, (u8, i32)) {
-        let base = match self.loc(rs1) {
-            Loc::Reg(h) => h,
-            Loc::Mem(m) => {
-                dynasm!(self.a ; .arch x64 ; mov rsi, [rbx + m]);
-                RSI
-            }
-        };
+        let base = self.base_in_register(rs1);
         let regs = self.regs;
         match (
             self.ram_disp,
-            self.ram_disp.and_then(|d| d.checked_add(imm)),
+            self.ram_disp.and_then(|d| d.checked_add(from)),
         ) {
             (_, Some(d)) => dynasm!(self.a ; .arch x64 ; lea rcx, [Rq(base) + d]),
             // RAM at 0x8000_0000 and a negative offset: the sum does not
             // fit a displacement, the distance does as an immediate.
             (Some(d), None) => dynasm!(self.a
                 ; .arch x64
-                ; lea rcx, [Rq(base) + imm]
+                ; lea rcx, [Rq(base) + from]
                 ; add rcx, d
             ),
             (None, None) => dynasm!(self.a
                 ; .arch x64
-                ; lea rcx, [Rq(base) + imm]
+                ; lea rcx, [Rq(base) + from]
                 ; sub rcx, [rbx + L.ram_base]
             ),
         }
         dynasm!(self.a
             ; .arch x64
-            ; cmp rcx, [rbx + L.ram_span]
+            ; cmp rcx, [rbx + limit]
             ; jae =>slow
         );
-        let op = match self.host_disp.and_then(|d| d.checked_add(imm)) {
+        (self.ram_operand(base, imm), regs, (base, imm))
+    }
+
+    /// The host register holding x[rs1]: its own, else rsi loaded.
+    fn base_in_register(&mut self, rs1: u8) -> u8 {
+        match self.loc(rs1) {
+            Loc::Reg(h) => h,
+            Loc::Mem(m) => {
+                dynasm!(self.a ; .arch x64 ; mov rsi, [rbx + m]);
+                RSI
+            }
+        }
+    }
+
+    /// The operand of an M-mode access to RAM at host register `base` +
+    /// `imm` (guest-physical addresses, RAM mapped at their distance).
+    fn ram_operand(&mut self, base: u8, imm: i32) -> Operand {
+        match self.host_disp.and_then(|d| d.checked_add(imm)) {
             Some(disp) => Operand {
                 base,
                 indexed: false,
@@ -1220,8 +1281,7 @@ impl Emitter {
                     disp: imm,
                 }
             }
-        };
-        (op, regs, (base, imm))
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1230,7 +1290,7 @@ impl Emitter {
         let slow = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
         let access = self.a.new_dynamic_label();
-        let (at, regs, va) = self.mem_address((rs1, imm, size, false), slow, access);
+        let (at, regs, va, after) = self.mem_address((rs1, imm, size, false), slow, access);
         // Straight into rd's host register if it has one (the slow path
         // moves the helper's result there).
         let to = match self.regs.host(rd) {
@@ -1263,7 +1323,7 @@ impl Emitter {
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
         self.set_rd(rd, to);
-        self.stubs.push(Stub::Slow {
+        let slow = Stub::Slow {
             label: slow,
             resume,
             fail,
@@ -1271,7 +1331,43 @@ impl Emitter {
             regs,
             keep: std::mem::take(&mut self.keep),
             va,
-        });
+        };
+        let rax_into = (to == RAX && rd & 31 != 0).then_some(rd & 31);
+        self.slow_path(slow, after, site, rax_into);
+    }
+
+    /// Push a load's or store's slow path `stub` (and its helper's
+    /// failure exit) as `after` says: back to the code after the access,
+    /// or out of the translation after it (an M-mode group's leader that
+    /// failed its check, whose members check nothing), or none (such a
+    /// member).
+    /// `rax_into`: the load's rd, if it has no host register (the code
+    /// after the access stores rax there).
+    fn slow_path(&mut self, mut stub: Stub, after: SlowPath, site: Site, rax_into: Option<u8>) {
+        match after {
+            SlowPath::Never => return,
+            SlowPath::Resume => {}
+            SlowPath::Exit => {
+                let out = self.a.new_dynamic_label();
+                let Stub::Slow { resume, keep, .. } = &mut stub else {
+                    unreachable!("a slow path")
+                };
+                *resume = out;
+                let keep = keep.clone();
+                self.stubs.push(Stub::Exit {
+                    label: out,
+                    regs: self.regs,
+                    pc: site.next,
+                    retired: site.index + 1,
+                    keep,
+                    rax_into,
+                });
+            }
+        }
+        let Stub::Slow { fail, .. } = stub else {
+            unreachable!("a slow path")
+        };
+        self.stubs.push(stub);
         self.stubs.push(Stub::Helper { label: fail, site });
     }
 
@@ -1285,7 +1381,7 @@ impl Emitter {
         } else {
             self.loc(rs2)
         };
-        let (at, regs, va) = self.mem_address((rs1, imm, size, true), slow, access);
+        let (at, regs, va, after) = self.mem_address((rs1, imm, size, true), slow, access);
         // A cached value is stored straight from its host register (the
         // slow path reads it from `Hart::x` after the spill), x0 as an
         // immediate; rax is free once the probe is done.
@@ -1319,7 +1415,7 @@ impl Emitter {
             (None, _, false) => dynasm!(self.a ; .arch x64 ; mov QWORD [Rq(b) + d], 0),
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
-        self.stubs.push(Stub::Slow {
+        let slow = Stub::Slow {
             label: slow,
             resume,
             fail,
@@ -1327,8 +1423,8 @@ impl Emitter {
             regs,
             keep: std::mem::take(&mut self.keep),
             va,
-        });
-        self.stubs.push(Stub::Helper { label: fail, site });
+        };
+        self.slow_path(slow, after, site, None);
     }
 
     /// An A/F/D instruction through the interpreter's semantics (`op`
@@ -1751,6 +1847,8 @@ impl Emitter {
             regs: self.regs,
             pc: target,
             retired,
+            keep: Vec::new(),
+            rax_into: None,
         });
         self.last_store = None;
     }
@@ -2669,10 +2767,18 @@ impl Emitter {
                     regs,
                     pc,
                     retired,
+                    keep,
+                    rax_into,
                 } => {
                     dynasm!(self.a ; .arch x64 ; =>label);
+                    if let Some(rd) = rax_into {
+                        dynasm!(self.a ; .arch x64 ; mov [rbx + xo(rd)], rax);
+                    }
                     self.regs = regs;
                     self.write_back_all();
+                    for k in keep {
+                        self.materialize(k);
+                    }
                     self.exit_direct(pc, retired);
                 }
                 Stub::Check { label, resume, out } => {
@@ -3077,6 +3183,9 @@ fn region(ops: &[Op], pc: u64, back: bool) -> (usize, Vec<Option<usize>>, Option
     (len, inside, spin)
 }
 
+/// Widest span an M-mode probe group's leader checks (see `groups`).
+pub const GROUP_SPAN: u64 = groups::MAX_SPAN as u64;
+
 /// The furthest byte offset (from the first of `ops`, whose offsets are
 /// from it) that a forward conditional branch or `j` of `ops` goes to, 0
 /// if none: the code up to it belongs to the translation (see [`region`]).
@@ -3336,10 +3445,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                 }
             }
         }
-        (
-            groups::plan(body, &label, e.loads != DataMode::Unchecked),
-            rotate::plan(body, &fuse_label),
-        )
+        (groups::plan(body, &label), rotate::plan(body, &fuse_label))
     };
     let fp_known = fp_state::plan(body, &inside[..len]);
     let virt = late::plan(

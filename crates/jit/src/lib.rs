@@ -1324,10 +1324,14 @@ impl Jit {
         hart.jit.tag_store = hart.tlb_probe(Access::Store).1;
         // Loads of the last 7 bytes take the slow path, whatever their
         // size.
-        hart.jit.ram_span = if hart.load_mode() == DataMode::Unchecked {
-            hart.ram.size().saturating_sub(7)
+        (hart.jit.ram_span, hart.jit.group_span) = if hart.load_mode() == DataMode::Unchecked {
+            let size = hart.ram.size();
+            (
+                size.saturating_sub(7),
+                size.saturating_sub(emit::GROUP_SPAN),
+            )
         } else {
-            0
+            (0, 0)
         };
         hart.jit.chain_site = 0;
         hart.jit.indirect = 0;

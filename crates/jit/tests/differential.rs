@@ -1598,6 +1598,101 @@ fn functions_of_many_returns_agree_with_the_interpreter() {
     }
 }
 
+/// Runs of loads and stores through one base register (M-mode probe
+/// groups, whose members check nothing once their leader has checked the
+/// span): the base near the end of RAM (spans that cross it), below RAM
+/// (access faults), just past the code (stores into its flagged
+/// granules) or in the data, round loops, under budgets that stop them
+/// anywhere. A leader that fails leaves after its own access; the members
+/// are checked again where the code goes on.
+fn program_groups(seed: u64) -> Vec<u8> {
+    use Inst::*;
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1, &FEW_REGS);
+    let mut a = Asm::new();
+    let code_end = a.label();
+    for _ in 0..2 + rng.below(4) {
+        let base = 19 + rng.below(2) as u8;
+        // (Loads only below RAM: a span reaching into it would store
+        // over the trap handler.)
+        let mut loads_only = false;
+        let lo = match rng.below(6) {
+            0 => {
+                a.li(base, RAM_BASE + RAM_SIZE - rng.below(600));
+                -(rng.below(64) as i32)
+            }
+            1 => {
+                a.li(base, RAM_BASE - rng.below(64));
+                loads_only = true;
+                0
+            }
+            2 => {
+                a.la(base, code_end);
+                0
+            }
+            _ => {
+                a.li(base, DATA + rng.below(DATA_LEN as u64 - 512));
+                rng.below(64) as i32
+            }
+        };
+        let top = a.label();
+        a.li(31, 1 + rng.below(4));
+        a.bind(top);
+        for _ in 0..2 + rng.below(7) {
+            let imm = lo + rng.below(480) as i32;
+            let (rd, rs2) = (rng.rd(), rng.reg());
+            let kind = if loads_only {
+                rng.below(4)
+            } else {
+                rng.below(9)
+            };
+            a.emit(match kind {
+                0 => Lb { rd, rs1: base, imm },
+                1 => Lhu { rd, rs1: base, imm },
+                2 => Lw { rd, rs1: base, imm },
+                3 => Ld { rd, rs1: base, imm },
+                4 => Sb {
+                    rs1: base,
+                    rs2,
+                    imm,
+                },
+                5 => Sh {
+                    rs1: base,
+                    rs2,
+                    imm,
+                },
+                6 => Sw {
+                    rs1: base,
+                    rs2,
+                    imm,
+                },
+                7 => Sd {
+                    rs1: base,
+                    rs2,
+                    imm,
+                },
+                _ => alu(&mut rng),
+            });
+        }
+        count_down(&mut a, top);
+    }
+    a.emit(Inst::Wfi);
+    a.bind(code_end);
+    for _ in 0..128 {
+        a.word(0);
+    }
+    a.finish().expect("program assembles")
+}
+
+#[test]
+fn probe_groups_agree_with_the_interpreter() {
+    for seed in 40000..41500 {
+        let code = program_groups(seed);
+        check_code(&code, seed, Policy::Always, 1 << 20);
+        check_code(&code, seed, Policy::Always, 1 + seed % 17);
+        check_code(&code, seed, Policy::Hot(2), 1 + seed % 5);
+    }
+}
+
 /// Loops that keep their registers in host registers and trap in a later
 /// iteration (a load, then a store, walking off the end of RAM; the
 /// handler skips them): registers, `instret` and the trap state must be

@@ -12,6 +12,13 @@
 //! never a delta) and probes its own access alone: the members then probe
 //! for themselves, out of line. Only the leader's own access can fault,
 //! so faults stay exact.
+//!
+//! In M-mode code that checks only the bounds of RAM (`DataMode::Unchecked`)
+//! a group's leader checks that its span lies in RAM (and, with stores, in
+//! granules free of code) and its members check nothing. A leader that
+//! finds otherwise makes its own access out of line and then leaves the
+//! translation for the next instruction, where the members are checked
+//! again by what runs there.
 
 use rvisor_cpu::interp::Op;
 use rvisor_isa::Inst;
@@ -21,7 +28,7 @@ pub const SLOTS: usize = rvisor_cpu::jit_ctx::JIT_GROUP_SLOTS;
 
 /// Widest span of bytes one group may cover (wider, and it would straddle
 /// pages too often).
-const MAX_SPAN: i64 = 512;
+pub const MAX_SPAN: i64 = 512;
 
 /// An access's part in a group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +46,7 @@ pub enum Role {
 }
 
 /// A load or store a group may hold: (base, offset, size, is a store).
-fn access(inst: &Inst, loads: bool) -> Option<(u8, i32, u8, bool)> {
+fn access(inst: &Inst) -> Option<(u8, i32, u8, bool)> {
     use Inst::*;
     let (rs1, imm, size, store) = match *inst {
         Lb { rs1, imm, .. } | Lbu { rs1, imm, .. } => (rs1, imm, 1, false),
@@ -52,7 +59,7 @@ fn access(inst: &Inst, loads: bool) -> Option<(u8, i32, u8, bool)> {
         Sd { rs1, imm, .. } => (rs1, imm, 8, true),
         _ => return None,
     };
-    (rs1 != 0 && (store || loads)).then_some((rs1, imm, size, store))
+    (rs1 != 0).then_some((rs1, imm, size, store))
 }
 
 #[derive(Clone)]
@@ -65,10 +72,8 @@ struct Open {
 }
 
 /// The role of each instruction of `ops` (a translation's body; `label[i]`
-/// when something jumps to `i`). `loads`: loads may join groups (they
-/// probe the TLB; in M-mode they check the bounds of RAM, which costs
-/// less than a member's test).
-pub fn plan(ops: &[Op], label: &[bool], loads: bool) -> Vec<Option<Role>> {
+/// when something jumps to `i`).
+pub fn plan(ops: &[Op], label: &[bool]) -> Vec<Option<Role>> {
     let mut roles = vec![None; ops.len()];
     let mut open: Vec<Open> = Vec::new();
     let mut done: Vec<Open> = Vec::new();
@@ -76,7 +81,7 @@ pub fn plan(ops: &[Op], label: &[bool], loads: bool) -> Vec<Option<Role>> {
         if label[i] {
             done.append(&mut open);
         }
-        if let Some((base, imm, size, store)) = access(&op.inst, loads) {
+        if let Some((base, imm, size, store)) = access(&op.inst) {
             let (lo, hi) = (i64::from(imm), i64::from(imm) + i64::from(size));
             match open.iter().position(|g| g.base == base) {
                 Some(k) if hi.max(open[k].hi) - lo.min(open[k].lo) <= MAX_SPAN => {
@@ -172,7 +177,7 @@ mod tests {
                 imm: 8,
             }),
         ];
-        let roles = plan(&ops, &[false; 5], true);
+        let roles = plan(&ops, &[false; 5]);
         assert_eq!(
             roles[0],
             Some(Role::Leader {
@@ -225,13 +230,11 @@ mod tests {
         ];
         let mut label = [false; 6];
         label[2] = true;
-        let roles = plan(&ops, &label, true);
+        let roles = plan(&ops, &label);
         assert!(matches!(roles[0], Some(Role::Leader { span: 16, .. })));
         assert!(matches!(roles[2], Some(Role::Leader { span: 16, .. })));
         assert!(matches!(roles[3], Some(Role::Member { .. })));
         assert!(matches!(roles[4], Some(Role::Leader { lo: 2000, .. })));
-        // Loads left out: only stores group.
-        assert!(plan(&ops, &[false; 6], false).iter().all(Option::is_none));
     }
 
     #[test]
@@ -249,6 +252,6 @@ mod tests {
                 imm: 8,
             }),
         ];
-        assert!(plan(&ops, &[false; 2], true).iter().all(Option::is_none));
+        assert!(plan(&ops, &[false; 2]).iter().all(Option::is_none));
     }
 }
