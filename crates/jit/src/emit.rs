@@ -562,6 +562,8 @@ enum Stub {
         store: bool,
         span: u16,
         slow: DynamicLabel,
+        /// rsi = host register + displacement first (see `site_probe`).
+        va: Option<(u8, i32)>,
     },
     /// The taken side of a forward branch inside the translation: the
     /// pending count added and the canonical state made there, so that
@@ -850,13 +852,8 @@ impl Emitter {
     /// for this access kind and privilege context, and RAM behind it (an
     /// entry's RAM tag is 0 otherwise).
     fn tlb_probe(&mut self, span: u16, store: bool, slow: DynamicLabel) {
-        // (One access's span: a probe group's may be any.)
-        if self.user
-            && self.in_loop
-            && self.loads == DataMode::Paged
-            && matches!(span, 1 | 2 | 4 | 8)
-        {
-            return self.site_probe(span, store, slow);
+        if self.site_probed(span) {
+            return self.site_probe(span, store, slow, None);
         }
         let tlb = self.tlb_entry(span, store, slow);
         if store || self.loads == DataMode::Paged {
@@ -883,6 +880,13 @@ impl Emitter {
                 access,
             });
         }
+    }
+
+    /// Whether an access of `span` bytes here checks a slot of the site
+    /// cache (see [`Self::site_probe`]). (One access's span: a probe
+    /// group's may be any.)
+    fn site_probed(&self, span: u16) -> bool {
+        self.user && self.in_loop && self.loads == DataMode::Paged && matches!(span, 1 | 2 | 4 | 8)
     }
 
     /// The tag check of [`Self::tlb_probe`]: rax = va's entry offset,
@@ -942,15 +946,23 @@ impl Emitter {
     /// not naturally aligned matches no tag (the TLB probe serves it), so
     /// no access that crosses a page is done with the delta of either
     /// page.
-    fn site_probe(&mut self, span: u16, store: bool, slow: DynamicLabel) {
+    ///
+    /// `va`: the host register and displacement the va is the sum of, where
+    /// the access addresses from them (rsi is then computed out of line
+    /// only), else the va is in rsi.
+    fn site_probe(&mut self, span: u16, store: bool, slow: DynamicLabel, va: Option<(u8, i32)>) {
         debug_assert!(span.is_power_of_two() && span <= 8);
         let slot = self.next_site_slot(store);
         let tag = if store { L.tag_store } else { L.tag_load };
         let miss = self.a.new_dynamic_label();
         let access = self.a.new_dynamic_label();
+        match va {
+            None => dynasm!(self.a ; .arch x64 ; mov rcx, rsi),
+            Some((h, 0)) => dynasm!(self.a ; .arch x64 ; mov rcx, Rq(h)),
+            Some((h, d)) => dynasm!(self.a ; .arch x64 ; lea rcx, [Rq(h) + d]),
+        }
         dynasm!(self.a
             ; .arch x64
-            ; mov rcx, rsi
             ; and rcx, -4096 | (i32::from(span) - 1)
             ; or rcx, [rbx + tag]
             ; cmp rcx, [rbx + slot + SiteEntry::TAG]
@@ -965,6 +977,7 @@ impl Emitter {
             store,
             span,
             slow,
+            va,
         });
     }
 
@@ -1111,10 +1124,25 @@ impl Emitter {
                 dynasm!(self.a ; .arch x64 ; =>access);
                 (op, regs, None, SlowPath::Never)
             }
-            None => {
-                let regs = self.va_probe((rs1, imm, size, store), slow, access);
-                (Operand::VA, regs, None, SlowPath::Resume)
-            }
+            None => match self.loc(rs1) {
+                // A loop's user access through a cached base: the site
+                // probe and the access address from it (no copy into rsi).
+                Loc::Reg(h) if rs1 & 31 != 0 && self.site_probed(u16::from(size)) => {
+                    let regs = self.regs;
+                    self.site_probe(u16::from(size), store, slow, Some((h, imm)));
+                    dynasm!(self.a ; .arch x64 ; =>access);
+                    let at = Operand {
+                        base: h,
+                        indexed: true,
+                        disp: imm,
+                    };
+                    (at, regs, Some((h, imm)), SlowPath::Resume)
+                }
+                _ => {
+                    let regs = self.va_probe((rs1, imm, size, store), slow, access);
+                    (Operand::VA, regs, None, SlowPath::Resume)
+                }
+            },
             Some(Role::Leader {
                 lo,
                 span,
@@ -2856,6 +2884,7 @@ impl Emitter {
                     store,
                     span,
                     slow,
+                    va,
                 } => {
                     // The TLB probe as elsewhere (an access not naturally
                     // aligned, which the slot never matches, takes the
@@ -2863,6 +2892,9 @@ impl Emitter {
                     // copies the entry into the slot.
                     let unaligned = self.a.new_dynamic_label();
                     dynasm!(self.a ; .arch x64 ; =>label);
+                    if let Some((h, d)) = va {
+                        dynasm!(self.a ; .arch x64 ; lea rsi, [Rq(h) + d]);
+                    }
                     let tlb = self.tlb_entry(span, store, slow);
                     // Filled only under a context whose low bits are
                     // clear (U-mode's; not S's or M's, should this code run
