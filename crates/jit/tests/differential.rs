@@ -1068,7 +1068,13 @@ fn translations_copied_from_another_hart_agree_with_the_interpreter() {
             }
         }
     }
-    assert!(same > 1000, "only {same} translations copied");
+    // How many are copied depends on the other tests running beside this
+    // one: a translation of M-mode code is copied only to a hart whose RAM
+    // the host placed where the first hart's was (its address is in the
+    // code), and RAM goes at its guest address only when no other test's
+    // RAM is there at the time. Alone 5,517 are copied, beside the rest of
+    // the suite 844-1,780.
+    assert!(same > 100, "only {same} translations copied");
     assert!(
         other > 0 && other < same / 4,
         "{other} copied of another program"
