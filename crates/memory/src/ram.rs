@@ -169,14 +169,6 @@ impl GuestRam {
                 source: std::io::Error::last_os_error(),
             });
         }
-        // Transparent huge pages where the host offers them on request (as
-        // QEMU asks for its guest RAM): a booting guest that zeroes its
-        // memory faults once per 2 MiB instead of once per 4 KiB, and
-        // translated code's accesses miss the host's TLB less. Advice
-        // only: a host without THP keeps 4 KiB pages.
-        // SAFETY: p..p+len is the mapping just made; madvise changes no
-        // contents.
-        unsafe { libc::madvise(p, len, libc::MADV_HUGEPAGE) };
         let host = NonNull::new(p.cast::<u8>()).ok_or(RamError::BadSize { base, size })?;
         let page_flags = zeroed_flags((size >> FLAG_SHIFT) as usize + FLAG_PAD);
         Ok(Self {
