@@ -485,7 +485,7 @@ enum SlowCall {
     Ext(*const Op, u8),
 }
 
-/// What follows a load's or store's slow path (see [`Emitter::slow_path`]).
+/// What follows a load's or store's slow path (see [`Emitter::slow_resume`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum SlowPath {
     /// Back to the code after the access.
@@ -1351,52 +1351,50 @@ impl Emitter {
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
         self.set_rd(rd, to);
-        let slow = Stub::Slow {
-            label: slow,
-            resume,
-            fail,
-            call: SlowCall::Load(f, to),
-            regs,
-            keep: std::mem::take(&mut self.keep),
-            va,
-        };
         let rax_into = (to == RAX && rd & 31 != 0).then_some(rd & 31);
-        self.slow_path(slow, after, site, rax_into);
+        if let Some(resume) = self.slow_resume(after, resume, site, rax_into) {
+            self.stubs.push(Stub::Slow {
+                label: slow,
+                resume,
+                fail,
+                call: SlowCall::Load(f, to),
+                regs,
+                keep: std::mem::take(&mut self.keep),
+                va,
+            });
+            self.stubs.push(Stub::Helper { label: fail, site });
+        }
     }
 
-    /// Push a load's or store's slow path `stub` (and its helper's
-    /// failure exit) as `after` says: back to the code after the access,
-    /// or out of the translation after it (an M-mode group's leader that
-    /// failed its check, whose members check nothing), or none (such a
-    /// member).
-    /// `rax_into`: the load's rd, if it has no host register (the code
-    /// after the access stores rax there).
-    fn slow_path(&mut self, mut stub: Stub, after: SlowPath, site: Site, rax_into: Option<u8>) {
+    /// Where a load's or store's slow path goes on, as `after` says:
+    /// `resume`, after the access; a stub that leaves the translation
+    /// after it (an M-mode group's leader that failed its check, whose
+    /// members check nothing); or nowhere, as there is no slow path (such
+    /// a member). `rax_into`: the load's rd, if it has no host register
+    /// (the code after the access stores rax there).
+    fn slow_resume(
+        &mut self,
+        after: SlowPath,
+        resume: DynamicLabel,
+        site: Site,
+        rax_into: Option<u8>,
+    ) -> Option<DynamicLabel> {
         match after {
-            SlowPath::Never => return,
-            SlowPath::Resume => {}
+            SlowPath::Never => None,
+            SlowPath::Resume => Some(resume),
             SlowPath::Exit => {
                 let out = self.a.new_dynamic_label();
-                let Stub::Slow { resume, keep, .. } = &mut stub else {
-                    unreachable!("a slow path")
-                };
-                *resume = out;
-                let keep = keep.clone();
                 self.stubs.push(Stub::Exit {
                     label: out,
                     regs: self.regs,
                     pc: site.next,
                     retired: site.index + 1,
-                    keep,
+                    keep: self.keep.clone(),
                     rax_into,
                 });
+                Some(out)
             }
         }
-        let Stub::Slow { fail, .. } = stub else {
-            unreachable!("a slow path")
-        };
-        self.stubs.push(stub);
-        self.stubs.push(Stub::Helper { label: fail, site });
     }
 
     fn store(&mut self, f: StoreFn, size: u8, rs1: u8, rs2: u8, imm: i32, site: Site) {
@@ -1443,16 +1441,18 @@ impl Emitter {
             (None, _, false) => dynasm!(self.a ; .arch x64 ; mov QWORD [Rq(b) + d], 0),
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
-        let slow = Stub::Slow {
-            label: slow,
-            resume,
-            fail,
-            call: SlowCall::Store(f, rs2),
-            regs,
-            keep: std::mem::take(&mut self.keep),
-            va,
-        };
-        self.slow_path(slow, after, site, None);
+        if let Some(resume) = self.slow_resume(after, resume, site, None) {
+            self.stubs.push(Stub::Slow {
+                label: slow,
+                resume,
+                fail,
+                call: SlowCall::Store(f, rs2),
+                regs,
+                keep: std::mem::take(&mut self.keep),
+                va,
+            });
+            self.stubs.push(Stub::Helper { label: fail, site });
+        }
     }
 
     /// An A/F/D instruction through the interpreter's semantics (`op`
@@ -3225,8 +3225,9 @@ pub fn reach(ops: &[Op]) -> u64 {
     ops.iter()
         .filter_map(|op| {
             let off = u64::from(op.off);
-            let t = jump_target(&op.inst, off)?;
-            (t > off && t < 0x1000 && !matches!(op.inst, Inst::Jal { rd: 1..=31, .. })).then_some(t)
+            let call = matches!(op.inst, Inst::Jal { rd: 1..=31, .. });
+            // (Past a page, never: decoding stops at the page's end.)
+            jump_target(&op.inst, off).filter(|&t| t > off && t < 0x1000 && !call)
         })
         .max()
         .unwrap_or(0)
@@ -3673,10 +3674,11 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                     } else if t <= i && part_of(t) == part && clears == 0 {
                         let target = pc.wrapping_add(u64::from(body[t].off));
                         e.back_branch(&inst, label, target);
-                    } else if t <= i || part_of(t) != part || clears != 0 {
+                    } else {
                         // Taken, it leaves the part (or loops back, or
                         // clears a flag of virtual registers): the way
-                        // out is emitted after a jump over it.
+                        // out is emitted after a jump over it. (A plain
+                        // forward jump was taken out of line above.)
                         let stay = e.a.new_dynamic_label();
                         e.branch_to(&inst, false, stay);
                         let here = e.regs;
@@ -3690,8 +3692,6 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                         }
                         dynasm!(e.a ; .arch x64 ; =>stay);
                         e.regs = here;
-                    } else {
-                        e.branch_to(&inst, true, label);
                     }
                 } else if i + 1 == len {
                     e.branch(&inst, ipc, next, seg + 1);
