@@ -273,12 +273,14 @@ fn may_leave_upper(inst: &Inst) -> bool {
 
 /// The registers each label of `body` may receive as 32-bit results not
 /// extended yet (bits; 0 where `i` is no label): at a loop's head, the
-/// narrow ones its body may leave so. Elsewhere every register arrives
-/// extended: a label past a forward branch is passed once, and marking a
+/// narrow ones its body may leave so, and so at the labels inside the
+/// loop. Elsewhere every register arrives extended: a label past a
+/// forward branch outside loops is passed once, and marking a
 /// register there as maybe unextended would cost each later 64-bit use
 /// of it an extension, where the jump pays at most one.
 pub fn loose(body: &[Op], inside: &[Option<usize>], narrow: &[u32]) -> Vec<u32> {
     let mut loose = vec![0u32; body.len()];
+    let target = targets(inside, body.len());
     for (t, i) in super::back_edges(inside) {
         let mut w = 0u32;
         for op in &body[t..=i] {
@@ -289,6 +291,15 @@ pub fn loose(body: &[Op], inside: &[Option<usize>], narrow: &[u32]) -> Vec<u32> 
             }
         }
         loose[t] |= w & !1;
+        // A label inside the loop is passed every time round too: where
+        // the way from the head brings such a register unextended, it
+        // stays so (SHA-256's rounds, entered past their first copies,
+        // extended eight values per round at that label).
+        for j in t + 1..=i {
+            if target[j] {
+                loose[j] |= w & !1;
+            }
+        }
     }
     for (l, n) in loose.iter_mut().zip(narrow) {
         *l &= n;
@@ -298,7 +309,6 @@ pub fn loose(body: &[Op], inside: &[Option<usize>], narrow: &[u32]) -> Vec<u32> 
     // way in brings: a value from before the loop is never seen as such.
     // The back edges must bring it narrow, though: one whose budget check
     // fails writes the canonical state back.
-    let target = targets(inside, body.len());
     for (t, i) in super::back_edges(inside) {
         let written_first = written_first(body, &target, t);
         let back = narrow[i]
@@ -599,5 +609,84 @@ mod tests {
         });
         let n = plan(&body, &inside, 0);
         assert_eq!(loose(&body, &inside, &n)[1] & 1 << 12, 0);
+    }
+
+    /// A label inside a loop (a loop entered past its first instructions,
+    /// as SHA-256's rounds are) takes loose what the loop may leave
+    /// unextended and is narrow there; one outside every loop takes
+    /// nothing.
+    #[test]
+    fn a_label_inside_a_loop_takes_the_loops_registers_loose() {
+        let body = [
+            // x12 and x13 narrow on the way in; x14 not.
+            op(Addiw {
+                rd: 12,
+                rs1: 0,
+                imm: 5,
+            }),
+            op(Addiw {
+                rd: 13,
+                rs1: 0,
+                imm: 3,
+            }),
+            // j to 4, into the loop (whose head is 3).
+            op(Jal { rd: 0, imm: 8 }),
+            // 3: the loop's first copy.
+            op(Addiw {
+                rd: 13,
+                rs1: 12,
+                imm: 0,
+            }),
+            // 4: entered here from 2.
+            op(Addw {
+                rd: 12,
+                rs1: 12,
+                rs2: 13,
+            }),
+            op(Add {
+                rd: 14,
+                rs1: 14,
+                rs2: 12,
+            }),
+            op(Bne {
+                rs1: 12,
+                rs2: 0,
+                imm: -12,
+            }),
+            // 7: after the loop, a forward branch's target.
+            op(Beq {
+                rs1: 12,
+                rs2: 0,
+                imm: 4,
+            }),
+            op(Addw {
+                rd: 12,
+                rs1: 12,
+                rs2: 12,
+            }),
+            op(Addi {
+                rd: 0,
+                rs1: 0,
+                imm: 0,
+            }),
+        ];
+        let mut inside = [None; 10];
+        inside[2] = Some(4);
+        inside[6] = Some(3);
+        inside[7] = Some(9);
+        let n = plan(&body, &inside, 0);
+        let l = loose(&body, &inside, &n);
+        assert_eq!(l[3], 1 << 12 | 1 << 13, "the head");
+        assert_eq!(l[4], 1 << 12 | 1 << 13, "the label inside");
+        assert_eq!(l[9], 0, "a label after the loop");
+        // Not narrow where the way in brings a 64-bit value.
+        let mut body = body;
+        body[1] = op(Slli {
+            rd: 13,
+            rs1: 13,
+            shamt: 40,
+        });
+        let n = plan(&body, &inside, 0);
+        assert_eq!(loose(&body, &inside, &n)[4], 1 << 12);
     }
 }
