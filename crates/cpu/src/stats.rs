@@ -62,6 +62,9 @@ pub struct HartStats {
     /// Translator: entries that found a guessed narrow register holding
     /// a 64-bit value (the pc is translated again without guesses).
     pub jit_guesses_failed: u64,
+    /// Translator: entries that found a guessed divisor register holding
+    /// another value (the pc is translated again without them).
+    pub jit_divisor_guesses_failed: u64,
     /// Translator: guest instructions retired in translated code.
     pub jit_insns_run: u64,
     /// Translator: returns from translated code to the dispatcher by

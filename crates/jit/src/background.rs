@@ -66,6 +66,8 @@ pub(crate) struct Done {
     pub pa: u64,
     /// Whether it counts on registers holding narrow values.
     pub guessed: bool,
+    /// It guessed divisors (see `emit::divisor`).
+    pub divided: bool,
     /// The code (`None`: nothing was translatable, or emitting failed).
     pub template: Option<Template>,
 }
@@ -204,6 +206,7 @@ fn run(job: Job) {
         pc: req.pc,
         pa: req.pa,
         guessed: req.guess != 0,
+        divided: req.divisors.any(),
         template,
     });
 }

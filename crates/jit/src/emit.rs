@@ -50,6 +50,7 @@ use regs::{Loc, RegCache, PENDING, RAX, RCX, RDI, RDX, RSI, SCRATCH};
 
 mod amo;
 mod bits;
+pub(crate) mod divisor;
 mod fcache;
 mod fp_inline;
 mod fp_state;
@@ -72,6 +73,9 @@ const _: () = assert!(LOOP_ALIGN <= crate::code::BLOCK_ALIGN);
 /// [`Emitter::check_guesses`]): the interpreter runs the block, and the
 /// dispatcher has its code translated again.
 pub const FALLBACK_GUESS_FAILED: u64 = 2;
+/// Likewise for a guessed divisor (see [`divisor`]): its code is
+/// translated again without divisor guesses.
+pub const FALLBACK_DIVISOR_FAILED: u64 = 3;
 
 /// Block status: a helper stored a trap in `Ctx::trap`; pc and instret are
 /// those of the faulting instruction.
@@ -652,6 +656,8 @@ struct Emitter {
     user: bool,
     /// The instruction being emitted is inside a loop of the translation.
     in_loop: bool,
+    /// The divisors the translation's entry checks (see [`divisor`]).
+    divisors: divisor::Divisors,
 }
 
 /// The two-operand ALU operations with a register or memory source.
@@ -707,6 +713,7 @@ impl Emitter {
             user_sites: 0,
             user,
             in_loop: false,
+            divisors: divisor::Divisors::default(),
         }
     }
 
@@ -1540,6 +1547,35 @@ impl Emitter {
         let rem = matches!(kind, Rem | Remu | Remw | Remuw);
         // x86 division writes rdx.
         self.reserve(1 << RDX);
+        let known = divisor::Kind { word, signed };
+        if let Some(d) = self
+            .divisors
+            .of(rs2)
+            .and_then(|v| divisor::usable(known, v))
+        {
+            self.mov_to(RAX, rs1);
+            match (word, signed) {
+                (true, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, eax),
+                (true, false) => dynasm!(self.a ; .arch x64 ; mov eax, eax),
+                _ => {}
+            }
+            self.divide_by(d, signed);
+            if rem {
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov rdx, QWORD d as i64
+                    ; imul rdx, rax
+                    ; mov rax, rcx
+                    ; sub rax, rdx
+                );
+            }
+            if word {
+                dynasm!(self.a ; .arch x64 ; movsxd rax, eax);
+            }
+            self.release();
+            self.set_rd(rd, RAX);
+            return;
+        }
         self.mov_to(RCX, rs2);
         self.mov_to(RAX, rs1);
         if word {
@@ -1580,6 +1616,59 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; =>done);
         self.release();
         self.set_rd(rd, RAX);
+    }
+
+    /// The quotient of the dividend in rax by `d` (see [`divisor`]) into
+    /// rax, the dividend moved to rcx; rdx clobbered.
+    fn divide_by(&mut self, d: u64, signed: bool) {
+        use divisor::Unsigned;
+        dynasm!(self.a ; .arch x64 ; mov rcx, rax);
+        if signed {
+            let g = divisor::signed(d as i64);
+            dynasm!(self.a ; .arch x64 ; mov rax, QWORD g.m ; imul rcx);
+            match g.add {
+                1 => dynasm!(self.a ; .arch x64 ; add rdx, rcx),
+                -1 => dynasm!(self.a ; .arch x64 ; sub rdx, rcx),
+                _ => {}
+            }
+            if g.s > 0 {
+                dynasm!(self.a ; .arch x64 ; sar rdx, g.s as i8);
+            }
+            // Towards zero: one more for a negative quotient.
+            dynasm!(self.a ; .arch x64 ; mov rax, rdx ; shr rax, 63 ; add rax, rdx);
+            return;
+        }
+        match divisor::unsigned(d) {
+            Unsigned::Shift(k) => dynasm!(self.a ; .arch x64 ; shr rax, k as i8),
+            Unsigned::Mul { m, s } => {
+                dynasm!(self.a ; .arch x64 ; mov rax, QWORD m as i64 ; mul rcx);
+                if s > 0 {
+                    dynasm!(self.a ; .arch x64 ; shr rdx, s as i8);
+                }
+                dynasm!(self.a ; .arch x64 ; mov rax, rdx);
+            }
+            Unsigned::MulAdd { m, s } => {
+                dynasm!(self.a
+                    ; .arch x64
+                    ; mov rax, QWORD m as i64
+                    ; mul rcx
+                    ; mov rax, rcx
+                    ; sub rax, rdx
+                    ; shr rax, 1
+                    ; add rax, rdx
+                );
+                if s > 0 {
+                    dynasm!(self.a ; .arch x64 ; shr rax, s as i8);
+                }
+            }
+            Unsigned::AtLeast => dynasm!(self.a
+                ; .arch x64
+                ; mov rdx, QWORD d as i64
+                ; xor eax, eax
+                ; cmp rcx, rdx
+                ; setae al
+            ),
+        }
     }
 
     /// Compare x[rs1] with x[rs2] (flags as `cmp x[rs1], x[rs2]`).
@@ -1951,16 +2040,35 @@ impl Emitter {
         }
     }
 
+    /// At the entry, before any register is cached: on to `failed`
+    /// unless each register of `divisors` holds its value.
+    fn check_divisors(&mut self, divisors: divisor::Divisors, failed: DynamicLabel) {
+        for (r, v) in divisors.0 {
+            if r == 0 {
+                continue;
+            }
+            match i32::try_from(v as i64) {
+                Ok(imm) => dynasm!(self.a ; .arch x64 ; cmp QWORD [rbx + xo(r)], imm),
+                Err(_) => dynasm!(self.a
+                    ; .arch x64
+                    ; mov rax, QWORD v as i64
+                    ; cmp [rbx + xo(r)], rax
+                ),
+            }
+            dynasm!(self.a ; .arch x64 ; jne =>failed);
+        }
+    }
+
     /// Where an entry's guess failed (nothing done yet): back to the
     /// dispatcher, which runs the block at `pc` in the interpreter and has
     /// the code translated again without guesses.
-    fn guess_failed_exit(&mut self, failed: DynamicLabel, pc: u64) {
+    fn guess_failed_exit(&mut self, failed: DynamicLabel, pc: u64, why: u64) {
         dynasm!(self.a
             ; .arch x64
             ; =>failed
             ; mov rax, QWORD pc as i64
             ; mov [rbx + L.pc], rax
-            ; mov QWORD [rbx + L.fallback], FALLBACK_GUESS_FAILED as i32
+            ; mov QWORD [rbx + L.fallback], why as i32
             ; mov eax, RET_CONTINUE
         );
         self.jmp_epilogue();
@@ -3331,6 +3439,8 @@ pub struct Request {
     /// The registers that hold narrow values now (see [`narrow`]), which
     /// a translation with loops may count on, checking them at its entry.
     pub guess: u32,
+    /// The divisors it may count on likewise (see [`divisor`]).
+    pub divisors: divisor::Divisors,
 }
 
 /// Translate the leading translatable ops of `ops` (contiguous guest code
@@ -3345,6 +3455,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         shared,
         modes,
         guess,
+        divisors,
     } = req;
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
     if n == 0 {
@@ -3400,6 +3511,17 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
     let entry = e.a.offset().0;
     let guess_failed = e.a.new_dynamic_label();
     e.check_guesses(guess, guess_failed);
+    // The divisors a division of the body uses (a spin loop's body
+    // checks nothing).
+    let divisors = divisors.filter(|r, _| {
+        spin.is_none()
+            && body
+                .iter()
+                .any(|op| divisor::division(&op.inst).is_some_and(|(s, _)| s == r))
+    });
+    let divisor_failed = e.a.new_dynamic_label();
+    e.check_divisors(divisors, divisor_failed);
+    e.divisors = divisors;
     if let Some(mask) = spin {
         // Before any guest register is cached: the call clobbers r8-r11,
         // rdx and rdi.
@@ -3760,7 +3882,10 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
     );
     e.jmp_epilogue();
     if guess != 0 {
-        e.guess_failed_exit(guess_failed, pc);
+        e.guess_failed_exit(guess_failed, pc, FALLBACK_GUESS_FAILED);
+    }
+    if divisors.any() {
+        e.guess_failed_exit(divisor_failed, pc, FALLBACK_DIVISOR_FAILED);
     }
     e.emit_stubs();
     let code = e.a.finalize().ok()?;
@@ -3872,6 +3997,7 @@ mod tests {
             shared,
             modes,
             guess: 0,
+            divisors: divisor::Divisors::default(),
         };
         let e = translate(ops, req).expect("translatable");
         (e, shared)

@@ -212,6 +212,8 @@ pub struct JitStats {
     /// narrow value not holding one (see `emit::narrow`): their page's
     /// code is translated again, that code without such guesses.
     pub guesses_failed: u64,
+    /// Likewise for divisors it counted on (see `emit::divisor`).
+    pub divisor_guesses_failed: u64,
     /// Returns from translated code to the dispatcher, by why: an
     /// instruction left to the interpreter (CSR access, xRET, fences,
     /// ecall, wfi), an indirect jump that missed the jump cache, a direct
@@ -378,6 +380,8 @@ pub struct Jit {
     /// Physical pcs whose translation counts on no register holding a
     /// narrow value (one that did failed its guess).
     no_guess: HashSet<u64>,
+    /// Physical pcs translated without divisor guesses since one failed.
+    no_divisor: HashSet<u64>,
     /// Reused buffer of written pages.
     scratch: Vec<u64>,
     /// The jump cache for indirect jumps (read by translated code).
@@ -454,6 +458,7 @@ impl Jit {
             pages: HashMap::new(),
             code_copies: Vec::new(),
             no_guess: HashSet::new(),
+            no_divisor: HashSet::new(),
             scratch: Vec::new(),
             jcache: vec![JcSet::default(); JC_SIZE / 2].into_boxed_slice(),
             jc_epoch: 1 << 32 | 1,
@@ -652,9 +657,15 @@ impl Jit {
     /// directly), and that pc is translated again without guesses. Once a
     /// pc at most, so a guest cannot keep the translator busy with it.
     #[cold]
-    fn guess_failed(&mut self, pa: u64) {
-        self.stats.guesses_failed += 1;
-        if self.no_guess.insert(pa) {
+    fn guess_failed(&mut self, pa: u64, why: u64) {
+        let first = if why == emit::FALLBACK_DIVISOR_FAILED {
+            self.stats.divisor_guesses_failed += 1;
+            self.no_divisor.insert(pa)
+        } else {
+            self.stats.guesses_failed += 1;
+            self.no_guess.insert(pa)
+        };
+        if first {
             if let Some(PageCode { made, .. }) = self.pages.remove(&(pa >> 12)) {
                 self.drop_made(&made);
             }
@@ -758,6 +769,13 @@ impl Jit {
         let guessing = hart.prv != PrivilegeMode::Supervisor
             && self.stats.guesses_failed < MAX_GUESSES_FAILED
             && !self.no_guess.contains(&pa);
+        // Divisors likewise, with a count of their own: a guest whose
+        // divisors change must not end its narrow guesses.
+        let dividing = hart.prv != PrivilegeMode::Supervisor
+            && self.stats.divisor_guesses_failed < MAX_GUESSES_FAILED
+            && !self.no_divisor.contains(&pa);
+        let no = (self.no_guess.contains(&pa), self.no_divisor.contains(&pa));
+        let unguessed = move |guessed: bool, divided: bool| !(guessed && no.0 || divided && no.1);
         // The compiler thread's work for this block, if it was sent there;
         // a block whose work could not be used, or came late, is
         // translated on this thread (`here`), not sent again.
@@ -770,9 +788,9 @@ impl Jit {
                 }
                 background::Sent::Done(done) => {
                     here = true;
-                    let usable = done.template.filter(|t| {
-                        t.modes == modes && !(done.guessed && self.no_guess.contains(&pa))
-                    });
+                    let usable = done
+                        .template
+                        .filter(|t| t.modes == modes && unguessed(done.guessed, done.divided));
                     if let Some(t) = usable {
                         if self.adopt(hart, idx, (pc, pa), &t, modes, "") {
                             self.stats.compiled_beside += 1;
@@ -791,7 +809,7 @@ impl Jit {
         let published = self.library.as_ref().and_then(|l| l.get(pc, pa, modes));
         // (A published translation may have guessed where this pc's guess
         // failed.)
-        if let Some(t) = published.filter(|_| !self.no_guess.contains(&pa)) {
+        if let Some(t) = published.filter(|_| unguessed(true, true)) {
             if self.adopt(hart, idx, (pc, pa), &t, modes, " adopted") {
                 self.stats.adopted += 1;
                 return;
@@ -869,6 +887,11 @@ impl Jit {
         let ops: Arc<[Op]> = self.ops.as_slice().into();
         let shared = self.shared;
         let guess = if guessing { narrow_now(hart) } else { 0 };
+        let divisors = if dividing {
+            emit::divisor::candidates(&ops, &hart.x)
+        } else {
+            emit::divisor::Divisors::default()
+        };
         let req = |base| emit::Request {
             pc,
             pa,
@@ -877,6 +900,7 @@ impl Jit {
             shared,
             modes,
             guess,
+            divisors,
         };
         if let Some(outbox) = self.outbox.as_mut().filter(|_| !here) {
             if outbox.send(ops.clone(), req(self.buf.cursor())) {
@@ -1135,6 +1159,7 @@ impl Jit {
         h.jit_adopted = s.adopted;
         h.jit_compiled_beside = s.compiled_beside;
         h.jit_guesses_failed = s.guesses_failed;
+        h.jit_divisor_guesses_failed = s.divisor_guesses_failed;
         h.jit_insns_run = s.insns_run;
         h.jit_exits = s.exits;
         exit
@@ -1214,8 +1239,11 @@ impl Jit {
                 self.jc_pages[w] |= bit;
             }
             steps += self.execute(hart, s.entry, budget - steps);
-            if hart.jit.fallback == emit::FALLBACK_GUESS_FAILED {
-                self.guess_failed(pa);
+            if matches!(
+                hart.jit.fallback,
+                emit::FALLBACK_GUESS_FAILED | emit::FALLBACK_DIVISOR_FAILED
+            ) {
+                self.guess_failed(pa, hart.jit.fallback);
             }
             let why = if hart.jit.fallback != 0 {
                 EXIT_FALLBACK
