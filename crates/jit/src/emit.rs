@@ -3474,7 +3474,34 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         }
         None => region(&ops[..n], pc, true),
     };
-    let body = &ops[..len];
+    // The divisors and shift amounts the body uses of those guessed (a
+    // spin loop's body checks nothing); shifts by a guessed amount become
+    // shifts by an immediate before anything looks at them.
+    let loops: Vec<(usize, usize)> = back_edges(&inside).collect();
+    let divisors = divisors.filter(|r, _| spin.is_none() && divisor::holds(&ops[..len], &loops, r));
+    // (Only the translation's analyses and the emitter's loop below see
+    // these; see there.)
+    let shifted: Vec<Op>;
+    let body = if ops[..len]
+        .iter()
+        .any(|op| divisor::shift_amount(&op.inst).is_some_and(|r| divisors.of(r).is_some()))
+    {
+        shifted = ops[..len]
+            .iter()
+            .map(
+                |op| match divisor::shift_amount(&op.inst).and_then(|r| divisors.of(r)) {
+                    Some(v) => Op {
+                        inst: divisor::by_immediate(op.inst, v),
+                        ..*op
+                    },
+                    None => *op,
+                },
+            )
+            .collect();
+        &shifted[..]
+    } else {
+        &ops[..len]
+    };
     // The registers the entry checks hold narrow values (a spin loop's
     // body is entered too often to check anything).
     let guess = match spin {
@@ -3511,14 +3538,6 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
     let entry = e.a.offset().0;
     let guess_failed = e.a.new_dynamic_label();
     e.check_guesses(guess, guess_failed);
-    // The divisors a division of the body uses (a spin loop's body
-    // checks nothing).
-    let divisors = divisors.filter(|r, _| {
-        spin.is_none()
-            && body
-                .iter()
-                .any(|op| divisor::division(&op.inst).is_some_and(|(s, _)| s == r))
-    });
     let divisor_failed = e.a.new_dynamic_label();
     e.check_divisors(divisors, divisor_failed);
     e.divisors = divisors;
@@ -3630,6 +3649,10 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         if i < skip_to {
             continue;
         }
+        // Helper calls pass their op's address, which must outlive the
+        // code: the caller's op, but where a guessed shift amount made
+        // another (a shift, which calls nothing).
+        let op = if op.inst == ops[i].inst { &ops[i] } else { op };
         // Registers the late shifts computed here write (they hold their
         // own values from here even where a group's window says virtual).
         let mut late_written = 0u32;

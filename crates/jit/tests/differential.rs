@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use rvisor_cpu::{Exit, Hart, HartConfig, HartSignals};
-use rvisor_isa::{decode_compressed, Asm, Inst, RoundingMode};
+use rvisor_isa::{decode_compressed, Asm, BitOp, Inst, RoundingMode};
 use rvisor_jit::{Compiler, Jit, Library, Policy};
 use rvisor_memory::{BusBuilder, Clock, GuestRam, TimerQueue};
 
@@ -4360,10 +4360,12 @@ fn divisor_program() -> Vec<u8> {
                         rs1: 15,
                         rs2: x,
                     });
-                    a.emit(Slli {
+                    // (A rotate: every result counts to the end.)
+                    a.emit(Bit {
+                        op: BitOp::Rori,
                         rd: 15,
                         rs1: 15,
-                        shamt: 1 + (k as u8 + d) % 7,
+                        rs2: 1 + (k as u8 + d) % 7,
                     });
                 }
             }
@@ -6395,4 +6397,137 @@ fn straight_line_code_past_the_block_cap_is_one_translation() {
         jit.stats.blocks_translated, 1,
         "one translation from the entry to the wfi"
     );
+}
+
+/// Shifts and rotates by registers set before their loop (see
+/// `emit::divisor`): each copy of a function is translated while its
+/// amount registers hold amounts of every kind (0, 31, 32, 63, 64 and
+/// up, all ones), and is made to shift by immediates. Each copy writes
+/// one of them after its loop (an epilogue: still guessed); the first
+/// copy is called again with other amounts (its check fails once); a
+/// last function writes its amount register inside its loop, after
+/// reading it, so the value changes round the loop (never guessed).
+#[test]
+fn shifts_by_guessed_amounts_agree_with_the_interpreter() {
+    let code = shift_program();
+    let jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+    // An M-mode seed (S-mode code guesses nothing).
+    let jit = check_code_with(&code, 2, Policy::Always, 1 << 20, jit);
+    assert_eq!(jit.stats.divisor_guesses_failed, 1, "{:?}", jit.stats);
+    check_under_every_policy(&code, 9);
+}
+
+/// The program of the test above; it ends with `ecall; wfi`.
+fn shift_program() -> Vec<u8> {
+    use Inst::*;
+    let sets: [[u64; 4]; 4] = [
+        [3, 17, 31, 63],
+        [0, 32, 64 + 5, u64::MAX],
+        [(1 << 63) | 7, 33, 1, 48],
+        [13, 15, 14, 7],
+    ];
+    let mut a = Asm::new();
+    let funcs: Vec<_> = sets.iter().map(|_| a.label()).collect();
+    let changing = a.label();
+    for (set, &f) in sets.iter().zip(&funcs) {
+        for (r, &v) in (5..=8).zip(set) {
+            a.li(r, v);
+        }
+        a.jal(1, f);
+    }
+    // The first copy again, with other amounts.
+    for (r, &v) in (5..=8).zip(&sets[1]) {
+        a.li(r, v);
+    }
+    a.jal(1, funcs[0]);
+    a.li(8, 3);
+    a.jal(1, changing);
+    a.emit(Ecall);
+    a.emit(Wfi);
+    let bit = |op| move |rd, rs1, rs2| Bit { op, rd, rs1, rs2 };
+    let kinds: [&dyn Fn(u8, u8, u8) -> Inst; 10] = [
+        &|rd, rs1, rs2| Sll { rd, rs1, rs2 },
+        &|rd, rs1, rs2| Srl { rd, rs1, rs2 },
+        &|rd, rs1, rs2| Sra { rd, rs1, rs2 },
+        &|rd, rs1, rs2| Sllw { rd, rs1, rs2 },
+        &|rd, rs1, rs2| Srlw { rd, rs1, rs2 },
+        &|rd, rs1, rs2| Sraw { rd, rs1, rs2 },
+        &bit(BitOp::Rol),
+        &bit(BitOp::Ror),
+        &bit(BitOp::Rolw),
+        &bit(BitOp::Rorw),
+    ];
+    // x10 takes values of every size and sign round the loop; x15 sums
+    // the shifted values.
+    let body = |a: &mut Asm, amounts: std::ops::RangeInclusive<u8>| {
+        a.li(12, 0x9e37_79b9_7f4a_7c15);
+        a.emit(Mul {
+            rd: 10,
+            rs1: 10,
+            rs2: 12,
+        });
+        a.emit(Add {
+            rd: 10,
+            rs1: 10,
+            rs2: 11,
+        });
+        for (k, kind) in kinds.iter().enumerate() {
+            for d in amounts.clone() {
+                a.emit(kind(13, 10, d));
+                a.emit(Xor {
+                    rd: 15,
+                    rs1: 15,
+                    rs2: 13,
+                });
+                // (A rotate: every result counts to the end.)
+                a.emit(Bit {
+                    op: BitOp::Rori,
+                    rd: 15,
+                    rs1: 15,
+                    rs2: 1 + (k as u8 + d) % 7,
+                });
+            }
+        }
+    };
+    let countdown = |a: &mut Asm, lp| {
+        a.emit(Addi {
+            rd: 11,
+            rs1: 11,
+            imm: -1,
+        });
+        a.bne(11, 0, lp);
+    };
+    let ret = Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    };
+    for (k, &f) in funcs.iter().enumerate() {
+        a.bind(f);
+        let lp = a.label();
+        a.li(11, 12);
+        a.bind(lp);
+        body(&mut a, 5..=8);
+        countdown(&mut a, lp);
+        // After the last read: the guess held wherever it was read.
+        a.emit(Addi {
+            rd: 5 + k as u8,
+            rs1: 0,
+            imm: 99,
+        });
+        a.emit(ret);
+    }
+    a.bind(changing);
+    let lp = a.label();
+    a.li(11, 12);
+    a.bind(lp);
+    body(&mut a, 8..=8);
+    a.emit(Addi {
+        rd: 8,
+        rs1: 8,
+        imm: 5,
+    });
+    countdown(&mut a, lp);
+    a.emit(ret);
+    a.finish().expect("assembles")
 }

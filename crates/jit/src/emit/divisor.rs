@@ -20,13 +20,13 @@
 //! of the 32-bit division (no overflow: the divisor is never 0 or -1).
 
 use rvisor_cpu::interp::Op;
-use rvisor_isa::Inst;
+use rvisor_isa::{BitOp, Inst};
 
-/// Most divisors one translation guesses.
-pub const MAX: usize = 4;
+/// Most registers one translation guesses.
+pub const MAX: usize = 6;
 
-/// Registers a translation guesses hold divisors (`(register, value)`;
-/// register 0: no guess in that place).
+/// Registers a translation guesses hold divisors or shift amounts
+/// (`(register, value)`; register 0: no guess in that place).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Divisors(pub [(u8, u64); MAX]);
 
@@ -95,6 +95,56 @@ pub fn usable(kind: Kind, v: u64) -> Option<u64> {
     ok.then_some(d)
 }
 
+/// The amount register of a shift or rotate by a register.
+///
+/// Compilers hoist constant amounts out of loops as they do divisors
+/// (hash-zb's message schedule rotates by three registers set before
+/// it); a translation that guesses one shifts by an immediate instead:
+/// no move of the amount to `cl`, and rotates become one `rorx`.
+pub fn shift_amount(inst: &Inst) -> Option<u8> {
+    use Inst::*;
+    match *inst {
+        Sll { rs2, .. }
+        | Srl { rs2, .. }
+        | Sra { rs2, .. }
+        | Sllw { rs2, .. }
+        | Srlw { rs2, .. }
+        | Sraw { rs2, .. } => Some(rs2),
+        Bit {
+            op: BitOp::Rol | BitOp::Ror | BitOp::Rolw | BitOp::Rorw,
+            rs2,
+            ..
+        } => Some(rs2),
+        _ => None,
+    }
+}
+
+/// `inst`, a shift or rotate by a register that holds `v`, as the same
+/// operation by an immediate (the amount's low 6 bits, 5 for the W
+/// forms, as the spec reads it; a left rotate as a right one). Anything
+/// else unchanged.
+pub fn by_immediate(inst: Inst, v: u64) -> Inst {
+    use Inst::*;
+    let (a, aw) = ((v & 63) as u8, (v & 31) as u8);
+    let rot = |op, rd, rs1, rs2| Bit { op, rd, rs1, rs2 };
+    match inst {
+        Sll { rd, rs1, .. } => Slli { rd, rs1, shamt: a },
+        Srl { rd, rs1, .. } => Srli { rd, rs1, shamt: a },
+        Sra { rd, rs1, .. } => Srai { rd, rs1, shamt: a },
+        Sllw { rd, rs1, .. } => Slliw { rd, rs1, shamt: aw },
+        Srlw { rd, rs1, .. } => Srliw { rd, rs1, shamt: aw },
+        Sraw { rd, rs1, .. } => Sraiw { rd, rs1, shamt: aw },
+        Bit { op, rd, rs1, .. } => match op {
+            BitOp::Rol => rot(BitOp::Rori, rd, rs1, (64 - a) & 63),
+            BitOp::Ror => rot(BitOp::Rori, rd, rs1, a),
+            BitOp::Rolw => rot(BitOp::Roriw, rd, rs1, (32 - aw) & 31),
+            BitOp::Rorw => rot(BitOp::Roriw, rd, rs1, aw),
+            _ => inst,
+        },
+        _ => inst,
+    }
+}
+
 /// The integer registers `op` may write (bits). Those whose destination
 /// the decoder does not spell out (A, F, D, system) name the instruction's
 /// `rd` field, whatever kind of register it is: more than they write.
@@ -106,18 +156,38 @@ fn written(op: &Op) -> u32 {
     1 << (rd & 31)
 }
 
-/// The divisors `ops` may guess given the registers `x` now: the
-/// divisor registers of their divisions that none of them writes, and
-/// whose value each of its divisions can multiply by.
+/// The register `op` reads as a divisor or shift amount, if any.
+fn guessable(op: &Op) -> Option<u8> {
+    division(&op.inst)
+        .map(|(r, _)| r)
+        .or_else(|| shift_amount(&op.inst))
+}
+
+/// The registers `ops` may guess given the registers `x` now: the
+/// divisor registers of their divisions and the amount registers of
+/// their shifts that no op up to their last use writes (code after it,
+/// a function's epilogue restoring them, may), a divisor only if each
+/// of its divisions can multiply by its value. [`holds`] checks the
+/// loops of the code made.
 pub fn candidates(ops: &[Op], x: &[u64; 32]) -> Divisors {
-    let written = ops.iter().fold(1, |w, op| w | written(op));
+    // Registers read after something wrote them.
+    let mut spoiled = 1u32;
+    let mut written_so_far = 0u32;
+    for op in ops {
+        if let Some(r) = guessable(op) {
+            if written_so_far & 1 << (r & 31) != 0 {
+                spoiled |= 1 << (r & 31);
+            }
+        }
+        written_so_far |= written(op);
+    }
     let mut out = Divisors::default();
     let mut n = 0;
     for op in ops {
-        let Some((r, _)) = division(&op.inst) else {
+        let Some(r) = guessable(op) else {
             continue;
         };
-        if n == MAX || written & 1 << (r & 31) != 0 || out.of(r).is_some() {
+        if n == MAX || spoiled & 1 << (r & 31) != 0 || out.of(r).is_some() {
             continue;
         }
         let v = x[usize::from(r & 31)];
@@ -132,6 +202,23 @@ pub fn candidates(ops: &[Op], x: &[u64; 32]) -> Divisors {
         }
     }
     out
+}
+
+/// Whether a guess about `r`, checked at the entry of code made of
+/// `body` whose jumps back go from `i` to `t` for each `(t, i)` of
+/// `back_edges`, holds wherever the body reads `r` as a divisor or
+/// amount: the body reads it so, and no write of it reaches such a read,
+/// whether falling through or jumping forward (a write before the last
+/// read) or by a jump back (a loop around a write and a read).
+pub fn holds(body: &[Op], back_edges: &[(usize, usize)], r: u8) -> bool {
+    let bit = 1 << (r & 31);
+    let Some(last_read) = body.iter().rposition(|op| guessable(op) == Some(r)) else {
+        return false;
+    };
+    match body.iter().position(|op| written(op) & bit != 0) {
+        None => true,
+        Some(w) => w > last_read && !back_edges.iter().any(|&(t, i)| t <= last_read && i >= w),
+    }
 }
 
 /// How an unsigned 64-bit `n / d` is computed for a `d` of at least 2.
@@ -377,21 +464,128 @@ mod tests {
                 rs1: 11,
                 rs2: 8,
             }),
+            op(Inst::Divu {
+                rd: 10,
+                rs1: 11,
+                rs2: 6,
+            }),
+            // A shift amount, written after its last read (an epilogue).
+            op(Inst::Sllw {
+                rd: 10,
+                rs1: 11,
+                rs2: 9,
+            }),
+            op(Inst::Addi {
+                rd: 9,
+                rs1: 0,
+                imm: 1,
+            }),
         ];
+        x[9] = 77;
         let c = candidates(&ops, &x);
         assert_eq!(c.of(5), Some(977));
-        assert_eq!(c.of(6), None, "written");
+        assert_eq!(c.of(6), None, "written before a read");
         assert_eq!(c.of(7), None, "-1");
         assert_eq!(c.of(8), None, "0 as a word");
+        assert_eq!(c.of(9), Some(77), "written after its last read");
+        // The made code's loops: none reaches a read from the write; a
+        // loop around both does.
+        assert!(holds(&ops, &[(0, 1)], 9) && holds(&ops, &[], 5));
+        assert!(!holds(&ops, &[(3, 8)], 9), "a loop around the write");
+        assert!(!holds(&ops, &[], 6) && !holds(&ops, &[], 12));
         // An instruction the decoder does not spell out (here `csrrs x5,
         // ...`) counts as writing its rd field.
         let mut more = ops.to_vec();
-        more.push(Op {
-            inst: Inst::Wfi,
-            raw: 5 << 7,
-            off: 0,
-            len: 4,
-        });
+        more.insert(
+            0,
+            Op {
+                inst: Inst::Wfi,
+                raw: 5 << 7,
+                off: 0,
+                len: 4,
+            },
+        );
         assert_eq!(candidates(&more, &x).of(5), None);
+        assert!(!holds(&more, &[], 5));
+    }
+
+    /// A shift by a register holding `v` as one by an immediate: the
+    /// same result for every amount, every value, every kind (the
+    /// interpreter's reading of the amount, written out).
+    #[test]
+    fn shifts_by_a_guessed_amount_shift_by_the_same_immediate() {
+        use Inst::*;
+        let sext = |v: u32| v as i32 as i64 as u64;
+        // What the spec gives for each operation and amount register.
+        let by_reg = |inst: Inst, x: u64, v: u64| -> u64 {
+            let (a, aw) = ((v & 63) as u32, (v & 31) as u32);
+            match inst {
+                Sll { .. } => x << a,
+                Srl { .. } => x >> a,
+                Sra { .. } => ((x as i64) >> a) as u64,
+                Sllw { .. } => sext((x as u32) << aw),
+                Srlw { .. } => sext((x as u32) >> aw),
+                Sraw { .. } => sext(((x as i32) >> aw) as u32),
+                Bit { op: BitOp::Rol, .. } => x.rotate_left(a),
+                Bit { op: BitOp::Ror, .. } => x.rotate_right(a),
+                Bit {
+                    op: BitOp::Rolw, ..
+                } => sext((x as u32).rotate_left(aw)),
+                Bit {
+                    op: BitOp::Rorw, ..
+                } => sext((x as u32).rotate_right(aw)),
+                _ => unreachable!(),
+            }
+        };
+        let by_imm = |inst: Inst, x: u64| -> u64 {
+            match inst {
+                Slli { shamt, .. } => x << shamt,
+                Srli { shamt, .. } => x >> shamt,
+                Srai { shamt, .. } => ((x as i64) >> shamt) as u64,
+                Slliw { shamt, .. } => sext((x as u32) << shamt),
+                Srliw { shamt, .. } => sext((x as u32) >> shamt),
+                Sraiw { shamt, .. } => sext(((x as i32) >> shamt) as u32),
+                Bit {
+                    op: BitOp::Rori,
+                    rs2,
+                    ..
+                } => x.rotate_right(u32::from(rs2)),
+                Bit {
+                    op: BitOp::Roriw,
+                    rs2,
+                    ..
+                } => sext((x as u32).rotate_right(u32::from(rs2))),
+                other => panic!("not by an immediate: {other:?}"),
+            }
+        };
+        let (rd, rs1, rs2) = (1, 2, 3);
+        let bit = |op| Bit { op, rd, rs1, rs2 };
+        let kinds = [
+            Sll { rd, rs1, rs2 },
+            Srl { rd, rs1, rs2 },
+            Sra { rd, rs1, rs2 },
+            Sllw { rd, rs1, rs2 },
+            Srlw { rd, rs1, rs2 },
+            Sraw { rd, rs1, rs2 },
+            bit(BitOp::Rol),
+            bit(BitOp::Ror),
+            bit(BitOp::Rolw),
+            bit(BitOp::Rorw),
+        ];
+        let xs = [0x8123_4567_89ab_cdefu64, 0x7fff_ffff_8000_0001, 1, u64::MAX];
+        for inst in kinds {
+            assert_eq!(shift_amount(&inst), Some(rs2));
+            for v in (0..200u64).chain([u64::MAX, 1 << 63, (1 << 32) + 33]) {
+                let imm = by_immediate(inst, v);
+                for x in xs {
+                    assert_eq!(
+                        by_reg(inst, x, v),
+                        by_imm(imm, x),
+                        "{inst:?} by {v}: {imm:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(shift_amount(&Slli { rd, rs1, shamt: 3 }), None);
     }
 }
