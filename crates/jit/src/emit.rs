@@ -608,8 +608,14 @@ struct Emitter {
     /// The guest register cache's state at the current point.
     regs: RegCache,
     /// The register the last `set_rd` wrote from rax, and the code
-    /// offset just after that store.
+    /// offset just after that store: at that offset rax holds x[r]. An
+    /// instruction that leaves rax alone moves the offset on (see
+    /// `kept_rax`).
     last_store: Option<(u8, usize)>,
+    /// Set by the register templates that neither write rax nor read
+    /// anything through it but x[r] of `last_store` (an ALU operation,
+    /// shift or move into a cached register).
+    kept_rax: bool,
     /// Guest virtual and physical pc of the block.
     block_va: u64,
     block_pa: u64,
@@ -691,6 +697,7 @@ impl Emitter {
             a,
             regs,
             last_store: None,
+            kept_rax: false,
             block_va: pc,
             block_pa: pa,
             epilogue: shared.epilogue,
@@ -2337,6 +2344,7 @@ impl Emitter {
         if rd == 0 {
             return;
         }
+        self.kept_rax = self.regs.host(rd).is_some();
         if rs1 == 0 {
             // li, and friends: a constant.
             self.set_rd_imm(rd, if op == Alu::And { 0 } else { imm });
@@ -2379,6 +2387,7 @@ impl Emitter {
             return;
         }
         let d = self.dst(rd);
+        self.kept_rax = d != RAX;
         let sh = if word { shamt & 31 } else { shamt & 63 } as i8;
         if word {
             self.mov_to32(d, rs1);
@@ -2493,6 +2502,8 @@ impl Emitter {
         }
         let word = word || matches!(op, Alu::Xor | Alu::Or | Alu::And) && self.low_halves(rs1, rs2);
         let (b, a) = self.operands(rs1, rs2, word);
+        // (Every way below computes in rd's own register, but one.)
+        self.kept_rax = self.regs.host(rd).is_some();
         let commutes = matches!(op, Alu::Add | Alu::Xor | Alu::Or | Alu::And | Alu::Mul);
         match self.regs.host(rd) {
             // neg / negw in place.
@@ -2523,6 +2534,12 @@ impl Emitter {
             Some(h) if rd == rs1 || rd != rs2 => h,
             _ => RAX,
         };
+        self.kept_rax = d != RAX;
+        // x[rs2] still in rax from the store before: read from there.
+        let b = match b {
+            Loc::Mem(_) if d != RAX && self.rax_holds(rs2) => Loc::Reg(RAX),
+            b => b,
+        };
         if word {
             self.mov_to32(d, rs1);
             self.alu_op(op, true, d, b);
@@ -2531,6 +2548,24 @@ impl Emitter {
             self.mov_to(d, rs1);
             self.alu_op(op, false, d, b);
             self.set_rd(rd, d);
+        }
+    }
+
+    /// Before an instruction's template: what rax holds here (see
+    /// `last_store`), for [`Self::keep_rax`].
+    fn held_rax(&mut self) -> Option<(u8, usize)> {
+        self.kept_rax = false;
+        self.last_store.filter(|&(_, at)| at == self.a.offset().0)
+    }
+
+    /// After the template of an instruction writing x[rd]: rax still
+    /// holds x[r] of `held` if the template left rax alone (`kept_rax`)
+    /// and did not write x[r].
+    fn keep_rax(&mut self, held: Option<(u8, usize)>, rd: u8) {
+        if let Some((r, _)) = held {
+            if self.kept_rax && rd & 31 != r && self.last_store == held {
+                self.last_store = Some((r, self.a.offset().0));
+            }
         }
     }
 
@@ -2545,8 +2580,15 @@ impl Emitter {
         // `rorx` reads its source where it is (another register, or
         // `Hart::x`): one instruction for a move (or load) and a rotate.
         let bmi2 = self.bmi2 && x & 31 != 0;
+        self.kept_rax = d != RAX;
+        // x[x] still in rax from the store before: rotated from there.
+        let held = |e: &Self, l: Loc| match l {
+            Loc::Mem(_) if e.rax_holds(x) => Loc::Reg(RAX),
+            l => l,
+        };
         if word {
-            match self.loc32(x) {
+            let l = self.loc32(x);
+            match held(self, l) {
                 Loc::Reg(h) if bmi2 && h != d => {
                     dynasm!(self.a ; .arch x64 ; rorx Rd(d), Rd(h), n)
                 }
@@ -2558,7 +2600,8 @@ impl Emitter {
             }
             self.set_rd_w(rd, d);
         } else {
-            match self.loc(x) {
+            let l = self.loc(x);
+            match held(self, l) {
                 Loc::Reg(h) if bmi2 && h != d => {
                     dynasm!(self.a ; .arch x64 ; rorx Rq(d), Rq(h), n)
                 }
@@ -3688,6 +3731,8 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
             if loop_head[i] {
                 e.align_loop_head();
             }
+            // Other ways in bring rax as they left it.
+            e.last_store = None;
             dynasm!(e.a ; .arch x64 ; =>label);
             seg = 0;
             reachable = true;
@@ -3716,7 +3761,9 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                 continue;
             }
             (rotate::Fused::Rotate { x, amount, word }, Inst::Or { rd, .. }) => {
+                let held = e.held_rax();
                 e.rotate(rd, x, amount, word);
+                e.keep_rax(held, rd);
                 seg += 1;
                 continue;
             }
@@ -3847,9 +3894,11 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                 }
             }
             inst if templated(&inst) => {
+                let held = e.held_rax();
                 e.mem_role = roles[i];
                 e.simple(&inst, ipc, next, seg);
                 e.mem_role = None;
+                e.keep_rax(held, inst.int_operands().map_or(0, |(_, rd)| rd));
                 seg += 1;
             }
             inst if amo::amo_in_line(&inst).is_some() => {

@@ -256,10 +256,20 @@ impl Emitter {
             Loc::Reg(h) if word => dynasm!(self.a ; .arch x64 ; mov Rd(dst), Rd(h)),
             Loc::Reg(h) => dynasm!(self.a ; .arch x64 ; mov Rq(dst), Rq(h)),
             Loc::Mem(_) if r & 31 == 0 => dynasm!(self.a ; .arch x64 ; xor Rd(dst), Rd(dst)),
-            Loc::Mem(_) if dst == RAX && self.last_store == Some((r & 31, self.a.offset().0)) => {}
+            Loc::Mem(_) if dst == RAX && self.rax_holds(r) => {}
+            Loc::Mem(_) if self.rax_holds(r) && word => {
+                dynasm!(self.a ; .arch x64 ; mov Rd(dst), eax)
+            }
+            Loc::Mem(_) if self.rax_holds(r) => dynasm!(self.a ; .arch x64 ; mov Rq(dst), rax),
             Loc::Mem(m) if word => dynasm!(self.a ; .arch x64 ; mov Rd(dst), DWORD [rbx + m]),
             Loc::Mem(m) => dynasm!(self.a ; .arch x64 ; mov Rq(dst), [rbx + m]),
         }
+    }
+
+    /// Whether rax holds x[r] here, stored from it just before (see
+    /// `Emitter::last_store`).
+    pub(super) fn rax_holds(&self, r: u8) -> bool {
+        r & 31 != 0 && self.last_store == Some((r & 31, self.a.offset().0))
     }
 
     /// Give x[r]'s host register `h` its full 64-bit value.
