@@ -60,6 +60,7 @@ mod narrow;
 mod regs;
 mod rotate;
 mod spin_hook;
+mod unroll;
 use crate::helpers::{self, Ctx, HelperRet, CHECK_EVERY, JC_MIX, JC_SIZE, ST_CODE_WRITTEN};
 
 /// Block status returned to the dispatcher in eax: carry on at `hart.pc`.
@@ -3545,6 +3546,19 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
     } else {
         &ops[..len]
     };
+    // Small loops translated twice (see `unroll`): what follows sees the
+    // longer body; `orig` maps its ops to the region's.
+    let region_len = len;
+    let unrolled: Vec<Op>;
+    let (body, inside, orig) =
+        match unroll::unroll(body, &inside[..len], pc).filter(|_| spin.is_none()) {
+            Some(u) => {
+                unrolled = u.body;
+                (&unrolled[..], u.inside, u.orig)
+            }
+            None => (body, inside, (0..len).collect::<Vec<usize>>()),
+        };
+    let len = body.len();
     // The registers the entry checks hold narrow values (a spin loop's
     // body is entered too often to check anything).
     let guess = match spin {
@@ -3695,7 +3709,11 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         // Helper calls pass their op's address, which must outlive the
         // code: the caller's op, but where a guessed shift amount made
         // another (a shift, which calls nothing).
-        let op = if op.inst == ops[i].inst { &ops[i] } else { op };
+        let op = if op.inst == ops[orig[i]].inst {
+            &ops[orig[i]]
+        } else {
+            op
+        };
         // Registers the late shifts computed here write (they hold their
         // own values from here even where a group's window says virtual).
         let mut late_written = 0u32;
@@ -3927,7 +3945,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         e.write_back_all();
         // Fell off the end of the block, or stopped before an instruction
         // the interpreter must execute.
-        match ops.get(len) {
+        match ops.get(region_len) {
             Some(op) => {
                 // The interpreter runs this instruction as the end of the
                 // same block: no boundary (interrupt) in between.
@@ -3964,7 +3982,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
     Some(Emitted {
         code,
         entry,
-        insns: len,
+        insns: region_len,
         relocs: e.relocs,
     })
 }
