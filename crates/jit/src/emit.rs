@@ -2164,7 +2164,10 @@ impl Emitter {
         use Inst::*;
         let site = Site { pc, next, index: i };
         match *inst {
-            Lui { rd, imm } => self.set_rd_imm(rd, imm),
+            Lui { rd, imm } => {
+                self.kept_rax = self.regs.host(rd).is_some();
+                self.set_rd_imm(rd, imm);
+            }
             Auipc { rd, imm } => {
                 if rd != 0 {
                     let v = pc.wrapping_add(imm as i64 as u64);
@@ -2214,6 +2217,7 @@ impl Emitter {
             Addiw { rd, rs1, imm } => {
                 if rd != 0 {
                     let d = self.dst(rd);
+                    self.kept_rax = d != RAX;
                     match (imm, self.loc32(rs1)) {
                         // sext.w of a narrow value: a move.
                         (0, _) if self.is_narrow(rs1) => self.mov_reg(rd, rs1),
@@ -2492,6 +2496,8 @@ impl Emitter {
         let identity = matches!(op, Alu::Add | Alu::Or | Alu::Xor);
         if identity && (rs1 == 0 || rs2 == 0) || op == Alu::Sub && rs2 == 0 {
             let src = if rs1 == 0 { rs2 } else { rs1 };
+            // A move into a cached register.
+            self.kept_rax = self.regs.host(rd).is_some();
             if !word {
                 self.mov_reg(rd, src);
                 return;

@@ -6539,7 +6539,8 @@ fn shift_program() -> Vec<u8> {
 /// read again from rax by the next instructions that leave rax alone
 /// (see `Emitter::keep_rax`). `sub rd, rs1, rd` with rd cached computes
 /// in rax: a value read from rax after it would be wrong. Fused 32-bit
-/// rotates read their source from rax too.
+/// rotates read their source from rax too, and moves, `sext.w` and
+/// `lui` into cached registers leave it.
 #[test]
 fn values_left_in_rax_agree_with_the_interpreter() {
     for seed in 1..300 {
@@ -6577,7 +6578,11 @@ fn rax_program(seed: u64) -> Vec<u8> {
         let (rd, rs1, rs2) = (rng.rd(), rng.reg(), rng.reg());
         let n = 1 + rng.below(31) as u8;
         let imm = rng.imm12();
-        match rng.below(14) {
+        match rng.below(18) {
+            14 => a.emit(Add { rd, rs1: 0, rs2 }),
+            15 => a.emit(Addiw { rd, rs1, imm: 0 }),
+            16 => a.emit(Addiw { rd, rs1, imm }),
+            17 => a.emit(Lui { rd, imm: imm << 12 }),
             0 => a.emit(Add { rd, rs1, rs2 }),
             1 => a.emit(Sub { rd, rs1, rs2 }),
             2 => a.emit(Sub { rd, rs1, rs2: rd }),
