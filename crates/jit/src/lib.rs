@@ -1243,7 +1243,10 @@ impl Jit {
                 hart.jit.fallback,
                 emit::FALLBACK_GUESS_FAILED | emit::FALLBACK_DIVISOR_FAILED
             ) {
-                self.guess_failed(pa, hart.jit.fallback);
+                // The translation whose entry check failed left at its own
+                // pc: it may be one chained to from the one entered here.
+                let failed = hart.tlb_lookup(hart.pc, Access::Fetch).unwrap_or(pa);
+                self.guess_failed(failed, hart.jit.fallback);
             }
             let why = if hart.jit.fallback != 0 {
                 EXIT_FALLBACK

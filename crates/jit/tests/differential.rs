@@ -6684,3 +6684,79 @@ fn small_loops_program(seed: u64) -> Vec<u8> {
     a.emit(Wfi);
     a.finish().expect("assembles")
 }
+
+/// A function called again and again with divisors that change: its
+/// translation, reached by a chained jump from its caller's, fails its
+/// entry check once and is translated again without guesses (a failure
+/// charged to the caller's translation, entered from the dispatcher,
+/// left the function's guessing code in place to fail at every other
+/// call).
+#[test]
+fn a_chained_translation_whose_guess_fails_is_translated_again() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let (f, outer, odd) = (a.label(), a.label(), a.label());
+    // One call site, so that its translation is chained to f's.
+    a.li(20, 15);
+    a.bind(outer);
+    // The other divisor every fourth call, once the calls are chained.
+    a.emit(Andi {
+        rd: 21,
+        rs1: 20,
+        imm: 3,
+    });
+    a.li(5, 977);
+    a.beq(21, 0, odd);
+    a.li(5, 1_000_003);
+    a.bind(odd);
+    a.jal(1, f);
+    a.emit(Addi {
+        rd: 20,
+        rs1: 20,
+        imm: -1,
+    });
+    a.bne(20, 0, outer);
+    a.emit(Ecall);
+    a.emit(Wfi);
+    a.bind(f);
+    let lp = a.label();
+    a.li(11, 50);
+    a.bind(lp);
+    a.emit(Mul {
+        rd: 10,
+        rs1: 10,
+        rs2: 10,
+    });
+    a.emit(Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 7,
+    });
+    a.emit(Remu {
+        rd: 12,
+        rs1: 10,
+        rs2: 5,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 12,
+    });
+    a.emit(Addi {
+        rd: 11,
+        rs1: 11,
+        imm: -1,
+    });
+    a.bne(11, 0, lp);
+    a.emit(Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    });
+    let code = a.finish().expect("assembles");
+    let jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+    // An M-mode seed (S-mode code guesses nothing).
+    let jit = check_code_with(&code, 2, Policy::Always, 1 << 20, jit);
+    assert!(jit.stats.chains > 0, "{:?}", jit.stats);
+    assert_eq!(jit.stats.divisor_guesses_failed, 1, "{:?}", jit.stats);
+}
