@@ -3532,38 +3532,28 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
     // (Only the translation's analyses and the emitter's loop below see
     // these; see there.)
     let shifted: Vec<Op>;
-    let body = if ops[..len]
-        .iter()
-        .any(|op| divisor::shift_amount(&op.inst).is_some_and(|r| divisors.of(r).is_some()))
-    {
-        shifted = ops[..len]
-            .iter()
-            .map(
-                |op| match divisor::shift_amount(&op.inst).and_then(|r| divisors.of(r)) {
-                    Some(v) => Op {
-                        inst: divisor::by_immediate(op.inst, v),
-                        ..*op
-                    },
-                    None => *op,
-                },
-            )
-            .collect();
-        &shifted[..]
-    } else {
-        &ops[..len]
+    let body = match divisor::immediate_shifts(&ops[..len], divisors) {
+        Some(v) => {
+            shifted = v;
+            &shifted[..]
+        }
+        None => &ops[..len],
     };
     // Small loops translated twice (see `unroll`): what follows sees the
     // longer body; `orig` maps its ops to the region's.
     let region_len = len;
     let unrolled: Vec<Op>;
-    let (body, inside, orig) =
-        match unroll::unroll(body, &inside[..len], pc).filter(|_| spin.is_none()) {
-            Some(u) => {
-                unrolled = u.body;
-                (&unrolled[..], u.inside, u.orig)
-            }
-            None => (body, inside, (0..len).collect::<Vec<usize>>()),
-        };
+    let (body, inside, orig) = match spin
+        .is_none()
+        .then(|| unroll::unroll(body, &inside[..len], pc))
+        .flatten()
+    {
+        Some(u) => {
+            unrolled = u.body;
+            (&unrolled[..], u.inside, u.orig)
+        }
+        None => (body, inside, (0..len).collect::<Vec<usize>>()),
+    };
     let len = body.len();
     // The registers the entry checks hold narrow values (a spin loop's
     // body is entered too often to check anything).

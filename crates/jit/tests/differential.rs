@@ -6543,12 +6543,19 @@ fn shift_program() -> Vec<u8> {
 /// `lui` into cached registers leave it.
 #[test]
 fn values_left_in_rax_agree_with_the_interpreter() {
+    check_programs(rax_program, 3, 17);
+}
+
+/// [`check_code`] of the programs `program` makes for seeds 1..300,
+/// translating everything; every `every`th also translating hot code and
+/// under a budget below `small` instructions.
+fn check_programs(program: fn(u64) -> Vec<u8>, every: u64, small: u64) {
     for seed in 1..300 {
-        let code = rax_program(seed);
+        let code = program(seed);
         check_code(&code, seed, Policy::Always, 1 << 20);
-        if seed % 3 == 0 {
+        if seed % every == 0 {
             check_code(&code, seed, Policy::Hot(2), 1 << 20);
-            check_code(&code, seed, Policy::Always, 1 + seed % 17);
+            check_code(&code, seed, Policy::Always, 1 + seed % small);
         }
     }
 }
@@ -6617,12 +6624,7 @@ fn rax_program(seed: u64) -> Vec<u8> {
             }
         }
     }
-    a.emit(Addi {
-        rd: 31,
-        rs1: 31,
-        imm: -1,
-    });
-    a.bne(31, 0, lp);
+    count_down(&mut a, lp);
     a.emit(Ecall);
     a.emit(Wfi);
     a.finish().expect("assembles")
@@ -6636,14 +6638,7 @@ fn rax_program(seed: u64) -> Vec<u8> {
 /// which stop them in either copy.
 #[test]
 fn unrolled_small_loops_agree_with_the_interpreter() {
-    for seed in 1..300 {
-        let code = small_loops_program(seed);
-        check_code(&code, seed, Policy::Always, 1 << 20);
-        if seed % 4 == 0 {
-            check_code(&code, seed, Policy::Hot(2), 1 << 20);
-            check_code(&code, seed, Policy::Always, 1 + seed % 23);
-        }
-    }
+    check_programs(small_loops_program, 4, 23);
 }
 
 /// The program of the test above; it ends with `ecall; wfi`.

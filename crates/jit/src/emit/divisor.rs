@@ -145,6 +145,23 @@ pub fn by_immediate(inst: Inst, v: u64) -> Inst {
     }
 }
 
+/// `ops` with each shift or rotate by a register `divisors` guesses made
+/// one by an immediate, or `None` if there is none.
+pub fn immediate_shifts(ops: &[Op], divisors: Divisors) -> Option<Vec<Op>> {
+    let amount = |op: &Op| shift_amount(&op.inst).and_then(|r| divisors.of(r));
+    ops.iter().any(|op| amount(op).is_some()).then(|| {
+        ops.iter()
+            .map(|op| match amount(op) {
+                Some(v) => Op {
+                    inst: by_immediate(op.inst, v),
+                    ..*op
+                },
+                None => *op,
+            })
+            .collect()
+    })
+}
+
 /// The integer registers `op` may write (bits). Those whose destination
 /// the decoder does not spell out (A, F, D, system) name the instruction's
 /// `rd` field, whatever kind of register it is: more than they write.
