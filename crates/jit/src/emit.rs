@@ -617,6 +617,13 @@ struct Emitter {
     /// anything through it but x[r] of `last_store` (an ALU operation,
     /// shift or move into a cached register).
     kept_rax: bool,
+    /// A register whose host register the last flag-setting instruction
+    /// computed in place (an `add`, `xor`, `or` or `and`, 32-bit for a
+    /// narrow value), and the code offset just after it: there the zero
+    /// flag tells whether x[r] is zero, so a `beqz`/`bnez` on it needs no
+    /// `test` (a loop's counted `addiw`). Moves leave the flags alone and
+    /// move the offset on (see `regs::mov_reg`).
+    zero_flag: Option<(u8, usize)>,
     /// Guest virtual and physical pc of the block.
     block_va: u64,
     block_pa: u64,
@@ -699,6 +706,7 @@ impl Emitter {
             regs,
             last_store: None,
             kept_rax: false,
+            zero_flag: None,
             block_va: pc,
             block_pa: pa,
             epilogue: shared.epilogue,
@@ -1739,7 +1747,10 @@ impl Emitter {
         let Some((rs1, rs2, _)) = Self::branch_operands(inst) else {
             return;
         };
-        self.compare(rs1, rs2);
+        let on_zero = matches!(inst, Inst::Beq { .. } | Inst::Bne { .. }) && rs2 & 31 == 0;
+        if !(on_zero && self.zero_flag_of(rs1)) {
+            self.compare(rs1, rs2);
+        }
         self.jcc(inst, when, label);
     }
 
@@ -2234,6 +2245,7 @@ impl Emitter {
                             self.mov_to32(d, rs1);
                             dynasm!(self.a ; .arch x64 ; add Rd(d), imm);
                             self.set_rd_w(rd, d);
+                            self.sets_zero_flag(rd, d);
                         }
                     }
                 }
@@ -2373,18 +2385,40 @@ impl Emitter {
             return;
         }
         let src = self.loc(rs1);
-        match src {
+        let flags = match src {
             Loc::Reg(s) if s != d && op == Alu::Add && imm != 0 => {
-                dynasm!(self.a ; .arch x64 ; lea Rq(d), [Rq(s) + imm])
+                dynasm!(self.a ; .arch x64 ; lea Rq(d), [Rq(s) + imm]);
+                false
             }
             _ => {
                 self.mov_to(d, rs1);
-                if imm != 0 || op == Alu::And {
+                let flags = imm != 0 || op == Alu::And;
+                if flags {
                     self.op_imm(op, d, imm);
                 }
+                flags
             }
-        }
+        };
         self.set_rd(rd, d);
+        if flags {
+            self.sets_zero_flag(rd, d);
+        }
+    }
+
+    /// After an instruction that left the flags of host register `h`'s
+    /// value, x[rd]'s whole or (narrow) low half, with nothing emitted
+    /// after it: if h is rd's host register, a branch on x[rd] being
+    /// zero can use the zero flag (see `zero_flag`).
+    fn sets_zero_flag(&mut self, rd: u8, h: u8) {
+        let rd = rd & 31;
+        if rd != 0 && self.regs.host(rd) == Some(h) && self.regs.virt == 0 {
+            self.zero_flag = Some((rd, self.a.offset().0));
+        }
+    }
+
+    /// Whether the zero flag here tells whether x[r] is zero.
+    fn zero_flag_of(&self, r: u8) -> bool {
+        r & 31 != 0 && self.zero_flag == Some((r & 31, self.a.offset().0))
     }
 
     fn shift_imm(&mut self, rd: u8, rs1: u8, shamt: u8, op: u8, word: bool) {
@@ -3745,8 +3779,9 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
             if loop_head[i] {
                 e.align_loop_head();
             }
-            // Other ways in bring rax as they left it.
+            // Other ways in bring rax and the flags as they left them.
             e.last_store = None;
+            e.zero_flag = None;
             dynasm!(e.a ; .arch x64 ; =>label);
             seg = 0;
             reachable = true;

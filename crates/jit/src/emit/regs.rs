@@ -324,6 +324,18 @@ impl Emitter {
             // x[rd] keeps its value.
             return;
         }
+        // Moves leave the flags alone (rs is not x0, whose move is a
+        // `xor`; no virtual register is computed).
+        let flag = self.zero_flag.filter(|&(r, at)| {
+            at == self.a.offset().0 && r != rd & 31 && rs & 31 != 0 && self.regs.virt == 0
+        });
+        self.mov_reg_inner(rd, rs);
+        if let Some((r, _)) = flag {
+            self.zero_flag = Some((r, self.a.offset().0));
+        }
+    }
+
+    fn mov_reg_inner(&mut self, rd: u8, rs: u8) {
         // A 32-bit result moves as one (the copy is extended where it is
         // needed whole, like the original), or extended on its way to
         // `Hart::x`, the original left as it is.

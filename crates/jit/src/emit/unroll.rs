@@ -1,13 +1,14 @@
-//! Small loops unrolled once.
+//! Small loops unrolled.
 //!
 //! A loop of a few instructions whose last one branches back to its
 //! first (a CRC's bit loop, a copy or a search) pays, every time round,
 //! for its budget check (an add to the retired count, a compare with the
 //! budget and a branch) besides its own instructions: the int guest's
-//! 8-instruction CRC round was 13 host instructions. Translated twice in
-//! a row, the first copy's branch inverted to leave the loop (a forward
-//! branch to what follows it) and the second one's going back to the
-//! first, the loop checks its budget every other time round: the same
+//! 8-instruction CRC round was 13 host instructions. Translated two to
+//! four times in a row (see [`copies`]), every copy's branch but the
+//! last's inverted to leave the loop (a forward branch to what follows
+//! it) and the last one's going back to the first, the loop checks its
+//! budget once every copies times round: the same
 //! guest instructions, in the same order, retired and trapping where
 //! they would.
 //!
@@ -23,6 +24,17 @@ use rvisor_isa::Inst;
 /// Most instructions of a loop that is unrolled: the gain is the budget
 /// check, worth little beside a longer body.
 const MAX_LOOP: usize = 12;
+
+/// Most instructions of a loop's copies together: a loop of up to 8
+/// instructions is translated 4 times, one of 9 or 10 three times, the
+/// others twice. (The int guest's 8-instruction CRC round: 11.5 host
+/// instructions a round translated twice, 10.25 four times.)
+const MAX_COPIES_LEN: usize = 32;
+
+/// How many times a loop of `len` instructions is translated.
+fn copies(len: usize) -> usize {
+    (MAX_COPIES_LEN / len.max(1)).clamp(2, 4)
+}
 
 /// A body with its small loops unrolled.
 pub struct Unrolled {
@@ -80,7 +92,7 @@ fn loops(body: &[Op], inside: &[Option<usize>], pc: u64) -> Vec<(usize, usize)> 
         .collect()
 }
 
-/// `body` with each small loop translated twice (see the module's
+/// `body` with each small loop translated [`copies`] times (see the module's
 /// comment), or `None` if it has none.
 pub fn unroll(body: &[Op], inside: &[Option<usize>], pc: u64) -> Option<Unrolled> {
     let loops = loops(body, inside, pc);
@@ -95,7 +107,7 @@ pub fn unroll(body: &[Op], inside: &[Option<usize>], pc: u64) -> Option<Unrolled
         new_index.push(k + shift);
         if let Some(&&(t, i)) = l.peek() {
             if k == i {
-                shift += i - t + 1;
+                shift += (copies(i - t + 1) - 1) * (i - t + 1);
                 l.next();
             }
         }
@@ -113,20 +125,22 @@ pub fn unroll(body: &[Op], inside: &[Option<usize>], pc: u64) -> Option<Unrolled
         match l.peek() {
             Some(&&(t, i)) if k == t => {
                 l.next();
-                // The first copy: its branch leaves the loop.
-                for (j, op) in body.iter().enumerate().take(i).skip(t) {
-                    out.push(*op);
-                    to.push(None);
-                    orig.push(j);
+                // All copies but the last: their branches leave the loop.
+                for _ in 1..copies(i - t + 1) {
+                    for (j, op) in body.iter().enumerate().take(i).skip(t) {
+                        out.push(*op);
+                        to.push(None);
+                        orig.push(j);
+                    }
+                    let branch = body[i];
+                    out.push(Op {
+                        inst: inverted(&branch.inst, branch.len).expect("a conditional branch"),
+                        ..branch
+                    });
+                    to.push(Some(new_index[i + 1]).filter(|&x| x < n));
+                    orig.push(i);
                 }
-                let branch = body[i];
-                out.push(Op {
-                    inst: inverted(&branch.inst, branch.len).expect("a conditional branch"),
-                    ..branch
-                });
-                to.push(Some(new_index[i + 1]).filter(|&x| x < n));
-                orig.push(i);
-                // The second: as the loop was, back to the first.
+                // The last: as the loop was, back to the first.
                 for (j, op) in body.iter().enumerate().take(i + 1).skip(t) {
                     out.push(*op);
                     to.push(None);
