@@ -8,12 +8,14 @@
 //! rdi as scratch reserve them first), written back to
 //! `Hart::x` before every exit and every helper call; rbp counts retired
 //! instructions not yet added to `stats.instret` (added before every
-//! helper call and by the epilogue). So the hart is exact wherever the
+//! helper call and by the epilogue), less `ctx.check_at` (see
+//! [`regs::PENDING`]). So the hart is exact wherever the
 //! interpreter or a helper can see it.
 //!
 //! Layout of one translation (a region of guest code, see [`region`]):
 //! ```text
-//! chain_entry:  rbp >= ctx.check_at -> out of line: budget (pending_limit)
+//! chain_entry:  rbp >= 0 (the count reached ctx.check_at) -> out of
+//!               line: budget (pending_limit)
 //!               and signal word (*signals & ctx.irq_mask) -> dispatcher
 //!               (pc = this translation's start)
 //! entry:        (spin point)
@@ -226,12 +228,15 @@ pub fn trampoline(base: usize) -> Trampoline {
         ; push r15
         ; sub rsp, 8
         ; mov rbx, rdi
-        ; xor ebp, ebp
+        // Nothing pending: rbp = 0 - check_at (see `PENDING`).
+        ; mov rbp, [rbx + L.check_at]
+        ; neg rbp
         ; jmp rsi
     );
     let epilogue = a.offset().0;
     dynasm!(a
         ; .arch x64
+        ; add rbp, [rbx + L.check_at]
         ; add [rbx + L.instret], rbp
         ; add rsp, 8
         ; pop r15
@@ -247,6 +252,7 @@ pub fn trampoline(base: usize) -> Trampoline {
     // than ~50 bytes in each.
     dynasm!(a
         ; .arch x64
+        ; add Rq(PENDING), [rbx + L.check_at]
         ; mov rax, [rbx + L.pending_limit]
         ; sub rax, Rq(PENDING)
         ; sbb rcx, rcx
@@ -255,6 +261,7 @@ pub fn trampoline(base: usize) -> Trampoline {
         ; mov [rbx + L.pending_limit], rax
         ; mov QWORD [rbx + L.check_at], 0
         ; add [rbx + L.instret], Rq(PENDING)
+        // Nothing pending and check_at 0.
         ; xor Rd(PENDING), Rd(PENDING)
         ; ret
     );
@@ -624,6 +631,11 @@ struct Emitter {
     /// `test` (a loop's counted `addiw`). Moves leave the flags alone and
     /// move the offset on (see `regs::mov_reg`).
     zero_flag: Option<(u8, usize)>,
+    /// The code offset just after the last add to rbp: there the sign
+    /// flag tells whether the count reached `check_at` (see
+    /// [`Self::entry_checks`]). Moves leave it alone
+    /// ([`Self::canonicalize`] moves the offset on).
+    pending_flags: Option<usize>,
     /// Guest virtual and physical pc of the block.
     block_va: u64,
     block_pa: u64,
@@ -707,6 +719,7 @@ impl Emitter {
             last_store: None,
             kept_rax: false,
             zero_flag: None,
+            pending_flags: None,
             block_va: pc,
             block_pa: pa,
             epilogue: shared.epilogue,
@@ -763,6 +776,7 @@ impl Emitter {
             Ok(b) => dynasm!(self.a ; .arch x64 ; add Rq(PENDING), BYTE b),
             Err(_) => dynasm!(self.a ; .arch x64 ; add Rq(PENDING), retired as i32),
         }
+        self.pending_flags = Some(self.a.offset().0);
     }
 
     /// Leave the block for guest pc `pc` after `retired` instructions,
@@ -2034,10 +2048,14 @@ impl Emitter {
     fn entry_checks(&mut self, out: DynamicLabel) {
         let label = self.a.new_dynamic_label();
         let resume = self.a.new_dynamic_label();
+        // The count reached check_at when rbp is no longer negative: the
+        // sign flag of the add just before, if nothing else came between.
+        if self.pending_flags != Some(self.a.offset().0) {
+            dynasm!(self.a ; .arch x64 ; test Rq(PENDING), Rq(PENDING));
+        }
         dynasm!(self.a
             ; .arch x64
-            ; cmp Rq(PENDING), [rbx + L.check_at]
-            ; jae =>label
+            ; jns =>label
             ; =>resume
         );
         self.stubs.push(Stub::Check { label, resume, out });
@@ -3002,23 +3020,29 @@ impl Emitter {
                     self.exit_direct(pc, retired);
                 }
                 Stub::Check { label, resume, out } => {
+                    // rbp is the count pending in here (see `PENDING`).
                     dynasm!(self.a
                         ; .arch x64
                         ; =>label
+                        ; add Rq(PENDING), [rbx + L.check_at]
                         ; cmp Rq(PENDING), [rbx + L.pending_limit]
-                        ; jae =>out
+                        ; jae >failed
                         ; mov rax, [rbx + L.signals]
                         ; mov rax, [rax]
                         ; test rax, [rbx + L.irq_mask]
-                        ; jnz =>out
-                        // check_at = min(rbp + CHECK_EVERY, pending_limit)
+                        ; jnz >failed
+                        // check_at = min(count + CHECK_EVERY, pending_limit)
                         ; lea rax, [Rq(PENDING) + CHECK_EVERY as i32]
                         ; cmp rax, [rbx + L.pending_limit]
                         ; jbe >armed
                         ; mov rax, [rbx + L.pending_limit]
                         ; armed:
                         ; mov [rbx + L.check_at], rax
+                        ; sub Rq(PENDING), rax
                         ; jmp =>resume
+                        ; failed:
+                        ; sub Rq(PENDING), [rbx + L.check_at]
+                        ; jmp =>out
                     );
                 }
                 Stub::Probe {
