@@ -603,6 +603,18 @@ enum Stub {
         /// code after the access stores it).
         rax_into: Option<u8>,
     },
+    /// A back branch's failed checks (see [`Emitter::back_branch`]): the
+    /// branch decided again, taken to leave for the dispatcher at
+    /// `target`, else back to `stay`. `regs` and `narrow` as they were
+    /// at the branch.
+    BackFailed {
+        label: DynamicLabel,
+        regs: RegCache,
+        narrow: u32,
+        inst: Inst,
+        stay: DynamicLabel,
+        target: u64,
+    },
     /// An unchained direct exit: records its patch site for the dispatcher.
     Chain {
         label: DynamicLabel,
@@ -2167,23 +2179,24 @@ impl Emitter {
     /// (the count is up to date either way), so that the branch itself
     /// jumps back. A branch over a [`Self::back_edge`] took two jumps a
     /// round, this takes one. When a check fails, the branch is decided
-    /// again out of the way: taken, the block leaves for the dispatcher
-    /// at `target`; not taken, it goes on as if nothing failed (the next
-    /// exit or back edge meets the same check).
+    /// again out of line (`Stub::BackFailed`): taken, the block leaves
+    /// for the dispatcher at `target`; not taken, it goes on as if
+    /// nothing failed (the next exit or back edge meets the same check).
+    /// The way out of the loop falls through.
     fn back_branch(&mut self, inst: &Inst, label: DynamicLabel, target: u64) {
         let failed = self.a.new_dynamic_label();
         let stay = self.a.new_dynamic_label();
         self.entry_checks(failed);
-        let before = self.regs;
+        self.stubs.push(Stub::BackFailed {
+            label: failed,
+            regs: self.regs,
+            narrow: self.narrow,
+            inst: *inst,
+            stay,
+            target,
+        });
         self.branch_to(inst, true, label);
-        let after = self.regs;
-        dynasm!(self.a ; .arch x64 ; jmp =>stay ; =>failed);
-        self.regs = before;
-        self.branch_to(inst, false, stay);
-        debug_assert!(self.regs == after, "a compare emitted twice differs");
-        self.leave_at(target);
         dynasm!(self.a ; .arch x64 ; =>stay);
-        self.regs = after;
     }
 
     /// One non-control-flow instruction at `pc` (index `i` in the block).
@@ -3000,6 +3013,22 @@ impl Emitter {
                     self.canonicalize(loose);
                     dynasm!(self.a ; .arch x64 ; jmp =>to);
                 }
+                Stub::BackFailed {
+                    label,
+                    regs,
+                    narrow,
+                    inst,
+                    stay,
+                    target,
+                } => {
+                    dynasm!(self.a ; .arch x64 ; =>label);
+                    self.regs = regs;
+                    let n = std::mem::replace(&mut self.narrow, narrow);
+                    // The same compare as in line, on the same state.
+                    self.branch_to(&inst, false, stay);
+                    self.narrow = n;
+                    self.leave_at(target);
+                }
                 Stub::Exit {
                     label,
                     regs,
@@ -3627,14 +3656,30 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
             *d = d.saturating_add(1);
         }
     }
-    // A register plan per part of the body (see `parts`).
+    // A register plan per part of the body (see `parts`), of the
+    // operands the fused rotates leave (those fused where no jump might
+    // land, before what is if-converted is known; see below).
     let starts = parts(body, &inside);
+    let operands = {
+        let mut label = vec![false; len];
+        for (i, t) in inside.iter().enumerate().take(len) {
+            match *t {
+                Some(t) if t > i => label[i + 1..=t.min(len - 1)].fill(true),
+                Some(t) => label[t.min(len - 1)] = true,
+                None => {}
+            }
+        }
+        if let Some(l) = label.last_mut() {
+            *l = true;
+        }
+        rotate::plan(body, &label).operands(body)
+    };
     let plans: Vec<RegCache> = starts
         .iter()
         .enumerate()
         .map(|(k, &from)| {
             let to = starts.get(k + 1).copied().unwrap_or(len);
-            RegCache::plan(&body[from..to], &depth[from..to])
+            RegCache::plan_fused(&body[from..to], &depth[from..to], &operands[from..to])
         })
         .collect();
     let part_of = |i: usize| starts.partition_point(|&from| from <= i) - 1;

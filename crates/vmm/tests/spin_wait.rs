@@ -25,7 +25,17 @@ enum Wait {
     Pause,
 }
 
-fn program(wait: Wait) -> Vec<u8> {
+/// Hart 1's count: long enough that hart 0 reaches its loop and spins in
+/// it, on a loaded 2-core host too (translated, 20 million rounds took
+/// 10 ms, less than a busy host took to start hart 0's thread).
+fn rounds(engine: Engine) -> u64 {
+    match engine {
+        Engine::Interp => 20_000_000,
+        _ => 200_000_000,
+    }
+}
+
+fn program(wait: Wait, rounds: u64) -> Vec<u8> {
     let mut a = Asm::new();
     let worker = a.label();
     let waiting = a.label();
@@ -69,7 +79,7 @@ fn program(wait: Wait) -> Vec<u8> {
     a.j(done);
     // Hart 1: count a while (a counted loop is no spin), then set the flag.
     a.bind(worker);
-    a.li(T2, 20_000_000);
+    a.li(T2, rounds);
     a.bind(count);
     a.emit(Inst::Addi {
         rd: T2,
@@ -90,7 +100,7 @@ fn program(wait: Wait) -> Vec<u8> {
 }
 
 fn run(wait: Wait, engine: Engine) {
-    let image: &'static [u8] = Box::leak(program(wait).into_boxed_slice());
+    let image: &'static [u8] = Box::leak(program(wait, rounds(engine)).into_boxed_slice());
     let config = VmConfig {
         mode: Mode::Full,
         engine,

@@ -158,13 +158,28 @@ impl RegCache {
     /// the block counting 8^depth times (a use in the innermost loop is
     /// made every time round), among those used at least twice so
     /// counted.
+    #[cfg(test)]
     pub(super) fn plan(ops: &[Op], depth: &[u8]) -> Self {
+        Self::plan_fused(ops, depth, &[])
+    }
+
+    /// [`Self::plan`] of ops some of which are fused (see `rotate`, `None`
+    /// past the end of `fused`): a shift only a rotate reads counts for
+    /// nothing, the rotate for its source and destination. (The shifts'
+    /// own registers are virtual, or written late: cached, they would
+    /// hold a host register the rounds of a hash need.)
+    pub(super) fn plan_fused(ops: &[Op], depth: &[u8], fused: &[Option<(u8, u8)>]) -> Self {
         let mut uses = [0u32; 32];
         let mut first = [usize::MAX; 32];
         let mut written = 0u32;
         for (i, op) in ops.iter().enumerate() {
             let weight = 8u32.pow(u32::from(depth.get(i).copied().unwrap_or(0).min(3)));
-            let (reads, rd) = operands(&op.inst);
+            // (What the block writes, it writes as the instructions do.)
+            let written_rd = operands(&op.inst).1;
+            let (reads, rd) = match fused.get(i).copied().flatten() {
+                Some((x, rd)) => ([x, 0], rd),
+                None => operands(&op.inst),
+            };
             for r in reads.into_iter().chain([rd]) {
                 let r = usize::from(r & 31);
                 if r != 0 {
@@ -172,8 +187,27 @@ impl RegCache {
                     first[r] = first[r].min(i);
                 }
             }
-            if rd != 0 {
-                written |= 1 << (rd & 31);
+            // Uncached, a base register costs a load into a scratch
+            // register and an in-place update a load and a store.
+            let base = matches!(
+                op.inst,
+                Inst::Lb { .. }
+                    | Inst::Lh { .. }
+                    | Inst::Lw { .. }
+                    | Inst::Ld { .. }
+                    | Inst::Lbu { .. }
+                    | Inst::Lhu { .. }
+                    | Inst::Lwu { .. }
+                    | Inst::Sb { .. }
+                    | Inst::Sh { .. }
+                    | Inst::Sw { .. }
+                    | Inst::Sd { .. }
+            );
+            if (base || rd != 0 && rd == reads[0]) && reads[0] & 31 != 0 {
+                uses[usize::from(reads[0] & 31)] += weight;
+            }
+            if written_rd != 0 {
+                written |= 1 << (written_rd & 31);
             }
         }
         let mut regs: Vec<usize> = (1..32).filter(|&r| uses[r] >= 2).collect();

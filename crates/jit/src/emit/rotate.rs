@@ -105,6 +105,26 @@ fn step(op: &Op) -> Option<Step> {
     })
 }
 
+impl Plan {
+    /// The integer operands each fused op of `ops` leaves, as (source,
+    /// destination): x0's for a skipped shift (it reads and writes
+    /// nothing), the source and destination of a rotate or zero-extended
+    /// shift; `None` for the others.
+    pub fn operands(&self, ops: &[Op]) -> Vec<Option<(u8, u8)>> {
+        ops.iter()
+            .zip(&self.fused)
+            .map(|(op, f)| {
+                let rd = op.inst.int_operands().map_or(0, |(_, rd)| rd);
+                match *f {
+                    Fused::No => None,
+                    Fused::Skip => Some((0, 0)),
+                    Fused::Rotate { x, .. } | Fused::Zext { x, .. } => Some((x, rd)),
+                }
+            })
+            .collect()
+    }
+}
+
 /// Per instruction of `ops` (a translation's body; `label[i]` when
 /// something jumps to `i`): what to emit for it.
 pub fn plan(ops: &[Op], label: &[bool]) -> Plan {
