@@ -1595,21 +1595,33 @@ impl Emitter {
             .of(rs2)
             .and_then(|v| divisor::usable(known, v))
         {
-            self.mov_to(RAX, rs1);
-            match (word, signed) {
-                (true, true) => dynasm!(self.a ; .arch x64 ; movsxd rax, eax),
-                (true, false) => dynasm!(self.a ; .arch x64 ; mov eax, eax),
-                _ => {}
+            // The dividend in rcx, as the division sees it.
+            match (word, signed, self.loc32(rs1)) {
+                (true, true, Loc::Reg(h)) => dynasm!(self.a ; .arch x64 ; movsxd rcx, Rd(h)),
+                (true, true, Loc::Mem(m)) => {
+                    dynasm!(self.a ; .arch x64 ; movsxd rcx, DWORD [rbx + m])
+                }
+                (true, false, _) => self.mov_to32(RCX, rs1),
+                _ => self.mov_to(RCX, rs1),
             }
             self.divide_by(d, signed);
             if rem {
-                dynasm!(self.a
-                    ; .arch x64
-                    ; mov rdx, QWORD d as i64
-                    ; imul rdx, rax
-                    ; mov rax, rcx
-                    ; sub rax, rdx
-                );
+                match i32::try_from(d as i64) {
+                    Ok(d) => dynasm!(self.a ; .arch x64 ; imul rdx, rax, d),
+                    Err(_) => dynasm!(self.a
+                        ; .arch x64
+                        ; mov rdx, QWORD d as i64
+                        ; imul rdx, rax
+                    ),
+                }
+                // The remainder, in rcx.
+                dynasm!(self.a ; .arch x64 ; sub rcx, rdx);
+                if word {
+                    dynasm!(self.a ; .arch x64 ; movsxd rcx, ecx);
+                }
+                self.release();
+                self.set_rd(rd, RCX);
+                return;
             }
             if word {
                 dynasm!(self.a ; .arch x64 ; movsxd rax, eax);
@@ -1660,11 +1672,10 @@ impl Emitter {
         self.set_rd(rd, RAX);
     }
 
-    /// The quotient of the dividend in rax by `d` (see [`divisor`]) into
-    /// rax, the dividend moved to rcx; rdx clobbered.
+    /// The quotient of the dividend in rcx by `d` (see [`divisor`]) into
+    /// rax, rcx left as it is; rdx clobbered.
     fn divide_by(&mut self, d: u64, signed: bool) {
         use divisor::Unsigned;
-        dynasm!(self.a ; .arch x64 ; mov rcx, rax);
         if signed {
             let g = divisor::signed(d as i64);
             dynasm!(self.a ; .arch x64 ; mov rax, QWORD g.m ; imul rcx);
@@ -1681,7 +1692,7 @@ impl Emitter {
             return;
         }
         match divisor::unsigned(d) {
-            Unsigned::Shift(k) => dynasm!(self.a ; .arch x64 ; shr rax, k as i8),
+            Unsigned::Shift(k) => dynasm!(self.a ; .arch x64 ; mov rax, rcx ; shr rax, k as i8),
             Unsigned::Mul { m, s } => {
                 dynasm!(self.a ; .arch x64 ; mov rax, QWORD m as i64 ; mul rcx);
                 if s > 0 {
