@@ -28,7 +28,8 @@ const MAX_LOOP: usize = 12;
 /// Most instructions of a loop's copies together: a loop of up to 8
 /// instructions is translated 4 times, one of 9 or 10 three times, the
 /// others twice. (The int guest's 8-instruction CRC round: 11.5 host
-/// instructions a round translated twice, 10.25 four times.)
+/// instructions a round translated twice, 9.5 four times, with the zero
+/// flag of its counter's add.)
 const MAX_COPIES_LEN: usize = 32;
 
 /// How many times a loop of `len` instructions is translated.
