@@ -3669,9 +3669,13 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
     }
     // A register plan per part of the body (see `parts`), of the
     // operands the fused rotates leave (those fused where no jump might
-    // land, before what is if-converted is known; see below).
+    // land, before what is if-converted is known; see below), when the
+    // body uses more registers than the cache holds (else which are
+    // cached hardly depends on it).
     let starts = parts(body, &inside);
-    let operands = {
+    let operands = if !regs::pressing(body) {
+        Vec::new()
+    } else {
         let mut label = vec![false; len];
         for (i, t) in inside.iter().enumerate().take(len) {
             match *t {
@@ -3690,7 +3694,11 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         .enumerate()
         .map(|(k, &from)| {
             let to = starts.get(k + 1).copied().unwrap_or(len);
-            RegCache::plan_fused(&body[from..to], &depth[from..to], &operands[from..to])
+            RegCache::plan_fused(
+                &body[from..to],
+                &depth[from..to],
+                operands.get(from..to).unwrap_or(&[]),
+            )
         })
         .collect();
     let part_of = |i: usize| starts.partition_point(|&from| from <= i) - 1;

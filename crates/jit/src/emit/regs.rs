@@ -175,11 +175,12 @@ impl RegCache {
         for (i, op) in ops.iter().enumerate() {
             let weight = 8u32.pow(u32::from(depth.get(i).copied().unwrap_or(0).min(3)));
             // (What the block writes, it writes as the instructions do.)
-            let written_rd = operands(&op.inst).1;
-            let (reads, rd) = match fused.get(i).copied().flatten() {
-                Some((x, rd)) => ([x, 0], rd),
-                None => operands(&op.inst),
-            };
+            let own = operands(&op.inst);
+            let (reads, rd) = fused
+                .get(i)
+                .copied()
+                .flatten()
+                .map_or(own, |(x, rd)| ([x, 0], rd));
             for r in reads.into_iter().chain([rd]) {
                 let r = usize::from(r & 31);
                 if r != 0 {
@@ -189,25 +190,12 @@ impl RegCache {
             }
             // Uncached, a base register costs a load into a scratch
             // register and an in-place update a load and a store.
-            let base = matches!(
-                op.inst,
-                Inst::Lb { .. }
-                    | Inst::Lh { .. }
-                    | Inst::Lw { .. }
-                    | Inst::Ld { .. }
-                    | Inst::Lbu { .. }
-                    | Inst::Lhu { .. }
-                    | Inst::Lwu { .. }
-                    | Inst::Sb { .. }
-                    | Inst::Sh { .. }
-                    | Inst::Sw { .. }
-                    | Inst::Sd { .. }
-            );
+            let base = super::rotate::plain_access(&op.inst).is_some();
             if (base || rd != 0 && rd == reads[0]) && reads[0] & 31 != 0 {
                 uses[usize::from(reads[0] & 31)] += weight;
             }
-            if written_rd != 0 {
-                written |= 1 << (written_rd & 31);
+            if own.1 != 0 {
+                written |= 1 << (own.1 & 31);
             }
         }
         let mut regs: Vec<usize> = (1..32).filter(|&r| uses[r] >= 2).collect();

@@ -59,7 +59,7 @@ pub struct Plan {
 /// The registers an integer load or store reads and writes (rd 0 for a
 /// store); other memory accesses (atomics, FP) take helpers the slow
 /// paths' computing does not cover.
-fn plain_access(inst: &Inst) -> Option<([u8; 2], u8)> {
+pub(super) fn plain_access(inst: &Inst) -> Option<([u8; 2], u8)> {
     use Inst::*;
     match inst {
         Lb { .. } | Lh { .. } | Lw { .. } | Ld { .. } | Lbu { .. } | Lhu { .. } | Lwu { .. } => {

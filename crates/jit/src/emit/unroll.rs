@@ -8,7 +8,7 @@
 //! four times in a row (see [`copies`]), every copy's branch but the
 //! last's inverted to leave the loop (a forward branch to what follows
 //! it) and the last one's going back to the first, the loop checks its
-//! budget once every copies times round: the same
+//! budget once per pass through all its copies: the same
 //! guest instructions, in the same order, retired and trapping where
 //! they would.
 //!
