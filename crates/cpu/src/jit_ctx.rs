@@ -57,6 +57,11 @@ pub struct JitCtx {
     pub chain_va: u64,
     /// Its physical pc.
     pub chain_pa: u64,
+    /// Physical pc of the translation whose check on a way into a loop
+    /// failed (`rvisor-jit`'s `emit::FALLBACK_GUARD_FAILED`).
+    pub guard_pa: u64,
+    /// And the registers (bits) the failed way checked.
+    pub guard_regs: u64,
     /// Inline TLB probe (the entries are in the hart,
     /// `rvisor_cpu::mmu::tlb_offset`): the tag context of loads at the
     /// current privilege.

@@ -43,8 +43,10 @@ pub enum DataMode {
 /// `ram_tag`, which is `tag` when the whole page is guest RAM and 0
 /// otherwise (MMIO and unbacked pages always take its slow path), and then
 /// adds `host_delta` to the guest virtual address to get the host address.
+/// Aligned to its size so that no entry straddles two cache lines,
+/// whatever the size of the hart's fields before the TLB.
 #[derive(Clone, Copy, Debug, Default)]
-#[repr(C)]
+#[repr(C, align(32))]
 pub struct TlbEntry {
     tag: u64,
     pa_page: u64,

@@ -65,6 +65,9 @@ pub struct HartStats {
     /// Translator: entries that found a guessed divisor register holding
     /// another value (the pc is translated again without them).
     pub jit_divisor_guesses_failed: u64,
+    /// Translations whose way into a loop found a register it counted on
+    /// holding a narrow value not holding one.
+    pub jit_guards_failed: u64,
     /// Translator: guest instructions retired in translated code.
     pub jit_insns_run: u64,
     /// Translator: returns from translated code to the dispatcher by

@@ -68,6 +68,9 @@ pub(crate) struct Done {
     pub guessed: bool,
     /// It guessed divisors (see `emit::divisor`).
     pub divided: bool,
+    /// Its ways into loops check narrow registers (see
+    /// `emit::narrow::plan_guarded`), all but these.
+    pub guarded: Option<[(u16, u32); crate::emit::UNGUARDED]>,
     /// The code (`None`: nothing was translatable, or emitting failed).
     pub template: Option<Template>,
 }
@@ -205,7 +208,8 @@ fn run(job: Job) {
     let _ = job.reply.send(Done {
         pc: req.pc,
         pa: req.pa,
-        guessed: req.guess != 0,
+        guessed: req.guess & !1 != 0,
+        guarded: (req.guess & 1 != 0).then_some(req.unguarded),
         divided: req.divisors.any(),
         template,
     });

@@ -76,6 +76,15 @@ const _: () = assert!(LOOP_ALIGN <= crate::code::BLOCK_ALIGN);
 /// [`Emitter::check_guesses`]): the interpreter runs the block, and the
 /// dispatcher has its code translated again.
 pub const FALLBACK_GUESS_FAILED: u64 = 2;
+/// Labels a translation may be told not to check some registers at (see
+/// `Request::unguarded`).
+pub const UNGUARDED: usize = 4;
+
+/// Likewise for a check on a way into a loop (see
+/// [`narrow::plan_guarded`]): it left at the loop's label, and the
+/// translation to make again without guesses is the one at
+/// `Ctx::guard_pa`.
+pub const FALLBACK_GUARD_FAILED: u64 = 4;
 /// Likewise for a guessed divisor (see [`divisor`]): its code is
 /// translated again without divisor guesses.
 pub const FALLBACK_DIVISOR_FAILED: u64 = 3;
@@ -102,6 +111,8 @@ struct Layout {
     indirect: i32,
     chain_va: i32,
     chain_pa: i32,
+    guard_pa: i32,
+    guard_regs: i32,
     tag_load: i32,
     tag_store: i32,
     flags_bias: i32,
@@ -141,6 +152,8 @@ const fn layout() -> Layout {
         indirect: ctx!(indirect),
         chain_va: ctx!(chain_va),
         chain_pa: ctx!(chain_pa),
+        guard_pa: ctx!(guard_pa),
+        guard_regs: ctx!(guard_regs),
         tag_load: ctx!(tag_load),
         tag_store: ctx!(tag_store),
         flags_bias: ctx!(flags_bias),
@@ -587,6 +600,9 @@ enum Stub {
         retired: usize,
         loose: u32,
         to: DynamicLabel,
+        /// What the way checks, into a loop from before it, and the
+        /// label's pc (see `Emitter::check_guards`).
+        guard: (u32, u64),
     },
     /// The taken side of a conditional branch that leaves the
     /// translation in its middle: the cache written back, then the exit.
@@ -2100,6 +2116,60 @@ impl Emitter {
         }
     }
 
+    /// On a way into a loop from before it (see
+    /// [`narrow::plan_guarded`]): back to the dispatcher at the loop's
+    /// label `pc` unless each register of `guard` holds a narrow value.
+    /// The registers are read where the state has them; the way out
+    /// writes the state back with the guarded ones as they are, whole
+    /// values whatever the label's canonical state calls them (they are
+    /// not narrow there: the check failed).
+    fn check_guards(&mut self, guard: u32, pc: u64) {
+        let guard = guard & !1;
+        if guard == 0 {
+            return;
+        }
+        let failed = self.a.new_dynamic_label();
+        let ok = self.a.new_dynamic_label();
+        let mut g = guard;
+        while g != 0 {
+            let r = g.trailing_zeros() as u8;
+            g &= g - 1;
+            match self.regs.loaded(r) {
+                Some(h) => dynasm!(self.a
+                    ; .arch x64
+                    ; movsxd rax, Rd(h)
+                    ; cmp rax, Rq(h)
+                    ; jne =>failed
+                ),
+                None => dynasm!(self.a
+                    ; .arch x64
+                    ; movsxd rax, DWORD [rbx + xo(r)]
+                    ; cmp rax, [rbx + xo(r)]
+                    ; jne =>failed
+                ),
+            }
+        }
+        dynasm!(self.a ; .arch x64 ; jmp =>ok ; =>failed);
+        let state = self.regs.whole(guard);
+        self.write_back(&state);
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rax, QWORD pc as i64
+            ; mov [rbx + L.pc], rax
+            ; mov rax, QWORD self.block_pa as i64
+            ; mov [rbx + L.guard_pa], rax
+            ; mov DWORD [rbx + L.guard_regs], guard as i32
+            ; mov QWORD [rbx + L.fallback], FALLBACK_GUARD_FAILED as i32
+            ; mov eax, RET_CONTINUE
+        );
+        self.jmp_epilogue();
+        dynasm!(self.a ; .arch x64 ; =>ok);
+        // The checks used rax and the flags.
+        self.last_store = None;
+        self.zero_flag = None;
+        self.pending_flags = None;
+    }
+
     /// At the entry, before any register is cached: on to `failed`
     /// unless each register of `divisors` holds its value.
     fn check_divisors(&mut self, divisors: divisor::Divisors, failed: DynamicLabel) {
@@ -3017,11 +3087,13 @@ impl Emitter {
                     retired,
                     loose,
                     to,
+                    guard,
                 } => {
                     dynasm!(self.a ; .arch x64 ; =>label);
                     self.regs = regs;
                     self.add_pending(retired);
                     self.canonicalize(loose);
+                    self.check_guards(guard.0, guard.1);
                     dynasm!(self.a ; .arch x64 ; jmp =>to);
                 }
                 Stub::BackFailed {
@@ -3585,8 +3657,14 @@ pub struct Request {
     pub shared: Shared,
     pub modes: Modes,
     /// The registers that hold narrow values now (see [`narrow`]), which
-    /// a translation with loops may count on, checking them at its entry.
+    /// a translation with loops may count on, checking them at its entry;
+    /// bit 0 (x0, never guessed): the ways into its loops may check what
+    /// they bring (see [`narrow::plan_guarded`]).
     pub guess: u32,
+    /// The registers the ways into loops must not check (a check of
+    /// theirs failed there): per label, by its offset from `pa`
+    /// (`u16::MAX`: every label); unused entries check all.
+    pub unguarded: [(u16, u32); UNGUARDED],
     /// The divisors it may count on likewise (see [`divisor`]).
     pub divisors: divisor::Divisors,
 }
@@ -3603,6 +3681,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         shared,
         modes,
         guess,
+        unguarded,
         divisors,
     } = req;
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
@@ -3653,6 +3732,10 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         None => (body, inside, (0..len).collect::<Vec<usize>>()),
     };
     let len = body.len();
+    // Bit 0 of the guess: the code may guess at all (see `Jit::
+    // translate`), so the ways into its loops may check what they bring
+    // (see `narrow::plan_guarded`).
+    let guarding = guess & 1 != 0 && spin.is_none();
     // The registers the entry checks hold narrow values (a spin loop's
     // body is entered too often to check anything).
     let guess = match spin {
@@ -3805,7 +3888,47 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
     );
     e.late_groups = virt.groups.clone();
     e.clear_late(virt.clears(0, 0));
-    let narrow = narrow::plan(body, &inside[..len], guess);
+    // Never a register a late shift writes: it may be virtual where the
+    // check would read it.
+    let guarding = guarding.then(|| {
+        fused
+            .late
+            .iter()
+            .flatten()
+            .fold(0u32, |m, k| m | 1 << (k.rd & 31))
+            | virt.groups.iter().fold(0u32, |m, g| m | g.regs)
+    });
+    let unguarded: Vec<u32> = body
+        .iter()
+        .map(|op| {
+            let off = op.off;
+            unguarded
+                .iter()
+                .filter(|&&(o, _)| o == off || o == u16::MAX)
+                .fold(0, |m, &(_, r)| m | r)
+        })
+        .collect();
+    let narrow::Guarded {
+        at: narrow,
+        fall: guard_fall,
+        jump: guard_jump,
+    } = narrow::plan_guarded(
+        body,
+        &inside[..len],
+        guess,
+        guarding.map(|late| (late, &unguarded[..])),
+    );
+    // What the if-converted branches that skip to a label check there:
+    // where the code falls into it (they jump nowhere).
+    let mut guard_into = vec![0u32; len];
+    for (i, t) in inside.iter().enumerate().take(len) {
+        if let Some(t) = t.filter(|&t| t > i && t < len && converted[i] != 0) {
+            guard_into[t] |= guard_jump[i];
+        }
+    }
+    for (g, f) in guard_into.iter_mut().skip(1).zip(&guard_fall) {
+        *g |= f;
+    }
     let loose = narrow::loose(body, &inside[..len], &narrow);
     let mut loop_head = vec![false; len];
     for (t, _) in back_edges(&inside) {
@@ -3859,6 +3982,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                 } else if jumped[i] {
                     e.canonicalize(loose[i]);
                 }
+                e.check_guards(guard_into[i], pc.wrapping_add(u64::from(op.off)));
             } else {
                 e.regs = plans[k];
                 e.assume_canonical(loose[i]);
@@ -3929,6 +4053,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                         if t <= i {
                             e.back_edge(label, target);
                         } else {
+                            e.check_guards(guard_jump[i], target);
                             dynasm!(e.a ; .arch x64 ; jmp =>label);
                         }
                     }
@@ -3976,6 +4101,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                         retired: seg + 1,
                         loose: loose[t],
                         to: label,
+                        guard: (guard_jump[i], pc.wrapping_add(u64::from(body[t].off))),
                     });
                     e.last_store = None;
                     seg += 1;
@@ -4013,10 +4139,11 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                         let here = e.regs;
                         e.clear_late(clears);
                         e.enter_part(part, part_of(t), &plans, loose[t]);
+                        let target = pc.wrapping_add(u64::from(body[t].off));
                         if t <= i {
-                            let target = pc.wrapping_add(u64::from(body[t].off));
                             e.back_edge(label, target);
                         } else {
+                            e.check_guards(guard_jump[i], target);
                             dynasm!(e.a ; .arch x64 ; jmp =>label);
                         }
                         dynasm!(e.a ; .arch x64 ; =>stay);
@@ -4206,6 +4333,7 @@ mod tests {
             shared,
             modes,
             guess: 0,
+            unguarded: [(0, 0); UNGUARDED],
             divisors: divisor::Divisors::default(),
         };
         let e = translate(ops, req).expect("translatable");

@@ -214,6 +214,10 @@ pub struct JitStats {
     pub guesses_failed: u64,
     /// Likewise for divisors it counted on (see `emit::divisor`).
     pub divisor_guesses_failed: u64,
+    /// Likewise for the ways into its loops (see
+    /// `emit::narrow::plan_guarded`): translated again without such
+    /// checks, its entry's guesses kept.
+    pub guards_failed: u64,
     /// Returns from translated code to the dispatcher, by why: an
     /// instruction left to the interpreter (CSR access, xRET, fences,
     /// ecall, wfi), an indirect jump that missed the jump cache, a direct
@@ -380,6 +384,11 @@ pub struct Jit {
     /// Physical pcs whose translation counts on no register holding a
     /// narrow value (one that did failed its guess).
     no_guess: HashSet<u64>,
+    /// Likewise for checks on the ways into loops: the registers (bits)
+    /// not to check at each label (physical pc), those a check there
+    /// found not narrow (a register a loop overwrites may bring anything
+    /// in).
+    no_guard: HashMap<u64, u32>,
     /// Physical pcs translated without divisor guesses since one failed.
     no_divisor: HashSet<u64>,
     /// Reused buffer of written pages.
@@ -458,6 +467,7 @@ impl Jit {
             pages: HashMap::new(),
             code_copies: Vec::new(),
             no_guess: HashSet::new(),
+            no_guard: HashMap::new(),
             no_divisor: HashSet::new(),
             scratch: Vec::new(),
             jcache: vec![JcSet::default(); JC_SIZE / 2].into_boxed_slice(),
@@ -657,10 +667,16 @@ impl Jit {
     /// directly), and that pc is translated again without guesses. Once a
     /// pc at most, so a guest cannot keep the translator busy with it.
     #[cold]
-    fn guess_failed(&mut self, pa: u64, why: u64) {
+    fn guess_failed(&mut self, pa: u64, why: u64, bad: (u64, u32)) {
         let first = if why == emit::FALLBACK_DIVISOR_FAILED {
             self.stats.divisor_guesses_failed += 1;
             self.no_divisor.insert(pa)
+        } else if why == emit::FALLBACK_GUARD_FAILED {
+            // A check there failed: the code is made again without
+            // checking those registers there (once per register at most).
+            self.stats.guards_failed += 1;
+            *self.no_guard.entry(bad.0).or_insert(0) |= bad.1;
+            true
         } else {
             self.stats.guesses_failed += 1;
             self.no_guess.insert(pa)
@@ -670,6 +686,31 @@ impl Jit {
                 self.drop_made(&made);
             }
         }
+    }
+
+    /// The labels of the code at `pa` (in its page) that must not check
+    /// some registers (see `emit::Request::unguarded`): a few, else every
+    /// label checks none of them.
+    fn unguarded(&self, pa: u64) -> [(u16, u32); emit::UNGUARDED] {
+        let mut u = [(0, 0); emit::UNGUARDED];
+        let mut n = 0;
+        let mut here: Vec<(u64, u32)> = self
+            .no_guard
+            .iter()
+            .filter(|&(&at, _)| at >> 12 == pa >> 12 && at >= pa)
+            .map(|(&at, &regs)| (at, regs))
+            .collect();
+        here.sort_unstable();
+        for (at, regs) in here {
+            if n < emit::UNGUARDED - 1 {
+                u[n] = ((at - pa) as u16, regs);
+                n += 1;
+            } else {
+                u[emit::UNGUARDED - 1].0 = u16::MAX;
+                u[emit::UNGUARDED - 1].1 |= regs;
+            }
+        }
+        u
     }
 
     /// Remember that slot `idx` holds a translation of the guest code
@@ -774,8 +815,16 @@ impl Jit {
         let dividing = hart.prv != PrivilegeMode::Supervisor
             && self.stats.divisor_guesses_failed < MAX_GUESSES_FAILED
             && !self.no_divisor.contains(&pa);
+        // And checks on the ways into loops, with a count of their own
+        // too: a misjudged loop must not end the entry's guesses.
+        let guarding =
+            hart.prv != PrivilegeMode::Supervisor && self.stats.guards_failed < MAX_GUESSES_FAILED;
+        let unguarded = self.unguarded(pa);
         let no = (self.no_guess.contains(&pa), self.no_divisor.contains(&pa));
-        let unguessed = move |guessed: bool, divided: bool| !(guessed && no.0 || divided && no.1);
+        let unguessed =
+            move |guessed: bool, divided: bool, checked: Option<[(u16, u32); emit::UNGUARDED]>| {
+                !(guessed && no.0 || divided && no.1 || checked.is_some_and(|u| u != unguarded))
+            };
         // The compiler thread's work for this block, if it was sent there;
         // a block whose work could not be used, or came late, is
         // translated on this thread (`here`), not sent again.
@@ -788,9 +837,9 @@ impl Jit {
                 }
                 background::Sent::Done(done) => {
                     here = true;
-                    let usable = done
-                        .template
-                        .filter(|t| t.modes == modes && unguessed(done.guessed, done.divided));
+                    let usable = done.template.filter(|t| {
+                        t.modes == modes && unguessed(done.guessed, done.divided, done.guarded)
+                    });
                     if let Some(t) = usable {
                         if self.adopt(hart, idx, (pc, pa), &t, modes, "") {
                             self.stats.compiled_beside += 1;
@@ -809,7 +858,7 @@ impl Jit {
         let published = self.library.as_ref().and_then(|l| l.get(pc, pa, modes));
         // (A published translation may have guessed where this pc's guess
         // failed.)
-        if let Some(t) = published.filter(|_| unguessed(true, true)) {
+        if let Some(t) = published.filter(|_| unguessed(true, true, Some(Default::default()))) {
             if self.adopt(hart, idx, (pc, pa), &t, modes, " adopted") {
                 self.stats.adopted += 1;
                 return;
@@ -886,7 +935,9 @@ impl Jit {
         // library lets go of them).
         let ops: Arc<[Op]> = self.ops.as_slice().into();
         let shared = self.shared;
-        let guess = if guessing { narrow_now(hart) } else { 0 };
+        // Bit 0 (x0, never guessed): the ways into loops may check what
+        // they bring.
+        let guess = if guessing { narrow_now(hart) } else { 0 } | u32::from(guarding);
         let divisors = if dividing {
             emit::divisor::candidates(&ops, &hart.x)
         } else {
@@ -900,6 +951,7 @@ impl Jit {
             shared,
             modes,
             guess,
+            unguarded,
             divisors,
         };
         if let Some(outbox) = self.outbox.as_mut().filter(|_| !here) {
@@ -1160,6 +1212,7 @@ impl Jit {
         h.jit_compiled_beside = s.compiled_beside;
         h.jit_guesses_failed = s.guesses_failed;
         h.jit_divisor_guesses_failed = s.divisor_guesses_failed;
+        h.jit_guards_failed = s.guards_failed;
         h.jit_insns_run = s.insns_run;
         h.jit_exits = s.exits;
         exit
@@ -1239,14 +1292,29 @@ impl Jit {
                 self.jc_pages[w] |= bit;
             }
             steps += self.execute(hart, s.entry, budget - steps);
-            if matches!(
-                hart.jit.fallback,
-                emit::FALLBACK_GUESS_FAILED | emit::FALLBACK_DIVISOR_FAILED
-            ) {
-                // The translation whose entry check failed left at its own
-                // pc: it may be one chained to from the one entered here.
-                let failed = hart.tlb_lookup(hart.pc, Access::Fetch).unwrap_or(pa);
-                self.guess_failed(failed, hart.jit.fallback);
+            match hart.jit.fallback {
+                emit::FALLBACK_GUESS_FAILED | emit::FALLBACK_DIVISOR_FAILED => {
+                    // The translation whose entry check failed left at its
+                    // own pc: it may be one chained to from the one
+                    // entered here.
+                    let failed = hart.tlb_lookup(hart.pc, Access::Fetch).unwrap_or(pa);
+                    self.guess_failed(failed, hart.jit.fallback, (0, 0));
+                }
+                // A way into a loop left at the loop's label and named
+                // its translation.
+                emit::FALLBACK_GUARD_FAILED => {
+                    // The label's physical pc (in the translation's page),
+                    // and the registers checked there that were not
+                    // narrow (all it checked, should none be: progress).
+                    let at = hart.jit.guard_pa & !0xfff | hart.pc & 0xfff;
+                    let checked = hart.jit.guard_regs as u32;
+                    let bad = match !narrow_now(hart) & checked {
+                        0 => checked,
+                        b => b,
+                    };
+                    self.guess_failed(hart.jit.guard_pa, emit::FALLBACK_GUARD_FAILED, (at, bad));
+                }
+                _ => {}
             }
             let why = if hart.jit.fallback != 0 {
                 EXIT_FALLBACK

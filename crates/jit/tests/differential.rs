@@ -4274,6 +4274,103 @@ fn a_failed_guess_in_user_mode_agrees_with_the_interpreter() {
     }
 }
 
+/// A loop entered at a label inside it (GCC's way with rotated loops)
+/// whose way in brings a register from a 64-bit operation that the loop
+/// carries round as a 32-bit value: the way in checks that it holds a
+/// narrow value (see `emit::narrow::plan_guarded`), and the loop then
+/// keeps it unextended. Called again with a 64-bit value there, the check
+/// fails: the code leaves at the label with the value whole (the label's
+/// state counts it a 32-bit result; extended, the sums differ), and is
+/// translated again without that check. Under every policy and budget.
+#[test]
+fn a_failed_check_on_the_way_into_a_loop_agrees_with_the_interpreter() {
+    let code = loop_entry_program();
+    // An M-mode seed (S-mode code checks nothing).
+    let jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+    let jit = check_code_with(&code, 2, Policy::Always, 1 << 20, jit);
+    assert_eq!(jit.stats.guards_failed, 1, "{:?}", jit.stats);
+    assert_eq!(jit.stats.guesses_failed, 0, "{:?}", jit.stats);
+    check_under_every_policy(&code, 5);
+}
+
+/// See [`a_failed_check_on_the_way_into_a_loop_agrees_with_the_interpreter`].
+fn loop_entry_program() -> Vec<u8> {
+    use Inst::*;
+    let mut a = Asm::new();
+    let (func, lp, mid) = (a.label(), a.label(), a.label());
+    a.li(13, 0x1234_5678);
+    a.jal(1, func);
+    a.li(13, 0x1234_5678_9abc_def0);
+    a.jal(1, func);
+    a.li(13, 0x7fff_0000);
+    a.jal(1, func);
+    a.emit(Wfi);
+    // func: x10 = a 32-bit mix of x12 = x13 over 20 rounds, added into
+    // x15 with x12's last value and the sum of its values. (x12 is written before it is read: the
+    // entry guesses nothing of it.)
+    a.bind(func);
+    a.li(5, 0);
+    // Not a copy: the analysis cannot tell that x12 is narrow.
+    a.emit(Add {
+        rd: 12,
+        rs1: 13,
+        rs2: 5,
+    });
+    a.li(11, 20);
+    a.li(10, 0xffff_ffff_9000_0000);
+    a.j(mid);
+    a.bind(lp);
+    a.emit(Addw {
+        rd: 12,
+        rs1: 12,
+        rs2: 11,
+    });
+    a.bind(mid);
+    a.emit(Xor {
+        rd: 10,
+        rs1: 10,
+        rs2: 12,
+    });
+    // All 64 bits of x12 count here.
+    a.emit(Add {
+        rd: 14,
+        rs1: 14,
+        rs2: 12,
+    });
+    a.emit(Addiw {
+        rd: 10,
+        rs1: 10,
+        imm: 0,
+    });
+    a.emit(Addi {
+        rd: 11,
+        rs1: 11,
+        imm: -1,
+    });
+    a.bne(11, 0, lp);
+    a.emit(Add {
+        rd: 15,
+        rs1: 15,
+        rs2: 10,
+    });
+    a.emit(Add {
+        rd: 15,
+        rs1: 15,
+        rs2: 12,
+    });
+    a.emit(Add {
+        rd: 15,
+        rs1: 15,
+        rs2: 14,
+    });
+    a.emit(Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    });
+    a.finish().expect("assembles")
+}
+
 /// Divisions by registers set before their loop (see `emit::divisor`):
 /// each copy of a function is translated while its divisors hold values
 /// of every kind (small, large, negative, powers of two, above 2^63, as

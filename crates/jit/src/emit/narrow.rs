@@ -114,13 +114,85 @@ fn falls_through(inst: &Inst) -> bool {
 /// time in this pass was 0.3 %) or a W instruction (nothing then leaves
 /// a 32-bit result unextended), and one pass in order per round of the
 /// loops' back edges (forward edges are met in the same pass).
+#[cfg(test)]
 pub fn plan(body: &[Op], inside: &[Option<usize>], entry: u32) -> Vec<u32> {
+    plan_guarded(body, inside, entry, None).at
+}
+
+/// [`plan`], and what the ways into loops from before them check.
+pub struct Guarded {
+    /// The narrow registers before each instruction.
+    pub at: Vec<u32>,
+    /// Per instruction: the registers its fall-through into the next (a
+    /// loop's head) must find narrow.
+    pub fall: Vec<u32>,
+    /// Per instruction: the registers its jump inside the body (into a
+    /// loop) must find narrow.
+    pub jump: Vec<u32>,
+}
+
+/// [`plan`] where a way into a loop from before it may check, of the
+/// registers `candidates`, those the loop brings round narrow: the loop's
+/// labels then count on them whatever comes in. SHA-256's rounds carry
+/// the state words round as 32-bit values but get them from 64-bit
+/// loads (the state saved on the stack): without the check, each of them
+/// was extended every round. A failed check leaves the translation at
+/// the label and has it made again without guesses, as a failed entry
+/// guess does (see [`guesses`]).
+///
+/// A register the loop's straight run from the label writes before
+/// anything could see it (see `loose`) is never checked: its value
+/// coming in is never seen, and a check could fail on it for nothing.
+pub fn plan_guarded(
+    body: &[Op],
+    inside: &[Option<usize>],
+    entry: u32,
+    guarding: Option<(u32, &[u32])>,
+) -> Guarded {
     let n = body.len();
     if super::back_edges(inside).next().is_none() || !body.iter().any(|op| is_w(&op.inst)) {
-        return vec![1; n];
+        return Guarded {
+            at: vec![1; n],
+            fall: vec![0; n],
+            jump: vec![0; n],
+        };
     }
     let target = targets(inside, n);
+    // What a way in from before a loop need not bring narrow, per label
+    // (it checks those): nothing at labels in no loop.
+    let loops: Vec<(usize, usize)> = super::back_edges(inside)
+        .filter(|&(t, i)| cycles(body, inside, t, i))
+        .collect();
+    let mut assumed = vec![0u32; n];
+    if let Some((exclude, unchecked)) = guarding {
+        for (l, a) in assumed.iter_mut().enumerate().skip(1) {
+            // The innermost loop the label is in.
+            let Some(&(t, i)) = loops
+                .iter()
+                .filter(|&&(t, i)| target[l] && t <= l && l <= i)
+                .min_by_key(|&&(t, i)| i - t)
+            else {
+                continue;
+            };
+            let lp = &body[t..=i];
+            *a = worth(lp, &inside[t..=i], t)
+                & written(lp)
+                & !bases(lp)
+                & !written_first(body, &target, l)
+                & !exclude
+                & !unchecked[l]
+                & !1;
+        }
+    }
+    let entering = |s: usize, l: usize| {
+        assumed[l] != 0 && loops.iter().any(|&(t, i)| s < t && t <= l && l <= i)
+    };
+    let fall_in: Vec<bool> = (0..n).map(|s| s + 1 < n && entering(s, s + 1)).collect();
+    let jump_in: Vec<bool> = (0..n)
+        .map(|s| matches!(inside[s], Some(t) if t > s && t < n && entering(s, t)))
+        .collect();
     let mut at = vec![ALL; n];
+    let mut outs = vec![0u32; n];
     // What the back edges bring to their targets, from the last pass.
     let mut back = vec![ALL; n];
     let mut next_back = vec![ALL; n];
@@ -137,20 +209,82 @@ pub fn plan(body: &[Op], inside: &[Option<usize>], entry: u32) -> Vec<u32> {
                 _ => None,
             };
             let out = after(&body[i].inst, at[i], lui);
+            outs[i] = out;
             if i + 1 < n && falls_through(&body[i].inst) {
-                at[i + 1] &= out;
+                at[i + 1] &= out | if fall_in[i] { assumed[i + 1] } else { 0 };
             }
             match inside.get(i).copied().flatten() {
-                Some(t) if t > i && t < n => at[t] &= out,
+                Some(t) if t > i && t < n => {
+                    at[t] &= out | if jump_in[i] { assumed[t] } else { 0 };
+                }
                 Some(t) if t <= i => next_back[t] &= out,
                 _ => {}
             }
         }
         if next_back == back {
-            return at;
+            break;
         }
         std::mem::swap(&mut back, &mut next_back);
     }
+    let mut fall = vec![0u32; n];
+    let mut jump = vec![0u32; n];
+    for s in 0..n {
+        if fall_in[s] && falls_through(&body[s].inst) {
+            fall[s] = at[s + 1] & !outs[s];
+        }
+        if let (true, Some(t)) = (jump_in[s], inside[s]) {
+            jump[s] = at[t] & !outs[s];
+        }
+    }
+    Guarded { at, fall, jump }
+}
+
+/// Whether the back edge at `i` to `t` closes a loop: `i` is reached
+/// from `t` without leaving `t..=i`. GCC jumps back to a function's
+/// shared epilogue too (a state machine's cases, each setting its
+/// result), which passes no instruction twice: its way in from before
+/// brings whatever it brings, and a check there could only fail.
+fn cycles(body: &[Op], inside: &[Option<usize>], t: usize, i: usize) -> bool {
+    let mut reach = vec![false; i + 1 - t];
+    reach[0] = true;
+    loop {
+        let mut changed = false;
+        for k in t..=i {
+            if !reach[k - t] {
+                continue;
+            }
+            let mut mark = |j: usize| {
+                if (t..=i).contains(&j) && !reach[j - t] {
+                    reach[j - t] = true;
+                    changed = true;
+                }
+            };
+            if falls_through(&body[k].inst) {
+                mark(k + 1);
+            }
+            if let Some(j) = inside[k] {
+                mark(j);
+            }
+        }
+        if reach[i - t] {
+            return true;
+        }
+        if !changed {
+            return false;
+        }
+    }
+}
+
+/// The registers a loop (`body`) writes. The others a way in brings as
+/// they stay (the loop never changes them): counting them narrow would
+/// take what the loop leaves them, nothing. (A register the loop writes
+/// before reading is checked too, where something before its write could
+/// see it: SHA-256's rotate temporaries, written after the round's loads,
+/// hold state words from the stack when the rounds begin.)
+fn written(body: &[Op]) -> u32 {
+    body.iter().fold(0, |m, op| {
+        m | op.inst.int_operands().map_or(0, |(_, rd)| 1 << (rd & 31))
+    })
 }
 
 /// Of the registers `now` narrow (when the code is translated), those a
@@ -167,12 +301,34 @@ pub fn plan(body: &[Op], inside: &[Option<usize>], entry: u32) -> Vec<u32> {
 /// memory is (a kernel's image and its linear map), and a guess that
 /// fails costs a retranslation.
 pub fn guesses(body: &[Op], inside: &[Option<usize>], now: u32) -> u32 {
-    use Inst::*;
     if !body.iter().any(|op| is_w(&op.inst)) {
         return 0;
     }
+    let (mut written, mut live_in) = (0u32, 0u32);
+    for op in body {
+        if let Some((reads, rd)) = op.inst.int_operands() {
+            for r in reads {
+                live_in |= (1 << (r & 31)) & !written;
+            }
+            written |= 1 << (rd & 31);
+        }
+    }
+    now & worth(body, inside, 0) & live_in & !bases(body) & !1
+}
+
+/// The registers the loops of `body` read as an operand of what a narrow
+/// value makes cheaper: a bitwise operation, `sext.w`, `mv`, a compare.
+/// `inside` gives the jumps' targets less `base` (those of a slice of a
+/// body: the loops closed within it count).
+fn worth(body: &[Op], inside: &[Option<usize>], base: usize) -> u32 {
+    use Inst::*;
     let mut worth = 0u32;
-    for (t, i) in super::back_edges(inside) {
+    let loops = inside.iter().enumerate().filter_map(|(i, t)| {
+        t.and_then(|t| t.checked_sub(base))
+            .filter(|&t| t <= i)
+            .map(|t| (t, i))
+    });
+    for (t, i) in loops {
         for op in &body[t..=i] {
             worth |= match op.inst {
                 Xor { rs1, rs2, .. } | Or { rs1, rs2, .. } | And { rs1, rs2, .. } => {
@@ -196,15 +352,14 @@ pub fn guesses(body: &[Op], inside: &[Option<usize>], now: u32) -> u32 {
             };
         }
     }
-    let (mut written, mut live_in, mut bases) = (0u32, 0u32, 0u32);
-    for op in body {
-        if let Some((reads, rd)) = op.inst.int_operands() {
-            for r in reads {
-                live_in |= (1 << (r & 31)) & !written;
-            }
-            written |= 1 << (rd & 31);
-        }
-        bases |= match op.inst {
+    worth
+}
+
+/// The base registers of the loads, stores and indirect jumps of `body`.
+fn bases(body: &[Op]) -> u32 {
+    use Inst::*;
+    body.iter().fold(0, |m, op| {
+        m | match op.inst {
             Lb { rs1, .. }
             | Lh { rs1, .. }
             | Lw { rs1, .. }
@@ -218,9 +373,8 @@ pub fn guesses(body: &[Op], inside: &[Option<usize>], now: u32) -> u32 {
             | Sd { rs1, .. }
             | Jalr { rs1, .. } => 1 << (rs1 & 31),
             _ => 0,
-        };
-    }
-    now & worth & live_in & !bases & !1
+        }
+    })
 }
 
 /// A W instruction (RV64's 32-bit arithmetic, `sext.w` among them).
@@ -688,5 +842,88 @@ mod tests {
         });
         let n = plan(&body, &inside, 0);
         assert_eq!(loose(&body, &inside, &n)[4], 1 << 12);
+    }
+
+    /// A loop entered at a label inside it, whose way in brings x12 from
+    /// a 64-bit shift: that way checks x12 (and only it), and the label
+    /// counts x12 narrow; without checks it does not. x14, which the loop
+    /// never writes, is never checked; a jump back to a shared epilogue
+    /// closes no loop and checks nothing.
+    #[test]
+    fn the_way_into_a_loop_checks_what_the_loop_carries() {
+        let body = [
+            op(Slli {
+                rd: 12,
+                rs1: 13,
+                shamt: 1,
+            }),
+            // 1: j 3 (into the loop, past its head).
+            op(Jal { rd: 0, imm: 8 }),
+            // 2: the head.
+            op(Addw {
+                rd: 12,
+                rs1: 12,
+                rs2: 11,
+            }),
+            // 3: the label inside.
+            op(Xor {
+                rd: 10,
+                rs1: 12,
+                rs2: 14,
+            }),
+            op(Addw {
+                rd: 10,
+                rs1: 10,
+                rs2: 10,
+            }),
+            // 5: back to the head.
+            op(Bne {
+                rs1: 11,
+                rs2: 0,
+                imm: -12,
+            }),
+            op(Addi {
+                rd: 0,
+                rs1: 0,
+                imm: 0,
+            }),
+        ];
+        let mut inside = [None; 7];
+        inside[1] = Some(3);
+        inside[5] = Some(2);
+        let none = [0u32; 7];
+        let g = plan_guarded(&body, &inside, 0, Some((0, &none)));
+        assert_eq!(g.jump[1], 1 << 12, "the way in checks x12");
+        assert_eq!(g.fall.iter().chain(&g.jump).filter(|&&m| m != 0).count(), 1);
+        assert_ne!(g.at[3] & 1 << 12, 0, "x12 narrow at the label");
+        assert_eq!(g.at[3] & 1 << 14, 0, "x14: the loop never writes it");
+        assert_eq!(plan(&body, &inside, 0)[3] & 1 << 12, 0, "unchecked: not");
+        // Not where a check of x12 failed, nor where late shifts write it.
+        let mut told = none;
+        told[3] = 1 << 12;
+        assert_eq!(plan_guarded(&body, &inside, 0, Some((0, &told))).jump[1], 0);
+        assert_eq!(
+            plan_guarded(&body, &inside, 0, Some((1 << 12, &none))).jump[1],
+            0
+        );
+        // A jump back to a return (a shared epilogue) closes no loop: the
+        // same way in checks nothing there.
+        let mut body = body;
+        body[2] = op(Jalr {
+            rd: 0,
+            rs1: 1,
+            imm: 0,
+        });
+        body[4] = op(Addw {
+            rd: 12,
+            rs1: 12,
+            rs2: 10,
+        });
+        let g = plan_guarded(&body, &inside, 0, Some((0, &none)));
+        assert!(
+            g.fall.iter().chain(&g.jump).all(|&m| m == 0),
+            "{:?}",
+            g.jump
+        );
     }
 }

@@ -226,6 +226,19 @@ impl RegCache {
         (1..32u8).filter_map(|r| self.host(r).map(|h| (r, h)))
     }
 
+    /// Host register holding x[r] now: cached (not reserved) and loaded.
+    pub(super) fn loaded(&self, r: u8) -> Option<u8> {
+        self.host(r)
+            .filter(|_| self.st[usize::from(r & 31)] != St::Memory)
+    }
+
+    /// This state with the registers `mask` counted as holding their
+    /// whole values, not 32-bit results to extend.
+    pub(super) fn whole(mut self, mask: u32) -> Self {
+        self.upper &= !mask;
+        self
+    }
+
     /// Host register of guest register `r`, if cached (and not reserved).
     pub(super) fn host(&self, r: u8) -> Option<u8> {
         match self.host[usize::from(r & 31)] {
