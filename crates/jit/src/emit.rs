@@ -958,15 +958,20 @@ impl Emitter {
     /// rcx = its last byte's page | the context, equal to the entry's RAM
     /// tag or a jump to `slow`. Returns the TLB array's offset in `Hart`.
     fn tlb_entry(&mut self, span: u16, store: bool, slow: DynamicLabel) -> i32 {
+        self.tlb_entry_at(RSI, span, store, slow)
+    }
+
+    /// [`Self::tlb_entry`] of the va in host register `va`.
+    fn tlb_entry_at(&mut self, va: u8, span: u16, store: bool, slow: DynamicLabel) -> i32 {
         let (tlb, tag) = if store {
             (STORE_TLB, L.tag_store)
         } else {
             (LOAD_TLB, L.tag_load)
         };
-        self.tlb_index();
+        self.tlb_index(va);
         dynasm!(self.a
             ; .arch x64
-            ; lea rcx, [rsi + i32::from(span) - 1]
+            ; lea rcx, [Rq(va) + i32::from(span) - 1]
             ; and rcx, -4096
             ; or rcx, [rbx + tag]
             ; cmp rcx, [rbx + rax + tlb + TlbEntry::RAM_TAG]
@@ -975,16 +980,16 @@ impl Emitter {
         tlb
     }
 
-    /// rax = the offset of va's (in rsi) entry in a TLB array: the
-    /// page-number bits of va in place, the rest masked off. `rorx`
-    /// leaves rsi as it is: one instruction where a copy and a shift take
-    /// two, on every load and store.
-    fn tlb_index(&mut self) {
+    /// rax = the offset of the entry of the va in host register `va` in a
+    /// TLB array: the page-number bits of va in place, the rest masked
+    /// off. `rorx` leaves va as it is: one instruction where a copy and a
+    /// shift take two, on every load and store.
+    fn tlb_index(&mut self, va: u8) {
         const SHIFT: i8 = ENTRY_BYTES.trailing_zeros() as i8;
         if self.bmi2 {
-            dynasm!(self.a ; .arch x64 ; rorx eax, esi, 12 - SHIFT);
+            dynasm!(self.a ; .arch x64 ; rorx eax, Rd(va), 12 - SHIFT);
         } else {
-            dynasm!(self.a ; .arch x64 ; mov eax, esi ; shr eax, 12 - SHIFT);
+            dynasm!(self.a ; .arch x64 ; mov eax, Rd(va) ; shr eax, 12 - SHIFT);
         }
         dynasm!(self.a ; .arch x64 ; and eax, ((TLB_SIZE - 1) << SHIFT) as i32);
     }
@@ -1202,6 +1207,25 @@ impl Emitter {
                         disp: imm,
                     };
                     (at, regs, Some((h, imm)), SlowPath::Resume)
+                }
+                // At a cached base itself (no offset) under paging: the
+                // TLB probe reads the base register and the access
+                // addresses from it, no copy into rsi (a pointer chase's
+                // `ld a5, 0(a5)`, a byte loop's `lbu a3, 0(a4)`).
+                Loc::Reg(h) if rs1 & 31 != 0 && imm == 0 && self.loads == DataMode::Paged => {
+                    let regs = self.regs;
+                    let tlb = self.tlb_entry_at(h, u16::from(size), store, slow);
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; mov rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
+                        ; =>access
+                    );
+                    let at = Operand {
+                        base: h,
+                        indexed: true,
+                        disp: 0,
+                    };
+                    (at, regs, Some((h, 0)), SlowPath::Resume)
                 }
                 _ => {
                     let regs = self.va_probe((rs1, imm, size, store), slow, access);
@@ -2481,6 +2505,24 @@ impl Emitter {
         }
         if imm == 0 && matches!(op, Alu::Add | Alu::Or | Alu::Xor) {
             self.mov_reg(rd, rs1);
+            return;
+        }
+        let bit = 1u32 << (rd & 31);
+        if op == Alu::Add
+            && rd & 31 == rs1 & 31
+            && self.regs.host(rd).is_none()
+            && self.regs.virt & bit == 0
+            && !self.rax_holds(rd)
+        {
+            // An uncached register counted in place (a pointer stepped
+            // under register pressure: SHA-256's message pointer): one
+            // add to `Hart::x`, not a load, an add and a store; rax is
+            // left alone.
+            match i8::try_from(imm) {
+                Ok(b) => dynasm!(self.a ; .arch x64 ; add QWORD [rbx + xo(rd)], BYTE i32::from(b)),
+                Err(_) => dynasm!(self.a ; .arch x64 ; add QWORD [rbx + xo(rd)], imm),
+            }
+            self.kept_rax = true;
             return;
         }
         let d = self.dst(rd);
