@@ -81,9 +81,9 @@ pub const FALLBACK_GUESS_FAILED: u64 = 2;
 pub const UNGUARDED: usize = 4;
 
 /// Likewise for a check on a way into a loop (see
-/// [`narrow::plan_guarded`]): it left at the loop's label, and the
-/// translation to make again without guesses is the one at
-/// `Ctx::guard_pa`.
+/// [`narrow::plan_guarded`]): it left at the loop's label; the
+/// translation at `Ctx::guard_pa` is made again without checking there
+/// those of the registers `Ctx::guard_regs` that were not narrow.
 pub const FALLBACK_GUARD_FAILED: u64 = 4;
 /// Likewise for a guessed divisor (see [`divisor`]): its code is
 /// translated again without divisor guesses.

@@ -666,6 +666,10 @@ impl Jit {
     /// wrong: its page's translations go (blocks of the page chain to it
     /// directly), and that pc is translated again without guesses. Once a
     /// pc at most, so a guest cannot keep the translator busy with it.
+    /// A check on a way into a loop (`why`: `FALLBACK_GUARD_FAILED`)
+    /// names its label's physical pc and the registers it found not
+    /// narrow (`bad`): only those are no longer checked there, once per
+    /// register and label at most.
     #[cold]
     fn guess_failed(&mut self, pa: u64, why: u64, bad: (u64, u32)) {
         let first = if why == emit::FALLBACK_DIVISOR_FAILED {

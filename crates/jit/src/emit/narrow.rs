@@ -131,18 +131,23 @@ pub struct Guarded {
     pub jump: Vec<u32>,
 }
 
-/// [`plan`] where a way into a loop from before it may check, of the
-/// registers `candidates`, those the loop brings round narrow: the loop's
-/// labels then count on them whatever comes in. SHA-256's rounds carry
-/// the state words round as 32-bit values but get them from 64-bit
-/// loads (the state saved on the stack): without the check, each of them
-/// was extended every round. A failed check leaves the translation at
-/// the label and has it made again without guesses, as a failed entry
-/// guess does (see [`guesses`]).
+/// [`plan`] where (`guarding`) a way into a loop from before it checks
+/// that the registers the loop carries round as 32-bit values hold
+/// narrow ones: the loop's labels then count on them whatever comes in.
+/// SHA-256's rounds carry the state words round so but get them from
+/// 64-bit loads (the state saved on the stack): without the check, each
+/// of them was extended every round. A failed check leaves the
+/// translation at the label, and the code is made again without
+/// checking those registers there.
 ///
+/// The registers checked are those the loop writes and reads as an
+/// operand that a narrow value makes cheaper ([`worth`]), never as an
+/// address, nor those of `guarding`: those never to check (late shifts'
+/// registers) and, per instruction, those not to check at a label there.
 /// A register the loop's straight run from the label writes before
-/// anything could see it (see `loose`) is never checked: its value
-/// coming in is never seen, and a check could fail on it for nothing.
+/// anything could see it (see `loose`) is never checked either: its
+/// value coming in is never seen, and a check could fail on it for
+/// nothing.
 pub fn plan_guarded(
     body: &[Op],
     inside: &[Option<usize>],
@@ -165,23 +170,22 @@ pub fn plan_guarded(
         .collect();
     let mut assumed = vec![0u32; n];
     if let Some((exclude, unchecked)) = guarding {
+        let carried: Vec<u32> = loops
+            .iter()
+            .map(|&(t, i)| {
+                let lp = &body[t..=i];
+                worth(lp, &inside[t..=i], t) & written(lp) & !bases(lp)
+            })
+            .collect();
         for (l, a) in assumed.iter_mut().enumerate().skip(1) {
             // The innermost loop the label is in.
-            let Some(&(t, i)) = loops
-                .iter()
-                .filter(|&&(t, i)| target[l] && t <= l && l <= i)
-                .min_by_key(|&&(t, i)| i - t)
+            let Some(k) = (0..loops.len())
+                .filter(|&k| target[l] && loops[k].0 <= l && l <= loops[k].1)
+                .min_by_key(|&k| loops[k].1 - loops[k].0)
             else {
                 continue;
             };
-            let lp = &body[t..=i];
-            *a = worth(lp, &inside[t..=i], t)
-                & written(lp)
-                & !bases(lp)
-                & !written_first(body, &target, l)
-                & !exclude
-                & !unchecked[l]
-                & !1;
+            *a = carried[k] & !written_first(body, &target, l) & !exclude & !unchecked[l] & !1;
         }
     }
     let entering = |s: usize, l: usize| {
