@@ -4337,6 +4337,16 @@ fn loop_entry_program() -> Vec<u8> {
         rs1: 14,
         rs2: 12,
     });
+    round_end(&mut a, lp, &[12, 14]);
+    a.finish().expect("assembles")
+}
+
+/// The end of a round of [`narrow_guess_program`]'s and
+/// [`loop_entry_program`]'s loops: x10 extended, x11 counted down to 0
+/// back to `lp`, then x10 and the registers `sums` added into x15, and
+/// a return.
+fn round_end(a: &mut Asm, lp: rvisor_isa::Label, sums: &[u8]) {
+    use Inst::*;
     a.emit(Addiw {
         rd: 10,
         rs1: 10,
@@ -4348,27 +4358,18 @@ fn loop_entry_program() -> Vec<u8> {
         imm: -1,
     });
     a.bne(11, 0, lp);
-    a.emit(Add {
-        rd: 15,
-        rs1: 15,
-        rs2: 10,
-    });
-    a.emit(Add {
-        rd: 15,
-        rs1: 15,
-        rs2: 12,
-    });
-    a.emit(Add {
-        rd: 15,
-        rs1: 15,
-        rs2: 14,
-    });
+    for &r in [10].iter().chain(sums) {
+        a.emit(Add {
+            rd: 15,
+            rs1: 15,
+            rs2: r,
+        });
+    }
     a.emit(Jalr {
         rd: 0,
         rs1: 1,
         imm: 0,
     });
-    a.finish().expect("assembles")
 }
 
 /// Divisions by registers set before their loop (see `emit::divisor`):
@@ -4525,32 +4526,7 @@ fn narrow_guess_program() -> Vec<u8> {
         rs1: 10,
         rs2: 14,
     });
-    a.emit(Addiw {
-        rd: 10,
-        rs1: 10,
-        imm: 0,
-    });
-    a.emit(Addi {
-        rd: 11,
-        rs1: 11,
-        imm: -1,
-    });
-    a.bne(11, 0, lp);
-    a.emit(Add {
-        rd: 15,
-        rs1: 15,
-        rs2: 10,
-    });
-    a.emit(Add {
-        rd: 15,
-        rs1: 15,
-        rs2: 14,
-    });
-    a.emit(Jalr {
-        rd: 0,
-        rs1: 1,
-        imm: 0,
-    });
+    round_end(&mut a, lp, &[14]);
     a.finish().expect("assembles")
 }
 
