@@ -23,6 +23,19 @@ use rvisor_memory::writers::{Flagged, FLAG_LOG};
 /// Entries per access kind (direct-mapped, indexed by the low page-number bits).
 pub const TLB_SIZE: usize = 2048;
 const PAGE_MASK: u64 = 0xfff;
+/// Site cache generations (tag bits 11:7): emptying the cache moves to
+/// the next; only the wrap round clears the slots.
+const SITE_GENS: u64 = 32;
+
+/// The site cache's tag context for the TLB tag context `ctx` in site
+/// generation `gen`: `ctx`'s privilege, SUM and MXR bits above the
+/// misalignment bits of an access (bits 2:0, which a slot's tag has
+/// clear: a misaligned access never matches one), then the generation.
+/// Not the TLB's generation: a full flush empties the site cache.
+fn site_tag(ctx: u64, gen: u64) -> u64 {
+    (ctx & 0xf) << 3 | gen << 7
+}
+
 /// Generations fit in context bits 11:4.
 const MAX_GEN: u64 = 0xff;
 
@@ -93,16 +106,18 @@ pub struct Mmu {
     /// an entry from the hart's address ([`tlb_offset`]), one load fewer
     /// on every load and store.
     tlb: [[TlbEntry; TLB_SIZE]; 3],
-    /// The site cache: translated user code's loads and stores each check
-    /// a slot (shared by a hash, [`site_offset`]) before the TLB, and fill
-    /// it from the TLB entry on a miss. Its entries carry the TLB's tags,
-    /// so a new generation or context leaves them unmatched; what drops
-    /// or changes TLB entries without that (single-page flushes, the
-    /// generation wrapping round, a page with fast stores gaining a flag)
-    /// empties it if translated code filled a slot since (`site_filled`,
-    /// set by the filling code).
+    /// The site cache: the loads and stores of translated loops each
+    /// check a slot (shared by a hash, [`site_offset`]) before the TLB,
+    /// and fill it from the TLB entry on a miss. A slot's tag is the page
+    /// under a context of its own ([`site_tag`]: privilege, SUM, MXR and
+    /// a site generation), so whatever drops or changes TLB entries (a
+    /// flush of everything or of one page, a page with fast stores
+    /// gaining a flag) empties it if translated code filled a slot since
+    /// (`site_filled`, set by the filling code).
     site: [SiteEntry; SITE_SLOTS],
     site_filled: u64,
+    /// The site generation (see [`site_tag`]).
+    site_gen: u64,
     /// Tag context per (current privilege, access kind); row 2 is unused.
     ctx: [[u64; 3]; 4],
     gen: u64,
@@ -163,6 +178,7 @@ impl Default for Mmu {
             tlb: [[TlbEntry::default(); TLB_SIZE]; 3],
             site: [SiteEntry::default(); SITE_SLOTS],
             site_filled: 0,
+            site_gen: 0,
             ctx: [[0; 3]; 4],
             gen: 1,
             superpages: [0; SUPERPAGE_WORDS],
@@ -234,6 +250,7 @@ impl Mmu {
     /// Invalidate every entry by moving to a new generation (the arrays are
     /// cleared only when the generation counter wraps).
     fn flush(&mut self) {
+        self.empty_site_cache();
         self.superpages = [0; SUPERPAGE_WORDS];
         self.huge_pages = false;
         self.gen += 1;
@@ -242,25 +259,27 @@ impl Mmu {
             for kind in self.tlb.iter_mut() {
                 kind.fill(TlbEntry::default());
             }
-            self.empty_site_cache();
         }
     }
 
     /// The site cache's slots holding an entry, and whether it was filled
     /// since last emptied (for tests).
     pub fn site_cache(&self) -> (usize, bool) {
-        (
-            self.site.iter().filter(|e| e.tag != 0).count(),
-            self.site_filled != 0,
-        )
+        let live = |e: &&SiteEntry| e.tag != 0 && (e.tag & PAGE_MASK) >> 7 == self.site_gen;
+        (self.site.iter().filter(live).count(), self.site_filled != 0)
     }
 
     /// Empty the site cache if translated code filled a slot since it was
-    /// last emptied.
+    /// last emptied: move to the next site generation, which no slot's
+    /// tag holds (a Linux boot empties it over 100,000 times, mostly for
+    /// single-page flushes).
     fn empty_site_cache(&mut self) {
         if self.site_filled != 0 {
-            self.site.fill(SiteEntry::default());
             self.site_filled = 0;
+            self.site_gen = (self.site_gen + 1) % SITE_GENS;
+            if self.site_gen == 0 {
+                self.site.fill(SiteEntry::default());
+            }
         }
     }
 }
@@ -300,6 +319,7 @@ impl crate::Hart {
             Flagged::All => stores.fill(TlbEntry::default()),
         }
         self.mmu.empty_site_cache();
+        self.refresh_site_tags();
     }
 
     /// This hart left its engine: its stores are visible and its store
@@ -331,6 +351,7 @@ impl crate::Hart {
                 }
             }
             self.mmu.empty_site_cache();
+            self.refresh_site_tags();
             if self.config.smp {
                 // Before the caller's snapshot (`Hart::note_read`).
                 self.ram.writers().page_flagged(pa_page);
@@ -704,6 +725,7 @@ impl crate::Hart {
             }
         }
         self.mmu.empty_site_cache();
+        self.refresh_site_tags();
         self.mmu.page_flushes += 1;
         self.mmu.last_page_flushed = first;
         self.mmu.last_flush_pages = pages;
@@ -726,6 +748,7 @@ impl crate::Hart {
     pub fn flush_tlb(&mut self) {
         self.mmu.flush();
         self.mmu.compute_ctx(self.csr.mstatus);
+        self.refresh_site_tags();
     }
 
     /// Act on the TLB flushes other harts posted (remote `sfence.vma`,
@@ -744,6 +767,18 @@ impl crate::Hart {
     /// Recompute the TLB contexts after `mstatus` changed (cheap; no flush).
     pub(crate) fn mmu_update_ctx(&mut self) {
         self.mmu.compute_ctx(self.csr.mstatus);
+        self.refresh_site_tags();
+    }
+
+    /// Give translated code the site cache's tag contexts of loads and
+    /// stores at the current privilege and site generation
+    /// (`JitCtx::site_load`, `site_store`): after the privilege, the
+    /// contexts or the generation changed.
+    pub fn refresh_site_tags(&mut self) {
+        let ctx = self.mmu.ctx[self.prv as usize & 3];
+        let gen = self.mmu.site_gen;
+        self.jit.site_load = site_tag(ctx[Access::Load as usize], gen);
+        self.jit.site_store = site_tag(ctx[Access::Store as usize], gen);
     }
 }
 

@@ -115,6 +115,8 @@ struct Layout {
     guard_regs: i32,
     tag_load: i32,
     tag_store: i32,
+    site_load: i32,
+    site_store: i32,
     flags_bias: i32,
     delta_guess: i32,
     ram_base: i32,
@@ -156,6 +158,8 @@ const fn layout() -> Layout {
         guard_regs: ctx!(guard_regs),
         tag_load: ctx!(tag_load),
         tag_store: ctx!(tag_store),
+        site_load: ctx!(site_load),
+        site_store: ctx!(site_store),
         flags_bias: ctx!(flags_bias),
         delta_guess: ctx!(delta_guess),
         ram_base: ctx!(ram_base),
@@ -293,10 +297,6 @@ pub struct Modes {
     pub loads: DataMode,
     /// Where RAM is (M-mode accesses have its host address baked in).
     pub ram: Ram,
-    /// The code runs in U-mode: the paged loads and stores of its loops
-    /// check a site cache slot before the TLB (see
-    /// [`Emitter::site_probe`]).
-    pub user: bool,
 }
 
 /// Where a load's or store's bytes are on the host: `[base + rcx + disp]`
@@ -577,7 +577,7 @@ enum Stub {
         label: DynamicLabel,
         access: DynamicLabel,
     },
-    /// A user load or store whose site cache slot (at `slot`) does not
+    /// A paged load or store in a loop whose site cache slot (at `slot`) does not
     /// hold its page: the TLB's entry, copied into the slot, or the slow
     /// path.
     SiteMiss {
@@ -703,11 +703,10 @@ struct Emitter {
     narrow: u32,
     /// The groups of registers kept virtual (see [`late`]).
     late_groups: Vec<late::Group>,
-    /// User load and store sites emitted so far (each takes the next slot
-    /// of the MMU's site cache from a hash of the block's address).
-    user_sites: u32,
-    /// See [`Modes::user`].
-    user: bool,
+    /// Site-cached load and store sites emitted so far (each takes the
+    /// next slot of the MMU's site cache from a hash of the block's
+    /// address).
+    sites: u32,
     /// The instruction being emitted is inside a loop of the translation.
     in_loop: bool,
     /// The divisors the translation's entry checks (see [`divisor`]).
@@ -738,7 +737,7 @@ impl Emitter {
         regs: RegCache,
         (pc, pa): (u64, u64),
         shared: Shared,
-        Modes { loads, ram, user }: Modes,
+        Modes { loads, ram }: Modes,
     ) -> Self {
         Emitter {
             base,
@@ -767,8 +766,7 @@ impl Emitter {
             fp_known: 0,
             narrow: 1,
             late_groups: Vec::new(),
-            user_sites: 0,
-            user,
+            sites: 0,
             in_loop: false,
             divisors: divisor::Divisors::default(),
         }
@@ -951,7 +949,7 @@ impl Emitter {
     /// cache (see [`Self::site_probe`]). (One access's span: a probe
     /// group's may be any.)
     fn site_probed(&self, span: u16) -> bool {
-        self.user && self.in_loop && self.loads == DataMode::Paged && matches!(span, 1 | 2 | 4 | 8)
+        self.in_loop && self.loads == DataMode::Paged && matches!(span, 1 | 2 | 4 | 8)
     }
 
     /// The tag check of [`Self::tlb_probe`]: rax = va's entry offset,
@@ -994,7 +992,7 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; and eax, ((TLB_SIZE - 1) << SHIFT) as i32);
     }
 
-    /// A user load's or store's probe inside a loop of the translation:
+    /// A paged load's or store's probe inside a loop of the translation:
     /// its slot of the MMU's site cache, a copy of the TLB entry the site
     /// used last, holds va's page (a hit is the tag's compare and the
     /// delta's load: no entry index to compute, and the access does not
@@ -1003,19 +1001,21 @@ impl Emitter {
     /// it reached the last time round (its stack frame, its array, its
     /// list's nodes). Not outside loops: busybox's shell, whose many
     /// sites each reach many pages, ran its loop 30 % slower with every
-    /// user site cached (misses, mispredicted, and slots shared). Not in
-    /// a kernel: its sites reach pages of many kinds (image, linear map,
-    /// vmalloc); guessing their deltas made the Debian boot 6 % slower. A
-    /// store slot is only filled from an entry on the inline path (no
-    /// flag on its page), and emptied when a page loses it.
+    /// user site cached (misses, mispredicted, and slots shared). In a
+    /// kernel's loops too (Linux's ECC, bignum and hash self-tests walk
+    /// arrays on the stack): a Debian boot ran 3.4 % fewer host
+    /// instructions in translated code with them. A store slot is only
+    /// filled from an entry on the inline path (no flag on its page), and
+    /// the cache is emptied when a page loses it.
     ///
     /// The compared value keeps va's misalignment bits (below `span`),
-    /// which a user context has clear (no privilege or SUM bits), and only
-    /// an aligned access under such a context fills a slot (so the code
-    /// may run in S-mode too, as a kernel can make it): an access that is
-    /// not naturally aligned matches no tag (the TLB probe serves it), so
-    /// no access that crosses a page is done with the delta of either
-    /// page.
+    /// which a slot's tag has clear (the site tag context sits above them,
+    /// `Hart::refresh_site_tags`), and only an aligned access fills a
+    /// slot: an access that is not naturally aligned matches no tag (the
+    /// TLB probe serves it), so no access that crosses a page is done with
+    /// the delta of either page. The context holds the privilege, SUM and
+    /// MXR, so code translated in one mode and run in another (as a
+    /// kernel can make it) never uses the other's slots.
     ///
     /// `va`: the host register and displacement the va is the sum of, where
     /// the access addresses from them (rsi is then computed out of line
@@ -1023,7 +1023,7 @@ impl Emitter {
     fn site_probe(&mut self, span: u16, store: bool, slow: DynamicLabel, va: Option<(u8, i32)>) {
         debug_assert!(span.is_power_of_two() && span <= 8);
         let slot = self.next_site_slot(store);
-        let tag = if store { L.tag_store } else { L.tag_load };
+        let tag = if store { L.site_store } else { L.site_load };
         let miss = self.a.new_dynamic_label();
         let access = self.a.new_dynamic_label();
         match va {
@@ -1051,12 +1051,12 @@ impl Emitter {
         });
     }
 
-    /// The offset in `Hart` of the next user load's or store's slot.
+    /// The offset in `Hart` of the next site-cached load's or store's slot.
     fn next_site_slot(&mut self, store: bool) -> i32 {
         let h = (self.block_pa >> 1)
-            .wrapping_add(u64::from(self.user_sites))
+            .wrapping_add(u64::from(self.sites))
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.user_sites += 1;
+        self.sites += 1;
         let half = SITE_SLOTS / 2;
         let k = (h >> 40) as usize % half + usize::from(store) * half;
         SITE + (k * std::mem::size_of::<SiteEntry>()) as i32
@@ -1195,7 +1195,7 @@ impl Emitter {
                 (op, regs, None, SlowPath::Never)
             }
             None => match self.loc(rs1) {
-                // A loop's user access through a cached base: the site
+                // A loop's paged access through a cached base: the site
                 // probe and the access address from it (no copy into rsi).
                 Loc::Reg(h) if rs1 & 31 != 0 && self.site_probed(u16::from(size)) => {
                     let regs = self.regs;
@@ -3266,14 +3266,6 @@ impl Emitter {
                         dynasm!(self.a ; .arch x64 ; lea rsi, [Rq(h) + d]);
                     }
                     let tlb = self.tlb_entry(span, store, slow);
-                    // Filled only under a context whose low bits are
-                    // clear (U-mode's; not S's or M's, should this code run
-                    // there), so a hit proves va aligned.
-                    dynasm!(self.a
-                        ; .arch x64
-                        ; test ecx, 7
-                        ; jnz =>unaligned
-                    );
                     if span > 1 {
                         dynasm!(self.a
                             ; .arch x64
@@ -3281,8 +3273,13 @@ impl Emitter {
                             ; jnz =>unaligned
                         );
                     }
+                    // The slot's tag: va's page under the site context.
+                    let site = if store { L.site_store } else { L.site_load };
                     dynasm!(self.a
                         ; .arch x64
+                        ; mov rcx, rsi
+                        ; and rcx, -4096
+                        ; or rcx, [rbx + site]
                         ; mov [rbx + slot + SiteEntry::TAG], rcx
                         ; mov rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
                         ; mov [rbx + slot + SiteEntry::HOST_DELTA], rcx
@@ -3622,7 +3619,6 @@ pub fn straddle(pc: u64, pa: u64, base: usize, shared: Shared, ram: Ram) -> Opti
     let modes = Modes {
         loads: DataMode::Paged,
         ram,
-        user: false,
     };
     let mut e = Emitter::new(
         (Asm::new(base), base),
@@ -4362,7 +4358,6 @@ mod tests {
                 base: 0x8000_0000,
                 host: 0x7f00_0000_0000,
             },
-            user: false,
         };
         let len = ops
             .last()

@@ -804,7 +804,6 @@ impl Jit {
         let modes = emit::Modes {
             loads: hart.load_mode(),
             ram: ram_of(hart),
-            user: hart.prv == PrivilegeMode::User,
         };
         // M- and U-mode code guesses (firmware, bare-metal programs, user
         // processes: a Debian boot's failed 2 times), S-mode code not: an
@@ -1425,6 +1424,7 @@ impl Jit {
         hart.jit.signals = &hart.signals.pending as *const _ as usize;
         hart.jit.tag_load = hart.tlb_probe(Access::Load).1;
         hart.jit.tag_store = hart.tlb_probe(Access::Store).1;
+        hart.refresh_site_tags();
         // Loads of the last 7 bytes take the slow path, whatever their
         // size.
         (hart.jit.ram_span, hart.jit.group_span) = if hart.load_mode() == DataMode::Unchecked {

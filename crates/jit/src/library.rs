@@ -133,7 +133,6 @@ mod tests {
             modes: Modes {
                 loads: DataMode::Paged,
                 ram: RAM,
-                user: false,
             },
         }
     }
@@ -159,7 +158,6 @@ mod tests {
         let other = Modes {
             loads: DataMode::Unchecked,
             ram: RAM,
-            user: false,
         };
         assert!(
             lib.get(0x1000, 0x8000_1000, other).is_none(),

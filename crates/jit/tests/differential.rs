@@ -3032,6 +3032,74 @@ fn stores_after_sfence_of_their_page_reach_the_new_frame() {
     }
 }
 
+/// A kernel's loop loads through the site cache (`Emitter::site_probe`),
+/// whose slots carry no TLB generation: a full `sfence.vma` must empty
+/// them. An inner loop loads a word from a data page three times; then
+/// the outer loop rewrites the page's PTE (through a mapping of the page
+/// table) to flip it to the other of two frames, and fences everything
+/// (which ends the translation), ten times round: the inner loops
+/// alternate between the frames' words.
+#[test]
+fn loads_after_a_full_sfence_reach_the_new_frame() {
+    use Inst::*;
+    let va_d = 0x1000_0000u64;
+    let (pa_a, pa_b) = (RAM_BASE + 0x5_0000, RAM_BASE + 0x5_1000);
+    let (one, hundred) = (1u64.to_le_bytes(), 100u64.to_le_bytes());
+    let mut a = Asm::new();
+    let (outer, inner) = (a.label(), a.label());
+    a.li(31, 10);
+    a.li(6, va_d);
+    a.li(13, 0);
+    a.bind(outer);
+    a.li(30, 3);
+    a.bind(inner);
+    a.emit(Ld {
+        rd: 10,
+        rs1: 6,
+        imm: 0,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 10,
+    });
+    a.emit(Addi {
+        rd: 30,
+        rs1: 30,
+        imm: -1,
+    });
+    a.bne(30, 0, inner);
+    a.emit(Sd {
+        rs1: 7,
+        rs2: 8,
+        imm: 0,
+    }); // the other frame
+    a.emit(Xor {
+        rd: 8,
+        rs1: 8,
+        rs2: 9,
+    }); // and back next time
+    a.emit(SfenceVma { rs1: 0, rs2: 0 });
+    count_down(&mut a, outer);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    let pages: [(u64, &[u8]); 2] = [(pa_a, &one), (pa_b, &hundred)];
+    for (name, step) in &mut engines() {
+        let mut h = flip_machine(&code, va_d, (pa_a, pa_b), &pages);
+        let mut steps = 0;
+        while step(&mut h) != Exit::Wfi {
+            steps += 1;
+            assert!(steps < 1000, "{name}: no wfi");
+        }
+        assert_eq!(h.stats.exceptions.iter().sum::<u64>(), 0, "{name}: trapped");
+        assert_eq!(
+            h.x[13],
+            5 * 3 + 5 * 300,
+            "{name}: a load after the fence read the old frame"
+        );
+    }
+}
+
 /// `sfence.vma` of the page a translation runs on ends it: a function
 /// rewrites its own page's PTE (through a mapping of the page table) to
 /// flip the page to the other of two frames, fences it, and the
