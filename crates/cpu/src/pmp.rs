@@ -65,7 +65,8 @@ pub struct Pmp {
     /// starts; every byte of it is decided by entry `seg_by[k]` (the
     /// lowest active entry matching it), or by none ([`NO_ENTRY`]).
     /// Neighbours have different deciders.
-    seg_lo: Vec<u128>,
+    /// (Entries end below 2^58: every start is an address.)
+    seg_lo: Vec<u64>,
     seg_by: Vec<u8>,
     /// Moves at every change of the entries (for results cached by page).
     version: u64,
@@ -231,7 +232,7 @@ impl Pmp {
                 .find(|&&i| self.range[i].0 <= at && at < self.range[i].1)
                 .map_or(NO_ENTRY, |&i| i as u8);
             if self.seg_by.last() != Some(&by) {
-                self.seg_lo.push(at);
+                self.seg_lo.push(u64::try_from(at).unwrap_or(u64::MAX));
                 self.seg_by.push(by);
             }
         }
@@ -241,9 +242,9 @@ impl Pmp {
     /// one segment holds them all (else some bytes are decided by
     /// different entries, or by an entry and by none).
     #[inline]
-    fn decided(&self, lo: u128, hi: u128, prv: PrivilegeMode, access: Access) -> Option<bool> {
+    fn decided(&self, lo: u64, hi: u128, prv: PrivilegeMode, access: Access) -> Option<bool> {
         let k = self.seg_lo.partition_point(|&s| s <= lo).saturating_sub(1);
-        let end = self.seg_lo.get(k + 1).copied().unwrap_or(u128::MAX);
+        let end = self.seg_lo.get(k + 1).map_or(u128::MAX, |&e| u128::from(e));
         if hi > end {
             return None;
         }
@@ -271,11 +272,10 @@ impl Pmp {
     /// With no match, M-mode succeeds and S/U fail when any entry is
     /// implemented (machine.adoc "Priority and Matching Logic").
     pub fn check(&self, pa: u64, len: u64, prv: PrivilegeMode, access: Access) -> bool {
-        let lo = u128::from(pa);
-        let hi = lo + u128::from(len.max(1));
+        let hi = u128::from(pa) + u128::from(len.max(1));
         // Bytes decided by different entries (or some by none): the lowest
         // entry matching any of them matches only part.
-        self.decided(lo, hi, prv, access).unwrap_or(false)
+        self.decided(pa, hi, prv, access).unwrap_or(false)
     }
 
     /// Does every access of M-mode succeed (no active entry is locked)?
@@ -286,8 +286,7 @@ impl Pmp {
     /// The outcome of [`check`](Self::check) for every byte of the 4 KiB page
     /// at `page` (page-aligned), or `Split` if it varies within the page.
     pub fn check_page(&self, page: u64, prv: PrivilegeMode, access: Access) -> PageCheck {
-        let lo = u128::from(page);
-        match self.decided(lo, lo + 4096, prv, access) {
+        match self.decided(page, u128::from(page) + 4096, prv, access) {
             Some(allowed) => PageCheck::Uniform(allowed),
             None => PageCheck::Split,
         }

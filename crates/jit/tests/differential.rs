@@ -2971,6 +2971,21 @@ fn flip_machine(code: &[u8], va: u64, (from, to): (u64, u64), pages: &[(u64, &[u
     h
 }
 
+/// The guest side of [`flip_machine`]: flip the page to the other frame
+/// (and back the next time).
+fn flip(a: &mut Asm) {
+    a.emit(Inst::Sd {
+        rs1: 7,
+        rs2: 8,
+        imm: 0,
+    });
+    a.emit(Inst::Xor {
+        rd: 8,
+        rs1: 8,
+        rs2: 9,
+    });
+}
+
 /// A translation goes on past `sfence.vma` of an address off its own
 /// page (Linux patches its text through a fixmap page fenced twice per
 /// instruction): the guest stores to a data page, rewrites the page's PTE
@@ -2996,16 +3011,7 @@ fn stores_after_sfence_of_their_page_reach_the_new_frame() {
         rs2: 31,
         imm: 0,
     });
-    a.emit(Sd {
-        rs1: 7,
-        rs2: 8,
-        imm: 0,
-    }); // the other frame
-    a.emit(Xor {
-        rd: 8,
-        rs1: 8,
-        rs2: 9,
-    }); // and back next time
+    flip(&mut a);
     a.emit(SfenceVma { rs1: 6, rs2: 0 });
     a.emit(Sd {
         rs1: 6,
@@ -3069,16 +3075,7 @@ fn loads_after_a_full_sfence_reach_the_new_frame() {
         imm: -1,
     });
     a.bne(30, 0, inner);
-    a.emit(Sd {
-        rs1: 7,
-        rs2: 8,
-        imm: 0,
-    }); // the other frame
-    a.emit(Xor {
-        rd: 8,
-        rs1: 8,
-        rs2: 9,
-    }); // and back next time
+    flip(&mut a);
     a.emit(SfenceVma { rs1: 0, rs2: 0 });
     count_down(&mut a, outer);
     a.emit(Wfi);
@@ -3113,16 +3110,7 @@ fn sfence_of_its_own_page_ends_a_translation() {
     let (pa_1, pa_2) = (RAM_BASE + 0x5_0000, RAM_BASE + 0x5_1000);
     let frame = |bit: i32| {
         let mut f = Asm::new();
-        f.emit(Sd {
-            rs1: 7,
-            rs2: 8,
-            imm: 0,
-        });
-        f.emit(Xor {
-            rd: 8,
-            rs1: 8,
-            rs2: 9,
-        });
+        flip(&mut f);
         f.emit(SfenceVma { rs1: 5, rs2: 0 });
         f.emit(Slli {
             rd: 13,
