@@ -687,6 +687,12 @@ struct Emitter {
     host_disp: Option<i32>,
     /// The next load's or store's part in a probe group.
     mem_role: Option<Role>,
+    /// The slot of the group whose access the last load or store was,
+    /// and the code offset where its template ended (see
+    /// [`Self::chained`]).
+    group_tail: Option<(u8, usize)>,
+    /// The code offset where the current instruction's template began.
+    op_start: usize,
     /// The block's shared helper-failure exit, once a site uses it.
     helper_exit: Option<DynamicLabel>,
     /// The skipped shifts the next load's or store's slow path computes.
@@ -761,6 +767,8 @@ impl Emitter {
                 .filter(|_| ram.base <= i64::MAX as u64),
             host_disp: i32::try_from(ram.host.wrapping_sub(ram.base) as i64).ok(),
             mem_role: None,
+            group_tail: None,
+            op_start: 0,
             helper_exit: None,
             keep: Vec::new(),
             fp_known: 0,
@@ -1289,13 +1297,22 @@ impl Emitter {
                     }
                 };
                 let regs = self.regs;
-                dynasm!(self.a
-                    ; .arch x64
-                    ; mov rcx, [rbx + slot_offset(slot)]
-                    ; cmp rcx, POISONED
-                    ; je =>full
-                    ; =>access
-                );
+                if self.chained(slot) {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; cmp rcx, [rbx + slot_offset(slot)]
+                        ; jne =>full
+                        ; =>access
+                    );
+                } else {
+                    dynasm!(self.a
+                        ; .arch x64
+                        ; mov rcx, [rbx + slot_offset(slot)]
+                        ; cmp rcx, POISONED
+                        ; je =>full
+                        ; =>access
+                    );
+                }
                 self.stubs.push(Stub::Probe {
                     label: full,
                     access,
@@ -1307,6 +1324,19 @@ impl Emitter {
                 (at, regs, va, SlowPath::Resume)
             }
         }
+    }
+
+    /// Whether the member of group `slot` being emitted comes right after
+    /// an access of its group, with nothing emitted in between but its own
+    /// operands' loads (which leave rcx alone): rcx then holds what that
+    /// access left, which one compare with the slot tells apart. Where
+    /// the leader found the group's delta, rcx is that delta, as in the
+    /// slot. Where it poisoned the slot, rcx is the page delta of the
+    /// access's own probe (a multiple of 4096) or 0 (a helper call's slow
+    /// path clears it): never `POISONED`, so the member probes alone. A
+    /// function's saves and restores are such runs: one load fewer each.
+    fn chained(&self, slot: u8) -> bool {
+        self.group_tail == Some((slot, self.op_start))
     }
 
     /// The va in rsi and its probe, binding `access` after it; returns
@@ -3075,6 +3105,12 @@ impl Emitter {
                         }
                         _ => {}
                     }
+                    if matches!(call, SlowCall::Load(..) | SlowCall::Store(..)) {
+                        // A chained group member next compares rcx with
+                        // its slot (see `Emitter::chained`): whatever the
+                        // helper left there must not pass for a delta.
+                        dynasm!(self.a ; .arch x64 ; xor ecx, ecx);
+                    }
                     dynasm!(self.a ; .arch x64 ; jmp =>resume);
                 }
                 Stub::Helper {
@@ -4029,9 +4065,10 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
             if loop_head[i] {
                 e.align_loop_head();
             }
-            // Other ways in bring rax and the flags as they left them.
+            // Other ways in bring rax, rcx and the flags as they left them.
             e.last_store = None;
             e.zero_flag = None;
+            e.group_tail = None;
             dynasm!(e.a ; .arch x64 ; =>label);
             seg = 0;
             reachable = true;
@@ -4051,6 +4088,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         if straddles(op, ipc) {
             e.straddle_guard(ipc, (op.raw >> 16) as u16, seg);
         }
+        e.op_start = e.a.offset().0;
         match (fused.fused[i], op.inst) {
             (rotate::Fused::Skip, inst) => {
                 if let Some((_, rd)) = inst.int_operands() {
@@ -4201,6 +4239,12 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                 e.simple(&inst, ipc, next, seg);
                 e.mem_role = None;
                 e.keep_rax(held, inst.int_operands().map_or(0, |(_, rd)| rd));
+                e.group_tail = match roles[i] {
+                    Some(Role::Leader { slot, .. } | Role::Member { slot }) => {
+                        Some((slot, e.a.offset().0))
+                    }
+                    None => None,
+                };
                 seg += 1;
             }
             inst if amo::amo_in_line(&inst).is_some() => {

@@ -11,7 +11,9 @@
 //! free of translated code) leaves a marker in the slot (`POISONED`, 1:
 //! never a delta) and probes its own access alone: the members then probe
 //! for themselves, out of line. Only the leader's own access can fault,
-//! so faults stay exact.
+//! so faults stay exact. A member right after another access of its group
+//! tests the rcx that access left against the slot instead of loading the
+//! slot (`Emitter::chained`).
 //!
 //! In M-mode code that checks only the bounds of RAM (`DataMode::Unchecked`)
 //! a group's leader checks that its span lies in RAM (and, with stores, in
