@@ -3951,7 +3951,16 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
                 }
             }
         }
-        (groups::plan(body, &label), rotate::plan(body, &fuse_label))
+        // M-mode leaders check only RAM's bounds, as an access alone
+        // does: their groups may reach out of loops (see `groups::plan`).
+        let group_depth: &[u8] = match e.loads {
+            DataMode::Unchecked => &[],
+            _ => &depth,
+        };
+        (
+            groups::plan(body, &label, group_depth),
+            rotate::plan(body, &fuse_label),
+        )
     };
     let fp_known = fp_state::plan(body, &inside[..len]);
     let virt = late::plan(

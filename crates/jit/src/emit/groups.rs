@@ -74,8 +74,18 @@ struct Open {
 }
 
 /// The role of each instruction of `ops` (a translation's body; `label[i]`
-/// when something jumps to `i`).
-pub fn plan(ops: &[Op], label: &[bool]) -> Vec<Option<Role>> {
+/// when something jumps to `i`, `depth[i]` the number of its loops, or
+/// `depth` empty where groups may reach out of loops: M-mode leaders
+/// check only RAM's bounds, as an access alone does).
+///
+/// A group does not reach out of a loop: an access after the loop's
+/// backward branch (no label ends the group there) would make the access
+/// inside the loop its leader, which probes the TLB for the span every
+/// time round (and stores the slot) where alone it checks its site-cache
+/// slot. A string loop of busybox's (`lbu` from its pointer, then a load
+/// two bytes on after the loop) paid 13 instructions a byte for one
+/// member's probe per string.
+pub fn plan(ops: &[Op], label: &[bool], depth: &[u8]) -> Vec<Option<Role>> {
     let mut roles = vec![None; ops.len()];
     let mut open: Vec<Open> = Vec::new();
     let mut done: Vec<Open> = Vec::new();
@@ -85,8 +95,12 @@ pub fn plan(ops: &[Op], label: &[bool]) -> Vec<Option<Role>> {
         }
         if let Some((base, imm, size, store)) = access(&op.inst) {
             let (lo, hi) = (i64::from(imm), i64::from(imm) + i64::from(size));
+            let depth_of = |k: usize| depth.get(k).copied().unwrap_or(0);
             match open.iter().position(|g| g.base == base) {
-                Some(k) if hi.max(open[k].hi) - lo.min(open[k].lo) <= MAX_SPAN => {
+                Some(k)
+                    if hi.max(open[k].hi) - lo.min(open[k].lo) <= MAX_SPAN
+                        && depth_of(open[k].members[0]) == depth_of(i) =>
+                {
                     let g = &mut open[k];
                     g.members.push(i);
                     g.lo = g.lo.min(lo);
@@ -179,7 +193,7 @@ mod tests {
                 imm: 8,
             }),
         ];
-        let roles = plan(&ops, &[false; 5]);
+        let roles = plan(&ops, &[false; 5], &[0; 5]);
         assert_eq!(
             roles[0],
             Some(Role::Leader {
@@ -232,7 +246,7 @@ mod tests {
         ];
         let mut label = [false; 6];
         label[2] = true;
-        let roles = plan(&ops, &label);
+        let roles = plan(&ops, &label, &[0; 6]);
         assert!(matches!(roles[0], Some(Role::Leader { span: 16, .. })));
         assert!(matches!(roles[2], Some(Role::Leader { span: 16, .. })));
         assert!(matches!(roles[3], Some(Role::Member { .. })));
@@ -254,6 +268,46 @@ mod tests {
                 imm: 8,
             }),
         ];
-        assert!(plan(&ops, &[false; 2]).iter().all(Option::is_none));
+        assert!(plan(&ops, &[false; 2], &[0; 2]).iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn a_group_does_not_reach_out_of_its_loop() {
+        use Inst::*;
+        let ops = [
+            op(Lbu {
+                rd: 10,
+                rs1: 11,
+                imm: 0,
+            }),
+            op(Lbu {
+                rd: 12,
+                rs1: 11,
+                imm: 1,
+            }),
+            op(Bne {
+                rs1: 10,
+                rs2: 0,
+                imm: -8,
+            }),
+            op(Lbu {
+                rd: 13,
+                rs1: 11,
+                imm: 2,
+            }),
+            op(Lbu {
+                rd: 14,
+                rs1: 11,
+                imm: 3,
+            }),
+        ];
+        let roles = plan(&ops, &[true, false, false, false, false], &[1, 1, 1, 0, 0]);
+        assert!(matches!(roles[0], Some(Role::Leader { span: 2, .. })));
+        assert!(matches!(roles[1], Some(Role::Member { .. })));
+        assert!(matches!(
+            roles[3],
+            Some(Role::Leader { lo: 2, span: 2, .. })
+        ));
+        assert!(matches!(roles[4], Some(Role::Member { .. })));
     }
 }
