@@ -1334,7 +1334,8 @@ impl Emitter {
     /// slot. Where it poisoned the slot, rcx is the page delta of the
     /// access's own probe (a multiple of 4096) or 0 (a helper call's slow
     /// path clears it): never `POISONED`, so the member probes alone. A
-    /// function's saves and restores are such runs: one load fewer each.
+    /// function's saves and restores are such runs: one instruction fewer
+    /// each.
     fn chained(&self, slot: u8) -> bool {
         self.group_tail == Some((slot, self.op_start))
     }
