@@ -459,6 +459,13 @@ impl crate::Hart {
     /// updates, then PMP. Page faults and access faults come back as `Trap`
     /// with `tval = va`.
     pub fn translate(&mut self, va: u64, access: Access) -> Result<u64, Trap> {
+        self.translate_with(va, access, false)
+    }
+
+    /// [`translate`](Self::translate), but a walk that would have to set
+    /// a PTE's A or D bit fails instead (`quiet`): for a translation no
+    /// access has asked for yet, which must leave memory as it is.
+    fn translate_with(&mut self, va: u64, access: Access, quiet: bool) -> Result<u64, Trap> {
         if let Some(pa) = self.tlb_lookup(va, access) {
             return Ok(pa);
         }
@@ -468,7 +475,7 @@ impl crate::Hart {
         let pa = if eff == PrivilegeMode::Machine || mode == satp::BARE {
             va
         } else {
-            let (pa, level) = self.walk(va, access, eff, mode)?;
+            let (pa, level) = self.walk(va, access, eff, mode, quiet)?;
             match level {
                 0 => {}
                 1 => {
@@ -518,6 +525,40 @@ impl crate::Hart {
         }
     }
 
+    /// The host address delta of the `span` bytes at `va` for translated
+    /// code's probe groups (see `rvisor-jit`'s `emit::groups`): `Some`
+    /// where the TLB entries translated code probes for loads (or, with
+    /// `store`, for stores) map them all into RAM (and, for stores, free
+    /// of code) with one delta, filling them without setting A or D bits
+    /// if need be (no access asked for them yet); `None` otherwise. Two
+    /// pages that are neighbours in guest-physical memory too (a kernel's
+    /// linear map, where a structure may straddle pages) have one delta.
+    pub fn group_delta(&mut self, va: u64, span: u16, store: bool) -> Option<u64> {
+        let access = if store { Access::Store } else { Access::Load };
+        let last = va.wrapping_add(u64::from(span.max(1)) - 1);
+        let first = self.quiet_delta(va, access)?;
+        if (va ^ last) & !PAGE_MASK != 0 && self.quiet_delta(last, access)? != first {
+            return None;
+        }
+        Some(first)
+    }
+
+    /// The host delta of `va`'s page in the TLB translated code probes
+    /// for `access` (filled without A/D updates if need be).
+    fn quiet_delta(&mut self, va: u64, access: Access) -> Option<u64> {
+        let a = access as usize;
+        let held = |h: &Self| {
+            let e = &h.mmu.tlb[a][(va >> 12) as usize & (TLB_SIZE - 1)];
+            let tag = (va & !PAGE_MASK) | h.mmu.ctx[h.prv as usize & 3][a];
+            (e.ram_tag == tag).then_some(e.host_delta)
+        };
+        if let Some(d) = held(self) {
+            return Some(d);
+        }
+        self.translate_with(va, access, true).ok()?;
+        held(self)
+    }
+
     /// How loads at the current privilege find memory: through page
     /// tables, one to one, or one to one with every access allowed (M-mode
     /// with no locked PMP entry).
@@ -560,6 +601,7 @@ impl crate::Hart {
         access: Access,
         eff: PrivilegeMode,
         mode: u8,
+        quiet: bool,
     ) -> Result<(u64, u32), Trap> {
         let levels: u32 = match mode {
             satp::SV39 => 3,
@@ -652,6 +694,9 @@ impl crate::Hart {
                 }
                 let need = pte::A | if access == Access::Store { pte::D } else { 0 };
                 if pte & need != need {
+                    if quiet {
+                        return Err(pf);
+                    }
                     if !self
                         .mmu
                         .pmp

@@ -68,6 +68,9 @@ pub struct HartStats {
     /// Translations whose way into a loop found a register it counted on
     /// holding a narrow value not holding one.
     pub jit_guards_failed: u64,
+    /// Translations left after a probe group whose leader found its span
+    /// unusable (the pc is translated again without paged groups).
+    pub jit_groups_failed: u64,
     /// Translator: guest instructions retired in translated code.
     pub jit_insns_run: u64,
     /// Translator: returns from translated code to the dispatcher by

@@ -71,6 +71,9 @@ pub(crate) struct Done {
     /// Its ways into loops check narrow registers (see
     /// `emit::narrow::plan_guarded`), all but these.
     pub guarded: Option<[(u16, u32); crate::emit::UNGUARDED]>,
+    /// Its loads and stores under address translation may share probes
+    /// (see `emit::groups`).
+    pub grouped: bool,
     /// The code (`None`: nothing was translatable, or emitting failed).
     pub template: Option<Template>,
 }
@@ -211,6 +214,7 @@ fn run(job: Job) {
         guessed: req.guess & !1 != 0,
         guarded: (req.guess & 1 != 0).then_some(req.unguarded),
         divided: req.divisors.any(),
+        grouped: req.grouping,
         template,
     });
 }

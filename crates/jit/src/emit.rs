@@ -88,6 +88,11 @@ pub const FALLBACK_GUARD_FAILED: u64 = 4;
 /// Likewise for a guessed divisor (see [`divisor`]): its code is
 /// translated again without divisor guesses.
 pub const FALLBACK_DIVISOR_FAILED: u64 = 3;
+/// Likewise for a paged probe group's leader whose span was not one page
+/// of RAM its members could use (see [`groups`]): it left after its own
+/// access, and the translation at `Ctx::guard_pa` is made again without
+/// paged probe groups.
+pub const FALLBACK_GROUP_FAILED: u64 = 5;
 
 /// Block status: a helper stored a trap in `Ctx::trap`; pc and instret are
 /// those of the faulting instruction.
@@ -503,6 +508,16 @@ enum SlowCall {
     Load(LoadFn, u8),
     /// The helper and the source register.
     Store(StoreFn, u8),
+    /// A group leader's helper, its destination (a load) or source (a
+    /// store) register, and the group (see [`SlowPath::Group`]).
+    Group {
+        f: helpers::GroupFn,
+        reg: u8,
+        store: bool,
+        info: u64,
+        slot: u8,
+        exit: DynamicLabel,
+    },
     /// A direct FP helper, its packed operands and the raw encoding.
     Fp(FpFn, u64, u32),
     /// The interpreter's semantics of an A instruction (`helpers::ext`),
@@ -517,6 +532,12 @@ enum SlowPath {
     Resume,
     /// Out of the translation after the access.
     Exit,
+    /// A paged group leader's: its helper probes the group's span again
+    /// (`helpers::group`, `info` as `helpers::group_info`); back to the
+    /// code after the access if that found the delta, else out of the
+    /// translation to the dispatcher, which has it made again without
+    /// groups.
+    Group { slot: u8, info: u64 },
     /// No slow path: an M-mode group member.
     Never,
 }
@@ -548,29 +569,6 @@ enum Stub {
         label: DynamicLabel,
         resume: DynamicLabel,
         out: DynamicLabel,
-    },
-    /// A group member whose leader found no delta: its own probe, then
-    /// back to the access (or to its slow path); `va` as for `Slow`
-    /// (rsi computed first from that base and displacement).
-    Probe {
-        label: DynamicLabel,
-        access: DynamicLabel,
-        size: u8,
-        store: bool,
-        slow: DynamicLabel,
-        va: Option<(u8, i32)>,
-    },
-    /// A group leader's probe failed: 0 in its slot (the members probe
-    /// alone), and the probe of its own access (its own address in rsi,
-    /// then back to the group's), else its own slow path.
-    Poison {
-        label: DynamicLabel,
-        access: DynamicLabel,
-        slot: u8,
-        adjust: i32,
-        size: u8,
-        store: bool,
-        slow: DynamicLabel,
     },
     /// A load whose TLB entry's delta is not the guessed one.
     Delta {
@@ -618,6 +616,9 @@ enum Stub {
         /// A load's rd whose value is in rax (it has no host register: the
         /// code after the access stores it).
         rax_into: Option<u8>,
+        /// Out to the dispatcher after a paged group leader whose span
+        /// failed (see [`SlowPath::Group`]), never chained.
+        group_failed: bool,
     },
     /// A back branch's failed checks (see [`Emitter::back_branch`]): the
     /// branch decided again, taken to leave for the dispatcher at
@@ -1246,96 +1247,62 @@ impl Emitter {
                 store: group_stores,
                 slot,
             }) => {
-                let poison = self.a.new_dynamic_label();
                 self.address(rs1, lo);
                 let regs = self.regs;
-                self.tlb_probe(span, group_stores, poison);
+                // A span the TLB does not hold goes to the leader's own
+                // slow path (`SlowPath::Group`), which probes it again
+                // after the access.
+                self.tlb_probe(span, group_stores, slow);
                 dynasm!(self.a
                     ; .arch x64
                     ; mov [rbx + slot_offset(slot)], rcx
                     ; =>access
                 );
-                self.stubs.push(Stub::Poison {
-                    label: poison,
-                    access,
-                    slot,
-                    adjust: imm.wrapping_sub(lo),
-                    size,
-                    store,
-                    slow,
-                });
-                let disp = imm.wrapping_sub(lo);
+                let into = imm.wrapping_sub(lo);
+                let info = helpers::group_info(slot, span, into as u16, group_stores);
                 (
                     Operand {
-                        disp,
+                        disp: into,
                         ..Operand::VA
                     },
                     regs,
-                    None,
-                    SlowPath::Resume,
+                    Some((RSI, into)),
+                    SlowPath::Group { slot, info },
                 )
             }
             Some(Role::Member { slot }) => {
-                let full = self.a.new_dynamic_label();
                 // A member addresses from its base's host register where
-                // it has one: rsi (the va) is only wanted off the fast
-                // path, which computes it (a function's saves and
-                // restores are runs of members: one instruction each
-                // fewer).
-                let (at, va) = match self.loc(rs1) {
-                    Loc::Reg(h) if rs1 & 31 != 0 => {
-                        let at = Operand {
-                            base: h,
-                            indexed: true,
-                            disp: imm,
-                        };
-                        (at, Some((h, imm)))
-                    }
+                // it has one (a function's saves and restores are runs
+                // of members). Its leader found the group's delta, or the
+                // code left after the leader: a member checks nothing.
+                let at = match self.loc(rs1) {
+                    Loc::Reg(h) if rs1 & 31 != 0 => Operand {
+                        base: h,
+                        indexed: true,
+                        disp: imm,
+                    },
                     _ => {
                         self.address(rs1, imm);
-                        (Operand::VA, None)
+                        Operand::VA
                     }
                 };
                 let regs = self.regs;
-                if self.chained(slot) {
-                    dynasm!(self.a
-                        ; .arch x64
-                        ; cmp rcx, [rbx + slot_offset(slot)]
-                        ; jne =>full
-                        ; =>access
-                    );
-                } else {
-                    dynasm!(self.a
-                        ; .arch x64
-                        ; mov rcx, [rbx + slot_offset(slot)]
-                        ; cmp rcx, POISONED
-                        ; je =>full
-                        ; =>access
-                    );
+                if !self.chained(slot) {
+                    dynasm!(self.a ; .arch x64 ; mov rcx, [rbx + slot_offset(slot)]);
                 }
-                self.stubs.push(Stub::Probe {
-                    label: full,
-                    access,
-                    size,
-                    store,
-                    slow,
-                    va,
-                });
-                (at, regs, va, SlowPath::Resume)
+                dynasm!(self.a ; .arch x64 ; =>access);
+                (at, regs, None, SlowPath::Never)
             }
         }
     }
 
     /// Whether the member of group `slot` being emitted comes right after
     /// an access of its group, with nothing emitted in between but its own
-    /// operands' loads (which leave rcx alone): rcx then holds what that
-    /// access left, which one compare with the slot tells apart. Where
-    /// the leader found the group's delta, rcx is that delta, as in the
-    /// slot. Where it poisoned the slot, rcx is the page delta of the
-    /// access's own probe (a multiple of 4096) or 0 (a helper call's slow
-    /// path clears it): never `POISONED`, so the member probes alone. A
-    /// function's saves and restores are such runs: one instruction fewer
-    /// each.
+    /// operands' loads (which leave rcx alone): rcx then holds the group's
+    /// delta, which every access of a group leaves there (the leader's
+    /// probe or its slow path, a member's load of the slot), and the
+    /// member needs no instruction of its own. A function's saves and
+    /// restores are such runs.
     fn chained(&self, slot: u8) -> bool {
         self.group_tail == Some((slot, self.op_start))
     }
@@ -1473,11 +1440,12 @@ impl Emitter {
         self.set_rd(rd, to);
         let rax_into = (to == RAX && rd & 31 != 0).then_some(rd & 31);
         if let Some(resume) = self.slow_resume(after, resume, site, rax_into) {
+            let call = self.slow_call(SlowCall::Load(f, to), after, (size, signed), site, rax_into);
             self.stubs.push(Stub::Slow {
                 label: slow,
                 resume,
                 fail,
-                call: SlowCall::Load(f, to),
+                call,
                 regs,
                 keep: std::mem::take(&mut self.keep),
                 va,
@@ -1501,7 +1469,7 @@ impl Emitter {
     ) -> Option<DynamicLabel> {
         match after {
             SlowPath::Never => None,
-            SlowPath::Resume => Some(resume),
+            SlowPath::Resume | SlowPath::Group { .. } => Some(resume),
             SlowPath::Exit => {
                 let out = self.a.new_dynamic_label();
                 self.stubs.push(Stub::Exit {
@@ -1511,9 +1479,50 @@ impl Emitter {
                     retired: site.index + 1,
                     keep: self.keep.clone(),
                     rax_into,
+                    group_failed: false,
                 });
                 Some(out)
             }
+        }
+    }
+
+    /// The slow path's call of a load or store (`plain`), or of its
+    /// group leader's helper with the way out where the group's span
+    /// failed (see [`SlowPath::Group`]). `rax_into` as for
+    /// [`Self::slow_resume`].
+    fn slow_call(
+        &mut self,
+        plain: SlowCall,
+        after: SlowPath,
+        (size, signed): (u8, bool),
+        site: Site,
+        rax_into: Option<u8>,
+    ) -> SlowCall {
+        let SlowPath::Group { slot, info } = after else {
+            return plain;
+        };
+        let (reg, store) = match plain {
+            SlowCall::Load(_, to) => (to, false),
+            SlowCall::Store(_, rs2) => (rs2, true),
+            _ => unreachable!("only loads and stores lead groups"),
+        };
+        let exit = self.a.new_dynamic_label();
+        self.stubs.push(Stub::Exit {
+            label: exit,
+            regs: self.regs,
+            pc: site.next,
+            retired: site.index + 1,
+            keep: self.keep.clone(),
+            rax_into,
+            group_failed: true,
+        });
+        SlowCall::Group {
+            f: helpers::group_fn(size, signed, store),
+            reg,
+            store,
+            info,
+            slot,
+            exit,
         }
     }
 
@@ -1562,11 +1571,12 @@ impl Emitter {
         }
         dynasm!(self.a ; .arch x64 ; =>resume);
         if let Some(resume) = self.slow_resume(after, resume, site, None) {
+            let call = self.slow_call(SlowCall::Store(f, rs2), after, (size, false), site, None);
             self.stubs.push(Stub::Slow {
                 label: slow,
                 resume,
                 fail,
-                call: SlowCall::Store(f, rs2),
+                call,
                 regs,
                 keep: std::mem::take(&mut self.keep),
                 va,
@@ -2093,6 +2103,7 @@ impl Emitter {
             retired,
             keep: Vec::new(),
             rax_into: None,
+            group_failed: false,
         });
         self.last_store = None;
     }
@@ -3074,6 +3085,22 @@ impl Emitter {
                             ; mov rdx, [rbx + xo(rs2)]
                             ; mov rax, QWORD f as usize as i64
                         ),
+                        SlowCall::Group {
+                            f,
+                            reg,
+                            store,
+                            info,
+                            ..
+                        } => {
+                            if store {
+                                dynasm!(self.a ; .arch x64 ; mov rdx, [rbx + xo(reg)]);
+                            }
+                            dynasm!(self.a
+                                ; .arch x64
+                                ; mov rcx, QWORD info as i64
+                                ; mov rax, QWORD f as usize as i64
+                            );
+                        }
                         SlowCall::Fp(f, packed, raw) => dynasm!(self.a
                             ; .arch x64
                             ; mov rsi, QWORD packed as i64
@@ -3100,17 +3127,27 @@ impl Emitter {
                         SlowCall::Load(_, to) if to != RAX => {
                             dynasm!(self.a ; .arch x64 ; mov Rq(to), rax);
                         }
+                        SlowCall::Group {
+                            reg, store: false, ..
+                        } if reg != RAX => {
+                            dynasm!(self.a ; .arch x64 ; mov Rq(reg), rax);
+                        }
                         // The fast path's result register.
                         SlowCall::Ext(_, rd) if rd != 0 => {
                             dynasm!(self.a ; .arch x64 ; mov rax, [rbx + xo(rd)]);
                         }
                         _ => {}
                     }
-                    if matches!(call, SlowCall::Load(..) | SlowCall::Store(..)) {
-                        // A chained group member next compares rcx with
-                        // its slot (see `Emitter::chained`): whatever the
-                        // helper left there must not pass for a delta.
-                        dynasm!(self.a ; .arch x64 ; xor ecx, ecx);
+                    if let SlowCall::Group { slot, exit, .. } = call {
+                        // The members use the delta the helper found (a
+                        // chained one in rcx), or none: out after this
+                        // access.
+                        dynasm!(self.a
+                            ; .arch x64
+                            ; mov rcx, [rbx + slot_offset(slot)]
+                            ; cmp rcx, POISONED
+                            ; je =>exit
+                        );
                     }
                     dynasm!(self.a ; .arch x64 ; jmp =>resume);
                 }
@@ -3198,6 +3235,7 @@ impl Emitter {
                     retired,
                     keep,
                     rax_into,
+                    group_failed,
                 } => {
                     dynasm!(self.a ; .arch x64 ; =>label);
                     if let Some(rd) = rax_into {
@@ -3208,7 +3246,23 @@ impl Emitter {
                     for k in keep {
                         self.materialize(k);
                     }
-                    self.exit_direct(pc, retired);
+                    if group_failed {
+                        // The interpreter runs the rest of the block (the
+                        // members), no boundary in between.
+                        self.add_pending(retired);
+                        dynasm!(self.a
+                            ; .arch x64
+                            ; mov rax, QWORD pc as i64
+                            ; mov [rbx + L.pc], rax
+                            ; mov rax, QWORD self.block_pa as i64
+                            ; mov [rbx + L.guard_pa], rax
+                            ; mov QWORD [rbx + L.fallback], FALLBACK_GROUP_FAILED as i32
+                            ; mov eax, RET_CONTINUE
+                        );
+                        self.jmp_epilogue();
+                    } else {
+                        self.exit_direct(pc, retired);
+                    }
                 }
                 Stub::Check { label, resume, out } => {
                     // rbp is the count pending in here (see `PENDING`).
@@ -3235,48 +3289,6 @@ impl Emitter {
                         ; sub Rq(PENDING), [rbx + L.check_at]
                         ; jmp =>out
                     );
-                }
-                Stub::Probe {
-                    label,
-                    access,
-                    size,
-                    store,
-                    slow,
-                    va,
-                } => {
-                    dynasm!(self.a ; .arch x64 ; =>label);
-                    if let Some((b, d)) = va {
-                        dynasm!(self.a ; .arch x64 ; lea rsi, [Rq(b) + d]);
-                    }
-                    self.probe(size, store, slow);
-                    dynasm!(self.a ; .arch x64 ; jmp =>access);
-                }
-                Stub::Poison {
-                    label,
-                    access,
-                    slot,
-                    adjust,
-                    size,
-                    store,
-                    slow,
-                } => {
-                    // A group's span across a page boundary fails its
-                    // probe every time (a SHA-1 schedule on a stack that
-                    // happened to straddle one: every round's leader took
-                    // a helper call), where each access alone may pass.
-                    dynasm!(self.a
-                        ; .arch x64
-                        ; =>label
-                        ; mov QWORD [rbx + slot_offset(slot)], POISONED
-                    );
-                    if adjust != 0 {
-                        dynasm!(self.a ; .arch x64 ; add rsi, adjust);
-                    }
-                    self.probe(size, store, slow);
-                    if adjust != 0 {
-                        dynasm!(self.a ; .arch x64 ; sub rsi, adjust);
-                    }
-                    dynasm!(self.a ; .arch x64 ; jmp =>access);
                 }
                 Stub::Delta { label, access } => dynasm!(self.a
                     ; .arch x64
@@ -3352,15 +3364,14 @@ impl Emitter {
     }
 }
 
-/// Offset from the hart pointer of probe group slot `slot` (in `Ctx`).
-/// What a probe group's slot holds when its first access found no delta
-/// for the group's span: never a delta, which is a difference of page
-/// addresses. (Not 0: where guest RAM is mapped at its own address, as
-/// for M-mode code and identity-mapped kernels, 0 is the delta of every
-/// RAM page, and a 0 marker sent every member of every group of bare-
-/// metal code out of line.)
-const POISONED: i32 = 1;
+/// What a probe group's slot holds when its leader found no delta for
+/// the group's span (`helpers::group`): never a delta, which is a
+/// difference of page addresses. (Not 0: where guest RAM is mapped at its
+/// own address, as for M-mode code and identity-mapped kernels, 0 is the
+/// delta of every RAM page.)
+pub(crate) const POISONED: i32 = 1;
 
+/// Offset from the hart pointer of probe group slot `slot` (in `Ctx`).
 fn slot_offset(slot: u8) -> i32 {
     L.group_delta + 8 * i32::from(slot)
 }
@@ -3742,6 +3753,10 @@ pub struct Request {
     pub unguarded: [(u16, u32); UNGUARDED],
     /// The divisors it may count on likewise (see [`divisor`]).
     pub divisors: divisor::Divisors,
+    /// Whether loads and stores under address translation may share
+    /// probes (see [`groups`]): not where a group's span failed
+    /// ([`FALLBACK_GROUP_FAILED`]).
+    pub grouping: bool,
 }
 
 /// Translate the leading translatable ops of `ops` (contiguous guest code
@@ -3758,6 +3773,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         guess,
         unguarded,
         divisors,
+        grouping,
     } = req;
     let n = ops.iter().take_while(|op| translatable(&op.inst)).count();
     if n == 0 {
@@ -3958,10 +3974,12 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
             DataMode::Unchecked => &[],
             _ => &depth,
         };
-        (
-            groups::plan(body, &label, group_depth),
-            rotate::plan(body, &fuse_label),
-        )
+        let grouped = if grouping || e.loads == DataMode::Unchecked {
+            groups::plan(body, &label, group_depth)
+        } else {
+            vec![None; body.len()]
+        };
+        (grouped, rotate::plan(body, &fuse_label))
     };
     let fp_known = fp_state::plan(body, &inside[..len]);
     let virt = late::plan(
@@ -4425,6 +4443,7 @@ mod tests {
             modes,
             guess: 0,
             unguarded: [(0, 0); UNGUARDED],
+            grouping: true,
             divisors: divisor::Divisors::default(),
         };
         let e = translate(ops, req).expect("translatable");

@@ -159,6 +159,65 @@ pub extern "sysv64" fn store<const N: u8>(hart: *mut Hart, va: u64, v: u64) -> H
     ends_block(hart, r)
 }
 
+/// A probe group leader's access (see `emit::groups`) whose probe of its
+/// group's span failed: `info` packs the group's slot (bits 7:0), the
+/// span's length (23:8), how far the leader's own address lies into it
+/// (39:24) and whether a member stores (bit 40).
+pub type GroupFn = extern "sysv64" fn(*mut Hart, u64, u64, u64) -> HelperRet;
+
+/// The [`group`] helper of a leader's access of `size` bytes.
+pub fn group_fn(size: u8, signed: bool, store: bool) -> GroupFn {
+    match (size, signed, store) {
+        (1, _, true) => group::<1, false, true>,
+        (2, _, true) => group::<2, false, true>,
+        (4, _, true) => group::<4, false, true>,
+        (_, _, true) => group::<8, false, true>,
+        (1, true, false) => group::<1, true, false>,
+        (2, true, false) => group::<2, true, false>,
+        (4, true, false) => group::<4, true, false>,
+        (1, false, false) => group::<1, false, false>,
+        (2, false, false) => group::<2, false, false>,
+        (4, false, false) => group::<4, false, false>,
+        _ => group::<8, false, false>,
+    }
+}
+
+/// The `info` of a [`GroupFn`].
+pub fn group_info(slot: u8, span: u16, into: u16, store: bool) -> u64 {
+    u64::from(slot) | u64::from(span) << 8 | u64::from(into) << 24 | u64::from(store) << 40
+}
+
+/// A group leader's load (`N` bytes, sign-extended if `S`) or store (of
+/// `v`, if `STORE`) at `va`, as [`load`] and [`store`] do it, then its
+/// group's span probed again (the access filled the TLB): its delta in
+/// the slot, or `emit::POISONED` if the members cannot use one (the code
+/// leaves the translation after the access; see
+/// `emit::FALLBACK_GROUP_FAILED`).
+pub extern "sysv64" fn group<const N: u8, const S: bool, const STORE: bool>(
+    hart: *mut Hart,
+    va: u64,
+    v: u64,
+    info: u64,
+) -> HelperRet {
+    let r = if STORE {
+        store::<N>(hart, va, v)
+    } else {
+        load::<N, S>(hart, va)
+    };
+    if r.status == ST_OK {
+        // SAFETY: as in `load`.
+        let hart = unsafe { &mut *hart };
+        let slot = (info & 0xff) as usize % hart.jit.group_delta.len();
+        let span = (info >> 8) as u16;
+        let lo = va.wrapping_sub(info >> 24 & 0xffff);
+        hart.jit.group_delta[slot] = match hart.group_delta(lo, span, info >> 40 & 1 != 0) {
+            Some(d) => d as usize,
+            None => crate::emit::POISONED as usize,
+        };
+    }
+    r
+}
+
 /// The status of an operation that may end the block after it
 /// (`Ok(true)`: a store hit code, a CSR write needs a boundary) or trap
 /// (stored in `Hart::jit` for the dispatcher).

@@ -155,6 +155,14 @@ fn goes_on(op: &Op) -> bool {
 /// keep changing kind does not pay a retranslation of a page each time.
 const MAX_GUESSES_FAILED: u64 = 64;
 
+/// Translations made again without paged probe groups (see
+/// `emit::groups`) after which all code is made without them.
+const MAX_GROUPS_DROPPED: usize = 4096;
+
+/// Failed probe group spans in one translation after which it is made
+/// again without paged probe groups.
+const GROUP_TRIES: u32 = 256;
+
 /// Most saved guest-code copies before the whole cache is flushed.
 const MAX_COPIES: usize = 1 << 20;
 /// Table slots (a power of two), in sets of two ways: with one way, two
@@ -218,6 +226,10 @@ pub struct JitStats {
     /// `emit::narrow::plan_guarded`): translated again without such
     /// checks, its entry's guesses kept.
     pub guards_failed: u64,
+    /// Translations left after a probe group's leader whose span was not
+    /// one page of RAM its members could use (see `emit::groups`):
+    /// translated again without paged probe groups.
+    pub groups_failed: u64,
     /// Returns from translated code to the dispatcher, by why: an
     /// instruction left to the interpreter (CSR access, xRET, fences,
     /// ecall, wfi), an indirect jump that missed the jump cache, a direct
@@ -391,6 +403,12 @@ pub struct Jit {
     no_guard: HashMap<u64, u32>,
     /// Physical pcs translated without divisor guesses since one failed.
     no_divisor: HashSet<u64>,
+    /// Physical pcs translated without paged probe groups since a
+    /// group's span failed there.
+    no_group: HashSet<u64>,
+    /// How often a group's span failed in the translation at each
+    /// physical pc (see `GROUP_TRIES`).
+    group_tries: HashMap<u64, u32>,
     /// Reused buffer of written pages.
     scratch: Vec<u64>,
     /// The jump cache for indirect jumps (read by translated code).
@@ -469,6 +487,8 @@ impl Jit {
             no_guess: HashSet::new(),
             no_guard: HashMap::new(),
             no_divisor: HashSet::new(),
+            no_group: HashSet::new(),
+            group_tries: HashMap::new(),
             scratch: Vec::new(),
             jcache: vec![JcSet::default(); JC_SIZE / 2].into_boxed_slice(),
             jc_epoch: 1 << 32 | 1,
@@ -675,6 +695,14 @@ impl Jit {
         let first = if why == emit::FALLBACK_DIVISOR_FAILED {
             self.stats.divisor_guesses_failed += 1;
             self.no_divisor.insert(pa)
+        } else if why == emit::FALLBACK_GROUP_FAILED {
+            // A span that failed once (a structure on a user stack across
+            // pages) may not fail again: the code is made again without
+            // groups only when it keeps failing.
+            self.stats.groups_failed += 1;
+            let tries = self.group_tries.entry(pa).or_insert(0);
+            *tries += 1;
+            *tries == GROUP_TRIES && self.no_group.insert(pa)
         } else if why == emit::FALLBACK_GUARD_FAILED {
             // A check there failed: the code is made again without
             // checking those registers there (once per register at most).
@@ -823,11 +851,19 @@ impl Jit {
         let guarding =
             hart.prv != PrivilegeMode::Supervisor && self.stats.guards_failed < MAX_GUESSES_FAILED;
         let unguarded = self.unguarded(pa);
+        // Paged probe groups, but not where one failed, nor anywhere once
+        // that happened too often (each failure costs a page's code).
+        let grouping = self.no_group.len() < MAX_GROUPS_DROPPED && !self.no_group.contains(&pa);
         let no = (self.no_guess.contains(&pa), self.no_divisor.contains(&pa));
-        let unguessed =
-            move |guessed: bool, divided: bool, checked: Option<[(u16, u32); emit::UNGUARDED]>| {
-                !(guessed && no.0 || divided && no.1 || checked.is_some_and(|u| u != unguarded))
-            };
+        let unguessed = move |guessed: bool,
+                              divided: bool,
+                              checked: Option<[(u16, u32); emit::UNGUARDED]>,
+                              grouped: bool| {
+            !(guessed && no.0
+                || divided && no.1
+                || checked.is_some_and(|u| u != unguarded)
+                || grouped && !grouping)
+        };
         // The compiler thread's work for this block, if it was sent there;
         // a block whose work could not be used, or came late, is
         // translated on this thread (`here`), not sent again.
@@ -841,7 +877,8 @@ impl Jit {
                 background::Sent::Done(done) => {
                     here = true;
                     let usable = done.template.filter(|t| {
-                        t.modes == modes && unguessed(done.guessed, done.divided, done.guarded)
+                        t.modes == modes
+                            && unguessed(done.guessed, done.divided, done.guarded, done.grouped)
                     });
                     if let Some(t) = usable {
                         if self.adopt(hart, idx, (pc, pa), &t, modes, "") {
@@ -861,7 +898,8 @@ impl Jit {
         let published = self.library.as_ref().and_then(|l| l.get(pc, pa, modes));
         // (A published translation may have guessed where this pc's guess
         // failed.)
-        if let Some(t) = published.filter(|_| unguessed(true, true, Some(Default::default()))) {
+        if let Some(t) = published.filter(|_| unguessed(true, true, Some(Default::default()), true))
+        {
             if self.adopt(hart, idx, (pc, pa), &t, modes, " adopted") {
                 self.stats.adopted += 1;
                 return;
@@ -956,6 +994,7 @@ impl Jit {
             guess,
             unguarded,
             divisors,
+            grouping,
         };
         if let Some(outbox) = self.outbox.as_mut().filter(|_| !here) {
             if outbox.send(ops.clone(), req(self.buf.cursor())) {
@@ -1216,6 +1255,7 @@ impl Jit {
         h.jit_guesses_failed = s.guesses_failed;
         h.jit_divisor_guesses_failed = s.divisor_guesses_failed;
         h.jit_guards_failed = s.guards_failed;
+        h.jit_groups_failed = s.groups_failed;
         h.jit_insns_run = s.insns_run;
         h.jit_exits = s.exits;
         exit
@@ -1296,6 +1336,11 @@ impl Jit {
             }
             steps += self.execute(hart, s.entry, budget - steps);
             match hart.jit.fallback {
+                // A group leader left after its access and named its
+                // translation.
+                emit::FALLBACK_GROUP_FAILED => {
+                    self.guess_failed(hart.jit.guard_pa, emit::FALLBACK_GROUP_FAILED, (0, 0));
+                }
                 emit::FALLBACK_GUESS_FAILED | emit::FALLBACK_DIVISOR_FAILED => {
                     // The translation whose entry check failed left at its
                     // own pc: it may be one chained to from the one

@@ -3849,6 +3849,178 @@ fn accesses_sharing_a_probe_agree_with_the_interpreter_across_pages() {
     straddle_agrees(&a.finish().expect("assembles"));
 }
 
+/// Runs `code` (S-mode, Sv39, at virtual 0x2000_0000, ending in `wfi`)
+/// with `STRADDLE_VA` and the page after it mapped with `flags` to the
+/// physical pages `lo` and `hi`, by `engine` (`None`: the interpreter):
+/// x10 to x14, the low page's PTE afterwards, and the probe groups that
+/// failed (`jit_groups_failed`).
+fn run_paged_groups(
+    code: &[u8],
+    (lo, hi, flags): (u64, u64, u64),
+    engine: Option<Policy>,
+) -> ([u64; 5], u64, u64) {
+    const SV39: u64 = 8 << 60;
+    let (root, l1, l0) = (
+        RAM_BASE + 0x4_0000,
+        RAM_BASE + 0x4_1000,
+        RAM_BASE + 0x4_2000,
+    );
+    let (va, va_main) = (STRADDLE_VA, 0x2000_0000u64);
+    let ram = Arc::new(GuestRam::new(RAM_BASE, RAM_SIZE).expect("RAM"));
+    assert!(ram.write_bytes(CODE - RAM_BASE, code));
+    for (pa, seed) in [(lo, 0x11u8), (hi, 0xc3)] {
+        let bytes: Vec<u8> = (0..4096u32)
+            .map(|i| (i as u8).wrapping_mul(7) ^ seed)
+            .collect();
+        assert!(ram.write_bytes(pa - RAM_BASE, &bytes));
+    }
+    let put = |at: u64, v: u64| assert!(ram.write_bytes(at - RAM_BASE, &v.to_le_bytes()));
+    let lo_pte = l0 + ((va >> 12) & 0x1ff) * 8;
+    put(root, pte(l1, 1));
+    put(l1 + ((va >> 21) & 0x1ff) * 8, pte(l0, 1));
+    put(l1 + ((va_main >> 21) & 0x1ff) * 8, pte(l0 + 0x1000, 1));
+    put(lo_pte, pte(lo, flags));
+    put(l0 + (((va >> 12) + 1) & 0x1ff) * 8, pte(hi, flags));
+    put(l0 + 0x1000 + ((va_main >> 12) & 0x1ff) * 8, pte(CODE, LEAF));
+    let bus = Arc::new(BusBuilder::new(ram.clone()).build());
+    let mut cfg = HartConfig::machine(0, va_main);
+    cfg.reset_mode = rvisor_cpu::PrivilegeMode::Supervisor;
+    let mut h = Hart::new(cfg, bus, HartSignals::new(), TimerQueue::new(Clock::new()));
+    h.csr.satp = SV39 | root >> 12;
+    h.flush_tlb();
+    let exit = match engine {
+        None => h.run(1 << 20),
+        Some(policy) => Jit::new(policy, 1 << 20)
+            .expect("code cache")
+            .run(&mut h, 1 << 20),
+    };
+    assert_eq!(exit, Exit::Wfi, "{engine:?}: wfi");
+    assert_eq!(
+        h.stats.exceptions.iter().sum::<u64>(),
+        0,
+        "{engine:?}: trapped"
+    );
+    let mut word = [0u8; 8];
+    assert!(ram.read_bytes(lo_pte - RAM_BASE, &mut word));
+    let x = [h.x[10], h.x[11], h.x[12], h.x[13], h.x[14]];
+    (x, u64::from_le_bytes(word), h.stats.jit_groups_failed)
+}
+
+/// A loop whose probe group (two loads through one base) spans the end
+/// of `STRADDLE_VA`'s page, `rounds` times.
+fn straddling_group_loop(rounds: u64) -> Vec<u8> {
+    use Inst::*;
+    let mut a = Asm::new();
+    a.li(5, STRADDLE_VA + 0xff8);
+    a.li(31, rounds);
+    a.li(13, 0);
+    let top = a.label();
+    a.bind(top);
+    a.emit(Ld {
+        rd: 10,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Ld {
+        rd: 11,
+        rs1: 5,
+        imm: 8,
+    });
+    a.emit(Xor {
+        rd: 12,
+        rs1: 10,
+        rs2: 11,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 12,
+    });
+    a.emit(Slli {
+        rd: 13,
+        rs1: 13,
+        shamt: 1,
+    });
+    count_down(&mut a, top);
+    a.emit(Wfi);
+    a.finish().expect("assembles")
+}
+
+/// A group whose span covers two pages mapped to physical pages that
+/// are not neighbours has no one delta for its members: its leader makes
+/// its own access and the translation leaves after it, and after
+/// `GROUP_TRIES` (256) such exits the code is made again without paged
+/// groups, so a loop of 1000 rounds does not leave in every round. Where
+/// the pages are neighbours (a kernel's linear map), one delta serves
+/// both and no group fails.
+#[test]
+fn a_group_across_pages_leaves_a_while_then_goes_without() {
+    let code = straddling_group_loop(1000);
+    let [lo, _, hi] = STRADDLE_PA;
+    for (pages, apart) in [((lo, hi, LEAF), true), ((lo, lo + 0x1000, LEAF), false)] {
+        let want = run_paged_groups(&code, pages, None);
+        for policy in [Policy::Always, Policy::Hot(2)] {
+            let (x, pte, failed) = run_paged_groups(&code, pages, Some(policy));
+            assert_eq!(
+                (x, pte),
+                (want.0, want.1),
+                "{policy:?}, pages apart: {apart}"
+            );
+            if apart {
+                assert!(
+                    (256..600).contains(&failed),
+                    "{policy:?}: {failed} groups failed"
+                );
+            } else {
+                assert_eq!(failed, 0, "{policy:?}: neighbouring pages");
+            }
+        }
+    }
+}
+
+/// A group with stores whose leader is a load, on a page whose PTE has
+/// no D bit: the leader may not set D for its members (a branch may skip
+/// them), so it leaves after its own access; the interpreter's PTE and
+/// registers result whether the store runs or not.
+#[test]
+fn a_group_leader_sets_no_dirty_bit_for_its_members() {
+    use Inst::*;
+    const CLEAN: u64 = LEAF & !0x80;
+    let [lo, _, hi] = STRADDLE_PA;
+    for store in [0u64, 1] {
+        let mut a = Asm::new();
+        let out = a.label();
+        a.li(5, STRADDLE_VA + 0x100);
+        a.li(11, store);
+        a.li(12, 0x1234_5678);
+        a.emit(Ld {
+            rd: 10,
+            rs1: 5,
+            imm: 0,
+        });
+        a.beq(11, 0, out);
+        a.emit(Sd {
+            rs1: 5,
+            rs2: 12,
+            imm: 8,
+        });
+        a.emit(Ld {
+            rd: 13,
+            rs1: 5,
+            imm: 8,
+        });
+        a.bind(out);
+        a.emit(Wfi);
+        let code = a.finish().expect("assembles");
+        let want = run_paged_groups(&code, (lo, hi, CLEAN), None);
+        assert_eq!(want.1 & 0x80 != 0, store == 1, "the interpreter's D bit");
+        for policy in [Policy::Always, Policy::Hot(2)] {
+            let (x, pte, _) = run_paged_groups(&code, (lo, hi, CLEAN), Some(policy));
+            assert_eq!((x, pte), (want.0, want.1), "{policy:?}, store: {store}");
+        }
+    }
+}
+
 /// An if/else inside one translation (a forward branch and a forward `j`
 /// that stay in it), with a helper call (AMO) on one side: both paths
 /// must bring the cached registers to the same state at the join, and

@@ -232,7 +232,7 @@ impl VmStats {
         );
         let _ = writeln!(s, "  {:<32} {}", "spin-loop yields", sum(|h| h.spin_yields));
         type Counter = (&'static str, fn(&HartStats) -> u64);
-        let jit: [Counter; 17] = [
+        let jit: [Counter; 18] = [
             ("blocks translated", |h| h.jit_blocks),
             ("  of them copied from other harts", |h| h.jit_adopted),
             ("  made by the compiler thread", |h| h.jit_compiled_beside),
@@ -246,6 +246,7 @@ impl VmStats {
             ("narrow-register guesses failed", |h| h.jit_guesses_failed),
             ("divisor guesses failed", |h| h.jit_divisor_guesses_failed),
             ("loop-entry checks failed", |h| h.jit_guards_failed),
+            ("probe groups failed", |h| h.jit_groups_failed),
             ("exits: to the interpreter", |h| h.jit_exits[0]),
             ("exits: jump-cache misses", |h| h.jit_exits[1]),
             ("exits: unchained jumps", |h| h.jit_exits[2]),

@@ -5,15 +5,22 @@
 //! restores through `sp`, the fields of one structure) usually fall in
 //! one page. The first of them, the leader, probes the TLB once for the
 //! bytes all of them touch and keeps the host address delta in a
-//! [`Ctx::group_delta`](crate::helpers::Ctx) slot; the others, the
-//! members, use it after one test. A leader whose span is not all in one
-//! mapped page of RAM (or, for a group with stores, is not writable RAM
-//! free of translated code) leaves a marker in the slot (`POISONED`, 1:
-//! never a delta) and probes its own access alone: the members then probe
-//! for themselves, out of line. Only the leader's own access can fault,
-//! so faults stay exact. A member right after another access of its group
-//! tests the rcx that access left against the slot instead of loading the
-//! slot (`Emitter::chained`).
+//! [`Ctx::group_delta`](crate::helpers::Ctx) slot (and in rcx); the
+//! others, the members, use it and check nothing: one load of the slot,
+//! or nothing at all right after another access of the group, which left
+//! the delta in rcx (`Emitter::chained`).
+//!
+//! A leader whose probe fails makes its own access through its helper
+//! (`helpers::group`), which then finds the span's delta in the TLB (the
+//! access filled it; for a group with stores, a walk that sets no A or D
+//! bit fills the store entry). Where there is none (the span is not
+//! mapped RAM, for stores not free of code, or covers two pages that are
+//! not neighbours in guest-physical memory), the translation leaves after
+//! the leader's access and the interpreter runs the rest of the block, so
+//! only the leader's own access can fault and faults stay exact. A
+//! translation that leaves that way `GROUP_TRIES` times (a stack frame
+//! across two pages) is made again without paged groups
+//! (`emit::FALLBACK_GROUP_FAILED`).
 //!
 //! In M-mode code that checks only the bounds of RAM (`DataMode::Unchecked`)
 //! a group's leader checks that its span lies in RAM (and, with stores, in
@@ -43,7 +50,7 @@ pub enum Role {
         store: bool,
         slot: u8,
     },
-    /// Uses `slot`, or probes for itself if it holds 0.
+    /// Uses the delta in `slot` (or rcx), unchecked.
     Member { slot: u8 },
 }
 
