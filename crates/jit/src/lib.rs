@@ -159,9 +159,33 @@ const MAX_GUESSES_FAILED: u64 = 64;
 /// `emit::groups`) after which all code is made without them.
 const MAX_GROUPS_DROPPED: usize = 4096;
 
-/// Failed probe group spans in one translation after which it is made
-/// again without paged probe groups.
-const GROUP_TRIES: u32 = 256;
+/// The probe groups whose span failed (see `emit::groups`), per physical
+/// pc of their translation: the code leaves after each such leader, and
+/// is made again without paged groups once that happens often, not
+/// because it happened now and then in a long run (a kernel function
+/// whose frame straddles two pages of one task's stack in some calls).
+#[derive(Default)]
+struct GroupTries(HashMap<u64, (u32, u64)>);
+
+impl GroupTries {
+    /// Failures in a row after which the code goes without groups.
+    const TRIES: u32 = 256;
+    /// Guest instructions between two failures that start the count
+    /// again (an exit costs about as much as a few thousand).
+    const WINDOW: u64 = 1 << 22;
+
+    /// A group of the translation at `pa` failed after `now` guest
+    /// instructions run: whether it is time to go without groups there.
+    fn failed(&mut self, pa: u64, now: u64) -> bool {
+        let (tries, last) = self.0.entry(pa).or_insert((0, now));
+        if now.wrapping_sub(*last) > Self::WINDOW {
+            *tries = 0;
+        }
+        *last = now;
+        *tries += 1;
+        *tries == Self::TRIES
+    }
+}
 
 /// Most saved guest-code copies before the whole cache is flushed.
 const MAX_COPIES: usize = 1 << 20;
@@ -407,8 +431,8 @@ pub struct Jit {
     /// group's span failed there.
     no_group: HashSet<u64>,
     /// How often a group's span failed in the translation at each
-    /// physical pc (see `GROUP_TRIES`).
-    group_tries: HashMap<u64, u32>,
+    /// physical pc lately.
+    group_tries: GroupTries,
     /// Reused buffer of written pages.
     scratch: Vec<u64>,
     /// The jump cache for indirect jumps (read by translated code).
@@ -488,7 +512,7 @@ impl Jit {
             no_guard: HashMap::new(),
             no_divisor: HashSet::new(),
             no_group: HashSet::new(),
-            group_tries: HashMap::new(),
+            group_tries: GroupTries::default(),
             scratch: Vec::new(),
             jcache: vec![JcSet::default(); JC_SIZE / 2].into_boxed_slice(),
             jc_epoch: 1 << 32 | 1,
@@ -700,9 +724,7 @@ impl Jit {
             // pages) may not fail again: the code is made again without
             // groups only when it keeps failing.
             self.stats.groups_failed += 1;
-            let tries = self.group_tries.entry(pa).or_insert(0);
-            *tries += 1;
-            *tries == GROUP_TRIES && self.no_group.insert(pa)
+            self.group_tries.failed(pa, self.stats.insns_run) && self.no_group.insert(pa)
         } else if why == emit::FALLBACK_GUARD_FAILED {
             // A check there failed: the code is made again without
             // checking those registers there (once per register at most).
@@ -1505,6 +1527,21 @@ impl Jit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Groups that fail often lose their groups at the 256th failure (and
+    /// only then); ones that fail now and then in a long run never do, and
+    /// each translation counts for itself.
+    #[test]
+    fn groups_go_after_failing_often_not_now_and_then() {
+        let mut t = GroupTries::default();
+        let often: Vec<bool> = (0..300).map(|i| t.failed(0x1000, i * 1000)).collect();
+        assert_eq!(often.iter().filter(|&&b| b).count(), 1);
+        assert!(often[GroupTries::TRIES as usize - 1]);
+        let far = GroupTries::WINDOW + 1;
+        assert!((0..1000).all(|i| !t.failed(0x2000, i * far)));
+        assert!((1..GroupTries::TRIES).all(|i| !t.failed(0x3000, u64::from(i))));
+        assert!(t.failed(0x3000, 1000));
+    }
 
     /// A region of several blocks has more guest code than one compare
     /// buffer: unchanged, it still compares equal (its translations are

@@ -3949,7 +3949,7 @@ fn straddling_group_loop(rounds: u64) -> Vec<u8> {
 /// A group whose span covers two pages mapped to physical pages that
 /// are not neighbours has no one delta for its members: its leader makes
 /// its own access and the translation leaves after it, and after
-/// `GROUP_TRIES` (256) such exits the code is made again without paged
+/// 256 such exits in a row the code is made again without paged
 /// groups, so a loop of 1000 rounds does not leave in every round. Where
 /// the pages are neighbours (a kernel's linear map), one delta serves
 /// both and no group fails.

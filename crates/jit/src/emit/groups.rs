@@ -18,7 +18,7 @@
 //! not neighbours in guest-physical memory), the translation leaves after
 //! the leader's access and the interpreter runs the rest of the block, so
 //! only the leader's own access can fault and faults stay exact. A
-//! translation that leaves that way `GROUP_TRIES` times (a stack frame
+//! translation that leaves that way 256 times in a row (a stack frame
 //! across two pages) is made again without paged groups
 //! (`emit::FALLBACK_GROUP_FAILED`).
 //!
