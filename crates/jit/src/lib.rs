@@ -724,7 +724,10 @@ impl Jit {
             // pages) may not fail again: the code is made again without
             // groups only when it keeps failing.
             self.stats.groups_failed += 1;
-            self.group_tries.failed(pa, self.stats.insns_run) && self.no_group.insert(pa)
+            if self.group_tries.failed(pa, self.stats.insns_run) && self.no_group.insert(pa) {
+                self.drop_entry(pa);
+            }
+            return;
         } else if why == emit::FALLBACK_GUARD_FAILED {
             // A check there failed: the code is made again without
             // checking those registers there (once per register at most).
@@ -740,6 +743,25 @@ impl Jit {
                 self.drop_made(&made);
             }
         }
+    }
+
+    /// Drop the translations entered at physical pc `pa`, not the rest of
+    /// its page: they translate again when next dispatched. Blocks of the
+    /// page chained to one of them still run its code, which stays right
+    /// (its groups leave where they fail) and goes with them when the
+    /// page's code changes; the jump cache forgets it.
+    fn drop_entry(&mut self, pa: u64) {
+        let gen = self.gen;
+        if let Some(PageCode { made, .. }) = self.pages.get(&(pa >> 12)) {
+            for m in made.iter().filter(|m| m.pa == pa) {
+                let s = &mut self.table[m.slot as usize];
+                if m.owns(s, gen) {
+                    self.stats.dropped += 1;
+                    s.gen = 0;
+                }
+            }
+        }
+        self.new_jc_epoch();
     }
 
     /// The labels of the code at `pa` (in its page) that must not check
