@@ -1470,20 +1470,24 @@ impl Emitter {
         match after {
             SlowPath::Never => None,
             SlowPath::Resume | SlowPath::Group { .. } => Some(resume),
-            SlowPath::Exit => {
-                let out = self.a.new_dynamic_label();
-                self.stubs.push(Stub::Exit {
-                    label: out,
-                    regs: self.regs,
-                    pc: site.next,
-                    retired: site.index + 1,
-                    keep: self.keep.clone(),
-                    rax_into,
-                    group_failed: false,
-                });
-                Some(out)
-            }
+            SlowPath::Exit => Some(self.exit_after(site, rax_into, false)),
         }
+    }
+
+    /// A stub that leaves the translation after the access at `site`
+    /// (see `Stub::Exit`), to the dispatcher if `group_failed`.
+    fn exit_after(&mut self, site: Site, rax_into: Option<u8>, group_failed: bool) -> DynamicLabel {
+        let out = self.a.new_dynamic_label();
+        self.stubs.push(Stub::Exit {
+            label: out,
+            regs: self.regs,
+            pc: site.next,
+            retired: site.index + 1,
+            keep: self.keep.clone(),
+            rax_into,
+            group_failed,
+        });
+        out
     }
 
     /// The slow path's call of a load or store (`plain`), or of its
@@ -1504,18 +1508,10 @@ impl Emitter {
         let (reg, store) = match plain {
             SlowCall::Load(_, to) => (to, false),
             SlowCall::Store(_, rs2) => (rs2, true),
-            _ => unreachable!("only loads and stores lead groups"),
+            // Only loads and stores lead groups.
+            _ => return plain,
         };
-        let exit = self.a.new_dynamic_label();
-        self.stubs.push(Stub::Exit {
-            label: exit,
-            regs: self.regs,
-            pc: site.next,
-            retired: site.index + 1,
-            keep: self.keep.clone(),
-            rax_into,
-            group_failed: true,
-        });
+        let exit = self.exit_after(site, rax_into, true);
         SlowCall::Group {
             f: helpers::group_fn(size, signed, store),
             reg,
@@ -2218,17 +2214,8 @@ impl Emitter {
         dynasm!(self.a ; .arch x64 ; jmp =>ok ; =>failed);
         let state = self.regs.whole(guard);
         self.write_back(&state);
-        dynasm!(self.a
-            ; .arch x64
-            ; mov rax, QWORD pc as i64
-            ; mov [rbx + L.pc], rax
-            ; mov rax, QWORD self.block_pa as i64
-            ; mov [rbx + L.guard_pa], rax
-            ; mov DWORD [rbx + L.guard_regs], guard as i32
-            ; mov QWORD [rbx + L.fallback], FALLBACK_GUARD_FAILED as i32
-            ; mov eax, RET_CONTINUE
-        );
-        self.jmp_epilogue();
+        dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + L.guard_regs], guard as i32);
+        self.leave_to_retranslate(pc, FALLBACK_GUARD_FAILED);
         dynasm!(self.a ; .arch x64 ; =>ok);
         // The checks used rax and the flags.
         self.last_store = None;
@@ -2258,6 +2245,21 @@ impl Emitter {
     /// Where an entry's guess failed (nothing done yet): back to the
     /// dispatcher, which runs the block at `pc` in the interpreter and has
     /// the code translated again without guesses.
+    /// Out to the dispatcher at guest pc `pc`, naming this translation
+    /// (`Ctx::guard_pa`) for it to make again, and why (`FALLBACK_*`).
+    fn leave_to_retranslate(&mut self, pc: u64, why: u64) {
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rax, QWORD pc as i64
+            ; mov [rbx + L.pc], rax
+            ; mov rax, QWORD self.block_pa as i64
+            ; mov [rbx + L.guard_pa], rax
+            ; mov QWORD [rbx + L.fallback], why as i32
+            ; mov eax, RET_CONTINUE
+        );
+        self.jmp_epilogue();
+    }
+
     fn guess_failed_exit(&mut self, failed: DynamicLabel, pc: u64, why: u64) {
         dynasm!(self.a
             ; .arch x64
@@ -3250,16 +3252,7 @@ impl Emitter {
                         // The interpreter runs the rest of the block (the
                         // members), no boundary in between.
                         self.add_pending(retired);
-                        dynasm!(self.a
-                            ; .arch x64
-                            ; mov rax, QWORD pc as i64
-                            ; mov [rbx + L.pc], rax
-                            ; mov rax, QWORD self.block_pa as i64
-                            ; mov [rbx + L.guard_pa], rax
-                            ; mov QWORD [rbx + L.fallback], FALLBACK_GROUP_FAILED as i32
-                            ; mov eax, RET_CONTINUE
-                        );
-                        self.jmp_epilogue();
+                        self.leave_to_retranslate(pc, FALLBACK_GROUP_FAILED);
                     } else {
                         self.exit_direct(pc, retired);
                     }

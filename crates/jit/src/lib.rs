@@ -724,7 +724,14 @@ impl Jit {
             // pages) may not fail again: the code is made again without
             // groups only when it keeps failing.
             self.stats.groups_failed += 1;
-            if self.group_tries.failed(pa, self.stats.insns_run) && self.no_group.insert(pa) {
+            if self.no_group.contains(&pa) {
+                // The old code, which a block of its page chains to: the
+                // page's translations go (the chains with them).
+                if let Some(PageCode { made, .. }) = self.pages.remove(&(pa >> 12)) {
+                    self.drop_made(&made);
+                }
+            } else if self.group_tries.failed(pa, self.stats.insns_run) {
+                self.no_group.insert(pa);
                 self.drop_entry(pa);
             }
             return;
@@ -748,8 +755,9 @@ impl Jit {
     /// Drop the translations entered at physical pc `pa`, not the rest of
     /// its page: they translate again when next dispatched. Blocks of the
     /// page chained to one of them still run its code, which stays right
-    /// (its groups leave where they fail) and goes with them when the
-    /// page's code changes; the jump cache forgets it.
+    /// (its groups leave where they fail, and the first such exit takes
+    /// the page's translations) and goes with them when the page's code
+    /// changes; the jump cache forgets it.
     fn drop_entry(&mut self, pa: u64) {
         let gen = self.gen;
         if let Some(PageCode { made, .. }) = self.pages.get(&(pa >> 12)) {

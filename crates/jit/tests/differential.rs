@@ -3978,6 +3978,72 @@ fn a_group_across_pages_leaves_a_while_then_goes_without() {
     }
 }
 
+/// The same group in a function a loop calls (a chained jump from the
+/// caller's block into it): once the function's code is made again
+/// without groups, the caller's chain still reaches its old code, whose
+/// next failure takes the page's translations, so the calls do not leave
+/// in every round either.
+#[test]
+fn a_group_that_fails_in_a_called_function_goes_without_too() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let (outer, func) = (a.label(), a.label());
+    a.li(5, STRADDLE_VA + 0xff8);
+    a.li(9, 1000);
+    a.li(13, 0);
+    a.bind(outer);
+    a.jal(1, func);
+    a.emit(Addi {
+        rd: 9,
+        rs1: 9,
+        imm: -1,
+    });
+    a.bne(9, 0, outer);
+    a.emit(Wfi);
+    a.bind(func);
+    a.emit(Ld {
+        rd: 10,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Ld {
+        rd: 11,
+        rs1: 5,
+        imm: 8,
+    });
+    a.emit(Xor {
+        rd: 12,
+        rs1: 10,
+        rs2: 11,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 12,
+    });
+    a.emit(Slli {
+        rd: 13,
+        rs1: 13,
+        shamt: 1,
+    });
+    a.emit(Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    });
+    let code = a.finish().expect("assembles");
+    let [lo, _, hi] = STRADDLE_PA;
+    let want = run_paged_groups(&code, (lo, hi, LEAF), None);
+    for policy in [Policy::Always, Policy::Hot(2)] {
+        let (x, pte, failed) = run_paged_groups(&code, (lo, hi, LEAF), Some(policy));
+        assert_eq!((x, pte), (want.0, want.1), "{policy:?}");
+        assert!(
+            (256..600).contains(&failed),
+            "{policy:?}: {failed} groups failed"
+        );
+    }
+}
+
 /// A group with stores whose leader is a load, on a page whose PTE has
 /// no D bit: the leader may not set D for its members (a branch may skip
 /// them), so it leaves after its own access; the interpreter's PTE and
