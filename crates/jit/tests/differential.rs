@@ -3906,16 +3906,10 @@ fn run_paged_groups(
     (x, u64::from_le_bytes(word), h.stats.jit_groups_failed)
 }
 
-/// A loop whose probe group (two loads through one base) spans the end
-/// of `STRADDLE_VA`'s page, `rounds` times.
-fn straddling_group_loop(rounds: u64) -> Vec<u8> {
+/// A probe group of two loads through x5 (8 bytes apart) folded into
+/// x13: across a page's end where x5 points 8 bytes before it.
+fn straddling_group(a: &mut Asm) {
     use Inst::*;
-    let mut a = Asm::new();
-    a.li(5, STRADDLE_VA + 0xff8);
-    a.li(31, rounds);
-    a.li(13, 0);
-    let top = a.label();
-    a.bind(top);
     a.emit(Ld {
         rd: 10,
         rs1: 5,
@@ -3941,6 +3935,19 @@ fn straddling_group_loop(rounds: u64) -> Vec<u8> {
         rs1: 13,
         shamt: 1,
     });
+}
+
+/// A loop whose probe group (two loads through one base) spans the end
+/// of `STRADDLE_VA`'s page, `rounds` times.
+fn straddling_group_loop(rounds: u64) -> Vec<u8> {
+    use Inst::*;
+    let mut a = Asm::new();
+    a.li(5, STRADDLE_VA + 0xff8);
+    a.li(31, rounds);
+    a.li(13, 0);
+    let top = a.label();
+    a.bind(top);
+    straddling_group(&mut a);
     count_down(&mut a, top);
     a.emit(Wfi);
     a.finish().expect("assembles")
@@ -4001,31 +4008,7 @@ fn a_group_that_fails_in_a_called_function_goes_without_too() {
     a.bne(9, 0, outer);
     a.emit(Wfi);
     a.bind(func);
-    a.emit(Ld {
-        rd: 10,
-        rs1: 5,
-        imm: 0,
-    });
-    a.emit(Ld {
-        rd: 11,
-        rs1: 5,
-        imm: 8,
-    });
-    a.emit(Xor {
-        rd: 12,
-        rs1: 10,
-        rs2: 11,
-    });
-    a.emit(Add {
-        rd: 13,
-        rs1: 13,
-        rs2: 12,
-    });
-    a.emit(Slli {
-        rd: 13,
-        rs1: 13,
-        shamt: 1,
-    });
+    straddling_group(&mut a);
     a.emit(Jalr {
         rd: 0,
         rs1: 1,
