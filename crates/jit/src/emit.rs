@@ -2034,11 +2034,22 @@ impl Emitter {
             return;
         };
         debug_assert_ne!(h, OLD, "not if-converted (see `translate`)");
-        self.reserve(1 << OLD);
+        // The old value goes to rdi if that is free, else to
+        // `Ctx::select_old`: taking rdi from the guest register it holds
+        // costs a write-back and a reload (in a loop, each time round:
+        // the kernel's `mpihelp_submul_1` carries a register there).
+        let in_memory = (1..32u8).any(|r| self.regs.loaded(r) == Some(OLD));
+        if !in_memory {
+            self.reserve(1 << OLD);
+        }
         // The old value the select may keep, extended: the select's
         // result counts as extended.
         self.loc(rd);
-        dynasm!(self.a ; .arch x64 ; mov Rq(OLD), Rq(h));
+        if in_memory {
+            dynasm!(self.a ; .arch x64 ; mov [rbx + L.select_old], Rq(h));
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov Rq(OLD), Rq(h));
+        }
         for (op, &n) in skipped.iter().zip(narrow) {
             let ipc = pc.wrapping_add(u64::from(op.off));
             self.narrow = n;
@@ -2052,9 +2063,13 @@ impl Emitter {
             ; lea Rq(COUNTED), [Rq(PENDING) + skipped.len() as i32]
         );
         self.compare(rs1, rs2);
-        self.cmov(branch, true, h, OLD);
+        if in_memory {
+            self.cmov_mem(branch, true, h, L.select_old);
+        } else {
+            self.cmov(branch, true, h, OLD);
+            self.release();
+        }
         self.cmov(branch, false, PENDING, COUNTED);
-        self.release();
         debug_assert_eq!(self.regs.host(rd), Some(h));
     }
 
@@ -2752,6 +2767,20 @@ impl Emitter {
                     self.set_rd_w(rd, h);
                 } else {
                     dynasm!(self.a ; .arch x64 ; neg Rq(h));
+                    self.set_rd(rd, h);
+                }
+                return;
+            }
+            // rd = rs1 - rd as -rd + rs1, in place (not through rax and
+            // back).
+            Some(h) if rd == rs2 && rd != rs1 && op == Alu::Sub => {
+                if word {
+                    dynasm!(self.a ; .arch x64 ; neg Rd(h));
+                    self.alu_op(Alu::Add, true, h, a);
+                    self.set_rd_w(rd, h);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; neg Rq(h));
+                    self.alu_op(Alu::Add, false, h, a);
                     self.set_rd(rd, h);
                 }
                 return;

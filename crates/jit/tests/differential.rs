@@ -4205,6 +4205,126 @@ fn if_converted_branches_agree_with_the_interpreter() {
     check_under_every_policy(&code, 5);
 }
 
+/// An if-converted branch in a loop whose register cache is full (ten
+/// registers, the last in rdi, where the select's old value used to go)
+/// keeps the old value in memory instead: the shape of the kernel's
+/// `mpihelp_submul_1`, a carry added under an unsigned compare, with the
+/// registers (seeded at random) stepped each time round.
+#[test]
+fn if_converted_branches_beside_a_full_register_cache_agree() {
+    let add = |a: &mut Asm, rd: u8, rs1: u8, rs2: u8| a.emit(Inst::Add { rd, rs1, rs2 });
+    let mut a = Asm::new();
+    let (lp, skip) = (a.label(), a.label());
+    a.li(31, 40);
+    a.bind(lp);
+    // Twelve registers read twice or more each time round: ten cached.
+    for r in 5..16u8 {
+        add(&mut a, r, r, r + 1);
+    }
+    for r in 5..16u8 {
+        add(&mut a, r + 1, r + 1, r);
+    }
+    a.bgeu(8, 9, skip);
+    a.emit(Inst::Addi {
+        rd: 10,
+        rs1: 10,
+        imm: 1,
+    });
+    a.bind(skip);
+    add(&mut a, 16, 16, 10);
+    count_down(&mut a, lp);
+    a.emit(Inst::Wfi);
+    let code = a.finish().expect("assembles");
+    check_under_every_policy(&code, 9);
+}
+
+/// A zero extension written as `slli t, x, 32; srli t, t, s` with
+/// register-only instructions between, one of them writing x (the
+/// kernel's `mpihelp_submul_1`: `slli a4, a6, 32; srli a6, a6, 32; srli
+/// a4, a4, 32`), is done at the `slli` from x's value there; and where a
+/// load sits between, as before. Seeded registers, budgets that stop it
+/// anywhere.
+#[test]
+fn zero_extensions_around_other_instructions_agree() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let lp = a.label();
+    a.li(31, 30);
+    a.li(8, 0x8000_0000); // RAM's base: the loads' address
+    a.bind(lp);
+    a.emit(Mul {
+        rd: 16,
+        rs1: 16,
+        rs2: 17,
+    });
+    a.emit(Slli {
+        rd: 14,
+        rs1: 16,
+        shamt: 32,
+    });
+    a.emit(Srli {
+        rd: 16,
+        rs1: 16,
+        shamt: 32,
+    });
+    a.emit(Srli {
+        rd: 14,
+        rs1: 14,
+        shamt: 32,
+    });
+    // In place, a register-only instruction between.
+    a.emit(Slli {
+        rd: 15,
+        rs1: 15,
+        shamt: 32,
+    });
+    a.emit(Addi {
+        rd: 17,
+        rs1: 17,
+        imm: 3,
+    });
+    a.emit(Srli {
+        rd: 15,
+        rs1: 15,
+        shamt: 29,
+    });
+    // A load between, the source written by it.
+    a.emit(Slli {
+        rd: 12,
+        rs1: 13,
+        shamt: 32,
+    });
+    a.emit(Ld {
+        rd: 13,
+        rs1: 8,
+        imm: 0,
+    });
+    a.emit(Srli {
+        rd: 12,
+        rs1: 12,
+        shamt: 33,
+    });
+    a.emit(Add {
+        rd: 13,
+        rs1: 13,
+        rs2: 14,
+    });
+    a.emit(Xor {
+        rd: 15,
+        rs1: 15,
+        rs2: 12,
+    });
+    a.emit(Add {
+        rd: 16,
+        rs1: 16,
+        rs2: 15,
+    });
+    count_down(&mut a, lp);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    check_under_every_policy(&code, 6);
+}
+
 /// Narrow values (see `emit::narrow`) stay 32-bit results through what
 /// does not need their upper halves: `xor` of two, `sext.w` and `mv` of
 /// one, a loop's back edge, and an if-converted branch whose register

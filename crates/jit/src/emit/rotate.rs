@@ -239,21 +239,23 @@ fn zext_shifts(ops: &[Op], steps: &[Option<Step>], label: &[bool], out: &mut Pla
         if x == 0 || out.fused[d] != Fused::No {
             continue;
         }
-        if steps[d + 1..k].iter().any(|s| s.is_none_or(|s| s.rd == x)) {
-            continue;
-        }
         let zext = Fused::Zext {
             x,
             amount: shamt.abs_diff(32),
             right: shamt > 32,
         };
-        if x == t {
-            // In place (`slli a5, a5, 32; srli a5, a5, 30`): done at the
-            // `slli`, whose register then holds the `srli`'s result at
-            // once, and the `srli` skipped. Only adjacent: nothing can see
-            // the value in between. (Skipping the `slli` instead would
-            // leave the `srli` reading a register the shift wrote.)
-            if d + 1 == k && t == rd {
+        if x == t || steps[d + 1..k].iter().any(|s| s.is_none_or(|s| s.rd == x)) {
+            // In place (`slli a5, a5, 32; srli a5, a5, 30`), or x written
+            // in between (`mpihelp_*`'s `slli a4, a6, 32; srli a6, a6,
+            // 32; srli a4, a4, 32`): done at the `slli`, whose register
+            // then holds the `srli`'s result at once, and the `srli`
+            // skipped. Only where nothing can see the value in between:
+            // register-only instructions that do not read it (a load or
+            // store may trap). (Skipping the `slli` instead would leave
+            // the `srli` reading a register the shift wrote, or x's new
+            // value.)
+            let unseen = steps[d + 1..k].iter().all(|s| s.is_some_and(|s| !s.access));
+            if t == rd && unseen {
                 out.fused[d] = zext;
                 out.fused[k] = Fused::Skip;
             }
@@ -491,7 +493,8 @@ mod tests {
                 Fused::Skip
             ]
         );
-        // In place with something between: left alone.
+        // In place with a register-only instruction between that does
+        // not read the register: done at the slli too.
         let ops = [
             slli(14, 14, 32),
             op(Addi {
@@ -501,10 +504,56 @@ mod tests {
             }),
             srli(14, 14, 30),
         ];
-        assert!(plan(&ops, &[false; 3])
-            .fused
-            .iter()
-            .all(|f| *f == Fused::No));
+        let p = plan(&ops, &[false; 3]);
+        assert_eq!(
+            p.fused,
+            vec![
+                Fused::Zext {
+                    x: 14,
+                    amount: 2,
+                    right: false
+                },
+                Fused::No,
+                Fused::Skip
+            ]
+        );
+        // The source written between (`mpihelp_submul_1`: slli a4, a6,
+        // 32; srli a6, a6, 32; srli a4, a4, 32): at the slli, from the
+        // source's value there.
+        let ops = [slli(14, 16, 32), srli(16, 16, 32), srli(14, 14, 32)];
+        let p = plan(&ops, &[false; 3]);
+        assert_eq!(
+            p.fused,
+            vec![
+                Fused::Zext {
+                    x: 16,
+                    amount: 0,
+                    right: false
+                },
+                Fused::No,
+                Fused::Skip
+            ]
+        );
+        // Not where a load between may trap (its handler would see the
+        // srli's result early), nor where something between reads the
+        // shifted value.
+        let load = |rd| {
+            op(Ld {
+                rd,
+                rs1: 10,
+                imm: 0,
+            })
+        };
+        let read = addi(5, 14, 0);
+        for ops in [
+            [slli(14, 14, 32), load(5), srli(14, 14, 30)],
+            [slli(14, 16, 32), load(16), srli(14, 14, 30)],
+            [slli(14, 14, 32), read, srli(14, 14, 30)],
+            [slli(14, 16, 32), read, srli(14, 14, 30)],
+        ] {
+            let f = plan(&ops, &[false; 3]).fused;
+            assert!(f.iter().all(|f| *f == Fused::No), "{ops:?}: {f:?}");
+        }
         // The shift's result read after: computed late, before the read.
         let ops = [
             slli(14, 13, 32),
