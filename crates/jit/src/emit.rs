@@ -692,6 +692,10 @@ struct Emitter {
     /// and the code offset where its template ended (see
     /// [`Self::chained`]).
     group_tail: Option<(u8, usize)>,
+    /// Each paged group leader's store of its delta to its slot: the code
+    /// range, the slot, and whether a member reads the slot (see
+    /// [`silence_unread_slots`]).
+    slot_stores: Vec<SlotStore>,
     /// The code offset where the current instruction's template began.
     op_start: usize,
     /// The block's shared helper-failure exit, once a site uses it.
@@ -769,6 +773,7 @@ impl Emitter {
             host_disp: i32::try_from(ram.host.wrapping_sub(ram.base) as i64).ok(),
             mem_role: None,
             group_tail: None,
+            slot_stores: Vec::new(),
             op_start: 0,
             helper_exit: None,
             keep: Vec::new(),
@@ -1247,28 +1252,66 @@ impl Emitter {
                 store: group_stores,
                 slot,
             }) => {
-                self.address(rs1, lo);
+                // Under paging, from a cached base as a lone access does
+                // (no copy into rsi; the slow paths compute it): in a loop
+                // through the site cache, elsewhere from the base itself
+                // where the group starts there (a function's saves and
+                // restores, a structure's fields from its start).
+                let base = match self.loc(rs1) {
+                    Loc::Reg(h) if rs1 & 31 != 0 && self.loads == DataMode::Paged => Some(h),
+                    _ => None,
+                };
                 let regs = self.regs;
                 // A span the TLB does not hold goes to the leader's own
                 // slow path (`SlowPath::Group`), which probes it again
                 // after the access.
-                self.tlb_probe(span, group_stores, slow);
-                dynasm!(self.a
-                    ; .arch x64
-                    ; mov [rbx + slot_offset(slot)], rcx
-                    ; =>access
-                );
+                let from_base = match base {
+                    Some(h) if self.site_probed(span) => {
+                        self.site_probe(span, group_stores, slow, Some((h, lo)));
+                        Some(h)
+                    }
+                    Some(h) if lo == 0 => {
+                        let tlb = self.tlb_entry_at(h, span, group_stores, slow);
+                        dynasm!(self.a
+                            ; .arch x64
+                            ; mov rcx, [rbx + rax + tlb + TlbEntry::HOST_DELTA]
+                        );
+                        Some(h)
+                    }
+                    _ => {
+                        self.address(rs1, lo);
+                        self.tlb_probe(span, group_stores, slow);
+                        None
+                    }
+                };
+                let at = self.a.offset().0;
+                dynasm!(self.a ; .arch x64 ; mov [rbx + slot_offset(slot)], rcx);
+                self.slot_stores.push(SlotStore {
+                    code: at..self.a.offset().0,
+                    slot,
+                    read: false,
+                });
+                dynasm!(self.a ; .arch x64 ; =>access);
                 let into = imm.wrapping_sub(lo);
                 let info = helpers::group_info(slot, span, into as u16, group_stores);
-                (
-                    Operand {
-                        disp: into,
-                        ..Operand::VA
-                    },
-                    regs,
-                    Some((RSI, into)),
-                    SlowPath::Group { slot, info },
-                )
+                let (at, va) = match from_base {
+                    Some(h) => (
+                        Operand {
+                            base: h,
+                            indexed: true,
+                            disp: imm,
+                        },
+                        (h, imm),
+                    ),
+                    None => (
+                        Operand {
+                            disp: into,
+                            ..Operand::VA
+                        },
+                        (RSI, into),
+                    ),
+                };
+                (at, regs, Some(va), SlowPath::Group { slot, info })
             }
             Some(Role::Member { slot }) => {
                 // A member addresses from its base's host register where
@@ -1288,6 +1331,11 @@ impl Emitter {
                 };
                 let regs = self.regs;
                 if !self.chained(slot) {
+                    // The latest leader of this slot is the member's own
+                    // (a group's accesses come before the next group's).
+                    if let Some(s) = self.slot_stores.iter_mut().rev().find(|s| s.slot == slot) {
+                        s.read = true;
+                    }
                     dynasm!(self.a ; .arch x64 ; mov rcx, [rbx + slot_offset(slot)]);
                 }
                 dynasm!(self.a ; .arch x64 ; =>access);
@@ -3393,6 +3441,51 @@ impl Emitter {
 /// delta of every RAM page.)
 pub(crate) const POISONED: i32 = 1;
 
+/// A paged group leader's store of the group's delta to its slot.
+struct SlotStore {
+    code: std::ops::Range<usize>,
+    slot: u8,
+    /// Whether a member loads the slot. A member right after another
+    /// access of its group takes the delta from rcx, and the leader's own
+    /// slow path reads only what `helpers::group` wrote: a group whose
+    /// members all follow one another (a function's saves and restores,
+    /// a list node's load and store) never reads the stored value.
+    read: bool,
+}
+
+/// Overwrite the slot stores no member reads with `nop`s of their length
+/// (after assembly: whether a member reads the slot is known only once
+/// the group's members are emitted). A `nop` takes no store unit.
+fn silence_unread_slots(stores: &[SlotStore], code: &mut [u8]) {
+    for s in stores.iter().filter(|s| !s.read) {
+        if let Some(bytes) = code.get_mut(s.code.clone()) {
+            fill_nop(bytes);
+        }
+    }
+}
+
+/// `bytes` as the recommended multi-byte `nop`s (Intel SDM Vol. 2B, NOP).
+fn fill_nop(bytes: &mut [u8]) {
+    const NOPS: [&[u8]; 9] = [
+        &[0x90],
+        &[0x66, 0x90],
+        &[0x0f, 0x1f, 0x00],
+        &[0x0f, 0x1f, 0x40, 0x00],
+        &[0x0f, 0x1f, 0x44, 0x00, 0x00],
+        &[0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+        &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+        &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+        &[0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+    ];
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let n = rest.len().min(NOPS.len());
+        let (head, tail) = rest.split_at_mut(n);
+        head.copy_from_slice(NOPS[n - 1]);
+        rest = tail;
+    }
+}
+
 /// Offset from the hart pointer of probe group slot `slot` (in `Ctx`).
 fn slot_offset(slot: u8) -> i32 {
     L.group_delta + 8 * i32::from(slot)
@@ -4356,7 +4449,8 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         e.guess_failed_exit(divisor_failed, pc, FALLBACK_DIVISOR_FAILED);
     }
     e.emit_stubs();
-    let code = e.a.finalize().ok()?;
+    let mut code = e.a.finalize().ok()?;
+    silence_unread_slots(&e.slot_stores, &mut code);
     Some(Emitted {
         code,
         entry,
@@ -4470,6 +4564,43 @@ mod tests {
         };
         let e = translate(ops, req).expect("translatable");
         (e, shared)
+    }
+
+    /// Whether `code` stores rcx to a probe group's slot.
+    fn stores_a_slot(code: &[u8]) -> bool {
+        (0..groups::SLOTS as u8).any(|slot| {
+            let mut store = vec![0x48, 0x89, 0x8b];
+            store.extend_from_slice(&slot_offset(slot).to_le_bytes());
+            code.windows(store.len()).any(|w| w == store)
+        })
+    }
+
+    /// A paged group leader stores its delta to the slot only where a
+    /// member loads it from there: not where each member follows an
+    /// access of its group (rcx holds the delta).
+    #[test]
+    fn a_group_whose_members_follow_one_another_stores_no_slot() {
+        use rvisor_isa::Inst::*;
+        let ld = |rd, imm| test_op(Ld { rd, rs1: 8, imm });
+        let mut chained = vec![ld(5, 0), ld(6, 8), ld(7, 16)];
+        let mut apart = vec![
+            ld(5, 0),
+            test_op(Addi {
+                rd: 9,
+                rs1: 9,
+                imm: 1,
+            }),
+            ld(7, 16),
+        ];
+        for ops in [&mut chained, &mut apart] {
+            for (i, op) in ops.iter_mut().enumerate() {
+                op.off = 4 * i as u16;
+            }
+        }
+        let (e, _) = translate_at(&chained, 0x10_0000, 0);
+        assert!(!stores_a_slot(&e.code), "chained members: no slot store");
+        let (e, _) = translate_at(&apart, 0x10_0000, 0);
+        assert!(stores_a_slot(&e.code), "a member apart loads the slot");
     }
 
     /// rdi and rdx may cache guest registers: their byte forms must be
