@@ -2342,23 +2342,9 @@ impl Emitter {
     /// code cache aligns as much, so that relocated code stays the same.
     fn align_loop_head(&mut self) {
         let at = self.a.offset().0;
-        let mut pad = at.wrapping_neg() % LOOP_ALIGN;
-        // The long no-ops (`nop` with a memory operand), 2 to 8 bytes.
-        const NOPS: [&[u8]; 8] = [
-            &[0x90],
-            &[0x66, 0x90],
-            &[0x0f, 0x1f, 0x00],
-            &[0x0f, 0x1f, 0x40, 0x00],
-            &[0x0f, 0x1f, 0x44, 0x00, 0x00],
-            &[0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
-            &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
-            &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
-        ];
-        while pad > 0 {
-            let n = pad.min(8);
-            self.a.extend(NOPS[n - 1].iter().copied());
-            pad -= n;
-        }
+        let mut pad = vec![0; at.wrapping_neg() % LOOP_ALIGN];
+        fill_nop(&mut pad);
+        self.a.extend(pad);
     }
 
     /// A jump back to `label` (guest pc `target`) inside the block, in
@@ -3464,7 +3450,8 @@ fn silence_unread_slots(stores: &[SlotStore], code: &mut [u8]) {
     }
 }
 
-/// `bytes` as the recommended multi-byte `nop`s (Intel SDM Vol. 2B, NOP).
+/// `bytes` as the recommended multi-byte `nop`s (Intel SDM Vol. 2B, NOP;
+/// the long ones have a memory operand), at most 9 bytes each.
 fn fill_nop(bytes: &mut [u8]) {
     const NOPS: [&[u8]; 9] = [
         &[0x90],
