@@ -2106,10 +2106,17 @@ impl Emitter {
         // Extended before the select: the old value it may keep is any
         // 64-bit value, which a later sign extension would clobber.
         self.loc(rd);
-        dynasm!(self.a
-            ; .arch x64
-            ; lea Rq(COUNTED), [Rq(PENDING) + skipped.len() as i32]
-        );
+        // One instruction skipped under an unsigned compare: the count
+        // retired takes the compare's carry (`compare` leaves CF = rs1 <
+        // rs2 unsigned, whatever form it takes), no `lea` and `cmov`.
+        let by_carry =
+            skipped.len() == 1 && matches!(branch, Inst::Bltu { .. } | Inst::Bgeu { .. });
+        if !by_carry {
+            dynasm!(self.a
+                ; .arch x64
+                ; lea Rq(COUNTED), [Rq(PENDING) + skipped.len() as i32]
+            );
+        }
         self.compare(rs1, rs2);
         if in_memory {
             self.cmov_mem(branch, true, h, L.select_old);
@@ -2117,7 +2124,13 @@ impl Emitter {
             self.cmov(branch, true, h, OLD);
             self.release();
         }
-        self.cmov(branch, false, PENDING, COUNTED);
+        match branch {
+            // Not taken (the instruction retired) when rs1 < rs2: + CF.
+            Inst::Bgeu { .. } if by_carry => dynasm!(self.a ; .arch x64 ; adc Rq(PENDING), 0),
+            // Not taken when rs1 >= rs2: + 1 - CF.
+            Inst::Bltu { .. } if by_carry => dynasm!(self.a ; .arch x64 ; sbb Rq(PENDING), -1),
+            _ => self.cmov(branch, false, PENDING, COUNTED),
+        }
         debug_assert_eq!(self.regs.host(rd), Some(h));
     }
 

@@ -4209,12 +4209,13 @@ fn if_converted_branches_agree_with_the_interpreter() {
 /// registers, the last in rdi, where the select's old value used to go)
 /// keeps the old value in memory instead: the shape of the kernel's
 /// `mpihelp_submul_1`, a carry added under an unsigned compare, with the
-/// registers (seeded at random) stepped each time round.
+/// registers (seeded at random) stepped each time round. Both unsigned
+/// branches, whose one skipped instruction is counted by the carry.
 #[test]
 fn if_converted_branches_beside_a_full_register_cache_agree() {
     let add = |a: &mut Asm, rd: u8, rs1: u8, rs2: u8| a.emit(Inst::Add { rd, rs1, rs2 });
     let mut a = Asm::new();
-    let (lp, skip) = (a.label(), a.label());
+    let (lp, skip, other) = (a.label(), a.label(), a.label());
     a.li(31, 40);
     a.bind(lp);
     // Twelve registers read twice or more each time round: ten cached.
@@ -4231,7 +4232,17 @@ fn if_converted_branches_beside_a_full_register_cache_agree() {
         imm: 1,
     });
     a.bind(skip);
+    // The other unsigned branch (the count retired takes the carry
+    // either way round).
+    a.bltu(11, 12, other);
+    a.emit(Inst::Addi {
+        rd: 13,
+        rs1: 13,
+        imm: 5,
+    });
+    a.bind(other);
     add(&mut a, 16, 16, 10);
+    add(&mut a, 16, 16, 13);
     count_down(&mut a, lp);
     a.emit(Inst::Wfi);
     let code = a.finish().expect("assembles");
