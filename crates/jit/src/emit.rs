@@ -1284,10 +1284,10 @@ impl Emitter {
                         None
                     }
                 };
-                let at = self.a.offset().0;
+                let store_at = self.a.offset().0;
                 dynasm!(self.a ; .arch x64 ; mov [rbx + slot_offset(slot)], rcx);
                 self.slot_stores.push(SlotStore {
-                    code: at..self.a.offset().0,
+                    code: store_at..self.a.offset().0,
                     slot,
                     read: false,
                 });
