@@ -714,10 +714,10 @@ struct Emitter {
     narrow: u32,
     /// The groups of registers kept virtual (see [`late`]).
     late_groups: Vec<late::Group>,
-    /// Site-cached load and store sites emitted so far (each takes the
-    /// next slot of the MMU's site cache from a hash of the block's
-    /// address).
-    sites: u32,
+    /// The offset in the block of the instruction being emitted: a
+    /// site-cached load or store takes its slot of the MMU's site cache
+    /// from a hash of its guest address (see [`Self::site_slot`]).
+    inst_off: u16,
     /// The instruction being emitted is inside a loop of the translation.
     in_loop: bool,
     /// The divisors the translation's entry checks (see [`divisor`]).
@@ -780,7 +780,7 @@ impl Emitter {
             fp_known: 0,
             narrow: 1,
             late_groups: Vec::new(),
-            sites: 0,
+            inst_off: 0,
             in_loop: false,
             divisors: divisor::Divisors::default(),
         }
@@ -1036,7 +1036,7 @@ impl Emitter {
     /// only), else the va is in rsi.
     fn site_probe(&mut self, span: u16, store: bool, slow: DynamicLabel, va: Option<(u8, i32)>) {
         debug_assert!(span.is_power_of_two() && span <= 8);
-        let slot = self.next_site_slot(store);
+        let slot = self.site_slot(store);
         let tag = if store { L.site_store } else { L.site_load };
         let miss = self.a.new_dynamic_label();
         let access = self.a.new_dynamic_label();
@@ -1065,12 +1065,16 @@ impl Emitter {
         });
     }
 
-    /// The offset in `Hart` of the next site-cached load's or store's slot.
-    fn next_site_slot(&mut self, store: bool) -> i32 {
-        let h = (self.block_pa >> 1)
-            .wrapping_add(u64::from(self.sites))
+    /// The offset in `Hart` of the current instruction's site-cache slot,
+    /// from its guest address: the copies of an unrolled loop's load, and
+    /// the translations that hold one instruction (a loop entered at
+    /// several of its blocks), use one slot. A slot of its own each made
+    /// a strided walk miss once per copy at every page it entered: a
+    /// matrix's column walk (stride 256, loop unrolled four times) missed
+    /// one time in four.
+    fn site_slot(&self, store: bool) -> i32 {
+        let h = (self.block_pa.wrapping_add(u64::from(self.inst_off)) >> 1)
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.sites += 1;
         let half = SITE_SLOTS / 2;
         let k = (h >> 40) as usize % half + usize::from(store) * half;
         SITE + (k * std::mem::size_of::<SiteEntry>()) as i32
@@ -4228,6 +4232,7 @@ pub fn translate(ops: &[Op], req: Request) -> Option<Emitted> {
         e.regs.virt &= !late_written;
         e.narrow = narrow[i];
         e.in_loop = depth[i] > 0;
+        e.inst_off = op.off;
         if straddles(op, ipc) {
             e.straddle_guard(ipc, (op.raw >> 16) as u16, seg);
         }
@@ -4601,6 +4606,69 @@ mod tests {
         assert!(!stores_a_slot(&e.code), "chained members: no slot store");
         let (e, _) = translate_at(&apart, 0x10_0000, 0);
         assert!(stores_a_slot(&e.code), "a member apart loads the slot");
+    }
+
+    /// The site-cache slots a translation's probes compare with
+    /// (`cmp rcx, [rbx + slot]`), in code order.
+    fn site_slots_compared(code: &[u8]) -> Vec<i32> {
+        let slots = SITE..SITE + (SITE_SLOTS * std::mem::size_of::<SiteEntry>()) as i32;
+        code.windows(7)
+            .filter(|w| w[..3] == [0x48, 0x3b, 0x8b])
+            .map(|w| i32::from_le_bytes([w[3], w[4], w[5], w[6]]))
+            .filter(|d| slots.contains(d))
+            .collect()
+    }
+
+    /// The copies of an unrolled loop's load share its site-cache slot
+    /// (one miss per page the walk enters, not one per copy); two loads
+    /// of the loop have a slot each.
+    #[test]
+    fn an_unrolled_loads_copies_share_one_site_slot() {
+        use rvisor_isa::Inst::*;
+        let mut ops = vec![
+            test_op(Lw {
+                rd: 11,
+                rs1: 14,
+                imm: 0,
+            }),
+            test_op(Lw {
+                rd: 15,
+                rs1: 13,
+                imm: 0,
+            }),
+            test_op(Addi {
+                rd: 14,
+                rs1: 14,
+                imm: 4,
+            }),
+            test_op(Addi {
+                rd: 13,
+                rs1: 13,
+                imm: 256,
+            }),
+            test_op(Bne {
+                rs1: 14,
+                rs2: 16,
+                imm: -16,
+            }),
+        ];
+        for (i, op) in ops.iter_mut().enumerate() {
+            op.off = 4 * i as u16;
+        }
+        let (e, _) = translate_at(&ops, 0x10_0000, 0);
+        let slots = site_slots_compared(&e.code);
+        assert!(
+            slots.len() >= 4,
+            "both loads unrolled and site-cached: {slots:?}"
+        );
+        let mut distinct = slots.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 2, "one slot per load: {slots:?}");
+        assert!(
+            slots.chunks(2).all(|c| c == &slots[..2]),
+            "each copy probes the loads' slots in order: {slots:?}"
+        );
     }
 
     /// rdi and rdx may cache guest registers: their byte forms must be
