@@ -126,14 +126,15 @@ pub(crate) fn guest_bytes(ops: &[Op], pa: u64) -> Box<[u8]> {
     bytes.into_boxed_slice()
 }
 
-/// Whether the code after `op` (a return or jump ending what was decoded
-/// so far, `ops`, `bytes` long) is where a branch before it goes:
+/// Whether the code after `op` (a call, return or jump ending what was
+/// decoded so far, `ops`, `bytes` long) is where a branch before it goes:
 /// the code after such an exit joins too, so that a function whose paths
 /// each end in their own return (a state machine's cases) is one
 /// translation whose branches jump inside it rather than leave by a side
-/// exit for another (see `emit::region`).
+/// exit for another (see `emit::region`); past a call, for a loop's tail
+/// after it (see `emit::loop_tails`).
 fn ends_before_target(op: &Op, ops: &[Op], bytes: u64) -> bool {
-    matches!(op.inst, Inst::Jal { rd: 0, .. } | Inst::Jalr { .. }) && emit::reach(ops) >= bytes
+    matches!(op.inst, Inst::Jal { .. } | Inst::Jalr { .. }) && emit::reach(ops) >= bytes
 }
 
 /// Whether a translation goes on past `op`, the last of what was decoded

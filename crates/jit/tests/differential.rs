@@ -4336,6 +4336,93 @@ fn zero_extensions_around_other_instructions_agree() {
     check_under_every_policy(&code, 6);
 }
 
+/// A loop whose back branch goes to a tail placed after a call and an
+/// exit, a few instructions (moves that rotate registers, a load) that
+/// jump back to its head, as gcc lays out busybox's SHA-1 rounds: the
+/// tail joins the loop's translation. A second branch shares the tail.
+/// Seeded registers, budgets that stop it anywhere (in the tail too).
+#[test]
+fn loops_closed_by_a_tail_after_the_function_agree() {
+    use Inst::*;
+    let mut a = Asm::new();
+    let (top, tail, func, end, out) = (a.label(), a.label(), a.label(), a.label(), a.label());
+    a.li(31, 25);
+    a.li(11, 0x8000_0000); // RAM's base: the tail's load
+    a.bind(top);
+    a.emit(Add {
+        rd: 5,
+        rs1: 5,
+        rs2: 6,
+    });
+    a.emit(Xor {
+        rd: 6,
+        rs1: 6,
+        rs2: 7,
+    });
+    a.emit(Addi {
+        rd: 31,
+        rs1: 31,
+        imm: -1,
+    });
+    a.beq(31, 0, out);
+    a.bltu(5, 6, tail);
+    a.emit(Addi {
+        rd: 7,
+        rs1: 7,
+        imm: 3,
+    });
+    a.bne(31, 0, tail);
+    a.bind(out);
+    a.jal(1, func);
+    a.j(end);
+    a.bind(tail);
+    a.emit(Addi {
+        rd: 8,
+        rs1: 5,
+        imm: 0,
+    });
+    a.emit(Addi {
+        rd: 5,
+        rs1: 6,
+        imm: 0,
+    });
+    a.emit(Lw {
+        rd: 10,
+        rs1: 11,
+        imm: 8,
+    });
+    a.emit(Add {
+        rd: 6,
+        rs1: 8,
+        rs2: 10,
+    });
+    a.j(top);
+    a.bind(func);
+    a.emit(Addi {
+        rd: 9,
+        rs1: 9,
+        imm: 3,
+    });
+    a.emit(Jalr {
+        rd: 0,
+        rs1: 1,
+        imm: 0,
+    });
+    a.bind(end);
+    a.emit(Wfi);
+    let code = a.finish().expect("assembles");
+    check_under_every_policy(&code, 7);
+    // Translated whole, the loop and its tail are one translation: the
+    // tail starts none of its own.
+    let mut m = machine(&code, 1);
+    let mut jit = Jit::new(Policy::Always, 1 << 20).expect("code cache");
+    run_to_wfi(&mut m, &mut |h: &mut Hart| jit.run(h, 1 << 20), 1);
+    assert_eq!(
+        jit.stats.chains, 0,
+        "no exit to the tail's translation nor back"
+    );
+}
+
 /// Narrow values (see `emit::narrow`) stay 32-bit results through what
 /// does not need their upper halves: `xor` of two, `sext.w` and `mv` of
 /// one, a loop's back edge, and an if-converted branch whose register
