@@ -3777,17 +3777,6 @@ fn loop_tails(
         ops.binary_search_by_key(&off, |op| op.off).ok()
     };
     let at = |op: &Op| pc.wrapping_add(u64::from(op.off));
-    let conditional = |inst: &Inst| {
-        matches!(
-            inst,
-            Inst::Beq { .. }
-                | Inst::Bne { .. }
-                | Inst::Blt { .. }
-                | Inst::Bge { .. }
-                | Inst::Bltu { .. }
-                | Inst::Bgeu { .. }
-        )
-    };
     // A tail at `s`: the index of its jump back into the region, and
     // where that goes.
     let tail_end = |s: usize| {
@@ -3811,7 +3800,7 @@ fn loop_tails(
     let mut links = Vec::new();
     let mut tails: Vec<(usize, usize)> = Vec::new();
     for (i, op) in ops[..len].iter().enumerate() {
-        if inside[i].is_some() || !conditional(&op.inst) {
+        if inside[i].is_some() || Emitter::branch_operands(&op.inst).is_none() {
             continue;
         }
         let Some(s) = jump_target(&op.inst, at(op))
