@@ -450,6 +450,15 @@ mod tests {
         op(Srli { rd, rs1, shamt })
     }
 
+    /// `x << 32 >> (32 - amount)`, done at the `slli`.
+    fn zext_left(x: u8, amount: u8) -> Fused {
+        Fused::Zext {
+            x,
+            amount,
+            right: false,
+        }
+    }
+
     #[test]
     fn a_zero_extended_index_is_one_move_and_a_shift() {
         // slli a4, a3, 32; lh a5, 0(a0); srli a5, a4, 31; add a4, a5, a0
@@ -469,11 +478,7 @@ mod tests {
         ];
         let p = plan(&ops, &[false; 4]);
         assert_eq!(p.fused[0], Fused::Skip);
-        let zext = Fused::Zext {
-            x: 13,
-            amount: 1,
-            right: false,
-        };
+        let zext = zext_left(13, 1);
         assert_eq!(p.fused[2], zext);
         // The load's slow path must see a4 = a3 << 32; the add writes a4
         // again, so nothing computes it late.
@@ -482,17 +487,7 @@ mod tests {
 
         // In place and adjacent: done at the slli, the srli skipped.
         let p = plan(&[slli(14, 14, 32), srli(14, 14, 30)], &[false; 2]);
-        assert_eq!(
-            p.fused,
-            vec![
-                Fused::Zext {
-                    x: 14,
-                    amount: 2,
-                    right: false
-                },
-                Fused::Skip
-            ]
-        );
+        assert_eq!(p.fused, vec![zext_left(14, 2), Fused::Skip]);
         // In place with a register-only instruction between that does
         // not read the register: done at the slli too.
         let ops = [
@@ -505,35 +500,13 @@ mod tests {
             srli(14, 14, 30),
         ];
         let p = plan(&ops, &[false; 3]);
-        assert_eq!(
-            p.fused,
-            vec![
-                Fused::Zext {
-                    x: 14,
-                    amount: 2,
-                    right: false
-                },
-                Fused::No,
-                Fused::Skip
-            ]
-        );
+        assert_eq!(p.fused, vec![zext_left(14, 2), Fused::No, Fused::Skip]);
         // The source written between (`mpihelp_submul_1`: slli a4, a6,
         // 32; srli a6, a6, 32; srli a4, a4, 32): at the slli, from the
         // source's value there.
         let ops = [slli(14, 16, 32), srli(16, 16, 32), srli(14, 14, 32)];
         let p = plan(&ops, &[false; 3]);
-        assert_eq!(
-            p.fused,
-            vec![
-                Fused::Zext {
-                    x: 16,
-                    amount: 0,
-                    right: false
-                },
-                Fused::No,
-                Fused::Skip
-            ]
-        );
+        assert_eq!(p.fused, vec![zext_left(16, 0), Fused::No, Fused::Skip]);
         // Not where a load between may trap (its handler would see the
         // srli's result early), nor where something between reads the
         // shifted value.
