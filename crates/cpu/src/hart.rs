@@ -179,7 +179,7 @@ impl Hart {
         self.pc = self.config.reset_pc;
         self.switch_privilege(self.config.reset_mode);
         self.csr = CsrFile::new(&self.config);
-        self.mmu = Mmu::new(&self.config);
+        self.mmu.reset(&self.config);
         // A pending supervisor timer does not survive reset.
         self.timers.disarm(self.stimer_id);
         self.signals.lower(crate::trap::irq_bits::STI);

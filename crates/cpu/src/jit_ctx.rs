@@ -68,11 +68,6 @@ pub struct JitCtx {
     pub tag_load: u64,
     /// Tag context of stores at the current privilege.
     pub tag_store: u64,
-    /// The site cache's tag context of loads at the current privilege and
-    /// site generation (`Hart::refresh_site_tags`).
-    pub site_load: u64,
-    /// And of stores.
-    pub site_store: u64,
     /// Host address of the RAM page flags, less the host page number of
     /// RAM offset 0 (wrapping): adding a RAM host address's page number
     /// gives its page's flag byte.

@@ -23,18 +23,11 @@ use rvisor_memory::writers::{Flagged, FLAG_LOG};
 /// Entries per access kind (direct-mapped, indexed by the low page-number bits).
 pub const TLB_SIZE: usize = 2048;
 const PAGE_MASK: u64 = 0xfff;
-/// Site cache generations (tag bits 11:7): emptying the cache moves to
-/// the next; only the wrap round clears the slots.
-const SITE_GENS: u64 = 32;
-
-/// The site cache's tag context for the TLB tag context `ctx` in site
-/// generation `gen`: `ctx`'s privilege, SUM and MXR bits above the
-/// misalignment bits of an access (bits 2:0, which a slot's tag has
-/// clear: a misaligned access never matches one), then the generation.
-/// Not the TLB's generation: a full flush empties the site cache.
-fn site_tag(ctx: u64, gen: u64) -> u64 {
-    (ctx & 0xf) << 3 | gen << 7
-}
+/// The tag of an empty site-cache slot: bit 11 set, which no probe's
+/// compare value (a page with only its misalignment bits, 2:0) has. A
+/// tag of 0 would match page 0, and the empty slot's delta would make
+/// the host address the guest's va.
+pub const SITE_EMPTY: u64 = 1 << 11;
 
 /// Generations fit in context bits 11:4.
 const MAX_GEN: u64 = 0xff;
@@ -83,9 +76,10 @@ impl TlbEntry {
 pub const SITE_SLOTS: usize = 512;
 
 /// One slot of the site cache: a copy of the load or store TLB entry a
-/// load or store site of translated user code used last, `tag` (page |
-/// context, 0 when empty) and `host_delta`, for that site to check alone.
-#[derive(Clone, Copy, Debug, Default)]
+/// load or store site of translated code used last, `tag` (the page,
+/// [`SITE_EMPTY`] when empty) and `host_delta`, for that site to check
+/// alone.
+#[derive(Clone, Copy, Debug)]
 #[repr(C)]
 pub struct SiteEntry {
     pub tag: u64,
@@ -93,6 +87,11 @@ pub struct SiteEntry {
 }
 
 impl SiteEntry {
+    /// An empty slot.
+    pub const EMPTY: Self = Self {
+        tag: SITE_EMPTY,
+        host_delta: 0,
+    };
     /// Offset of `tag` (for translated code).
     pub const TAG: i32 = std::mem::offset_of!(SiteEntry, tag) as i32;
     /// Offset of `host_delta` (for translated code).
@@ -109,15 +108,15 @@ pub struct Mmu {
     /// The site cache: the loads and stores of translated loops each
     /// check a slot (shared by a hash, [`site_offset`]) before the TLB,
     /// and fill it from the TLB entry on a miss. A slot's tag is the page
-    /// under a context of its own ([`site_tag`]: privilege, SUM, MXR and
-    /// a site generation), so whatever drops or changes TLB entries (a
-    /// flush of everything or of one page, a page with fast stores
-    /// gaining a flag) empties it if translated code filled a slot since
-    /// (`site_filled`, set by the filling code).
+    /// alone, so every slot holds what the TLB would give under the
+    /// current context: whatever changes it (privilege, SUM, MXR, a flush
+    /// of everything or of one page, a page with fast stores gaining a
+    /// flag) empties the slots translated code filled since, which it
+    /// marks in `site_filled` (a bit per slot).
     site: [SiteEntry; SITE_SLOTS],
-    site_filled: u64,
-    /// The site generation (see [`site_tag`]).
-    site_gen: u64,
+    site_filled: [u64; SITE_SLOTS / 64],
+    /// The TLB contexts of loads and stores the slots are filled under.
+    site_ctx: (u64, u64),
     /// Tag context per (current privilege, access kind); row 2 is unused.
     ctx: [[u64; 3]; 4],
     gen: u64,
@@ -180,9 +179,9 @@ impl Default for Mmu {
     fn default() -> Self {
         let mut m = Self {
             tlb: [[TlbEntry::default(); TLB_SIZE]; 3],
-            site: [SiteEntry::default(); SITE_SLOTS],
-            site_filled: 0,
-            site_gen: 0,
+            site: [SiteEntry::EMPTY; SITE_SLOTS],
+            site_filled: [0; SITE_SLOTS / 64],
+            site_ctx: (0, 0),
             ctx: [[0; 3]; 4],
             gen: 1,
             superpages: [0; SUPERPAGE_WORDS],
@@ -207,6 +206,33 @@ impl Mmu {
             pmp: Pmp::new(config.pmp_entries),
             ..Self::default()
         }
+    }
+
+    /// Back to the reset state for `config`, in place: a new `Mmu` is
+    /// 216 KB, and one built on the stack to be moved into a hart took a
+    /// test thread's 2 MiB stack over its end.
+    pub fn reset(&mut self, config: &HartConfig) {
+        self.reset_with(Pmp::new(config.pmp_entries));
+    }
+
+    fn reset_with(&mut self, pmp: Pmp) {
+        for kind in self.tlb.iter_mut() {
+            kind.fill(TlbEntry::default());
+        }
+        self.site.fill(SiteEntry::EMPTY);
+        self.site_filled = [0; SITE_SLOTS / 64];
+        self.site_ctx = (0, 0);
+        self.gen = 1;
+        self.superpages.fill(0);
+        self.huge_pages = false;
+        self.page_flushes = 0;
+        self.last_page_flushed = 0;
+        self.last_flush_pages = 1;
+        // Not a page address: nothing is remembered.
+        self.pte_pages = [(u64::MAX, 0); PTE_PAGES];
+        self.seen_flagged = 0;
+        self.pmp = pmp;
+        self.compute_ctx(0);
     }
 
     /// Program PMP entry 0 to give S/U all of memory, as OpenSBI does, for
@@ -266,23 +292,22 @@ impl Mmu {
         }
     }
 
-    /// The site cache's slots holding an entry, and whether it was filled
-    /// since last emptied (for tests).
+    /// The site cache's slots holding an entry, and whether one was
+    /// filled since last emptied (for tests).
     pub fn site_cache(&self) -> (usize, bool) {
-        let live = |e: &&SiteEntry| e.tag != 0 && (e.tag & PAGE_MASK) >> 7 == self.site_gen;
-        (self.site.iter().filter(live).count(), self.site_filled != 0)
+        let live = self.site.iter().filter(|e| e.tag != SITE_EMPTY).count();
+        (live, self.site_filled.iter().any(|&w| w != 0))
     }
 
-    /// Empty the site cache if translated code filled a slot since it was
-    /// last emptied: move to the next site generation, which no slot's
-    /// tag holds (a Linux boot empties it over 100,000 times, mostly for
-    /// single-page flushes).
+    /// Empty the slots translated code filled since the cache was last
+    /// emptied (a Linux boot empties it over 100,000 times, mostly for
+    /// single-page flushes, with a few slots filled each time).
     fn empty_site_cache(&mut self) {
-        if self.site_filled != 0 {
-            self.site_filled = 0;
-            self.site_gen = (self.site_gen + 1) % SITE_GENS;
-            if self.site_gen == 0 {
-                self.site.fill(SiteEntry::default());
+        for (w, word) in self.site_filled.iter_mut().enumerate() {
+            let mut bits = std::mem::take(word);
+            while bits != 0 {
+                self.site[w * 64 + bits.trailing_zeros() as usize].tag = SITE_EMPTY;
+                bits &= bits - 1;
             }
         }
     }
@@ -323,7 +348,7 @@ impl crate::Hart {
             Flagged::All => stores.fill(TlbEntry::default()),
         }
         self.mmu.empty_site_cache();
-        self.refresh_site_tags();
+        self.refresh_site_cache();
     }
 
     /// This hart left its engine: its stores are visible and its store
@@ -355,7 +380,7 @@ impl crate::Hart {
                 }
             }
             self.mmu.empty_site_cache();
-            self.refresh_site_tags();
+            self.refresh_site_cache();
             if self.config.smp {
                 // Before the caller's snapshot (`Hart::note_read`).
                 self.ram.writers().page_flagged(pa_page);
@@ -374,7 +399,8 @@ pub const fn tlb_offset(access: Access) -> usize {
 }
 
 /// Byte offsets in [`Hart`](crate::Hart) of the site cache's slots and
-/// of the flag its filling code sets (see [`Mmu`]'s `site`).
+/// of the bits its filling code sets, one per slot (see [`Mmu`]'s
+/// `site`).
 pub const fn site_offset() -> (usize, usize) {
     let mmu = std::mem::offset_of!(crate::Hart, mmu);
     (
@@ -774,7 +800,7 @@ impl crate::Hart {
             }
         }
         self.mmu.empty_site_cache();
-        self.refresh_site_tags();
+        self.refresh_site_cache();
         self.mmu.page_flushes += 1;
         self.mmu.last_page_flushed = first;
         self.mmu.last_flush_pages = pages;
@@ -797,7 +823,7 @@ impl crate::Hart {
     pub fn flush_tlb(&mut self) {
         self.mmu.flush();
         self.mmu.compute_ctx(self.csr.mstatus);
-        self.refresh_site_tags();
+        self.refresh_site_cache();
     }
 
     /// Act on the TLB flushes other harts posted (remote `sfence.vma`,
@@ -816,18 +842,19 @@ impl crate::Hart {
     /// Recompute the TLB contexts after `mstatus` changed (cheap; no flush).
     pub(crate) fn mmu_update_ctx(&mut self) {
         self.mmu.compute_ctx(self.csr.mstatus);
-        self.refresh_site_tags();
+        self.refresh_site_cache();
     }
 
-    /// Give translated code the site cache's tag contexts of loads and
-    /// stores at the current privilege and site generation
-    /// (`JitCtx::site_load`, `site_store`): after the privilege, the
-    /// contexts or the generation changed.
-    pub fn refresh_site_tags(&mut self) {
+    /// Keep the site cache's slots true to the current context: after
+    /// the privilege or the contexts changed, empty them (translated code
+    /// compares a slot's tag with the page alone).
+    pub fn refresh_site_cache(&mut self) {
         let ctx = self.mmu.ctx[self.prv as usize & 3];
-        let gen = self.mmu.site_gen;
-        self.jit.site_load = site_tag(ctx[Access::Load as usize], gen);
-        self.jit.site_store = site_tag(ctx[Access::Store as usize], gen);
+        let now = (ctx[Access::Load as usize], ctx[Access::Store as usize]);
+        if now != self.mmu.site_ctx {
+            self.mmu.empty_site_cache();
+            self.mmu.site_ctx = now;
+        }
     }
 }
 

@@ -1522,7 +1522,7 @@ impl Jit {
         hart.jit.signals = &hart.signals.pending as *const _ as usize;
         hart.jit.tag_load = hart.tlb_probe(Access::Load).1;
         hart.jit.tag_store = hart.tlb_probe(Access::Store).1;
-        hart.refresh_site_tags();
+        hart.refresh_site_cache();
         // Loads of the last 7 bytes take the slow path, whatever their
         // size.
         (hart.jit.ram_span, hart.jit.group_span) = if hart.load_mode() == DataMode::Unchecked {
