@@ -1224,6 +1224,39 @@ mod tests {
         );
     }
 
+    /// `Mmu::reset` works in place and must leave what `Mmu::new` makes:
+    /// after paging, flushes and a filled slot, no entry, no slot, and
+    /// every counter and context as new.
+    #[test]
+    fn an_mmu_reset_in_place_is_a_new_one() {
+        let mut h = hart();
+        assert!(h.translate(DATA, Access::Load).is_ok());
+        for _ in 0..3 {
+            h.flush_tlb();
+        }
+        assert!(h.translate(DATA, Access::Store).is_ok());
+        let m = &mut h.mmu;
+        (m.site[5].tag, m.site_filled[0]) = (DATA & !PAGE_MASK, 1 << 5);
+        (m.huge_pages, m.page_flushes, m.last_page_flushed) = (true, 9, DATA);
+        (m.last_flush_pages, m.pte_pages[0], m.seen_flagged) = (512, (DATA, 1), 4);
+        m.superpages[3] = 1;
+        let config = h.config.clone();
+        h.mmu.reset(&config);
+        let (m, new) = (&h.mmu, Mmu::new(&config));
+        let state = |m: &Mmu| {
+            (
+                (m.gen, m.ctx, m.site_ctx, m.site_cache()),
+                (m.huge_pages, m.page_flushes, m.last_page_flushed),
+                (m.last_flush_pages, m.pte_pages, m.seen_flagged),
+                format!("{:?}", m.pmp),
+            )
+        };
+        assert_eq!(state(m), state(&new));
+        assert!(m.superpages.iter().all(|&w| w == 0));
+        let empty = |e: &TlbEntry| (e.tag, e.pa_page, e.ram_tag, e.host_delta) == (0, 0, 0, 0);
+        assert!(m.tlb.iter().flatten().all(empty), "TLB entries left");
+    }
+
     #[test]
     fn mmu_generation_wrap_clears_entries() {
         let mut h = hart();
